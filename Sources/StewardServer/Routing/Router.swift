@@ -1,0 +1,62 @@
+import StewardWire
+
+/// One method's handler, with its request decoding and response encoding.
+public struct RPCRoute: Sendable {
+    public let method: any RPCMethodDescription
+    let invoke: @Sendable (_ payload: [UInt8], _ context: ServerCallContext, _ sink: any StreamSink) async -> CallOutcome
+}
+
+/// Handlers keyed by method path. Built before the server starts and fixed after.
+public struct Router: Sendable {
+    private(set) var routes: [String: RPCRoute] = [:]
+
+    public init() {}
+
+    /// The paths of every routed method, sorted.
+    public var methodPaths: [String] { routes.keys.sorted() }
+
+    func route(for path: String) -> RPCRoute? { routes[path] }
+
+    /// Routes a unary method to `handler`.
+    public mutating func register<Request, Response>(
+        _ method: UnaryMethod<Request, Response>,
+        handler: @escaping @Sendable (Request, ServerCallContext) async throws -> Response
+    ) {
+        add(RPCRoute(method: method) { payload, context, _ in
+            let request: Request
+            do throws(ProtoDecodingError) { request = try Request(serializedBytes: payload) } catch {
+                return .failure(error.rpcError)
+            }
+            do {
+                return .ok(try await handler(request, context).serializedBytes())
+            } catch {
+                return .failure(error, context: context)
+            }
+        })
+    }
+
+    /// Routes a server-streaming method to `handler`, which sends its
+    /// messages through the stream and returns when the stream is complete.
+    public mutating func register<Request, Response>(
+        _ method: ServerStreamingMethod<Request, Response>,
+        handler: @escaping @Sendable (Request, ServerCallContext, ResponseStream<Response>) async throws -> Void
+    ) {
+        add(RPCRoute(method: method) { payload, context, sink in
+            let request: Request
+            do throws(ProtoDecodingError) { request = try Request(serializedBytes: payload) } catch {
+                return .failure(error.rpcError)
+            }
+            do {
+                try await handler(request, context, ResponseStream(sink: sink))
+                return .ok([])
+            } catch {
+                return .failure(error, context: context)
+            }
+        })
+    }
+
+    private mutating func add(_ route: RPCRoute) {
+        precondition(routes[route.method.path] == nil, "\(route.method.path) is routed twice")
+        routes[route.method.path] = route
+    }
+}

@@ -1,0 +1,38 @@
+import Dispatch
+import Logging
+import StewardWire
+
+/// What a handler knows about the call it is serving.
+public struct ServerCallContext: Sendable {
+    /// The method path, such as `/steward.v1.Server/WhoAmI`.
+    public var method: String
+    /// Who is calling, as the kernel reports it.
+    public var peer: PeerCredentials
+    /// When the call's deadline passes (monotonic), if it has one.
+    public var deadline: DispatchTime?
+    /// The REQUEST frame's headers.
+    public var metadata: [StewardRpcV1.MetadataEntry]
+    /// A logger carrying the call's method, call id and peer uid.
+    public var logger: Logger
+    /// The daemon serving the call, for the built-in services that report on it.
+    var runtime: ServerRuntime?
+
+    public init(
+        method: String, peer: PeerCredentials, deadline: DispatchTime? = nil,
+        metadata: [StewardRpcV1.MetadataEntry] = [], logger: Logger
+    ) {
+        self.method = method
+        self.peer = peer
+        self.deadline = deadline
+        self.metadata = metadata
+        self.logger = logger
+    }
+
+    /// Time left before the deadline, in milliseconds (nil: no deadline; 0:
+    /// already passed). Database work under the call carries this into libpq.
+    public var remainingMilliseconds: UInt64? {
+        guard let deadline else { return nil }
+        let now = DispatchTime.now().uptimeNanoseconds
+        return deadline.uptimeNanoseconds > now ? (deadline.uptimeNanoseconds - now) / 1_000_000 : 0
+    }
+}

@@ -1,0 +1,61 @@
+import Dispatch
+import Glibc
+import StewardWire
+
+/// `steward.v1.Server`: what this daemon is, how it is doing, and who asks.
+enum ServerService {
+    /// The steward.rpc.v1 framing version this build speaks.
+    static let protocolVersion: UInt32 = 1
+
+    static func register(in router: inout Router) {
+        router.register(StewardV1.Server.info) { _, context in
+            let runtime = try context.requireRuntime()
+            let configuration = runtime.configuration
+            var limits = StewardV1.ServerLimits()
+            limits.maxFrameBytes = UInt32(configuration.limits.maxFrameBytes)
+            limits.maxCallsInFlightPerConnection = UInt32(configuration.limits.maxCallsInFlightPerConnection)
+            limits.maxConnections = UInt32(configuration.limits.maxConnections)
+            limits.maxBufferedBytesPerConnection = UInt32(configuration.limits.maxBufferedBytesPerConnection)
+            limits.idleTimeoutMs = UInt32(configuration.limits.idleTimeoutMilliseconds)
+            var info = StewardV1.ServerInfoResponse()
+            info.version = StewardVersion.current
+            info.uptimeMs = runtime.uptimeMilliseconds
+            info.storeBackend = configuration.storeBackend
+            info.limits = limits
+            info.socketPath = configuration.socketPath
+            info.pid = UInt32(getpid())
+            info.protocolVersion = protocolVersion
+            return info
+        }
+        router.register(StewardV1.Server.stats) { _, context in
+            let runtime = try context.requireRuntime()
+            var stats = StewardV1.ServerStatsResponse()
+            stats.uptimeMs = runtime.uptimeMilliseconds
+            stats.openConnections = UInt32(runtime.openConnectionCount)
+            stats.acceptedConnections = runtime.statistics.acceptedConnections
+            stats.refusedConnections = runtime.statistics.refusedConnections
+            stats.callsInFlight = UInt32(runtime.callsInFlight)
+            stats.methods = runtime.statistics.methodStats
+            return stats
+        }
+        router.register(StewardV1.Server.whoAmI) { _, context in
+            var response = StewardV1.WhoAmIResponse()
+            response.uid = context.peer.uid
+            response.gid = context.peer.gid
+            response.pid = UInt32(bitPattern: context.peer.pid)
+            response.osUserName = osUserName(of: context.peer.uid) ?? ""
+            response.isDaemonAdmin = context.peer.uid == 0 || context.peer.uid == getuid()
+            return response
+        }
+    }
+
+    /// The account name of `uid` from the system's user database.
+    static func osUserName(of uid: UInt32) -> String? {
+        var entry = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let status = getpwuid_r(uid, &entry, &buffer, buffer.count, &result)
+        guard status == 0, let result, let name = result.pointee.pw_name else { return nil }
+        return String(cString: name)
+    }
+}

@@ -1,0 +1,111 @@
+import Dispatch
+import Glibc
+import Logging
+import StewardWire
+
+/// A Steward daemon's RPC server: a Unix socket, its connections, and the
+/// routes it serves. Health and Server are always served; callers add theirs.
+///
+/// Lifecycle: `start()`, then `shutDown()` once (SIGTERM / SIGINT in stewardd).
+public final class StewardServer: Sendable {
+    private let runtime: ServerRuntime
+    private let acceptQueue = DispatchQueue(label: "steward.accept")
+    private let listener = ListenerSlot()
+
+    /// - Parameter router: the application's routes; the built-in services
+    ///   are added to them.
+    public init(configuration: ServerConfiguration, router: Router = Router(), logger: Logger) {
+        var router = router
+        HealthService.register(in: &router)
+        ServerService.register(in: &router)
+        self.runtime = ServerRuntime(configuration: configuration, router: router, logger: logger)
+    }
+
+    /// Every method path this server routes, sorted.
+    public var methodPaths: [String] { runtime.router.methodPaths }
+
+    public var socketPath: String { runtime.configuration.socketPath }
+
+    /// Binds the socket and starts accepting connections.
+    public func start() throws(ServerStartError) {
+        let runtime = self.runtime
+        let created = try SocketListener(configuration: runtime.configuration, queue: acceptQueue) { fd in
+            Self.accept(fd, runtime: runtime)
+        }
+        listener.set(created)
+        runtime.logger.info(
+            "listening",
+            metadata: ["socket": "\(runtime.configuration.socketPath)", "version": "\(StewardVersion.current)"])
+    }
+
+    /// Drains and stops: stops accepting and removes the socket file, refuses
+    /// new calls UNAVAILABLE, lets calls in flight finish within the grace
+    /// period, answers the rest UNAVAILABLE, then closes every connection.
+    public func shutDown() async {
+        let runtime = self.runtime
+        acceptQueue.sync { listener.take()?.stop() }
+        runtime.beginDraining()
+        let inFlight = runtime.callsInFlight
+        runtime.logger.info("shutting down", metadata: ["calls_in_flight": "\(inFlight)"])
+
+        let finishedInTime = await runtime.waitForCallsToFinish(
+            withinMilliseconds: runtime.configuration.drainGraceMilliseconds)
+        if !finishedInTime {
+            runtime.logger.warning(
+                "grace period over; ending the remaining calls UNAVAILABLE",
+                metadata: ["calls_in_flight": "\(runtime.callsInFlight)"])
+        }
+        for connection in runtime.allConnections {
+            connection.shutDown()
+        }
+        runtime.logger.info("stopped")
+    }
+
+    private static func accept(_ fd: Int32, runtime: ServerRuntime) {
+        let peer: PeerCredentials
+        do {
+            peer = try UnixSocket.peerCredentials(of: fd)
+        } catch {
+            runtime.logger.warning("dropping a connection without peer credentials", metadata: ["error": "\(error)"])
+            close(fd)
+            return
+        }
+        let connection = runtime.admitConnection { id in
+            ServerConnection(id: id, fd: fd, peer: peer, runtime: runtime)
+        }
+        guard let connection else {
+            runtime.statistics.recordConnection(accepted: false)
+            refuse(fd, runtime: runtime)
+            return
+        }
+        runtime.statistics.recordConnection(accepted: true)
+        runtime.logger.debug(
+            "connection accepted",
+            metadata: ["connection": "\(connection.id)", "peer_uid": "\(peer.uid)", "peer_pid": "\(peer.pid)"])
+        connection.start()
+    }
+
+    /// Tells a connection over the limit why, as a connection-level END,
+    /// then closes it. Best effort: the socket is new, so its buffer has room.
+    private static func refuse(_ fd: Int32, runtime: ServerRuntime) {
+        let message = runtime.isDraining
+            ? "the server is shutting down"
+            : "the server is at its limit of \(runtime.configuration.limits.maxConnections) connections"
+        let code: StatusCode = runtime.isDraining ? .unavailable : .resourceExhausted
+        let bytes = FrameWriter.encode(FrameWriter.endFrame(callID: 0, code: code, message: message))
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        close(fd)
+        runtime.logger.notice("refused a connection", metadata: ["reason": "\(message)"])
+    }
+}
+
+/// Holds the listener between start and shutdown; touched on the accept queue
+/// and in `start`, before any connection exists.
+private final class ListenerSlot: @unchecked Sendable {
+    private var listener: SocketListener?
+    func set(_ listener: SocketListener) { self.listener = listener }
+    func take() -> SocketListener? {
+        defer { listener = nil }
+        return listener
+    }
+}

@@ -1,0 +1,34 @@
+import Glibc
+
+/// Where Steward keeps its state and socket by default. The daemon, the CLI
+/// and the client library resolve them the same way, so one exported
+/// variable points every tool at one daemon.
+public enum StewardPaths {
+    /// `STEWARD_STATE_DIR`, else `$XDG_STATE_HOME/steward`, else
+    /// `~/.local/state/steward`.
+    public static func defaultStateDirectory(environment: [String: String]) -> String {
+        if let explicit = environment["STEWARD_STATE_DIR"], !explicit.isEmpty { return explicit }
+        if let xdg = environment["XDG_STATE_HOME"], !xdg.isEmpty { return xdg + "/steward" }
+        return homeDirectory(environment: environment) + "/.local/state/steward"
+    }
+
+    /// `STEWARD_SOCKET`, else `<state dir>/run/steward.sock`.
+    public static func defaultSocketPath(environment: [String: String]) -> String {
+        if let explicit = environment["STEWARD_SOCKET"], !explicit.isEmpty { return explicit }
+        return socketPath(inStateDirectory: defaultStateDirectory(environment: environment))
+    }
+
+    public static func socketPath(inStateDirectory stateDirectory: String) -> String {
+        stateDirectory + "/run/steward.sock"
+    }
+
+    /// `$HOME`, else the home directory of the current user in the system's
+    /// user database (daemons often run without HOME).
+    static func homeDirectory(environment: [String: String]) -> String {
+        if let home = environment["HOME"], !home.isEmpty { return home }
+        if let entry = getpwuid(getuid()), let directory = entry.pointee.pw_dir {
+            return String(cString: directory)
+        }
+        return "/tmp"
+    }
+}

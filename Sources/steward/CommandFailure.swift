@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import StewardWire
+
+/// A failed call, reported on stderr and turned into the exit code of its
+/// status class (see `steward --help`).
+struct CommandFailure: Error {
+    let error: RPCError
+
+    init(_ error: RPCError) { self.error = error }
+
+    static func exitCode(for code: StatusCode) -> Int32 {
+        switch code {
+        case .ok: return 0
+        case .invalidArgument, .notFound, .alreadyExists, .failedPrecondition, .outOfRange, .aborted: return 2
+        case .permissionDenied, .unauthenticated: return 3
+        case .unavailable, .deadlineExceeded, .resourceExhausted, .cancelled: return 4
+        case .unimplemented: return 5
+        default: return 1
+        }
+    }
+}
+
+extension StewardCommand {
+    /// Reports a ``CommandFailure`` as `steward: CODE: message` and exits
+    /// with its class; anything else goes through ArgumentParser.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data("steward: \(failure.error.code.name): \(failure.error.message)\n".utf8))
+            Foundation.exit(CommandFailure.exitCode(for: failure.error.code))
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Glibc
+import Logging
+import StewardServer
+import StewardWire
+
+/// The daemon's settings, resolved from flags, then environment, then defaults.
+struct DaemonSettings {
+    var stateDirectory: String
+    var server: ServerConfiguration
+    var logLevel: Logger.Level
+    var logFormat: LogFormat
+
+    enum LogFormat: String { case text, json }
+
+    struct Invalid: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    init(command: StewarddCommand, environment: [String: String]) throws {
+        func value(_ flag: String?, _ variable: String) -> String? {
+            flag ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        func number(_ flag: Int?, _ variable: String, name: String, range: ClosedRange<Int>) throws -> Int? {
+            let raw: Int?
+            if let flag {
+                raw = flag
+            } else if let text = environment[variable], !text.isEmpty {
+                guard let parsed = Int(text) else { throw Invalid(description: "\(variable)=\(text) is not a whole number") }
+                raw = parsed
+            } else {
+                raw = nil
+            }
+            if let raw, !range.contains(raw) {
+                throw Invalid(description: "--\(name) must be between \(range.lowerBound) and \(range.upperBound), not \(raw)")
+            }
+            return raw
+        }
+
+        stateDirectory = value(command.stateDir, "STEWARD_STATE_DIR")
+            ?? StewardPaths.defaultStateDirectory(environment: environment)
+        server = ServerConfiguration(
+            socketPath: value(command.socket, "STEWARD_SOCKET")
+                ?? StewardPaths.socketPath(inStateDirectory: stateDirectory))
+        if let group = value(command.socketGroup, "STEWARD_SOCKET_GROUP") {
+            server.socketGroupID = try Self.groupID(named: group)
+        }
+        var limits = ServerLimits()
+        if let v = try number(command.maxFrameBytes, "STEWARD_MAX_FRAME_BYTES", name: "max-frame-bytes", range: 1024...(64 << 20)) {
+            limits.maxFrameBytes = v
+        }
+        if let v = try number(command.maxCallsPerConnection, "STEWARD_MAX_CALLS_PER_CONNECTION", name: "max-calls-per-connection", range: 1...65536) {
+            limits.maxCallsInFlightPerConnection = v
+        }
+        if let v = try number(command.maxConnections, "STEWARD_MAX_CONNECTIONS", name: "max-connections", range: 1...65536) {
+            limits.maxConnections = v
+        }
+        if let v = try number(command.maxBufferedBytes, "STEWARD_MAX_BUFFERED_BYTES", name: "max-buffered-bytes", range: 1024...(1 << 30)) {
+            limits.maxBufferedBytesPerConnection = v
+        }
+        if let v = try number(command.idleTimeoutMs, "STEWARD_IDLE_TIMEOUT_MS", name: "idle-timeout-ms", range: 10...86_400_000) {
+            limits.idleTimeoutMilliseconds = v
+        }
+        server.limits = limits
+        if let v = try number(command.drainGraceMs, "STEWARD_DRAIN_GRACE_MS", name: "drain-grace-ms", range: 0...3_600_000) {
+            server.drainGraceMilliseconds = v
+        }
+
+        let levelText = value(command.logLevel, "STEWARD_LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw Invalid(description: "unknown log level \"\(levelText)\"; use trace, debug, info, notice, warning, error or critical")
+        }
+        logLevel = level
+        let formatText = value(command.logFormat, "STEWARD_LOG_FORMAT") ?? "text"
+        guard let format = LogFormat(rawValue: formatText.lowercased()) else {
+            throw Invalid(description: "unknown log format \"\(formatText)\"; use text or json")
+        }
+        logFormat = format
+    }
+
+    private static func groupID(named name: String) throws -> gid_t {
+        if let number = gid_t(name) { return number }
+        guard let entry = getgrnam(name) else {
+            throw Invalid(description: "no group named \"\(name)\" for --socket-group")
+        }
+        return entry.pointee.gr_gid
+    }
+}

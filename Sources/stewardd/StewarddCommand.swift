@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import Logging
+import StewardServer
+import StewardWire
+
+/// `stewardd`: the Steward daemon.
+@main
+struct StewarddCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stewardd",
+        abstract: "The Steward daemon: serves the Steward API on a Unix socket.",
+        discussion: """
+            Every option can also be set by the environment variable named in its help; \
+            an option on the command line wins over the variable.
+
+            SIGTERM or SIGINT drains the daemon: it stops accepting, lets calls in flight \
+            finish within --drain-grace-ms, answers the rest UNAVAILABLE, removes its socket \
+            file and exits 0.
+            """,
+        version: StewardVersion.current)
+
+    @Option(name: .long, help: ArgumentHelp("State directory. [env: STEWARD_STATE_DIR] [default: $XDG_STATE_HOME/steward or ~/.local/state/steward]", valueName: "dir"))
+    var stateDir: String?
+
+    @Option(name: .long, help: ArgumentHelp("Socket path. [env: STEWARD_SOCKET] [default: <state dir>/run/steward.sock]", valueName: "path"))
+    var socket: String?
+
+    @Option(name: .long, help: ArgumentHelp("Group (name or number) that owns the socket file; its members may connect. [env: STEWARD_SOCKET_GROUP] [default: the daemon's group]", valueName: "group"))
+    var socketGroup: String?
+
+    @Option(name: .long, help: ArgumentHelp("Largest frame accepted, in bytes. [env: STEWARD_MAX_FRAME_BYTES] [default: 4194304]", valueName: "bytes"))
+    var maxFrameBytes: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Calls one connection may have in flight. [env: STEWARD_MAX_CALLS_PER_CONNECTION] [default: 256]", valueName: "n"))
+    var maxCallsPerConnection: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Open connections allowed. [env: STEWARD_MAX_CONNECTIONS] [default: 1024]", valueName: "n"))
+    var maxConnections: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Unread answers held for one connection before it stops being read. [env: STEWARD_MAX_BUFFERED_BYTES] [default: 8388608]", valueName: "bytes"))
+    var maxBufferedBytes: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Close a connection idle this long. [env: STEWARD_IDLE_TIMEOUT_MS] [default: 300000]", valueName: "ms"))
+    var idleTimeoutMs: Int?
+
+    @Option(name: .long, help: ArgumentHelp("How long calls in flight may finish after SIGTERM. [env: STEWARD_DRAIN_GRACE_MS] [default: 10000]", valueName: "ms"))
+    var drainGraceMs: Int?
+
+    @Option(name: .long, help: ArgumentHelp("trace, debug, info, notice, warning, error or critical. [env: STEWARD_LOG_LEVEL] [default: info]", valueName: "level"))
+    var logLevel: String?
+
+    @Option(name: .long, help: ArgumentHelp("text or json. [env: STEWARD_LOG_FORMAT] [default: text]", valueName: "format"))
+    var logFormat: String?
+
+    func run() async throws {
+        let settings: DaemonSettings
+        do {
+            settings = try DaemonSettings(command: self, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        try await Daemon(settings: settings).run()
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+
+/// The built `stewardd` and `steward`, found beside the test bundle (SwiftPM
+/// builds every product into the same directory before running tests).
+enum Executables {
+    static var directory: URL {
+        if let explicit = ProcessInfo.processInfo.environment["STEWARD_BIN_DIR"] {
+            return URL(fileURLWithPath: explicit)
+        }
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        // From .../debug/StewardPackageTests.xctest (a file on Linux) up to .../debug.
+        while url.pathComponents.count > 1 {
+            url.deleteLastPathComponent()
+            if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("stewardd").path) {
+                return url
+            }
+        }
+        return URL(fileURLWithPath: ".build/debug")
+    }
+
+    static var stewardd: URL { directory.appendingPathComponent("stewardd") }
+    static var steward: URL { directory.appendingPathComponent("steward") }
+}
+
+/// What a finished command printed and how it exited.
+struct CommandResult: Sendable {
+    var status: Int32
+    var standardOutput: String
+    var standardError: String
+}
+
+/// Runs `executable` to completion, optionally as another OS user via
+/// runuser (which needs root).
+func runCommand(
+    _ executable: URL, _ arguments: [String], asUser user: String? = nil,
+    environment: [String: String] = [:]
+) async throws -> CommandResult {
+    try await offThePool {
+        try runCommandBlocking(executable, arguments, asUser: user, environment: environment)
+    }
+}
+
+private func runCommandBlocking(
+    _ executable: URL, _ arguments: [String], asUser user: String?, environment: [String: String]
+) throws -> CommandResult {
+    let process = Process()
+    if let user {
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+        process.arguments = ["-u", user, "--", executable.path] + arguments
+    } else {
+        process.executableURL = executable
+        process.arguments = arguments
+    }
+    var merged = ProcessInfo.processInfo.environment
+    merged.removeValue(forKey: "STEWARD_SOCKET")
+    merged.removeValue(forKey: "STEWARD_STATE_DIR")
+    merged.merge(environment) { $1 }
+    process.environment = merged
+    let output = Pipe()
+    let error = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    // Read both pipes to the end before waiting, so a chatty child never blocks.
+    let group = DispatchGroup()
+    nonisolated(unsafe) var stderrData = Data()
+    group.enter()
+    DispatchQueue.global().async {
+        stderrData = error.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let stdoutData = output.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return CommandResult(
+        status: process.terminationStatus,
+        standardOutput: String(decoding: stdoutData, as: UTF8.self),
+        standardError: String(decoding: stderrData, as: UTF8.self))
+}
+
+/// A `stewardd` child process, started and known to be listening.
+final class DaemonProcess: @unchecked Sendable {
+    let process = Process()
+    let socketPath: String
+    private let errorPipe = Pipe()
+    private var stderrBuffer = Data()
+
+    struct StartFailure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Starts stewardd and returns once it logged that it is listening.
+    static func start(
+        socketPath: String, arguments: [String] = [], environment: [String: String] = [:]
+    ) async throws -> DaemonProcess {
+        try await offThePool {
+            try DaemonProcess(socketPath: socketPath, arguments: arguments, environment: environment)
+        }
+    }
+
+    private init(socketPath: String, arguments: [String], environment: [String: String]) throws {
+        self.socketPath = socketPath
+        process.executableURL = Executables.stewardd
+        process.arguments = ["--socket", socketPath, "--log-level", "info"] + arguments
+        var merged = ProcessInfo.processInfo.environment
+        merged.merge(environment) { $1 }
+        process.environment = merged
+        process.standardError = errorPipe
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        guard try waitForLog(containing: "listening") else {
+            process.waitUntilExit()
+            throw StartFailure(description: "stewardd exited \(process.terminationStatus): \(stderrText)")
+        }
+    }
+
+    var stderrText: String { String(decoding: stderrBuffer, as: UTF8.self) }
+
+    /// Reads the daemon's log until a line contains `text` (true) or the
+    /// daemon closes its stderr (false).
+    @discardableResult
+    func waitForLog(containing text: String) throws -> Bool {
+        let handle = errorPipe.fileHandleForReading
+        while !stderrText.contains(text) {
+            let chunk = handle.availableData
+            if chunk.isEmpty { return false }
+            stderrBuffer.append(chunk)
+        }
+        return true
+    }
+
+    func signal(_ number: Int32) {
+        kill(process.processIdentifier, number)
+    }
+
+    /// Waits for exit and returns the exit status, with the rest of its log read.
+    func waitForExit() async throws -> Int32 {
+        try await offThePool { self.blockingWaitForExit() }
+    }
+
+    private func blockingWaitForExit() -> Int32 {
+        stderrBuffer.append(errorPipe.fileHandleForReading.readDataToEndOfFile())
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Resident memory of the daemon in KiB, from /proc.
+    var residentKilobytes: Int {
+        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
