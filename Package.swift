@@ -86,6 +86,10 @@ let package = Package(
             dependencies: ["StewardWire", "StewardTestProtoC", "CProtobufC"]
         ),
         .testTarget(
+            name: "StewardServerTests",
+            dependencies: ["StewardServer", "StewardWire"]
+        ),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "StewardServer", "StewardClient", "StewardWire",
