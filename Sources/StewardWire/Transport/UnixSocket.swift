@@ -23,6 +23,7 @@ public enum UnixSocket {
     }
 
     /// Calls `body` with a `sockaddr_un` for `path`.
+    @discardableResult
     static func withAddress<R>(
         _ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) throws -> R
     ) throws -> R {
