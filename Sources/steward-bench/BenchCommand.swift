@@ -46,12 +46,14 @@ struct BenchCommand: AsyncParsableCommand {
         let server = try BenchServer.start()
         defer { server.stop() }
         let ping = try await StewardLoad.pingLatency(socketPath: server.socketPath, calls: pings)
+        let rawPing = try RawClientLoad.pingLatency(socketPath: server.socketPath, calls: pings)
         let throughput = try await StewardLoad.throughput(
             socketPath: server.socketPath, connections: connections, inFlight: inFlight, seconds: seconds)
 
         let table = ResultTable(rows: [
             .init("ping p50 (µs), 1 in flight", steward: ping.p50, floor: floorPing.p50, lowerIsBetter: true),
             .init("ping p99 (µs), 1 in flight", steward: ping.p99, floor: floorPing.p99, lowerIsBetter: true),
+            .init("ping p50 (µs), daemon only", steward: rawPing.p50, floor: floorPing.p50, lowerIsBetter: true),
             .init("throughput (calls/s), \(connections) conn × \(inFlight)", steward: throughput, floor: floorThroughput, lowerIsBetter: false),
         ])
         print(table.render())

@@ -78,3 +78,35 @@ enum StewardLoad {
         return Double(total) / elapsed
     }
 }
+
+/// Load from a plain blocking client that writes ready-made frames: the
+/// daemon's share of a call, without the client library's.
+enum RawClientLoad {
+    static func pingLatency(socketPath: String, calls: Int) throws -> LatencySamples {
+        let fd = try UnixSocket.connect(to: socketPath)
+        defer { close(fd) }
+        // Blocking again: this client waits in read() like the floor's.
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)
+        var frame = StewardRpcV1.Frame()
+        frame.callID = 1
+        frame.kind = .request
+        frame.method = GrpcHealthV1.Health.check.path
+        let request = FrameWriter.encode(frame)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var samples = LatencySamples(capacity: calls)
+        for iteration in 0..<(calls + calls / 10) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = request.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            // The answer to a Health.Check is one small END frame.
+            var have = 0
+            repeat {
+                let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + have, $0.count - have) }
+                guard got > 0 else { throw SystemCallError("read", errno: errno) }
+                have += got
+            } while have < 5 || have < 5 + (Int(buffer[3]) << 8 | Int(buffer[4]))
+            if iteration >= calls / 10 { samples.add(nanoseconds: DispatchTime.now().uptimeNanoseconds - start) }
+        }
+        return samples
+    }
+}
