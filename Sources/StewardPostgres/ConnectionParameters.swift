@@ -1,0 +1,63 @@
+/// libpq's `sslmode`.
+public struct SSLMode: RawRepresentable, Hashable, Sendable, CaseIterable {
+    public let rawValue: String
+    public init?(rawValue: String) {
+        guard Self.allCases.contains(where: { $0.rawValue == rawValue }) else { return nil }
+        self.rawValue = rawValue
+    }
+    private init(_ value: String) { rawValue = value }
+
+    public static let disable = SSLMode("disable")
+    public static let allow = SSLMode("allow")
+    public static let prefer = SSLMode("prefer")
+    public static let require = SSLMode("require")
+    public static let verifyCA = SSLMode("verify-ca")
+    public static let verifyFull = SSLMode("verify-full")
+
+    public static let allCases: [SSLMode] = [.disable, .allow, .prefer, .require, .verifyCA, .verifyFull]
+}
+
+/// Where and how to connect. Passed to libpq as keyword/value pairs, never
+/// concatenated into a conninfo string, so no value can inject another.
+public struct ConnectionParameters: Sendable, CustomStringConvertible {
+    /// A DNS name, an IP address, or an absolute directory holding the server's socket.
+    public var host: String
+    public var port: Int
+    public var database: String
+    public var user: String
+    /// Never printed: `description` leaves it out.
+    public var password: String?
+    public var sslMode: SSLMode = .prefer
+    /// Path of a PEM file of trusted CA certificates (`sslrootcert`).
+    public var sslRootCertificatePath: String?
+    public var applicationName = "steward"
+    /// Server options (`options`), e.g. `-c search_path=…`.
+    public var options: String?
+
+    public init(host: String, port: Int = 5432, database: String, user: String, password: String? = nil) {
+        self.host = host
+        self.port = port
+        self.database = database
+        self.user = user
+        self.password = password
+    }
+
+    /// The keyword/value pairs for `PQconnectStartParams`.
+    func keywordValues(connectTimeoutSeconds: Int?) -> [(String, String)] {
+        var pairs: [(String, String)] = [
+            ("host", host), ("port", String(port)), ("dbname", database), ("user", user),
+            ("sslmode", sslMode.rawValue), ("application_name", applicationName),
+            // Never read ~/.pgpass or a service file: only what the caller gave.
+            ("passfile", "/dev/null"),
+        ]
+        if let password { pairs.append(("password", password)) }
+        if let sslRootCertificatePath { pairs.append(("sslrootcert", sslRootCertificatePath)) }
+        if let options { pairs.append(("options", options)) }
+        if let connectTimeoutSeconds { pairs.append(("connect_timeout", String(connectTimeoutSeconds))) }
+        return pairs
+    }
+
+    public var description: String {
+        "postgresql://\(user)@\(host):\(port)/\(database)?sslmode=\(sslMode.rawValue)"
+    }
+}

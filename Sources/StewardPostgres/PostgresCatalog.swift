@@ -1,0 +1,106 @@
+/// The catalog facts Steward's checks need, each read with one set-based
+/// query per database (never one query per table).
+public enum PostgresCatalog {
+    /// Role attributes relevant to governance.
+    public struct RoleAttributes: Sendable, Equatable {
+        public var name: String
+        public var isSuperuser: Bool
+        public var canCreateRoles: Bool
+        public var canLogin: Bool
+    }
+
+    /// One table (or view, materialized view, foreign or partitioned table)
+    /// as the role sees it.
+    public struct TablePrivileges: Sendable, Equatable {
+        public var schema: String
+        public var name: String
+        public var owner: String
+        /// The role is the owner.
+        public var ownedByRole: Bool
+        /// The role has the owner's privileges through membership (which is
+        /// what ALTER TABLE needs when it is not the owner).
+        public var roleIsMemberOfOwner: Bool
+        public var selectWithGrantOption: Bool
+        public var insertWithGrantOption: Bool
+        public var updateWithGrantOption: Bool
+        public var deleteWithGrantOption: Bool
+        public var truncateWithGrantOption: Bool
+
+        /// All five privileges Steward needs, each grantable.
+        public var hasAllPrivilegesWithGrantOption: Bool {
+            selectWithGrantOption && insertWithGrantOption && updateWithGrantOption
+                && deleteWithGrantOption && truncateWithGrantOption
+        }
+
+        /// What ALTER TABLE requires: ownership, directly or through membership.
+        public var canAlter: Bool { ownedByRole || roleIsMemberOfOwner }
+    }
+
+    /// The attributes of `role` (`pg_roles`); nil when there is no such role.
+    public static func roleAttributes(_ role: String, on connection: PostgresConnection, deadline: Deadline) throws(PostgresError) -> RoleAttributes? {
+        let result = try connection.query(
+            "SELECT rolname, rolsuper, rolcreaterole, rolcanlogin FROM pg_catalog.pg_roles WHERE rolname = $1",
+            [role], deadline: deadline)
+        guard let row = result.rows.first else { return nil }
+        return RoleAttributes(
+            name: try row.string("rolname"), isSuperuser: try row.bool("rolsuper"),
+            canCreateRoles: try row.bool("rolcreaterole"), canLogin: try row.bool("rolcanlogin"))
+    }
+
+    /// The full version string (`SELECT version()`), for messages.
+    public static func versionString(on connection: PostgresConnection, deadline: Deadline) throws(PostgresError) -> String {
+        try connection.query("SELECT pg_catalog.version() AS version", deadline: deadline).rows.first?.string("version") ?? ""
+    }
+
+    /// Databases that accept connections and are not templates, sorted.
+    public static func databases(on connection: PostgresConnection, deadline: Deadline) throws(PostgresError) -> [String] {
+        try connection.query(
+            "SELECT datname FROM pg_catalog.pg_database WHERE NOT datistemplate AND datallowconn ORDER BY datname",
+            deadline: deadline
+        ).rows.map { (row) throws(PostgresError) -> String in try row.string("datname") }
+    }
+
+    /// Schemas of the connected database other than PostgreSQL's own, sorted.
+    public static func schemas(on connection: PostgresConnection, deadline: Deadline) throws(PostgresError) -> [String] {
+        try connection.query(
+            """
+            SELECT nspname FROM pg_catalog.pg_namespace
+            WHERE nspname <> 'information_schema' AND nspname NOT LIKE 'pg\\_%'
+            ORDER BY nspname
+            """,
+            deadline: deadline
+        ).rows.map { (row) throws(PostgresError) -> String in try row.string("nspname") }
+    }
+
+    /// Every table of the connected database outside PostgreSQL's own
+    /// schemas, with what `role` may do to it — one query, however many tables.
+    public static func tablePrivileges(of role: String, on connection: PostgresConnection, deadline: Deadline) throws(PostgresError) -> [TablePrivileges] {
+        let result = try connection.query(
+            """
+            SELECT n.nspname AS schema, c.relname AS name, o.rolname AS owner,
+                   c.relowner = r.oid AS owned,
+                   c.relowner <> r.oid AND pg_catalog.pg_has_role(r.oid, c.relowner, 'USAGE') AS member_of_owner,
+                   pg_catalog.has_table_privilege(r.oid, c.oid, 'SELECT WITH GRANT OPTION') AS sel,
+                   pg_catalog.has_table_privilege(r.oid, c.oid, 'INSERT WITH GRANT OPTION') AS ins,
+                   pg_catalog.has_table_privilege(r.oid, c.oid, 'UPDATE WITH GRANT OPTION') AS upd,
+                   pg_catalog.has_table_privilege(r.oid, c.oid, 'DELETE WITH GRANT OPTION') AS del,
+                   pg_catalog.has_table_privilege(r.oid, c.oid, 'TRUNCATE WITH GRANT OPTION') AS trn
+            FROM pg_catalog.pg_class c
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_catalog.pg_roles o ON o.oid = c.relowner
+            CROSS JOIN (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) r
+            WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+              AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
+            ORDER BY n.nspname, c.relname
+            """,
+            [role], deadline: deadline)
+        return try result.rows.map { (row) throws(PostgresError) -> TablePrivileges in
+            TablePrivileges(
+                schema: try row.string("schema"), name: try row.string("name"), owner: try row.string("owner"),
+                ownedByRole: try row.bool("owned"), roleIsMemberOfOwner: try row.bool("member_of_owner"),
+                selectWithGrantOption: try row.bool("sel"), insertWithGrantOption: try row.bool("ins"),
+                updateWithGrantOption: try row.bool("upd"), deleteWithGrantOption: try row.bool("del"),
+                truncateWithGrantOption: try row.bool("trn"))
+        }
+    }
+}

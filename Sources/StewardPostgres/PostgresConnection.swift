@@ -1,0 +1,153 @@
+import CLibPQ
+import Glibc
+
+/// One libpq connection (`PGconn`), owned here and finished exactly once.
+///
+/// Blocking: every method waits on the server (bounded by its deadline).
+/// Use it from ``PostgresExecutor``, never on a thread that serves sockets.
+/// Not thread-safe; one task uses it at a time.
+public final class PostgresConnection {
+    private var handle: OpaquePointer?
+    public let parameters: ConnectionParameters
+
+    /// The server's version as libpq reports it (`PQserverVersion`), e.g. 170010.
+    public let serverVersionNumber: Int
+    /// Whether the connection is encrypted (`PQsslInUse`).
+    public let usesTLS: Bool
+
+    /// The major version, e.g. 17.
+    public var serverMajorVersion: Int { serverVersionNumber / 10_000 }
+
+    private init(handle: OpaquePointer, parameters: ConnectionParameters) {
+        self.handle = handle
+        self.parameters = parameters
+        serverVersionNumber = Int(PQserverVersion(handle))
+        usesTLS = PQsslInUse(handle) == 1
+    }
+
+    deinit {
+        // Finishing here too keeps a thrown-away connection from leaking,
+        // but callers should `close()`: this is the safety net, not the plan.
+        if let handle { PQfinish(handle) }
+    }
+
+    /// Connects (`PQconnectStartParams` + `PQconnectPoll`), waiting at most
+    /// until `deadline`. The `PGconn` is finished on every failure path.
+    public static func connect(_ parameters: ConnectionParameters, deadline: Deadline) throws(PostgresError) -> PostgresConnection {
+        let pairs = parameters.keywordValues(connectTimeoutSeconds: nil)
+        let handle = withCStringArrays(pairs) { keywords, values in
+            PQconnectStartParams(keywords, values, 0)
+        }
+        guard let handle else {
+            throw PostgresError(kind: .connectionLost, message: "libpq could not allocate a connection")
+        }
+        do {
+            try pollUntilConnected(handle, deadline: deadline, parameters: parameters)
+        } catch {
+            PQfinish(handle)
+            throw error
+        }
+        return PostgresConnection(handle: handle, parameters: parameters)
+    }
+
+    /// Closes the connection (`PQfinish`). Safe to call twice.
+    public func close() {
+        if let handle { PQfinish(handle) }
+        handle = nil
+    }
+
+    /// Runs one parameterised statement (`PQsendQueryParams`, text format)
+    /// and returns its rows. When `deadline` passes first, the statement is
+    /// cancelled on the server (`PQcancel`) and `.timeout` is thrown.
+    public func query(_ sql: String, _ parameters: [String?] = [], deadline: Deadline) throws(PostgresError) -> QueryResult {
+        guard let handle else { throw PostgresError(kind: .connectionLost, message: "the connection is closed") }
+        let sent = withOptionalCStrings(parameters) { values in
+            PQsendQueryParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+        }
+        guard sent == 1 else { throw connectionError(handle) }
+        var results: [QueryResult] = []
+        var failure: PostgresError?
+        var timedOut = false
+        while true {
+            while PQisBusy(handle) == 1 {
+                if !timedOut && !waitForSocket(PQsocket(handle), events: Int16(POLLIN), until: deadline) {
+                    timedOut = true
+                    cancelOnServer(handle)
+                    continue
+                }
+                if timedOut {
+                    // The cancel request was sent; the server ends the
+                    // statement promptly. Wait for its answer, but not forever.
+                    guard waitForSocket(PQsocket(handle), events: Int16(POLLIN), until: .after(milliseconds: 5_000)) else {
+                        close()
+                        throw PostgresError(kind: .timeout, message: "the statement passed its deadline and the server did not stop it")
+                    }
+                }
+                guard PQconsumeInput(handle) == 1 else { throw connectionError(handle) }
+            }
+            guard let result = PQgetResult(handle) else { break }
+            let owned = ResultHandle(result)
+            switch PQresultStatus(result) {
+            case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
+                results.append(QueryResult(copying: owned))
+            default:
+                failure = failure ?? owned.error()
+            }
+        }
+        if timedOut {
+            throw PostgresError(kind: .timeout, message: "the statement passed its deadline and was cancelled on the server")
+        }
+        if let failure { throw failure }
+        return results.last ?? QueryResult(columns: [], rows: [])
+    }
+
+    /// Asks the server to cancel the running statement (`PQgetCancel`,
+    /// `PQcancel`, `PQfreeCancel`).
+    private func cancelOnServer(_ handle: OpaquePointer) {
+        guard let cancel = PQgetCancel(handle) else { return }
+        defer { PQfreeCancel(cancel) }
+        var errorBuffer = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(cancel, &errorBuffer, Int32(errorBuffer.count))
+    }
+
+    private static func pollUntilConnected(
+        _ handle: OpaquePointer, deadline: Deadline, parameters: ConnectionParameters
+    ) throws(PostgresError) {
+        guard PQstatus(handle) != CONNECTION_BAD else { throw classifyConnectFailure(handle, parameters) }
+        var status = PGRES_POLLING_WRITING
+        while true {
+            switch status {
+            case PGRES_POLLING_OK:
+                return
+            case PGRES_POLLING_FAILED:
+                throw classifyConnectFailure(handle, parameters)
+            default:
+                let events = status == PGRES_POLLING_READING ? Int16(POLLIN) : Int16(POLLOUT)
+                guard waitForSocket(PQsocket(handle), events: events, until: deadline) else {
+                    throw PostgresError(
+                        kind: .timeout,
+                        message: "no connection to \(parameters.host):\(parameters.port) within the deadline")
+                }
+                status = PQconnectPoll(handle)
+            }
+        }
+    }
+
+    private func connectionError(_ handle: OpaquePointer) -> PostgresError {
+        PostgresError(kind: .connectionLost, message: Self.errorMessage(handle))
+    }
+
+    static func errorMessage(_ handle: OpaquePointer) -> String {
+        guard let text = PQerrorMessage(handle) else { return "unknown libpq error" }
+        return trimmed(String(cString: text))
+    }
+}
+
+/// `text` without leading and trailing whitespace (libpq ends messages with a newline).
+func trimmed(_ text: String) -> String {
+    var characters = Substring(text)
+    while characters.first?.isWhitespace == true { characters.removeFirst() }
+    while characters.last?.isWhitespace == true { characters.removeLast() }
+    return String(characters)
+}
+
