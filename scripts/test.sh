@@ -7,5 +7,8 @@ cd "$(dirname "$0")/.."
 
 source scripts/setup.sh
 bash scripts/check-generated.sh
+# Real PostgreSQL 15, 16, 17 (plain and TLS) and 18 for the integration tests.
+bash scripts/postgres-servers.sh start
+eval "$(bash scripts/postgres-servers.sh env)"
 swift build --build-tests
 swift test --skip-build

@@ -11,7 +11,11 @@ extension PostgresConnection {
         let lower = message.lowercased()
         let kind: PostgresError.Kind
         let sqlState: String?
-        if lower.contains("password authentication failed") || lower.contains("no password supplied")
+        if lower.contains("no pg_hba.conf entry") && lower.contains("no encryption") {
+            // The server accepts this login only over TLS.
+            kind = .tls
+            sqlState = "28000"
+        } else if lower.contains("password authentication failed") || lower.contains("no password supplied")
             || lower.contains("authentication failed") || lower.contains("no pg_hba.conf entry")
             || lower.contains("role \"") && lower.contains("does not exist") {
             kind = .authentication

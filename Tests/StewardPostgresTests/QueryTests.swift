@@ -1,0 +1,76 @@
+import Foundation
+import StewardPostgres
+import Testing
+
+@Suite("Queries on real PostgreSQL")
+struct QueryTests {
+    @Test("Parameters bind as values and rows read by name and type", arguments: TestPostgres.supported)
+    func typedRows(server: TestPostgres) async throws {
+        let row = try await withAdmin(server) { connection in
+            try connection.run("SELECT $1::int + 1 AS n, $2::text AS t, $3::text IS NULL AS is_null, true AS yes", ["41", "x'; DROP TABLE y; --", nil]).rows[0]
+        }
+        #expect(try row.int("n") == 42)
+        #expect(try row.string("t") == "x'; DROP TABLE y; --")
+        #expect(try row.bool("is_null"))
+        #expect(try row.bool("yes"))
+        #expect(throws: PostgresError.self) { try row.string("missing") }
+    }
+
+    @Test("Server errors carry SQLSTATE, severity, message, detail and hint", arguments: TestPostgres.supported)
+    func serverErrors(server: TestPostgres) async throws {
+        let table = uniqueName("t")
+        let error = try await withAdmin(server) { connection -> PostgresError? in
+            try connection.run("CREATE TABLE \(table) (id int PRIMARY KEY)")
+            defer { _ = try? connection.run("DROP TABLE \(table)") }
+            try connection.run("INSERT INTO \(table) VALUES (1)")
+            do {
+                try connection.run("INSERT INTO \(table) VALUES (1)")
+                return nil
+            } catch let error as PostgresError {
+                return error
+            }
+        }
+        let failure = try #require(error)
+        #expect(failure.kind == .server)
+        #expect(failure.sqlState == "23505")
+        #expect(failure.severity == "ERROR")
+        #expect(failure.message.contains("duplicate key"))
+        #expect(failure.detail?.contains("(id)=(1)") == true)
+
+        let hinted = try await withAdmin(server) { connection -> PostgresError? in
+            do { try connection.run("SELECT * FROM \(uniqueName("missing"))"); return nil } catch let error as PostgresError { return error }
+        }
+        #expect(hinted?.sqlState == "42P01")
+    }
+
+    @Test("A statement past its deadline is cancelled on the server, and the connection stays usable", arguments: TestPostgres.supported)
+    func statementDeadline(server: TestPostgres) async throws {
+        var parameters = try server.adminOverTCP()
+        parameters.applicationName = uniqueName("sleeper")
+        let observer = try server.adminOverTCP()
+        let sleeperParameters = parameters
+        let outcome = try await testExecutor.run { () throws(PostgresError) -> (PostgresError?, Double, String?, Int) in
+            let sleeper = try PostgresConnection.connect(sleeperParameters, deadline: .after(milliseconds: 10_000))
+            defer { sleeper.close() }
+            let started = Date()
+            var failure: PostgresError?
+            do throws(PostgresError) { _ = try sleeper.query("SELECT pg_sleep(60)", deadline: .after(milliseconds: 300)) } catch { failure = error }
+            let elapsed = Date().timeIntervalSince(started)
+            // While the sleeper's session is still open, the server shows it idle:
+            // the statement was cancelled there, not merely abandoned here.
+            let watcher = try PostgresConnection.connect(observer, deadline: .after(milliseconds: 10_000))
+            defer { watcher.close() }
+            let state = try watcher.query(
+                "SELECT state FROM pg_stat_activity WHERE application_name = $1",
+                [sleeperParameters.applicationName], deadline: .after(milliseconds: 10_000)
+            ).rows.first?.text("state")
+            let after = try sleeper.query("SELECT 7 AS n", deadline: .after(milliseconds: 10_000)).rows[0].int("n")
+            return (failure, elapsed, state, after)
+        }
+        #expect(outcome.0?.kind == .timeout)
+        let elapsed = outcome.1
+        #expect(elapsed >= 0.3 && elapsed < 3, "took \(elapsed) s")
+        #expect(outcome.2 == "idle")
+        #expect(outcome.3 == 7)
+    }
+}
