@@ -7,6 +7,13 @@ public enum PostgresCatalog {
         public var isSuperuser: Bool
         public var canCreateRoles: Bool
         public var canLogin: Bool
+
+        public init(name: String, isSuperuser: Bool, canCreateRoles: Bool, canLogin: Bool) {
+            self.name = name
+            self.isSuperuser = isSuperuser
+            self.canCreateRoles = canCreateRoles
+            self.canLogin = canLogin
+        }
     }
 
     /// One table (or view, materialized view, foreign or partitioned table)
