@@ -89,6 +89,7 @@ let package = Package(
             dependencies: [
                 "StewardClient",
                 "StewardServer",
+                "StewardPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

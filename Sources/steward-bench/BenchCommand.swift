@@ -10,6 +10,14 @@ import StewardWire
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "steward-bench",
+        abstract: "Measure Steward and print the figures.",
+        subcommands: [RPCBench.self, PrivilegesBench.self, PostgresSoakBench.self],
+        defaultSubcommand: RPCBench.self)
+}
+
+struct RPCBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rpc",
         abstract: "Measure Steward's RPC latency and throughput beside a raw-socket floor.",
         discussion: """
             ping: Health.Check with one call in flight, over a real Unix socket to an \
