@@ -19,6 +19,9 @@ public final class PostgresConnection {
     public var serverMajorVersion: Int { serverVersionNumber / 10_000 }
 
     private init(handle: OpaquePointer, parameters: ConnectionParameters) {
+        // libpq prints NOTICEs to stderr by default; a daemon's stderr is its
+        // log, and notices there would be noise without context.
+        PQsetNoticeReceiver(handle, { _, _ in }, nil)
         self.handle = handle
         self.parameters = parameters
         serverVersionNumber = Int(PQserverVersion(handle))
