@@ -49,6 +49,34 @@ remove_generated() {
 }
 
 # generate PROTO_ROOT C_DIR C_MODULE SWIFT_DIR SWIFT_OPTIONS
+# Copies each .proto file from $1 to $2 without its `service` blocks.
+strip_services() {
+    local from=$1 to=$2
+    shift 2
+    python3 - "$from" "$to" "$@" <<'PY'
+import os, re, sys
+source, target, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+for name in files:
+    text = open(os.path.join(source, name)).read()
+    out, i = [], 0
+    for match in re.finditer(r"^service\s+\w+\s*\{", text, re.M):
+        if match.start() < i:
+            continue
+        out.append(text[i:match.start()])
+        depth, j = 0, match.end() - 1
+        while True:
+            depth += {"{": 1, "}": -1}.get(text[j], 0)
+            j += 1
+            if depth == 0:
+                break
+        i = j
+    out.append(text[i:])
+    path = os.path.join(target, name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    open(path, "w").write("".join(out))
+PY
+}
+
 generate() {
     local root=$1 c_dir=$2 c_module=$3 swift_dir=$4 swift_options=$5
     local files=()
@@ -69,7 +97,12 @@ generate() {
 
     local tmp="$WORK/$c_module"
     mkdir -p "$tmp"
-    protoc-c --proto_path="$root" --c_out="$tmp" "${files[@]}"
+    # protoc-c sees the messages only: Steward does not use protobuf-c's RPC
+    # stubs, and they would not compile for a method named like a C keyword
+    # (Connections.Register becomes a member called `register`).
+    local messages_only="$WORK/$c_module-messages"
+    strip_services "$root" "$messages_only" "${files[@]}"
+    protoc-c --proto_path="$messages_only" --c_out="$tmp" "${files[@]}"
     local file base
     for file in "${files[@]}"; do
         base=${file%.proto}

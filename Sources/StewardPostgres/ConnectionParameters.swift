@@ -43,7 +43,11 @@ public struct ConnectionParameters: Sendable, CustomStringConvertible {
     }
 
     /// The keyword/value pairs for `PQconnectStartParams`.
-    func keywordValues(connectTimeoutSeconds: Int?) -> [(String, String)] {
+    ///
+    /// - Parameter statementTimeoutMilliseconds: sent as the session's
+    ///   `statement_timeout`, so the server stops a statement at the call's
+    ///   deadline even if Steward could not ask it to.
+    func keywordValues(connectTimeoutSeconds: Int?, statementTimeoutMilliseconds: Int? = nil) -> [(String, String)] {
         var pairs: [(String, String)] = [
             ("host", host), ("port", String(port)), ("dbname", database), ("user", user),
             ("sslmode", sslMode.rawValue), ("application_name", applicationName),
@@ -52,7 +56,9 @@ public struct ConnectionParameters: Sendable, CustomStringConvertible {
         ]
         if let password { pairs.append(("password", password)) }
         if let sslRootCertificatePath { pairs.append(("sslrootcert", sslRootCertificatePath)) }
-        if let options { pairs.append(("options", options)) }
+        var serverOptions = options.map { [$0] } ?? []
+        if let statementTimeoutMilliseconds { serverOptions.append("-c statement_timeout=\(statementTimeoutMilliseconds)") }
+        if !serverOptions.isEmpty { pairs.append(("options", serverOptions.joined(separator: " "))) }
         if let connectTimeoutSeconds { pairs.append(("connect_timeout", String(connectTimeoutSeconds))) }
         return pairs
     }

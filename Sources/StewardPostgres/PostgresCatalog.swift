@@ -67,6 +67,37 @@ public enum PostgresCatalog {
         ).rows.map { (row) throws(PostgresError) -> String in try row.string("datname") }
     }
 
+    /// Databases that accept connections, and whether `role` may connect to each.
+    public static func databaseAccess(of role: String, on connection: PostgresConnection, deadline: Deadline) throws(PostgresError) -> [(name: String, canConnect: Bool)] {
+        try connection.query(
+            """
+            SELECT d.datname, pg_catalog.has_database_privilege(r.oid, d.oid, 'CONNECT') AS can_connect
+            FROM pg_catalog.pg_database d CROSS JOIN (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) r
+            WHERE NOT d.datistemplate AND d.datallowconn
+            ORDER BY d.datname
+            """,
+            [role], deadline: deadline
+        ).rows.map { (row) throws(PostgresError) -> (name: String, canConnect: Bool) in
+            (try row.string("datname"), try row.bool("can_connect"))
+        }
+    }
+
+    /// Schemas of the connected database other than PostgreSQL's own, and
+    /// whether `role` has USAGE on each.
+    public static func schemaAccess(of role: String, on connection: PostgresConnection, deadline: Deadline) throws(PostgresError) -> [(name: String, hasUsage: Bool)] {
+        try connection.query(
+            """
+            SELECT n.nspname, pg_catalog.has_schema_privilege(r.oid, n.oid, 'USAGE') AS has_usage
+            FROM pg_catalog.pg_namespace n CROSS JOIN (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) r
+            WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
+            ORDER BY n.nspname
+            """,
+            [role], deadline: deadline
+        ).rows.map { (row) throws(PostgresError) -> (name: String, hasUsage: Bool) in
+            (try row.string("nspname"), try row.bool("has_usage"))
+        }
+    }
+
     /// Schemas of the connected database other than PostgreSQL's own, sorted.
     public static func schemas(on connection: PostgresConnection, deadline: Deadline) throws(PostgresError) -> [String] {
         try connection.query(

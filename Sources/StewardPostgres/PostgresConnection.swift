@@ -36,8 +36,18 @@ public final class PostgresConnection {
 
     /// Connects (`PQconnectStartParams` + `PQconnectPoll`), waiting at most
     /// until `deadline`. The `PGconn` is finished on every failure path.
-    public static func connect(_ parameters: ConnectionParameters, deadline: Deadline) throws(PostgresError) -> PostgresConnection {
-        let pairs = parameters.keywordValues(connectTimeoutSeconds: nil)
+    ///
+    /// - Parameter statementDeadline: when given, the session's
+    ///   `statement_timeout` is the time left until it, so the server itself
+    ///   ends work that outlives the call it serves.
+    public static func connect(
+        _ parameters: ConnectionParameters, deadline: Deadline, statementDeadline: Deadline? = nil
+    ) throws(PostgresError) -> PostgresConnection {
+        // libpq's own connect_timeout (whole seconds, at least 2) backs up the
+        // polling deadline below.
+        let pairs = parameters.keywordValues(
+            connectTimeoutSeconds: max(2, (deadline.remainingMilliseconds + 999) / 1000),
+            statementTimeoutMilliseconds: statementDeadline.map { max(1, $0.remainingMilliseconds) })
         let handle = withCStringArrays(pairs) { keywords, values in
             PQconnectStartParams(keywords, values, 0)
         }

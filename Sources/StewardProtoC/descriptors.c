@@ -31,6 +31,141 @@ const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__rpc__v1_
   return &steward__rpc__v1__frame__descriptor;
 }
 
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__connection_settings(void)
+{
+  return &steward__v1__connection_settings__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__connection(void)
+{
+  return &steward__v1__connection__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__check_result(void)
+{
+  return &steward__v1__check_result__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__validation_report(void)
+{
+  return &steward__v1__validation_report__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__register_connection_request(void)
+{
+  return &steward__v1__register_connection_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__register_connection_response(void)
+{
+  return &steward__v1__register_connection_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_connection_request(void)
+{
+  return &steward__v1__get_connection_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_connection_response(void)
+{
+  return &steward__v1__get_connection_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_connections_request(void)
+{
+  return &steward__v1__list_connections_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_connections_response(void)
+{
+  return &steward__v1__list_connections_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__update_connection_request(void)
+{
+  return &steward__v1__update_connection_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__field_change(void)
+{
+  return &steward__v1__field_change__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__update_connection_response(void)
+{
+  return &steward__v1__update_connection_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_setup_script_request(void)
+{
+  return &steward__v1__get_setup_script_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_setup_script_response(void)
+{
+  return &steward__v1__get_setup_script_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__validate_connection_request(void)
+{
+  return &steward__v1__validate_connection_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__validate_connection_response(void)
+{
+  return &steward__v1__validate_connection_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__complete_setup_request(void)
+{
+  return &steward__v1__complete_setup_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__complete_setup_response(void)
+{
+  return &steward__v1__complete_setup_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__deactivate_connection_request(void)
+{
+  return &steward__v1__deactivate_connection_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__deactivate_connection_response(void)
+{
+  return &steward__v1__deactivate_connection_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__activate_connection_request(void)
+{
+  return &steward__v1__activate_connection_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__activate_connection_response(void)
+{
+  return &steward__v1__activate_connection_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__delete_connection_request(void)
+{
+  return &steward__v1__delete_connection_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__delete_connection_response(void)
+{
+  return &steward__v1__delete_connection_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__rotate_credentials_request(void)
+{
+  return &steward__v1__rotate_credentials_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__rotate_credentials_response(void)
+{
+  return &steward__v1__rotate_credentials_response__descriptor;
+}
+
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__server_info_request(void)
 {
   return &steward__v1__server_info_request__descriptor;

@@ -30,6 +30,33 @@ struct CatalogTests {
         #expect(!facts.4.contains("pg_catalog") && !facts.4.contains("information_schema"))
     }
 
+    @Test("CONNECT per database and USAGE per schema, for a role", arguments: TestPostgres.supported)
+    func access(server: TestPostgres) async throws {
+        let role = uniqueName("probe")
+        let open = uniqueName("open")
+        let closed = uniqueName("closed")
+        let result = try await withAdmin(server) { connection in
+            try connection.run("CREATE ROLE \(role) LOGIN")
+            try connection.run("CREATE SCHEMA \(open)")
+            try connection.run("CREATE SCHEMA \(closed)")
+            try connection.run("GRANT USAGE ON SCHEMA \(open) TO \(role)")
+            try connection.run("REVOKE CONNECT ON DATABASE postgres FROM PUBLIC")
+            defer {
+                _ = try? connection.run("GRANT CONNECT ON DATABASE postgres TO PUBLIC")
+                _ = try? connection.run("DROP SCHEMA \(open)")
+                _ = try? connection.run("DROP SCHEMA \(closed)")
+                _ = try? connection.run("DROP ROLE \(role)")
+            }
+            let deadline = Deadline.after(milliseconds: 10_000)
+            return (
+                try PostgresCatalog.databaseAccess(of: role, on: connection, deadline: deadline),
+                try PostgresCatalog.schemaAccess(of: role, on: connection, deadline: deadline))
+        }
+        #expect(result.0.first { $0.name == "postgres" }?.canConnect == false)
+        #expect(result.1.first { $0.name == open }?.hasUsage == true)
+        #expect(result.1.first { $0.name == closed }?.hasUsage == false)
+    }
+
     @Test("Per table: ownership, membership in the owner, and each privilege with grant option", arguments: TestPostgres.supported)
     func tablePrivileges(server: TestPostgres) async throws {
         let role = uniqueName("probe")

@@ -74,3 +74,31 @@ struct QueryTests {
         #expect(outcome.3 == 7)
     }
 }
+
+@Suite("Deadlines carried into the session")
+struct SessionTimeoutTests {
+    @Test("A statement deadline becomes the session's statement_timeout, so the server stops work on its own", arguments: TestPostgres.supported)
+    func statementTimeout(server: TestPostgres) async throws {
+        let parameters = try server.adminOverTCP()
+        let outcome = try await testExecutor.run { () throws(PostgresError) -> (Int, PostgresError?) in
+            let connection = try PostgresConnection.connect(
+                parameters, deadline: .after(milliseconds: 10_000), statementDeadline: .after(milliseconds: 400))
+            defer { connection.close() }
+            let setting = try connection.query(
+                "SELECT setting::int AS ms FROM pg_settings WHERE name = 'statement_timeout'",
+                deadline: .after(milliseconds: 10_000)
+            ).rows[0].int("ms")
+            // Our own deadline is far away: only the server's timeout can end this.
+            var failure: PostgresError?
+            do throws(PostgresError) {
+                _ = try connection.query("SELECT pg_sleep(5)", deadline: .after(milliseconds: 10_000))
+            } catch {
+                failure = error
+            }
+            return (setting, failure)
+        }
+        #expect(outcome.0 > 0 && outcome.0 <= 400)
+        #expect(outcome.1?.sqlState == "57014")
+        #expect(outcome.1?.kind == .timeout)
+    }
+}

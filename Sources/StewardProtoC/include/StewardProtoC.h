@@ -9,6 +9,7 @@
 
 #include "grpc/health/v1/health.pb-c.h"
 #include "steward/rpc/v1/frame.pb-c.h"
+#include "steward/v1/connections.pb-c.h"
 #include "steward/v1/server.pb-c.h"
 
 PROTOBUF_C__BEGIN_DECLS
@@ -25,6 +26,60 @@ const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__rpc__v1_
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__rpc__v1__status(void);
 /* steward.rpc.v1.Frame */
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__rpc__v1__frame(void);
+/* steward.v1.ConnectionSettings */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__connection_settings(void);
+/* steward.v1.Connection */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__connection(void);
+/* steward.v1.CheckResult */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__check_result(void);
+/* steward.v1.ValidationReport */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__validation_report(void);
+/* steward.v1.RegisterConnectionRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__register_connection_request(void);
+/* steward.v1.RegisterConnectionResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__register_connection_response(void);
+/* steward.v1.GetConnectionRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_connection_request(void);
+/* steward.v1.GetConnectionResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_connection_response(void);
+/* steward.v1.ListConnectionsRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_connections_request(void);
+/* steward.v1.ListConnectionsResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_connections_response(void);
+/* steward.v1.UpdateConnectionRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__update_connection_request(void);
+/* steward.v1.FieldChange */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__field_change(void);
+/* steward.v1.UpdateConnectionResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__update_connection_response(void);
+/* steward.v1.GetSetupScriptRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_setup_script_request(void);
+/* steward.v1.GetSetupScriptResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_setup_script_response(void);
+/* steward.v1.ValidateConnectionRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__validate_connection_request(void);
+/* steward.v1.ValidateConnectionResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__validate_connection_response(void);
+/* steward.v1.CompleteSetupRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__complete_setup_request(void);
+/* steward.v1.CompleteSetupResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__complete_setup_response(void);
+/* steward.v1.DeactivateConnectionRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__deactivate_connection_request(void);
+/* steward.v1.DeactivateConnectionResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__deactivate_connection_response(void);
+/* steward.v1.ActivateConnectionRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__activate_connection_request(void);
+/* steward.v1.ActivateConnectionResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__activate_connection_response(void);
+/* steward.v1.DeleteConnectionRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__delete_connection_request(void);
+/* steward.v1.DeleteConnectionResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__delete_connection_response(void);
+/* steward.v1.RotateCredentialsRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__rotate_credentials_request(void);
+/* steward.v1.RotateCredentialsResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__rotate_credentials_response(void);
 /* steward.v1.ServerInfoRequest */
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__server_info_request(void);
 /* steward.v1.ServerLimits */

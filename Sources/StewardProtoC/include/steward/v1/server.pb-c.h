@@ -374,45 +374,6 @@ typedef void (*Steward__V1__WhoAmIResponse_Closure)
 
 /* --- services --- */
 
-typedef struct Steward__V1__Server_Service Steward__V1__Server_Service;
-struct Steward__V1__Server_Service
-{
-  ProtobufCService base;
-  void (*info)(Steward__V1__Server_Service *service,
-               const Steward__V1__ServerInfoRequest *input,
-               Steward__V1__ServerInfoResponse_Closure closure,
-               void *closure_data);
-  void (*stats)(Steward__V1__Server_Service *service,
-                const Steward__V1__ServerStatsRequest *input,
-                Steward__V1__ServerStatsResponse_Closure closure,
-                void *closure_data);
-  void (*who_am_i)(Steward__V1__Server_Service *service,
-                   const Steward__V1__WhoAmIRequest *input,
-                   Steward__V1__WhoAmIResponse_Closure closure,
-                   void *closure_data);
-};
-typedef void (*Steward__V1__Server_ServiceDestroy)(Steward__V1__Server_Service *);
-void steward__v1__server__init (Steward__V1__Server_Service *service,
-                                Steward__V1__Server_ServiceDestroy destroy);
-#define STEWARD__V1__SERVER__BASE_INIT \
-    { &steward__v1__server__descriptor, protobuf_c_service_invoke_internal, NULL }
-#define STEWARD__V1__SERVER__INIT(function_prefix__) \
-    { STEWARD__V1__SERVER__BASE_INIT,\
-      function_prefix__ ## info,\
-      function_prefix__ ## stats,\
-      function_prefix__ ## who_am_i  }
-void steward__v1__server__info(ProtobufCService *service,
-                               const Steward__V1__ServerInfoRequest *input,
-                               Steward__V1__ServerInfoResponse_Closure closure,
-                               void *closure_data);
-void steward__v1__server__stats(ProtobufCService *service,
-                                const Steward__V1__ServerStatsRequest *input,
-                                Steward__V1__ServerStatsResponse_Closure closure,
-                                void *closure_data);
-void steward__v1__server__who_am_i(ProtobufCService *service,
-                                   const Steward__V1__WhoAmIRequest *input,
-                                   Steward__V1__WhoAmIResponse_Closure closure,
-                                   void *closure_data);
 
 /* --- descriptors --- */
 
@@ -425,7 +386,6 @@ extern const ProtobufCMessageDescriptor steward__v1__method_stats__descriptor;
 extern const ProtobufCMessageDescriptor steward__v1__server_stats_response__descriptor;
 extern const ProtobufCMessageDescriptor steward__v1__who_am_irequest__descriptor;
 extern const ProtobufCMessageDescriptor steward__v1__who_am_iresponse__descriptor;
-extern const ProtobufCServiceDescriptor steward__v1__server__descriptor;
 
 PROTOBUF_C__END_DECLS
 

@@ -229,36 +229,6 @@ typedef void (*StewardTest__V1__Empty_Closure)
 
 /* --- services --- */
 
-typedef struct StewardTest__V1__KitchenService_Service StewardTest__V1__KitchenService_Service;
-struct StewardTest__V1__KitchenService_Service
-{
-  ProtobufCService base;
-  void (*echo)(StewardTest__V1__KitchenService_Service *service,
-               const StewardTest__V1__KitchenSink *input,
-               StewardTest__V1__KitchenSink_Closure closure,
-               void *closure_data);
-  void (*list_leaves)(StewardTest__V1__KitchenService_Service *service,
-                      const StewardTest__V1__Inner *input,
-                      StewardTest__V1__Inner__Leaf_Closure closure,
-                      void *closure_data);
-};
-typedef void (*StewardTest__V1__KitchenService_ServiceDestroy)(StewardTest__V1__KitchenService_Service *);
-void steward_test__v1__kitchen_service__init (StewardTest__V1__KitchenService_Service *service,
-                                              StewardTest__V1__KitchenService_ServiceDestroy destroy);
-#define STEWARD_TEST__V1__KITCHEN_SERVICE__BASE_INIT \
-    { &steward_test__v1__kitchen_service__descriptor, protobuf_c_service_invoke_internal, NULL }
-#define STEWARD_TEST__V1__KITCHEN_SERVICE__INIT(function_prefix__) \
-    { STEWARD_TEST__V1__KITCHEN_SERVICE__BASE_INIT,\
-      function_prefix__ ## echo,\
-      function_prefix__ ## list_leaves  }
-void steward_test__v1__kitchen_service__echo(ProtobufCService *service,
-                                             const StewardTest__V1__KitchenSink *input,
-                                             StewardTest__V1__KitchenSink_Closure closure,
-                                             void *closure_data);
-void steward_test__v1__kitchen_service__list_leaves(ProtobufCService *service,
-                                                    const StewardTest__V1__Inner *input,
-                                                    StewardTest__V1__Inner__Leaf_Closure closure,
-                                                    void *closure_data);
 
 /* --- descriptors --- */
 
@@ -268,7 +238,6 @@ extern const ProtobufCMessageDescriptor steward_test__v1__inner__leaf__descripto
 extern const ProtobufCEnumDescriptor    steward_test__v1__inner__level__descriptor;
 extern const ProtobufCMessageDescriptor steward_test__v1__kitchen_sink__descriptor;
 extern const ProtobufCMessageDescriptor steward_test__v1__empty__descriptor;
-extern const ProtobufCServiceDescriptor steward_test__v1__kitchen_service__descriptor;
 
 PROTOBUF_C__END_DECLS
 
