@@ -58,6 +58,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The domain: connections, setup scripts, checks, users, audit.
+        .target(
+            name: "StewardCore",
+            dependencies: ["StewardStore", "StewardPostgres", "StewardWire"]
+        ),
         .target(
             name: "StewardServer",
             dependencies: [
@@ -112,6 +117,10 @@ let package = Package(
         .testTarget(
             name: "StewardStoreTests",
             dependencies: ["StewardStore", "StewardWire"]
+        ),
+        .testTarget(
+            name: "StewardCoreTests",
+            dependencies: ["StewardCore", "StewardStore", "StewardPostgres", "StewardWire"]
         ),
         .testTarget(
             name: "StewardServerTests",

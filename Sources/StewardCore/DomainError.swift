@@ -1,0 +1,28 @@
+import StewardWire
+
+/// A request the domain refuses, with the status a client sees and a
+/// message that says what is wrong and what to do. Safe to show: it never
+/// holds a secret.
+public struct DomainError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var code: StatusCode
+    public var message: String
+
+    public init(_ code: StatusCode, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public static func invalidArgument(_ field: String, _ problem: String) -> DomainError {
+        DomainError(.invalidArgument, "\(field): \(problem)")
+    }
+
+    public static func failedPrecondition(_ message: String) -> DomainError {
+        DomainError(.failedPrecondition, message)
+    }
+
+    public var description: String { "\(code.name): \(message)" }
+}
+
+extension DomainError: RPCErrorConvertible {
+    public var rpcError: RPCError { RPCError(code, message) }
+}
