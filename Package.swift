@@ -110,9 +110,15 @@ let package = Package(
             name: "StewardWireTests",
             dependencies: ["StewardWire", "StewardTestProtoC", "CProtobufC"]
         ),
+        // Finds the real PostgreSQL servers scripts/postgres-servers.sh runs.
+        .target(
+            name: "PostgresTestSupport",
+            dependencies: ["StewardPostgres"],
+            path: "Tests/PostgresTestSupport"
+        ),
         .testTarget(
             name: "StewardPostgresTests",
-            dependencies: ["StewardPostgres", "StewardWire"]
+            dependencies: ["StewardPostgres", "StewardWire", "PostgresTestSupport"]
         ),
         .testTarget(
             name: "StewardStoreTests",
@@ -120,7 +126,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StewardCoreTests",
-            dependencies: ["StewardCore", "StewardStore", "StewardPostgres", "StewardWire"]
+            dependencies: ["StewardCore", "StewardStore", "StewardPostgres", "StewardWire", "PostgresTestSupport"]
         ),
         .testTarget(
             name: "StewardServerTests",

@@ -1,3 +1,4 @@
+import PostgresTestSupport
 import StewardPostgres
 import Testing
 

@@ -4,17 +4,17 @@ import StewardPostgres
 /// The real PostgreSQL servers that `scripts/postgres-servers.sh start`
 /// runs, found through the variables its `env` command prints (the test
 /// script exports them).
-enum TestPostgres: String, CaseIterable, CustomStringConvertible, Sendable {
+public enum TestPostgres: String, CaseIterable, CustomStringConvertible, Sendable {
     case pg15, pg16, pg17, pg17tls, pg18
 
     /// The versions Steward supports, which most tests run against.
-    static let supported: [TestPostgres] = [.pg16, .pg17]
+    public static let supported: [TestPostgres] = [.pg16, .pg17]
 
-    var description: String { rawValue }
+    public var description: String { rawValue }
 
-    struct Missing: Error, CustomStringConvertible {
+    public struct Missing: Error, CustomStringConvertible {
         let variable: String
-        var description: String {
+        public var description: String {
             "\(variable) is not set: start the test servers with `bash scripts/postgres-servers.sh start` "
                 + "and export their settings with `eval \"$(bash scripts/postgres-servers.sh env)\"` (scripts/test.sh does both)"
         }
@@ -26,12 +26,12 @@ enum TestPostgres: String, CaseIterable, CustomStringConvertible, Sendable {
         return value
     }
 
-    static func setting(_ name: String) throws -> String {
+    public static func setting(_ name: String) throws -> String {
         guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { throw Missing(variable: name) }
         return value
     }
 
-    var majorVersion: Int {
+    public var majorVersion: Int {
         switch self {
         case .pg15: 15
         case .pg16: 16
@@ -41,7 +41,7 @@ enum TestPostgres: String, CaseIterable, CustomStringConvertible, Sendable {
     }
 
     /// The administrator over loopback TCP with its SCRAM password.
-    func adminOverTCP(database: String = "postgres") throws -> ConnectionParameters {
+    public func adminOverTCP(database: String = "postgres") throws -> ConnectionParameters {
         var parameters = ConnectionParameters(
             host: try value("HOST"), port: Int(try value("PORT"))!, database: database,
             user: try value("USER"), password: try value("PASSWORD"))
@@ -54,38 +54,38 @@ enum TestPostgres: String, CaseIterable, CustomStringConvertible, Sendable {
     }
 
     /// The administrator over the server's Unix socket.
-    func adminOverSocket(database: String = "postgres") throws -> ConnectionParameters {
+    public func adminOverSocket(database: String = "postgres") throws -> ConnectionParameters {
         ConnectionParameters(
             host: try value("SOCKET_DIR"), port: Int(try value("PORT"))!, database: database,
             user: try value("USER"), password: try value("PASSWORD"))
     }
 
-    var password: String { get throws { try value("PASSWORD") } }
+    public var password: String { get throws { try value("PASSWORD") } }
 }
 
 /// A name no other test uses, so that tests can run in parallel against one server.
-func uniqueName(_ prefix: String) -> String {
+public func uniqueName(_ prefix: String) -> String {
     "\(prefix)_\(UInt32.random(in: 0...UInt32.max))"
 }
 
 extension PostgresConnection {
     /// Runs `sql` with a generous deadline, for test setup.
     @discardableResult
-    func run(_ sql: String, _ parameters: [String?] = []) throws -> QueryResult {
+    public func run(_ sql: String, _ parameters: [String?] = []) throws -> QueryResult {
         try query(sql, parameters, deadline: .after(milliseconds: 30_000))
     }
 
-    static func open(_ parameters: ConnectionParameters) throws -> PostgresConnection {
+    public static func open(_ parameters: ConnectionParameters) throws -> PostgresConnection {
         try connect(parameters, deadline: .after(milliseconds: 10_000))
     }
 }
 
 /// Where tests run blocking libpq work: never on the cooperative pool, which
 /// the in-process servers of other suites need.
-let testExecutor = PostgresExecutor(maxConcurrentJobs: 8)
+public let testExecutor = PostgresExecutor(maxConcurrentJobs: 8)
 
 /// Runs `body` with an open administrator connection on `server`.
-func withAdmin<T: Sendable>(
+public func withAdmin<T: Sendable>(
     _ server: TestPostgres, database: String = "postgres",
     _ body: @escaping @Sendable (PostgresConnection) throws -> T
 ) async throws -> T {
@@ -99,7 +99,7 @@ func withAdmin<T: Sendable>(
 }
 
 /// Attempts a connection and returns the error it fails with, or nil.
-func connectError(_ parameters: ConnectionParameters, deadlineMilliseconds: Int = 10_000) async -> PostgresError? {
+public func connectError(_ parameters: ConnectionParameters, deadlineMilliseconds: Int = 10_000) async -> PostgresError? {
     do {
         try await testExecutor.withConnection(parameters, deadline: .after(milliseconds: deadlineMilliseconds)) { _ in }
         return nil
