@@ -1,0 +1,159 @@
+import Foundation
+
+/// Where a connection's PostgreSQL server runs, which decides its TLS rules.
+public enum DeploymentType: String, Sendable, Hashable, CaseIterable {
+    case neon = "NEON"
+    case selfManaged = "SELF_MANAGED"
+}
+
+/// libpq's `sslmode` values.
+public enum SSLMode: String, Sendable, Hashable, CaseIterable {
+    case disable
+    case allow
+    case prefer
+    case require
+    case verifyCA = "verify-ca"
+    case verifyFull = "verify-full"
+}
+
+/// A connection's place in its lifecycle (DESIGN §3).
+public enum LifecycleState: String, Sendable, Hashable, CaseIterable {
+    case registered = "REGISTERED"
+    case validated = "VALIDATED"
+    case validationFailed = "VALIDATION_FAILED"
+    case active = "ACTIVE"
+    case unhealthy = "UNHEALTHY"
+    case inactive = "INACTIVE"
+}
+
+/// What a caller chooses about a connection: where and how Steward connects.
+/// The password is kept apart, as a ``Secret``.
+public struct ConnectionSettings: Sendable, Hashable {
+    public var displayName: String
+    public var deploymentType: DeploymentType
+    /// A DNS name, an IPv4 or IPv6 address, or a local socket directory.
+    public var host: String
+    public var port: Int
+    public var stateDatabase: String
+    /// In the order given; no duplicates, never the state database.
+    public var governedDatabases: [String]
+    public var username: String
+    public var sslMode: SSLMode
+    /// PEM text of the CA bundle that verifies the server, if one was given.
+    public var caCertificate: String?
+
+    public init(
+        displayName: String, deploymentType: DeploymentType, host: String, port: Int,
+        stateDatabase: String, governedDatabases: [String], username: String,
+        sslMode: SSLMode, caCertificate: String? = nil
+    ) {
+        self.displayName = displayName
+        self.deploymentType = deploymentType
+        self.host = host
+        self.port = port
+        self.stateDatabase = stateDatabase
+        self.governedDatabases = governedDatabases
+        self.username = username
+        self.sslMode = sslMode
+        self.caCertificate = caCertificate
+    }
+}
+
+/// A registered connection as stored. Settings read through, so
+/// `record.host` is `record.settings.host`.
+@dynamicMemberLookup
+public struct ConnectionRecord: Sendable, Hashable {
+    /// Unique and immutable: data source names and mappings refer to it.
+    public var key: String
+    public var settings: ConnectionSettings
+    public var state: LifecycleState
+    /// Increases with every change (settings or state); updates compare and
+    /// set on it.
+    public var revision: Int64
+    /// The revision written by the last change of settings. A validation
+    /// report taken at or after this revision tested the current settings.
+    public var settingsRevision: Int64
+    public var createdAt: Date
+    public var updatedAt: Date
+    /// The uid of the caller that registered it.
+    public var createdBy: UInt32
+
+    public init(
+        key: String, settings: ConnectionSettings, state: LifecycleState, revision: Int64,
+        settingsRevision: Int64, createdAt: Date, updatedAt: Date, createdBy: UInt32
+    ) {
+        self.key = key
+        self.settings = settings
+        self.state = state
+        self.revision = revision
+        self.settingsRevision = settingsRevision
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.createdBy = createdBy
+    }
+
+    public subscript<Value>(dynamicMember keyPath: KeyPath<ConnectionSettings, Value>) -> Value {
+        settings[keyPath: keyPath]
+    }
+}
+
+/// A change of lifecycle state as a caller asks for it.
+public struct StateChange: Sendable, Hashable {
+    public var to: LifecycleState
+    /// The uid of the caller (or the daemon's own uid for rechecks).
+    public var actor: UInt32
+    public var reason: String
+
+    public init(to: LifecycleState, actor: UInt32, reason: String) {
+        self.to = to
+        self.actor = actor
+        self.reason = reason
+    }
+}
+
+/// One recorded change of a connection's state. The first one of every
+/// connection has no `from`: it is the registration.
+public struct LifecycleTransition: Sendable, Hashable {
+    public var connectionKey: String
+    public var from: LifecycleState?
+    public var to: LifecycleState
+    public var actor: UInt32
+    public var at: Date
+    public var reason: String
+
+    public init(
+        connectionKey: String, from: LifecycleState?, to: LifecycleState, actor: UInt32,
+        at: Date, reason: String
+    ) {
+        self.connectionKey = connectionKey
+        self.from = from
+        self.to = to
+        self.actor = actor
+        self.at = at
+        self.reason = reason
+    }
+}
+
+/// A change of a connection's settings, applied only if the connection is
+/// still at `expectedRevision`.
+public struct ConnectionUpdate: Sendable {
+    public var key: String
+    public var expectedRevision: Int64
+    public var settings: ConnectionSettings
+    /// A new password, or nil to keep the stored one.
+    public var password: Secret?
+    /// A state change made in the same transaction (an update that changes
+    /// where or how Steward connects sends the connection back to REGISTERED).
+    public var stateChange: StateChange?
+
+    public init(
+        key: String, expectedRevision: Int64, settings: ConnectionSettings,
+        password: Secret? = nil, stateChange: StateChange? = nil
+    ) {
+        self.key = key
+        self.expectedRevision = expectedRevision
+        self.settings = settings
+        self.password = password
+        self.stateChange = stateChange
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+public enum DataSourceState: String, Sendable, Hashable, CaseIterable {
+    case enabled = "ENABLED"
+    /// The table was not found by the last sync; kept, not deleted.
+    case disabled = "DISABLED"
+}
+
+public struct ColumnRecord: Sendable, Hashable {
+    public var name: String
+    /// The type as PostgreSQL formats it (`format_type`).
+    public var type: String
+    /// 1-based, as `attnum` orders them.
+    public var position: Int
+
+    public init(name: String, type: String, position: Int) {
+        self.name = name
+        self.type = type
+        self.position = position
+    }
+}
+
+/// A table that a sync found on the live database.
+public struct DiscoveredTable: Sendable, Hashable {
+    public var database: String
+    public var schema: String
+    public var table: String
+    public var columns: [ColumnRecord]
+
+    public init(database: String, schema: String, table: String, columns: [ColumnRecord]) {
+        self.database = database
+        self.schema = schema
+        self.table = table
+        self.columns = columns
+    }
+}
+
+public struct DataSourceRecord: Sendable, Hashable {
+    /// `<connection key>.<database>.<schema>.<table>`, names as PostgreSQL
+    /// stores them. Names containing dots can make two data sources share a
+    /// name; the four parts are what is unique.
+    public var name: String
+    public var connectionKey: String
+    public var database: String
+    public var schema: String
+    public var table: String
+    public var state: DataSourceState
+    public var columns: [ColumnRecord]
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        name: String, connectionKey: String, database: String, schema: String, table: String,
+        state: DataSourceState, columns: [ColumnRecord], createdAt: Date, updatedAt: Date
+    ) {
+        self.name = name
+        self.connectionKey = connectionKey
+        self.database = database
+        self.schema = schema
+        self.table = table
+        self.state = state
+        self.columns = columns
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    public static func name(connectionKey: String, database: String, schema: String, table: String)
+        -> String
+    {
+        "\(connectionKey).\(database).\(schema).\(table)"
+    }
+}
+
+/// What a sync changed. A sync that finds no change writes nothing.
+public struct DataSourceSyncSummary: Sendable, Hashable {
+    public var added: [String] = []
+    /// Column lists changed, or a DISABLED data source was found again.
+    public var updated: [String] = []
+    public var disabled: [String] = []
+    public var unchanged: Int = 0
+
+    public init(added: [String] = [], updated: [String] = [], disabled: [String] = [], unchanged: Int = 0) {
+        self.added = added
+        self.updated = updated
+        self.disabled = disabled
+        self.unchanged = unchanged
+    }
+
+    public var isEmpty: Bool { added.isEmpty && updated.isEmpty && disabled.isEmpty }
+}
+
+public struct DataSourceFilter: Sendable, Hashable {
+    public var connectionKey: String?
+    /// Matched exactly, case-sensitively; `*`, `?`, `%` and `_` are plain characters.
+    public var namePrefix: String?
+    public var state: DataSourceState?
+
+    public init(connectionKey: String? = nil, namePrefix: String? = nil, state: DataSourceState? = nil) {
+        self.connectionKey = connectionKey
+        self.namePrefix = namePrefix
+        self.state = state
+    }
+}

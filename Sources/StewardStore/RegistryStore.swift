@@ -1,0 +1,138 @@
+/// The registry's persistence, as the domain uses it: connections and their
+/// lifecycle history, validation reports, data sources, users, permissions,
+/// identity mappings and the audit trail.
+///
+/// Backends (SQLite today, PostgreSQL for shared mode later) enforce the
+/// rules in the database — constraints and transactions — not in a
+/// daemon's memory, so several daemons can share one registry. Every
+/// multi-row change is one transaction. Calls block briefly; errors are
+/// ``StoreError``s whose messages are safe to show a client.
+public protocol RegistryStore: Sendable {
+    /// The backend's name for Server.Info, such as `sqlite`.
+    var backend: String { get }
+
+    // MARK: Connections
+
+    /// Registers a connection: REGISTERED at revision 1, with the first
+    /// transition recorded. ALREADY_EXISTS when the key is taken.
+    @discardableResult
+    func createConnection(
+        key: String, settings: ConnectionSettings, password: Secret, createdBy: UInt32
+    ) throws(StoreError) -> ConnectionRecord
+
+    /// NOT_FOUND when there is none.
+    func connection(key: String) throws(StoreError) -> ConnectionRecord
+
+    /// The stored password, decrypted. Never log or return it.
+    func connectionPassword(key: String) throws(StoreError) -> Secret
+
+    /// Connections in key order, optionally only those in `state`.
+    func listConnections(state: LifecycleState?, page: PageRequest) throws(StoreError)
+        -> Page<ConnectionRecord>
+
+    /// Replaces the settings (and the password, if given) when the connection
+    /// is still at `update.expectedRevision` (ABORTED otherwise), applying the
+    /// update's state change in the same transaction.
+    @discardableResult
+    func updateConnection(_ update: ConnectionUpdate) throws(StoreError) -> ConnectionRecord
+
+    /// Changes the state and records the transition, in one transaction, when
+    /// the connection is still at `expectedRevision`.
+    @discardableResult
+    func transitionConnection(key: String, expectedRevision: Int64, change: StateChange)
+        throws(StoreError) -> ConnectionRecord
+
+    /// The connection's lifecycle history, oldest first.
+    func transitions(key: String) throws(StoreError) -> [LifecycleTransition]
+
+    /// Deletes an INACTIVE connection with everything that belongs to it
+    /// (history, reports, data sources, mappings); FAILED_PRECONDITION in any
+    /// other state. With `expectedRevision`, only if it is still that revision.
+    func deleteConnection(key: String, expectedRevision: Int64?) throws(StoreError)
+
+    // MARK: Validation
+
+    /// Stores a validation report for the connection at `expectedRevision`
+    /// and, if given, the state change it causes, in one transaction.
+    @discardableResult
+    func recordValidation(
+        _ result: ValidationResult, connectionKey: String, expectedRevision: Int64,
+        change: StateChange?
+    ) throws(StoreError) -> (connection: ConnectionRecord, report: ValidationReport)
+
+    /// The newest report, or nil when the connection was never validated.
+    func latestValidationReport(connectionKey: String) throws(StoreError) -> ValidationReport?
+
+    // MARK: Data sources
+
+    /// Applies what a sync found, in one transaction: new tables are added,
+    /// known ones get their column lists updated (and are ENABLED again),
+    /// and data sources of `scannedDatabases` that were not found become
+    /// DISABLED. A sync that finds no change writes nothing.
+    @discardableResult
+    func syncDataSources(
+        connectionKey: String, scannedDatabases: Set<String>, tables: [DiscoveredTable]
+    ) throws(StoreError) -> DataSourceSyncSummary
+
+    func dataSource(name: String) throws(StoreError) -> DataSourceRecord
+
+    /// Data sources in name order.
+    func listDataSources(_ filter: DataSourceFilter, page: PageRequest) throws(StoreError)
+        -> Page<DataSourceRecord>
+
+    // MARK: Users and permissions
+
+    @discardableResult
+    func createUser(name: String, uid: UInt32, permissions: Set<Permission>) throws(StoreError)
+        -> UserRecord
+    func user(name: String) throws(StoreError) -> UserRecord
+    /// The user a caller's uid maps to, or nil for an unknown caller.
+    func user(uid: UInt32) throws(StoreError) -> UserRecord?
+    /// Users in name order.
+    func listUsers(page: PageRequest) throws(StoreError) -> Page<UserRecord>
+    /// Deletes the user with its permissions and mappings.
+    func deleteUser(name: String) throws(StoreError)
+    /// Idempotent.
+    @discardableResult
+    func grant(_ permission: Permission, toUser name: String) throws(StoreError) -> UserRecord
+    /// Idempotent.
+    @discardableResult
+    func revoke(_ permission: Permission, fromUser name: String) throws(StoreError) -> UserRecord
+
+    // MARK: Identity mappings
+
+    /// Creates or replaces the user's mapping in the mapping's scope.
+    /// ALREADY_EXISTS, naming the other user, when it would give a
+    /// PostgreSQL username that another user has there.
+    @discardableResult
+    func setMapping(_ mapping: IdentityMapping) throws(StoreError) -> IdentityMapping
+
+    /// Removes the user's mapping in the scope (nil: the default).
+    func removeMapping(userName: String, connectionKey: String?) throws(StoreError)
+
+    /// Mappings by user name, defaults before per-connection ones.
+    func listMappings(_ filter: MappingFilter) throws(StoreError) -> [IdentityMapping]
+
+    /// Sets every mapping in one transaction: all or none.
+    @discardableResult
+    func importMappings(_ mappings: [IdentityMapping]) throws(StoreError) -> Int
+
+    /// The identity that applies to the user on the connection.
+    func effectiveIdentity(userName: String, connectionKey: String) throws(StoreError)
+        -> EffectiveIdentity
+
+    // MARK: Audit
+
+    /// Appends an event. There is no way to change or remove one.
+    @discardableResult
+    func appendAuditEvent(_ event: NewAuditEvent) throws(StoreError) -> AuditEvent
+
+    /// Events newest first.
+    func listAuditEvents(_ filter: AuditFilter, page: PageRequest) throws(StoreError)
+        -> Page<AuditEvent>
+
+    // MARK: Lifetime
+
+    /// Closes the store; later calls fail as UNAVAILABLE.
+    func close()
+}

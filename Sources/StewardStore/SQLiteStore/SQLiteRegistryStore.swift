@@ -1,0 +1,182 @@
+import CSQLite
+import Foundation
+import Glibc
+import Synchronization
+
+/// The registry in one SQLite file (DESIGN §5, embedded default).
+///
+/// One connection, behind a `Mutex`: handler tasks call the store
+/// concurrently, SQLite has one writer at a time anyway, and every call is a
+/// short transaction. Calls block; keep them off the I/O queues.
+///
+/// Durability: the journal is a WAL and `synchronous=FULL`, so COMMIT
+/// returns only after the WAL is fsync'ed. `kill -9` alone would not lose a
+/// WAL commit even with NORMAL (the bytes are in the kernel's page cache),
+/// but a power loss or kernel crash right after an acknowledged write would;
+/// FULL makes "acknowledged" mean "on disk", at the cost of one fsync per
+/// write transaction.
+public final class SQLiteRegistryStore: RegistryStore {
+    public let backend = "sqlite"
+    public let path: String
+    let cipher: SecretCipher
+    let clock: @Sendable () -> Date
+    private let database: Mutex<SQLiteDatabase?>
+
+    /// How long a call waits for a lock held by another connection (only a
+    /// tool opening the file beside the daemon) before failing as busy.
+    static let busyTimeoutMilliseconds: Int32 = 5_000
+
+    /// Opens (creating if needed) the store at `path`, checks that `key` is
+    /// this store's key, and upgrades the schema. Prefer
+    /// ``StateDirectory/open(at:clock:)``, which also locks the directory and
+    /// manages the key file.
+    public init(
+        path: String, key: StoreKey, clock: @escaping @Sendable () -> Date = { Date() }
+    ) throws(StoreError) {
+        self.path = path
+        self.cipher = SecretCipher(key: key)
+        self.clock = clock
+        let connection: SQLiteDatabase
+        do {
+            try Self.createPrivately(path)
+            connection = try SQLiteDatabase(path: path)
+            try Self.configure(connection, path: path)
+            try Self.prepareSchema(connection, path: path, cipher: cipher)
+        } catch let error as StoreError {
+            throw error
+        } catch let error as SQLiteError where error.primaryCode == SQLITE_NOTADB {
+            throw StoreError(
+                .corrupt, "\(path) is not a SQLite database; move it away or choose another --state-dir",
+                detail: error.description)
+        } catch let error as SQLiteError {
+            throw StoreError(
+                .unavailable, "cannot open the registry store \(path): \(error.message)",
+                detail: error.description)
+        } catch {
+            throw StoreError(.io, "cannot open the registry store \(path)", detail: "\(error)")
+        }
+        self.database = Mutex(connection)
+    }
+
+    /// Closes the database. Later calls fail as unavailable.
+    public func close() {
+        database.withLock { connection in
+            connection?.close()
+            connection = nil
+        }
+    }
+
+    /// Creates the file 0600 before SQLite does (SQLite would honour the
+    /// umask), so the database and its -wal and -shm files, which SQLite
+    /// gives the database's mode, are private.
+    private static func createPrivately(_ path: String) throws(StoreError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            let code = errno
+            throw StoreError(
+                .stateDirectoryUnusable,
+                "cannot create the registry store \(path): \(String(cString: strerror(code)))")
+        }
+        Glibc.close(fd)
+    }
+
+    private static func configure(_ database: SQLiteDatabase, path: String) throws {
+        try database.setBusyTimeout(milliseconds: busyTimeoutMilliseconds)
+        let journal = try database.queryFirst("PRAGMA journal_mode = WAL") { $0.text(0) }
+        guard journal?.lowercased() == "wal" else {
+            throw StoreError(
+                .unavailable,
+                "the registry store \(path) cannot use write-ahead logging (journal mode \(journal ?? "unknown")); "
+                    + "put the state directory on a local file system")
+        }
+        try database.execute(
+            script: """
+                PRAGMA synchronous = FULL;
+                PRAGMA foreign_keys = ON;
+                PRAGMA trusted_schema = OFF;
+                """)
+        let foreignKeys = try database.queryFirst("PRAGMA foreign_keys") { $0.int(0) }
+        guard foreignKeys == 1 else {
+            throw StoreError(.io, "this SQLite library does not enforce foreign keys")
+        }
+    }
+
+    /// Refuses a store this code cannot read (newer schema, foreign file, a
+    /// key that is not its own), then upgrades it. The key is checked before
+    /// any upgrade, so the wrong key never changes a store.
+    private static func prepareSchema(_ database: SQLiteDatabase, path: String, cipher: SecretCipher) throws {
+        let version = try database.userVersion()
+        if version > Migration.latestVersion {
+            throw StoreError(
+                .schemaTooNew,
+                "the registry store \(path) has schema version \(version), newer than this stewardd "
+                    + "understands (\(Migration.latestVersion)); run a newer stewardd")
+        }
+        if version == 0 {
+            let tables = try database.queryFirst("SELECT count(*) FROM sqlite_schema") { $0.int(0) } ?? 0
+            guard tables == 0 else {
+                throw StoreError(
+                    .corrupt,
+                    "\(path) holds tables but no Steward schema version; it is not a Steward registry")
+            }
+        } else {
+            let check = try database.queryFirst("SELECT value FROM meta WHERE name = 'key_check'") {
+                $0.blob(0)
+            }
+            guard let check else {
+                throw StoreError(
+                    .corrupt, "the registry store \(path) has no key check value; it is damaged")
+            }
+            guard cipher.verifyKeyCheck(check) else {
+                throw StoreError(
+                    .keyMismatch,
+                    "the key file does not match the registry store \(path): it is another store's key "
+                        + "or was changed; restore this store's key file")
+            }
+        }
+        try Migrator.migrate(database) { database in
+            try database.run(
+                "INSERT INTO meta (name, value) VALUES ('key_check', ?)", try cipher.makeKeyCheck())
+        }
+    }
+
+    // MARK: - Running calls
+
+    /// Runs `body` in one IMMEDIATE transaction: all of it or none of it.
+    func write<Result: Sendable>(_ body: (SQLiteDatabase) throws -> Result) throws(StoreError) -> Result {
+        try withDatabase { database in try database.transaction(.immediate) { try body(database) } }
+    }
+
+    /// Runs `body` in one read transaction, so it sees one snapshot.
+    func read<Result: Sendable>(_ body: (SQLiteDatabase) throws -> Result) throws(StoreError) -> Result {
+        try withDatabase { database in try database.transaction(.deferred) { try body(database) } }
+    }
+
+    /// Hands `body` the open database under the lock; every error leaves as
+    /// a ``StoreError``. For tests and tools (raw SQL against the schema).
+    package func withDatabase<Result: Sendable>(
+        _ body: (SQLiteDatabase) throws -> Result
+    ) throws(StoreError) -> Result {
+        let outcome: Swift.Result<Result, StoreError> = database.withLock { connection in
+            guard let connection, connection.isOpen else {
+                return .failure(StoreError(.unavailable, "the registry store is closed"))
+            }
+            do {
+                return .success(try body(connection))
+            } catch let error as StoreError {
+                return .failure(error)
+            } catch let error as SQLiteError {
+                return .failure(StoreError(error))
+            } catch {
+                return .failure(StoreError(.io, "the registry store failed", detail: "\(error)"))
+            }
+        }
+        return try outcome.get()
+    }
+
+    /// The current time, as the store will give it back.
+    func now() -> (date: Date, microseconds: Int64) {
+        let microseconds = StoreTime.microseconds(clock())
+        return (StoreTime.date(microseconds), microseconds)
+    }
+}

@@ -1,0 +1,19 @@
+import Foundation
+
+/// Times are stored as whole microseconds since the Unix epoch (an
+/// INTEGER), so they sort and compare in SQL and survive a round trip
+/// exactly; a `Date` is rounded to the microsecond on the way in.
+enum StoreTime {
+    static func microseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+    }
+
+    static func date(_ microseconds: Int64) -> Date {
+        Date(timeIntervalSince1970: Double(microseconds) / 1_000_000)
+    }
+
+    /// `date` as the store will give it back.
+    static func normalized(_ date: Date) -> Date {
+        self.date(microseconds(date))
+    }
+}

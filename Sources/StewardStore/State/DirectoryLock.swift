@@ -1,0 +1,68 @@
+import Glibc
+import StewardWire
+import Synchronization
+
+/// An exclusive `flock` on a lock file, held until ``release()`` or deinit.
+///
+/// flock locks belong to an open file description, so the lock is released
+/// by the kernel when the process dies, however it dies, and a second
+/// `DirectoryLock` on the same file conflicts even within one process.
+final class DirectoryLock: Sendable {
+    let path: String
+    private let descriptor: Mutex<Int32?>
+
+    /// Opens (creating 0600) and locks `path` without waiting; on success
+    /// writes this process's pid into it, for the message another daemon shows.
+    /// Wraps `open`, `flock(LOCK_EX | LOCK_NB)` and `pwrite`.
+    init(path: String, directory: String) throws(StoreError) {
+        self.path = path
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0o600)
+        guard fd >= 0 else {
+            let code = errno
+            throw StoreError(
+                .stateDirectoryUnusable,
+                "cannot open the lock file \(path): \(String(cString: strerror(code)))")
+        }
+        do {
+            try blockingSystemCall("flock") { flock(fd, LOCK_EX | LOCK_NB) }
+        } catch {
+            let holder = Self.recordedPID(fd: fd)
+            Glibc.close(fd)
+            guard error.errno == EWOULDBLOCK else {
+                throw StoreError(
+                    .stateDirectoryUnusable, "cannot lock \(path): \(error.reason)")
+            }
+            throw StoreError(
+                .stateDirectoryInUse,
+                "the state directory \(directory) is in use by another stewardd"
+                    + (holder.map { " (pid \($0))" } ?? "")
+                    + "; stop it, or give this one another --state-dir")
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        if ftruncate(fd, 0) == 0 {
+            _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        }
+        self.descriptor = Mutex(fd)
+    }
+
+    deinit {
+        release()
+    }
+
+    /// Closes the lock file, which releases the lock. Safe to call twice.
+    func release() {
+        descriptor.withLock { fd in
+            if let open = fd { Glibc.close(open) }
+            fd = nil
+        }
+    }
+
+    /// The pid the holder wrote, if the file holds one.
+    private static func recordedPID(fd: Int32) -> Int32? {
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        guard count > 0 else { return nil }
+        let text = String(decoding: buffer[..<count], as: UTF8.self)
+        return Int32(text.split(separator: "\n").first ?? "")
+    }
+}
