@@ -127,7 +127,7 @@ public struct SetupScript: Sendable {
         return """
 
             -- 4. Steward's schema and this connection's registration marker.
-            \(connectCommand(to: settings.stateDatabase))
+            \(Self.connectCommand(to: settings.stateDatabase))
             CREATE SCHEMA IF NOT EXISTS \(schema);
             ALTER SCHEMA \(schema) OWNER TO \(owner);
             CREATE TABLE IF NOT EXISTS \(table) (
@@ -152,7 +152,7 @@ public struct SetupScript: Sendable {
 
             -- 5. Governed database "\(database)".
             GRANT CONNECT ON DATABASE \(SQLQuoting.identifier(database)) TO \(SQLQuoting.identifier(role));
-            \(connectCommand(to: database))
+            \(Self.connectCommand(to: database))
             SELECT pg_catalog.format('GRANT USAGE ON SCHEMA %I TO %I', nspname, \(grantee))
             \(schemas) \\gexec
             SELECT pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA %I TO %I WITH GRANT OPTION', nspname, \(grantee))
@@ -169,7 +169,7 @@ public struct SetupScript: Sendable {
     /// cannot be read as a connection string), which then goes into a
     /// double-quoted psql argument: psql parses `\connect` arguments like SQL
     /// identifiers, dropping double quotes unless doubled inside them.
-    private func connectCommand(to database: String) -> String {
+    static func connectCommand(to database: String) -> String {
         let conninfo = "dbname='" + database.replacing("\\", with: "\\\\").replacing("'", with: "\\'") + "'"
         return "\\connect -reuse-previous=on \"" + conninfo.replacing("\"", with: "\"\"") + "\""
     }
