@@ -37,6 +37,9 @@ struct SetupScriptTests {
                 try admin.run("CREATE SCHEMA \(SQLQuoting.identifier(schema))")
                 try admin.run("CREATE TABLE \(SQLQuoting.qualified(schema, "T 1")) (id int)")
                 try admin.run("CREATE TABLE public.plain (id int)")
+                // A table owned by an ordinary role: the script grants membership in it.
+                try admin.run("CREATE ROLE \(SQLQuoting.identifier("owner " + database)) NOLOGIN")
+                try admin.run("ALTER TABLE \(SQLQuoting.qualified(schema, "T 1")) OWNER TO \(SQLQuoting.identifier("owner " + database))")
             }
         }
 
@@ -82,6 +85,7 @@ struct SetupScriptTests {
             #expect(schemas.allSatisfy { $0.hasUsage }, "\(database): \(schemas)")
             #expect(picture.1.count == 2)
             #expect(picture.1.allSatisfy { $0.hasAllPrivilegesWithGrantOption }, "\(database)")
+            #expect(picture.1.allSatisfy { $0.canAlter }, "\(database): ALTER TABLE needs ownership or membership")
             #expect(Set(picture.1.map(\.name)) == ["T 1", "plain"])
         }
 
@@ -89,7 +93,11 @@ struct SetupScriptTests {
             for database in databases + [stateDatabase] {
                 try admin.run("DROP DATABASE \(SQLQuoting.identifier(database))")
             }
+            try admin.run("DROP OWNED BY \(SQLQuoting.identifier(role))")
             try admin.run("DROP ROLE \(SQLQuoting.identifier(role))")
+            for database in databases {
+                try admin.run("DROP ROLE \(SQLQuoting.identifier("owner " + database))")
+            }
         }
     }
 

@@ -70,8 +70,10 @@ public struct SetupScript: Sendable {
             --      INSERT, UPDATE, DELETE and TRUNCATE on every table WITH GRANT OPTION
             --      (so it can grant access to the people policies allow); and does the
             --      same by default for tables the role running this script creates later.
-            --      ALTER TABLE needs ownership: alternatively make the role the owner of
-            --      the tables, or a member of the role that owns them.
+            --   6. ALTER TABLE needs ownership, so in each governed database it makes the
+            --      role a member of every role that owns a table there; a table owned by
+            --      a superuser (membership in a superuser role is not something to hand
+            --      out) gets the role as its new owner instead.
             """
     }
 
@@ -159,6 +161,23 @@ public struct SetupScript: Sendable {
             \(schemas) \\gexec
             SELECT pg_catalog.format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON TABLES TO %I WITH GRANT OPTION', nspname, \(grantee))
             \(schemas) \\gexec
+            -- 6. Ownership for ALTER TABLE: membership in each owning role, or the
+            --    table itself where a superuser owns it.
+            SELECT DISTINCT pg_catalog.format('GRANT %I TO %I', o.rolname, \(grantee))
+              FROM pg_catalog.pg_class c
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+              JOIN pg_catalog.pg_roles o ON o.oid = c.relowner
+             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT o.rolsuper AND o.rolname <> \(grantee)
+               AND n.nspname <> 'information_schema' AND pg_catalog.left(n.nspname, 3) <> 'pg_'
+               AND NOT pg_catalog.pg_has_role(\(grantee), o.oid, 'USAGE') \\gexec
+            SELECT pg_catalog.format('ALTER %s %I.%I OWNER TO %I',
+                   CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
+                   n.nspname, c.relname, \(grantee))
+              FROM pg_catalog.pg_class c
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+              JOIN pg_catalog.pg_roles o ON o.oid = c.relowner
+             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND o.rolsuper
+               AND n.nspname <> 'information_schema' AND pg_catalog.left(n.nspname, 3) <> 'pg_' \\gexec
             """
     }
 
