@@ -78,6 +78,7 @@ let package = Package(
             name: "stewardd",
             dependencies: [
                 "StewardServer",
+                "StewardStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

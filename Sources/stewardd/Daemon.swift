@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Logging
 import StewardServer
+import StewardStore
 
 /// Runs the server until SIGTERM or SIGINT, then drains it.
 ///
@@ -13,18 +14,36 @@ struct Daemon {
 
     func run() async throws {
         let logger = makeLogger()
-        let server = StewardServer(configuration: settings.server, logger: logger)
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT])
+        // The state directory first: its lock keeps a second daemon from
+        // using the same store, and a key problem must stop us before we serve.
+        let state: StateDirectory
+        do {
+            state = try StateDirectory.open(at: settings.stateDirectory)
+        } catch {
+            try refuseToStart(error, logger: logger)
+        }
+        defer { state.close() }
+        var configuration = settings.server
+        configuration.storeBackend = state.store.backend
+        let server = StewardServer(configuration: configuration, logger: logger)
         do {
             try server.start()
         } catch {
-            logger.critical("cannot start", metadata: ["reason": "\(error)"])
-            FileHandle.standardError.write(Data("stewardd: \(error)\n".utf8))
-            throw ExitCode(1)
+            try refuseToStart(error, logger: logger)
         }
+        logger.info("state directory open", metadata: ["path": "\(state.path)", "store": "\(state.store.backend)"])
         let received = await signals.next()
         logger.info("received signal, draining", metadata: ["signal": "\(received)"])
         await server.shutDown()
+    }
+
+    /// Says why on stderr (plainly, for the person starting the daemon) and
+    /// in the log, then exits 1.
+    private func refuseToStart(_ error: any Error, logger: Logger) throws -> Never {
+        logger.critical("cannot start", metadata: ["reason": "\(error)"])
+        FileHandle.standardError.write(Data("stewardd: \(error)\n".utf8))
+        throw ExitCode(1)
     }
 
     private func makeLogger() -> Logger {

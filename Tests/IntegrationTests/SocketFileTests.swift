@@ -21,7 +21,8 @@ struct SocketFileTests {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = try await DaemonProcess.start(socketPath: directory + "/steward.sock")
-        let second = try await runCommand(Executables.stewardd, ["--socket", first.socketPath])
+        let second = try await runCommand(
+            Executables.stewardd, ["--socket", first.socketPath, "--state-dir", directory + "/second-state"])
         #expect(second.status == 1)
         #expect(second.standardError.contains("another daemon is serving \(first.socketPath)"))
         // The first daemon still serves.
@@ -52,7 +53,7 @@ struct SocketFileTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/steward.sock"
         try Data("precious".utf8).write(to: URL(fileURLWithPath: path))
-        let result = try await runCommand(Executables.stewardd, ["--socket", path])
+        let result = try await runCommand(Executables.stewardd, ["--socket", path, "--state-dir", directory + "/state"])
         #expect(result.status == 1)
         #expect(result.standardError.contains("exists and is not a socket"))
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "precious")

@@ -91,11 +91,20 @@ final class DaemonProcess: @unchecked Sendable {
     }
 
     /// Starts stewardd and returns once it logged that it is listening.
+    /// Unless `arguments` name one, its state directory is `state/` beside
+    /// the socket's directory, so that parallel tests never share a store.
     static func start(
         socketPath: String, arguments: [String] = [], environment: [String: String] = [:]
     ) async throws -> DaemonProcess {
-        try await offThePool {
-            try DaemonProcess(socketPath: socketPath, arguments: arguments, environment: environment)
+        var arguments = arguments
+        if !arguments.contains("--state-dir") {
+            let socketDirectory = (socketPath as NSString).deletingLastPathComponent
+            let base = socketDirectory.hasSuffix("/run") ? (socketDirectory as NSString).deletingLastPathComponent : socketDirectory
+            arguments += ["--state-dir", base + "/state"]
+        }
+        let allArguments = arguments
+        return try await offThePool {
+            try DaemonProcess(socketPath: socketPath, arguments: allArguments, environment: environment)
         }
     }
 
