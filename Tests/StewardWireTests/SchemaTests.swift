@@ -12,7 +12,7 @@ struct SchemaTests {
     /// the protobuf-c descriptors, starting from `roots` and following fields.
     static func messageGraph(from roots: [any ProtoMessage.Type]) -> [String: [String]] {
         var graph: [String: [String]] = [:]
-        var pending = roots.map(\.protobufCDescriptor)
+        var pending = roots.map { $0.protobufCDescriptor }
         while let descriptor = pending.popLast() {
             let name = String(cString: descriptor.pointee.name)
             guard graph[name] == nil else { continue }
@@ -68,7 +68,7 @@ struct SchemaTests {
     @Test("the walk reaches every registered type and follows message fields")
     func walkSeesTheSchema() {
         let graph = Self.messageGraph(from: StewardProtoRegistry.allMessageTypes)
-        #expect(Set(graph.keys) == Set(StewardProtoRegistry.allMessageTypes.map(\.protoFullName)))
+        #expect(Set(graph.keys) == Set(StewardProtoRegistry.allMessageTypes.map { $0.protoFullName }))
         // Singular and repeated message fields are both edges.
         #expect(Set(graph["steward.rpc.v1.Frame"] ?? []) == ["steward.rpc.v1.MetadataEntry", "steward.rpc.v1.Status"])
         #expect(graph["steward.rpc.v1.Status"] == ["steward.rpc.v1.StatusDetail"])
@@ -99,7 +99,7 @@ struct SchemaTests {
 
     /// `/<package>.<Service>/<Method>`: a dotted lower-case package, then an
     /// UpperCamel service and method.
-    static let pathPattern = #/^/((?:[a-z][a-z0-9_]*\.)+)([A-Z][A-Za-z0-9]*)/([A-Z][A-Za-z0-9]*)$/#
+    static var pathPattern: Regex<(Substring, Substring, Substring, Substring)> { #/^/((?:[a-z][a-z0-9_]*\.)+)([A-Z][A-Za-z0-9]*)/([A-Z][A-Za-z0-9]*)$/# }
 
     @Test("every method path is /<package>.<Service>/<Method> of its own service")
     func methodPaths() {
@@ -136,7 +136,7 @@ struct SchemaTests {
 
     @Test("every method's request and response types are registered, so the cycle walk covers them")
     func methodTypesRegistered() {
-        let registered = Set(StewardProtoRegistry.allMessageTypes.map(\.protoFullName))
+        let registered = Set(StewardProtoRegistry.allMessageTypes.map { $0.protoFullName })
         for method in StewardProtoRegistry.allMethods {
             #expect(registered.contains(method.requestType.protoFullName), "\(method.path) request")
             #expect(registered.contains(method.responseType.protoFullName), "\(method.path) response")
