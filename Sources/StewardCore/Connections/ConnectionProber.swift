@@ -1,0 +1,15 @@
+import StewardPostgres
+import StewardStore
+
+/// What the connections service asks of the live database, behind a
+/// protocol so that the service's own logic can be tested apart from it.
+public protocol ConnectionProber: Sendable {
+    /// Runs the named checks of docs/connections.md, in order.
+    func validate(
+        key: String, settings: ConnectionSettings, password: String, marker: String, deadline: Deadline
+    ) async -> [CheckResult]
+
+    /// The databases the credentials may connect to, other than the state
+    /// database and templates, for a registration that names none.
+    func discoverDatabases(settings: ConnectionSettings, password: String, deadline: Deadline) async throws(DomainError) -> [String]
+}

@@ -1,0 +1,203 @@
+import Foundation
+import StewardPostgres
+import StewardStore
+import StewardWire
+
+/// The connections of the registry: register, read, script, validate,
+/// complete setup, deactivate, activate, delete, rotate credentials. Every
+/// mutating call, allowed or not, leaves an audit event.
+public struct ConnectionsService: Sendable {
+    let store: any RegistryStore
+    let prober: any ConnectionProber
+    let policy: AccessPolicy
+    let clock: @Sendable () -> Date
+
+    /// How long validation may take when the call gives no deadline.
+    public static let defaultValidationMilliseconds = 30_000
+
+    public init(
+        store: any RegistryStore, prober: any ConnectionProber, policy: AccessPolicy,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.store = store
+        self.prober = prober
+        self.policy = policy
+        self.clock = clock
+    }
+
+    // MARK: Reading
+
+    public func connection(key: String) throws(DomainError) -> ConnectionRecord {
+        try storeCall { () throws(StoreError) in try store.connection(key: key) }
+    }
+
+    public func latestReport(key: String) throws(DomainError) -> ValidationReport? {
+        try storeCall { () throws(StoreError) in try store.latestValidationReport(connectionKey: key) }
+    }
+
+    public func list(state: LifecycleState?, page: PageRequest) throws(DomainError) -> Page<ConnectionRecord> {
+        try storeCall { () throws(StoreError) in try store.listConnections(state: state, page: page) }
+    }
+
+    public func setupScript(key: String) throws(DomainError) -> SetupScript {
+        let record = try connection(key: key)
+        return SetupScript(connectionKey: record.key, settings: record.settings, marker: Self.marker(of: record))
+    }
+
+    static func marker(of record: ConnectionRecord) -> String {
+        SetupScript.marker(connectionKey: record.key, createdAtMilliseconds: Int64(record.createdAt.timeIntervalSince1970 * 1000))
+    }
+
+    // MARK: Registering
+
+    /// Registers a connection. With no governed databases named, they are
+    /// discovered with the given credentials.
+    public func register(
+        displayName: String, settings: ConnectionSettings, password: String?, caller: Caller, deadline: Deadline
+    ) async throws(DomainError) -> ConnectionRecord {
+        try await audited("/steward.v1.Connections/Register", caller, target: displayName) { () async throws(DomainError) in
+            try policy.requireApplicationAdmin(caller, to: "register connections")
+            try ConnectionInputRules.checkKey(displayName)
+            guard let password else { throw DomainError.invalidArgument("password", "is required") }
+            var settings = settings
+            settings.displayName = displayName
+            try ConnectionInputRules.checkSettings(settings, password: password)
+            if settings.governedDatabases.isEmpty {
+                settings.governedDatabases = try await prober.discoverDatabases(
+                    settings: settings, password: password, deadline: deadline)
+                guard !settings.governedDatabases.isEmpty else {
+                    throw DomainError.failedPrecondition(
+                        "no database to govern: the credentials cannot connect to any database other than the state database; name governed_databases")
+                }
+            }
+            let created = settings
+            return try storeCall { () throws(StoreError) in
+                try store.createConnection(key: displayName, settings: created, password: Secret(password), createdBy: caller.uid)
+            }
+        }
+    }
+
+    // MARK: Validating
+
+    /// Runs the checks against the live database, stores the report with the
+    /// connection and moves its state (VALIDATED / VALIDATION_FAILED, or for
+    /// ACTIVE and UNHEALTHY connections ACTIVE / UNHEALTHY).
+    public func validate(key: String, caller: Caller, deadline: Deadline) async throws(DomainError) -> (ConnectionRecord, ValidationReport) {
+        try await audited("/steward.v1.Connections/Validate", caller, target: key) { () async throws(DomainError) in
+            try policy.requireApplicationAdmin(caller, to: "validate connections")
+            let record = try connection(key: key)
+            // Refuse before touching the database if the state cannot take a result.
+            _ = try ConnectionLifecycle.outcome(of: .validationPassed, in: record.state)
+            let password = try storeCall { () throws(StoreError) in try store.connectionPassword(key: key) }
+            let checks = await prober.validate(
+                key: key, settings: record.settings, password: password.exposedValue,
+                marker: Self.marker(of: record), deadline: deadline)
+            let passed = !checks.contains { $0.status == .failed }
+            let next = try ConnectionLifecycle.outcome(of: passed ? .validationPassed : .validationFailed, in: record.state)
+            var change: StateChange?
+            if case .moveTo(let state) = next, state != record.state {
+                change = StateChange(to: state, actor: caller.uid, reason: passed ? "validation passed" : "validation failed")
+            }
+            let stored = try storeCall { () throws(StoreError) in
+                try store.recordValidation(
+                    ValidationResult(at: clock(), checks: checks), connectionKey: key,
+                    expectedRevision: record.revision, change: change)
+            }
+            return (stored.connection, stored.report)
+        }
+    }
+
+    // MARK: Lifecycle
+
+    /// VALIDATED → ACTIVE, only with a passing validation of the current settings.
+    public func completeSetup(key: String, caller: Caller) throws(DomainError) -> ConnectionRecord {
+        try audited("/steward.v1.Connections/CompleteSetup", caller, target: key) { () throws(DomainError) in
+            try policy.requireApplicationAdmin(caller, to: "complete setup")
+            let record = try connection(key: key)
+            _ = try ConnectionLifecycle.outcome(of: .completeSetup, in: record.state)
+            guard let report = try latestReport(key: key), report.outcome != .failed,
+                report.connectionRevision >= record.settingsRevision
+            else {
+                throw DomainError.failedPrecondition(
+                    "the connection's settings changed after its last passing validation: validate it again before completing setup")
+            }
+            return try transition(record, to: .active, caller: caller, reason: "setup completed")
+        }
+    }
+
+    public func deactivate(key: String, caller: Caller) throws(DomainError) -> ConnectionRecord {
+        try lifecycleCall("/steward.v1.Connections/Deactivate", key: key, event: .deactivate, caller: caller, action: "deactivate connections")
+    }
+
+    public func activate(key: String, caller: Caller) throws(DomainError) -> ConnectionRecord {
+        try lifecycleCall("/steward.v1.Connections/Activate", key: key, event: .activate, caller: caller, action: "activate connections")
+    }
+
+    public func delete(key: String, caller: Caller) throws(DomainError) {
+        try audited("/steward.v1.Connections/Delete", caller, target: key) { () throws(DomainError) in
+            try policy.requireApplicationAdmin(caller, to: "delete connections")
+            let record = try connection(key: key)
+            _ = try ConnectionLifecycle.outcome(of: .delete, in: record.state)
+            try storeCall { () throws(StoreError) in try store.deleteConnection(key: key, expectedRevision: record.revision) }
+        }
+    }
+
+    private func lifecycleCall(
+        _ method: String, key: String, event: ConnectionLifecycle.Event, caller: Caller, action: String
+    ) throws(DomainError) -> ConnectionRecord {
+        try audited(method, caller, target: key) { () throws(DomainError) in
+            try policy.requireApplicationAdmin(caller, to: action)
+            let record = try connection(key: key)
+            guard case .moveTo(let state) = try ConnectionLifecycle.outcome(of: event, in: record.state) else {
+                throw DomainError(.internalError, "internal error")
+            }
+            return try transition(record, to: state, caller: caller, reason: "\(event)")
+        }
+    }
+
+    func transition(_ record: ConnectionRecord, to state: LifecycleState, caller: Caller, reason: String) throws(DomainError) -> ConnectionRecord {
+        try storeCall { () throws(StoreError) in
+            try store.transitionConnection(
+                key: record.key, expectedRevision: record.revision,
+                change: StateChange(to: state, actor: caller.uid, reason: reason))
+        }
+    }
+
+    // MARK: Plumbing
+
+    /// Runs `body`, turning store errors into domain errors with their status.
+    func storeCall<T>(_ body: () throws(StoreError) -> T) throws(DomainError) -> T {
+        do { return try body() } catch { throw DomainError(error.code.status, error.message) }
+    }
+
+    /// Runs a mutating call and records its outcome in the audit trail,
+    /// whether it was allowed or not.
+    func audited<T>(_ method: String, _ caller: Caller, target: String, _ body: () async throws(DomainError) -> T) async throws(DomainError) -> T {
+        do {
+            let result = try await body()
+            record(method, caller, target: target, status: .ok, message: "")
+            return result
+        } catch {
+            record(method, caller, target: target, status: error.code, message: error.message)
+            throw error
+        }
+    }
+
+    func audited<T>(_ method: String, _ caller: Caller, target: String, _ body: () throws(DomainError) -> T) throws(DomainError) -> T {
+        do {
+            let result = try body()
+            record(method, caller, target: target, status: .ok, message: "")
+            return result
+        } catch {
+            record(method, caller, target: target, status: error.code, message: error.message)
+            throw error
+        }
+    }
+
+    private func record(_ method: String, _ caller: Caller, target: String, status: StatusCode, message: String) {
+        // An audit write that fails must not turn a done change into an
+        // error; it is the store's own failure, reported by its next call.
+        _ = try? store.appendAuditEvent(
+            NewAuditEvent(at: clock(), uid: caller.uid, method: method, target: target, connectionKey: target, status: status, message: message))
+    }
+}
