@@ -67,6 +67,9 @@ let package = Package(
             name: "StewardServer",
             dependencies: [
                 "StewardWire",
+                "StewardCore",
+                "StewardStore",
+                "StewardPostgres",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,0 +1,89 @@
+import StewardCore
+import StewardPostgres
+import StewardStore
+import StewardWire
+
+/// `steward.v1.Connections`: the RPC face of ``ConnectionsService``.
+public enum ConnectionsAPI {
+    /// How long Register (discovery) and Validate may take when the call
+    /// sets no deadline.
+    static let defaultDeadlineMilliseconds = 30_000
+
+    public static func register(in router: inout Router, service: ConnectionsService) {
+        typealias API = StewardV1.Connections
+        router.register(API.register) { request, context in
+            let (settings, password) = try ConnectionsMapping.settings(request.settings, displayName: request.displayName)
+            let record = try await service.register(
+                displayName: request.displayName, settings: settings, password: password,
+                caller: context.caller, deadline: context.databaseDeadline)
+            return StewardV1.RegisterConnectionResponse(connection: ConnectionsMapping.message(record, report: nil))
+        }
+        router.register(API.get) { request, _ in
+            let record = try service.connection(key: request.key)
+            return StewardV1.GetConnectionResponse(
+                connection: ConnectionsMapping.message(record, report: try service.latestReport(key: request.key)))
+        }
+        router.register(API.list) { request, _ in
+            let page = try service.list(
+                state: try ConnectionsMapping.state(request.state),
+                page: PageRequest(size: Int(request.pageSize), token: request.pageToken.isEmpty ? nil : request.pageToken))
+            return StewardV1.ListConnectionsResponse(
+                connections: page.items.map { ConnectionsMapping.message($0, report: nil) },
+                nextPageToken: page.nextPageToken ?? "")
+        }
+        router.register(API.update) { request, context in
+            let plan = try service.update(
+                key: request.key, changes: try ConnectionsMapping.changes(request),
+                expectedRevision: request.expectedRevision == 0 ? nil : Int64(request.expectedRevision),
+                dryRun: request.dryRun, caller: context.caller)
+            return StewardV1.UpdateConnectionResponse(
+                connection: ConnectionsMapping.message(plan.connection, report: nil),
+                changes: plan.changes.map { StewardV1.FieldChange(path: $0.path, oldValue: $0.oldValue, newValue: $0.newValue) },
+                checksToRerun: plan.checksToRerun, dryRun: plan.dryRun)
+        }
+        router.register(API.getSetupScript) { request, _ in
+            let script = try service.setupScript(key: request.key)
+            return StewardV1.GetSetupScriptResponse(script: script.text, fileName: script.fileName)
+        }
+        router.register(API.validate) { request, context in
+            let (record, report) = try await service.validate(key: request.key, caller: context.caller, deadline: context.databaseDeadline)
+            return StewardV1.ValidateConnectionResponse(
+                report: ConnectionsMapping.message(report), connection: ConnectionsMapping.message(record, report: report))
+        }
+        router.register(API.completeSetup) { request, context in
+            StewardV1.CompleteSetupResponse(
+                connection: ConnectionsMapping.message(try service.completeSetup(key: request.key, caller: context.caller), report: nil))
+        }
+        router.register(API.deactivate) { request, context in
+            StewardV1.DeactivateConnectionResponse(
+                connection: ConnectionsMapping.message(try service.deactivate(key: request.key, caller: context.caller), report: nil))
+        }
+        router.register(API.activate) { request, context in
+            StewardV1.ActivateConnectionResponse(
+                connection: ConnectionsMapping.message(try service.activate(key: request.key, caller: context.caller), report: nil))
+        }
+        router.register(API.delete) { request, context in
+            try service.delete(key: request.key, caller: context.caller)
+            return StewardV1.DeleteConnectionResponse()
+        }
+        router.register(API.rotateCredentials) { request, context in
+            var changes: [SettingsChange] = []
+            if !request.username.isEmpty { changes.append(.username(request.username)) }
+            if !request.password.isEmpty { changes.append(.password(request.password)) }
+            let plan = try service.update(
+                key: request.key, changes: changes, expectedRevision: nil, dryRun: false, caller: context.caller,
+                method: API.rotateCredentials.path)
+            return StewardV1.RotateCredentialsResponse(connection: ConnectionsMapping.message(plan.connection, report: nil))
+        }
+    }
+}
+
+extension ServerCallContext {
+    /// The caller as the kernel reported it.
+    var caller: Caller { Caller(uid: peer.uid) }
+
+    /// The call's deadline for database work, or the default when it has none.
+    var databaseDeadline: Deadline {
+        Deadline.after(milliseconds: remainingMilliseconds.map { Int(clamping: $0) } ?? ConnectionsAPI.defaultDeadlineMilliseconds)
+    }
+}
