@@ -14,7 +14,9 @@ struct DeadlineAndCancellationTests {
         let answer = try #require(await raw.nextFrame())
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
         #expect(answer.callID == 1 && answer.statusCode == .deadlineExceeded)
-        #expect(elapsed >= 200 && elapsed < 700, "answered after \(elapsed) ms")
+        // The handler would run 3 s; the answer comes at the deadline (with
+        // room for a busy CI machine running every suite at once).
+        #expect(elapsed >= 200 && elapsed < 1_200, "answered after \(elapsed) ms")
         // The late answer of the abandoned handler is dropped; the connection goes on.
         try await raw.send(Frames.request(2, TestRoutes.echo, .init(key: "next")))
         #expect(try await raw.nextFrame()?.callID == 2)
