@@ -1,0 +1,218 @@
+import ArgumentParser
+import Foundation
+import StewardWire
+
+struct RegisterConnection: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "register", abstract: "Register a connection (then run its script).")
+
+    @OptionGroup var options: ClientOptions
+    @Argument(help: "Display name, which becomes the connection key: letters, digits, '-', '_'.")
+    var name: String
+    @OptionGroup var settings: ConnectionSettingsOptions
+
+    func run() async throws {
+        var message = StewardV1.ConnectionSettings()
+        message.deploymentType = try settings.deploymentType()
+        message.host = settings.host ?? ""
+        message.port = settings.port ?? 5432
+        message.stateDatabase = settings.stateDatabase ?? ""
+        message.governedDatabases = settings.databases
+        message.username = settings.username ?? ""
+        message.sslMode = try settings.sslModeValue()
+        message.caCertificatePem = try settings.caCertificate()
+        message.password = try PasswordInput.read(prompt: "Password for \(message.username): ", fromStdin: settings.passwordFromStdin)
+        let response = try await options.call(
+            StewardV1.Connections.register, .init(displayName: name, settings: message))
+        let connection = response.connection ?? .init()
+        options.emit(response) { ConnectionText.summary(connection) + "\n\nNext: steward connection script \(connection.key) --output FILE, run it with psql as a superuser, then steward connection validate \(connection.key)." }
+    }
+}
+
+struct ListConnections: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List connections.")
+
+    @OptionGroup var options: ClientOptions
+    @Option(help: "Only connections in this state (REGISTERED, VALIDATED, VALIDATION_FAILED, ACTIVE, UNHEALTHY, INACTIVE).")
+    var state: String?
+
+    func run() async throws {
+        var request = StewardV1.ListConnectionsRequest()
+        if let state {
+            guard let value = StewardV1.ConnectionState.knownValues.first(where: { $0.protoName == "CONNECTION_STATE_" + state.uppercased() }) else {
+                throw ValidationError("unknown --state \(state)")
+            }
+            request.state = value
+        }
+        var all: [StewardV1.Connection] = []
+        var last = StewardV1.ListConnectionsResponse()
+        repeat {
+            last = try await options.call(StewardV1.Connections.list, request)
+            all += last.connections
+            request.pageToken = last.nextPageToken
+        } while !last.nextPageToken.isEmpty
+        let everything = StewardV1.ListConnectionsResponse(connections: all)
+        options.emit(everything) { ConnectionText.table(all) }
+    }
+}
+
+struct ShowConnection: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a connection and its last validation.")
+
+    @OptionGroup var options: ClientOptions
+    @Argument var key: String
+
+    func run() async throws {
+        let response = try await options.call(StewardV1.Connections.get, .init(key: key))
+        let connection = response.connection ?? .init()
+        options.emit(response) {
+            var text = ConnectionText.summary(connection)
+            if let report = connection.lastValidation { text += "\n\n" + ValidationText.render(report, color: false) }
+            return text
+        }
+    }
+}
+
+struct ConnectionScript: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "script", abstract: "Print the setup script, or write it to a file.")
+
+    @OptionGroup var options: ClientOptions
+    @Argument var key: String
+    @Option(name: .shortAndLong, help: "Write the script to this file instead of standard output.")
+    var output: String?
+
+    func run() async throws {
+        let response = try await options.call(StewardV1.Connections.getSetupScript, .init(key: key))
+        if let output {
+            do {
+                try response.script.write(toFile: output, atomically: true, encoding: .utf8)
+            } catch {
+                throw ValidationError("cannot write \(output): \(error.localizedDescription)")
+            }
+            FileHandle.standardError.write(Data("wrote \(output); run it with: psql -h <host> -U <superuser> -d postgres -f \(output)\n".utf8))
+        } else if options.json {
+            options.emit(response) { "" }
+        } else {
+            FileHandle.standardOutput.write(Data(response.script.utf8))
+        }
+    }
+}
+
+struct ValidateConnection: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate", abstract: "Check the connection's privileges against the live database.",
+        discussion: "Exits 0 when no check failed, 2 when one did.")
+
+    @OptionGroup var options: ClientOptions
+    @Argument var key: String
+
+    func run() async throws {
+        let response = try await options.call(StewardV1.Connections.validate, .init(key: key))
+        let report = response.report ?? .init()
+        options.emit(response) { ValidationText.render(report, color: isatty(STDOUT_FILENO) == 1) }
+        if !report.passed { throw ExitCode(2) }
+    }
+}
+
+struct CompleteConnection: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "complete", abstract: "Complete setup after a passing validation: the connection becomes ACTIVE.")
+
+    @OptionGroup var options: ClientOptions
+    @Argument var key: String
+
+    func run() async throws {
+        let response = try await options.call(StewardV1.Connections.completeSetup, .init(key: key))
+        options.emit(response) { ConnectionText.summary(response.connection ?? .init()) }
+    }
+}
+
+struct UpdateConnection: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "update", abstract: "Change a connection's settings; --dry-run shows what would change.")
+
+    @OptionGroup var options: ClientOptions
+    @Argument var key: String
+    @OptionGroup var settings: ConnectionSettingsOptions
+    @Flag(name: .customLong("password"), help: "Change the password too (prompt, or --password-stdin).")
+    var changePassword = false
+    @Flag(name: .customLong("dry-run"), help: "Report what would change and which checks must run again; change nothing.")
+    var dryRun = false
+
+    func run() async throws {
+        var message = StewardV1.ConnectionSettings()
+        var paths: [String] = []
+        if settings.deployment != nil { message.deploymentType = try settings.deploymentType(); paths.append("deployment_type") }
+        if let host = settings.host { message.host = host; paths.append("host") }
+        if let port = settings.port { message.port = port; paths.append("port") }
+        if let database = settings.stateDatabase { message.stateDatabase = database; paths.append("state_database") }
+        if !settings.databases.isEmpty { message.governedDatabases = settings.databases; paths.append("governed_databases") }
+        if let username = settings.username { message.username = username; paths.append("username") }
+        if settings.sslMode != nil { message.sslMode = try settings.sslModeValue(); paths.append("ssl_mode") }
+        if settings.caFile != nil { message.caCertificatePem = try settings.caCertificate(); paths.append("ca_certificate_pem") }
+        if changePassword || settings.passwordFromStdin {
+            message.password = try PasswordInput.read(prompt: "New password: ", fromStdin: settings.passwordFromStdin)
+            paths.append("password")
+        }
+        guard !paths.isEmpty else { throw ValidationError("name at least one setting to change, e.g. --port 6543") }
+        let response = try await options.call(
+            StewardV1.Connections.update, .init(key: key, settings: message, updatePaths: paths, dryRun: dryRun))
+        options.emit(response) {
+            var lines = [dryRun ? "Would change:" : "Changed:"]
+            lines += response.changes.map { "  \($0.path): \($0.oldValue) -> \($0.newValue)" }
+            if response.changes.isEmpty { lines.append("  nothing (the values are already set)") }
+            if !response.checksToRerun.isEmpty {
+                lines.append((dryRun ? "It would need" : "It needs") + " validating again (checks: " + response.checksToRerun.joined(separator: ", ") + ").")
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+}
+
+struct DeactivateConnection: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "deactivate", abstract: "Stop governing a connection (it can be activated or deleted later).")
+    @OptionGroup var options: ClientOptions
+    @Argument var key: String
+
+    func run() async throws {
+        let response = try await options.call(StewardV1.Connections.deactivate, .init(key: key))
+        options.emit(response) { ConnectionText.summary(response.connection ?? .init()) }
+    }
+}
+
+struct ActivateConnection: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "activate", abstract: "Bring an INACTIVE connection back; it must validate again.")
+    @OptionGroup var options: ClientOptions
+    @Argument var key: String
+
+    func run() async throws {
+        let response = try await options.call(StewardV1.Connections.activate, .init(key: key))
+        options.emit(response) { ConnectionText.summary(response.connection ?? .init()) }
+    }
+}
+
+struct DeleteConnection: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete an INACTIVE connection and everything recorded about it.")
+    @OptionGroup var options: ClientOptions
+    @Argument var key: String
+
+    func run() async throws {
+        let response = try await options.call(StewardV1.Connections.delete, .init(key: key))
+        options.emit(response) { "deleted \(key)" }
+    }
+}
+
+struct RotateCredentials: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rotate-credentials", abstract: "Give a connection a new password (and optionally a new role).")
+    @OptionGroup var options: ClientOptions
+    @Argument var key: String
+    @Option(help: "A new PostgreSQL role to connect as.")
+    var username: String?
+    @Flag(name: .customLong("password-stdin"), help: "Read the password from standard input instead of a prompt.")
+    var passwordFromStdin = false
+
+    func run() async throws {
+        let password = try PasswordInput.read(prompt: "New password: ", fromStdin: passwordFromStdin)
+        let response = try await options.call(
+            StewardV1.Connections.rotateCredentials, .init(key: key, username: username ?? "", password: password))
+        options.emit(response) { ConnectionText.summary(response.connection ?? .init()) + "\nValidate it again: steward connection validate \(key)" }
+    }
+}

@@ -1,0 +1,61 @@
+import StewardWire
+
+/// Connections as people read them.
+enum ConnectionText {
+    static func state(_ state: StewardV1.ConnectionState) -> String {
+        (state.protoName ?? "\(state.rawValue)").replacing("CONNECTION_STATE_", with: "")
+    }
+
+    static func summary(_ connection: StewardV1.Connection) -> String {
+        let settings = connection.settings ?? .init()
+        let deployment = (settings.deploymentType.protoName ?? "").replacing("DEPLOYMENT_TYPE_", with: "")
+        let ssl = (settings.sslMode.protoName ?? "").replacing("SSL_MODE_", with: "").lowercased().replacing("_", with: "-")
+        return """
+            connection        \(connection.key)
+            state             \(state(connection.state))
+            deployment        \(deployment)
+            server            \(settings.host):\(settings.port) (sslmode \(ssl))
+            state database    \(settings.stateDatabase)
+            governed          \(settings.governedDatabases.joined(separator: ", "))
+            role              \(settings.username)
+            revision          \(connection.revision)
+            """
+    }
+
+    static func table(_ connections: [StewardV1.Connection]) -> String {
+        guard !connections.isEmpty else { return "no connections" }
+        var lines = [pad("KEY", 28) + pad("STATE", 20) + "SERVER"]
+        for connection in connections {
+            let settings = connection.settings ?? .init()
+            lines.append(pad(connection.key, 28) + pad(state(connection.state), 20) + "\(settings.host):\(settings.port)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// A validation report as people read it, coloured on a terminal.
+enum ValidationText {
+    static func render(_ report: StewardV1.ValidationReport, color: Bool) -> String {
+        func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+        var lines = ["Validation of \(report.connectionKey): " + (report.passed ? paint("PASSED", "32") : paint("FAILED", "31"))]
+        for check in report.checks {
+            let status: String = switch check.status {
+            case .passed: paint("PASS", "32")
+            case .failed: paint("FAIL", "31")
+            case .warning: paint("WARN", "33")
+            default: paint("SKIP", "90")
+            }
+            lines.append("  [\(status)] \(pad(check.name, 18)) \(check.message)")
+            if check.failingObjectCount > 0 {
+                let shown = check.failingObjects.joined(separator: ", ")
+                let more = Int(check.failingObjectCount) - check.failingObjects.count
+                lines.append("         \(check.failingObjectCount) failing: \(shown)" + (more > 0 ? " and \(more) more" : ""))
+            }
+            if !check.remediationSql.isEmpty {
+                lines.append("         fix (run as a superuser with psql):")
+                lines += check.remediationSql.split(separator: "\n", omittingEmptySubsequences: false).map { "           " + $0 }
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
