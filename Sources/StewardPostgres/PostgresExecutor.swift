@@ -31,11 +31,11 @@ public final class PostgresExecutor: Sendable {
 
     /// Connects, runs `body` with the connection, and closes it on every path.
     public func withConnection<T: Sendable>(
-        _ parameters: ConnectionParameters, deadline: Deadline,
+        _ parameters: ConnectionParameters, deadline: Deadline, statementDeadline: Deadline? = nil,
         _ body: @escaping @Sendable (PostgresConnection) throws(PostgresError) -> T
     ) async throws(PostgresError) -> T {
         try await run { () throws(PostgresError) -> T in
-            let connection = try PostgresConnection.connect(parameters, deadline: deadline)
+            let connection = try PostgresConnection.connect(parameters, deadline: deadline, statementDeadline: statementDeadline)
             defer { connection.close() }
             return try body(connection)
         }
