@@ -167,8 +167,16 @@ struct JSONWriter {
 
     mutating func raw(_ text: String) { output += text; needsComma = true }
 
+    /// Finite numbers as JSON numbers; the rest as the proto3 JSON
+    /// mapping spells them: "Infinity", "-Infinity", "NaN".
     mutating func number(_ value: Double) {
-        raw(value.isFinite ? "\(value)" : "\"\(value)\"")
+        if value.isFinite {
+            raw("\(value)")
+        } else if value.isNaN {
+            raw("\"NaN\"")
+        } else {
+            raw(value > 0 ? "\"Infinity\"" : "\"-Infinity\"")
+        }
     }
 
     mutating func string(_ text: String) {
