@@ -81,6 +81,8 @@ let package = Package(
             name: "stewardd",
             dependencies: [
                 "StewardServer",
+                "StewardCore",
+                "StewardPostgres",
                 "StewardStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -142,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "StewardServer", "StewardClient", "StewardWire",
+                "StewardServer", "StewardClient", "StewardWire", "StewardPostgres", "PostgresTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

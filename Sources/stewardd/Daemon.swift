@@ -2,6 +2,8 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
+import StewardCore
+import StewardPostgres
 import StewardServer
 import StewardStore
 
@@ -26,7 +28,12 @@ struct Daemon {
         defer { state.close() }
         var configuration = settings.server
         configuration.storeBackend = state.store.backend
-        let server = StewardServer(configuration: configuration, logger: logger)
+        let connections = ConnectionsService(
+            store: state.store, prober: LiveConnectionProber(executor: PostgresExecutor()),
+            policy: AccessPolicy(daemonUID: getuid()))
+        var router = Router()
+        ConnectionsAPI.register(in: &router, service: connections)
+        let server = StewardServer(configuration: configuration, router: router, logger: logger)
         do {
             try server.start()
         } catch {

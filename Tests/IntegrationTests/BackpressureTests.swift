@@ -2,7 +2,7 @@ import Foundation
 import StewardWire
 import Testing
 
-@Suite("A client that never reads")
+@Suite("A client that never reads", .timeLimit(.minutes(2)))
 struct BackpressureTests {
     @Test("The daemon stops reading from it, so its memory for that client stays bounded")
     func neverReads() async throws {

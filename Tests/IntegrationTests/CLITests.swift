@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The `steward` executable against a real `stewardd`.
-@Suite("steward CLI")
+@Suite("steward CLI", .timeLimit(.minutes(2)))
 struct CLITests {
     @Test("health, server info, server stats and whoami print and exit 0")
     func readCommands() async throws {

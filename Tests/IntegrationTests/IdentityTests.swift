@@ -3,7 +3,7 @@ import StewardClient
 import StewardWire
 import Testing
 
-@Suite("Caller identity")
+@Suite("Caller identity", .timeLimit(.minutes(2)))
 struct IdentityTests {
     @Test("WhoAmI reports this process's real uid, gid and pid")
     func whoAmI() async throws {

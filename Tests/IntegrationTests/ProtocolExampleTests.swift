@@ -3,7 +3,7 @@ import StewardWire
 import Testing
 
 /// docs/protocol.md shows a unary exchange byte by byte; this keeps it true.
-@Suite("docs/protocol.md")
+@Suite("docs/protocol.md", .timeLimit(.minutes(2)))
 struct ProtocolExampleTests {
     @Test("The documented Health.Check exchange is exactly what goes over the socket")
     func documentedExchange() async throws {

@@ -3,7 +3,7 @@ import StewardClient
 import StewardWire
 import Testing
 
-@Suite("Calls over the real socket")
+@Suite("Calls over the real socket", .timeLimit(.minutes(2)))
 struct RoundTripTests {
     @Test("A unary call returns its answer")
     func unary() async throws {

@@ -4,17 +4,19 @@ import StewardServer
 import StewardWire
 import Testing
 
-@Suite("Graceful shutdown")
+@Suite("Graceful shutdown", .timeLimit(.minutes(2)))
 struct ShutdownTests {
     @Test("Draining lets calls in flight finish, refuses new ones, and removes the socket file")
     func drainInProcess() async throws {
         let server = try TestServer.start()
         let client = try StewardClient.connect(socketPath: server.socketPath)
-        let slow = Task { try await client.call(TestRoutes.sleep, .init(key: "400")) }
-        while try await client.call(StewardV1.Server.stats, .init()).callsInFlight < 2 { await Task.yield() }
+        // Long enough that it is surely still running when the drain starts,
+        // even on a loaded machine.
+        let slow = Task { try await client.call(TestRoutes.sleep, .init(key: "1500")) }
+        try await waitUntilCallsInFlight(atLeast: 2, client: client)
         let drain = Task { await server.server.shutDown() }
         let answer = try await slow.value
-        #expect(answer.value == "400")
+        #expect(answer.value == "1500")
         await drain.value
         #expect(!FileManager.default.fileExists(atPath: server.socketPath))
         try? FileManager.default.removeItem(atPath: server.directory)

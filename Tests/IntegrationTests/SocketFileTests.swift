@@ -3,7 +3,7 @@ import StewardClient
 import StewardWire
 import Testing
 
-@Suite("The socket file")
+@Suite("The socket file", .timeLimit(.minutes(2)))
 struct SocketFileTests {
     @Test("The socket directory is created 0750 and the socket file is 0660")
     func modes() async throws {

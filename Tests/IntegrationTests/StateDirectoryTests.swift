@@ -5,7 +5,7 @@ import Testing
 
 /// stewardd and its state directory: one daemon per directory, and a key
 /// that is not this store's stops it before it serves.
-@Suite("stewardd and its state directory")
+@Suite("stewardd and its state directory", .timeLimit(.minutes(2)))
 struct StateDirectoryTests {
     @Test("The store is SQLite in the state directory, with a 0600 key file")
     func storeInStateDirectory() async throws {

@@ -2,7 +2,7 @@ import StewardCore
 import StewardStore
 import Testing
 
-@Suite("Connection input rules")
+@Suite("Connection input rules", .timeLimit(.minutes(2)))
 struct ConnectionInputRulesTests {
     static func settings(
         host: String = "db.example.com", port: Int = 5432, deployment: DeploymentType = .selfManaged,

@@ -3,7 +3,7 @@ import StewardStore
 import StewardWire
 import Testing
 
-@Suite("Connection lifecycle")
+@Suite("Connection lifecycle", .timeLimit(.minutes(2)))
 struct ConnectionLifecycleTests {
     typealias Event = ConnectionLifecycle.Event
 

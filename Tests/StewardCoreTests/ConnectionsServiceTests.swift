@@ -27,7 +27,7 @@ final class ScriptedProber: ConnectionProber {
     }
 }
 
-@Suite("Connections service (SQLite store, scripted database)")
+@Suite("Connections service (SQLite store, scripted database)", .timeLimit(.minutes(2)))
 struct ConnectionsServiceTests {
     let directory: String
     let state: StateDirectory

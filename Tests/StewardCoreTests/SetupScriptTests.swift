@@ -5,7 +5,7 @@ import StewardPostgres
 import StewardStore
 import Testing
 
-@Suite("The setup script, run with psql on real servers")
+@Suite("The setup script, run with psql on real servers", .timeLimit(.minutes(2)))
 struct SetupScriptTests {
     /// Database names an administrator might really have, or an attacker choose.
     static func hostileDatabases(_ suffix: String) -> [String] {

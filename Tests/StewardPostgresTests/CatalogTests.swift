@@ -2,7 +2,7 @@ import PostgresTestSupport
 import StewardPostgres
 import Testing
 
-@Suite("Catalog queries on real PostgreSQL")
+@Suite("Catalog queries on real PostgreSQL", .timeLimit(.minutes(2)))
 struct CatalogTests {
     @Test("Role attributes, databases and schemas", arguments: TestPostgres.supported)
     func basics(server: TestPostgres) async throws {

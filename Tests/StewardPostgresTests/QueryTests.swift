@@ -3,7 +3,7 @@ import PostgresTestSupport
 import StewardPostgres
 import Testing
 
-@Suite("Queries on real PostgreSQL")
+@Suite("Queries on real PostgreSQL", .timeLimit(.minutes(2)))
 struct QueryTests {
     @Test("Parameters bind as values and rows read by name and type", arguments: TestPostgres.supported)
     func typedRows(server: TestPostgres) async throws {
@@ -76,7 +76,7 @@ struct QueryTests {
     }
 }
 
-@Suite("Deadlines carried into the session")
+@Suite("Deadlines carried into the session", .timeLimit(.minutes(2)))
 struct SessionTimeoutTests {
     @Test("A statement deadline becomes the session's statement_timeout, so the server stops work on its own", arguments: TestPostgres.supported)
     func statementTimeout(server: TestPostgres) async throws {

@@ -13,7 +13,7 @@ let hostileNames = [
     String(repeating: "é", count: 31) + "x",  // exactly 63 bytes of UTF-8
 ]
 
-@Suite("Quoting round trips through real PostgreSQL")
+@Suite("Quoting round trips through real PostgreSQL", .timeLimit(.minutes(2)))
 struct QuotingRoundTripTests {
     @Test("Hostile names survive as schema and table names, and hostile values as literals", arguments: TestPostgres.supported)
     func roundTrip(server: TestPostgres) async throws {

@@ -2,7 +2,7 @@ import PostgresTestSupport
 import StewardPostgres
 import Testing
 
-@Suite("SQL quoting (without a server)")
+@Suite("SQL quoting (without a server)", .timeLimit(.minutes(2)))
 struct SQLQuotingTests {
     @Test("Identifiers are double-quoted with quotes doubled", arguments: [
         ("plain", "\"plain\""),

@@ -33,15 +33,16 @@ struct CommandResult: Sendable {
 /// runuser (which needs root).
 func runCommand(
     _ executable: URL, _ arguments: [String], asUser user: String? = nil,
-    environment: [String: String] = [:]
+    environment: [String: String] = [:], standardInput: String? = nil
 ) async throws -> CommandResult {
     try await offThePool {
-        try runCommandBlocking(executable, arguments, asUser: user, environment: environment)
+        try runCommandBlocking(executable, arguments, asUser: user, environment: environment, standardInput: standardInput)
     }
 }
 
 private func runCommandBlocking(
-    _ executable: URL, _ arguments: [String], asUser user: String?, environment: [String: String]
+    _ executable: URL, _ arguments: [String], asUser user: String?, environment: [String: String],
+    standardInput: String?
 ) throws -> CommandResult {
     let process = Process()
     if let user {
@@ -60,18 +61,19 @@ private func runCommandBlocking(
     let error = Pipe()
     process.standardOutput = output
     process.standardError = error
-    process.standardInput = FileHandle.nullDevice
+    let input = Pipe()
+    process.standardInput = standardInput == nil ? FileHandle.nullDevice : input
     try process.run()
-    // Read both pipes to the end before waiting, so a chatty child never blocks.
-    let group = DispatchGroup()
-    nonisolated(unsafe) var stderrData = Data()
-    group.enter()
-    DispatchQueue.global().async {
-        stderrData = error.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
+    if let standardInput {
+        input.fileHandleForWriting.write(Data(standardInput.utf8))
+        try input.fileHandleForWriting.close()
     }
+    // Read both pipes to the end before waiting, so a chatty child never blocks.
+    // On a thread of its own: a blocking read on a Dispatch worker would
+    // hold one of the few threads the in-process servers' queues run on.
+    let stderrReader = JoinableReader(error.fileHandleForReading)
     let stdoutData = output.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
+    let stderrData = stderrReader.join()
     process.waitUntilExit()
     return CommandResult(
         status: process.terminationStatus,
@@ -167,5 +169,23 @@ final class DaemonProcess: @unchecked Sendable {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
+    }
+}
+
+/// Reads a file handle to its end on a dedicated thread.
+final class JoinableReader: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }.start()
+    }
+
+    func join() -> Data {
+        done.wait()
+        return data
     }
 }

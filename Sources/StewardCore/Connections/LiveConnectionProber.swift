@@ -1,0 +1,34 @@
+import StewardPostgres
+import StewardStore
+
+/// The connections service's view of real PostgreSQL: validation by
+/// ``ConnectionValidator``, discovery by ``DatabaseDiscovery``, both on the
+/// executor's threads.
+public struct LiveConnectionProber: ConnectionProber {
+    let executor: PostgresExecutor
+    let validator: ConnectionValidator
+
+    public init(executor: PostgresExecutor) {
+        self.executor = executor
+        self.validator = ConnectionValidator(executor: executor)
+    }
+
+    public func validate(
+        key: String, settings: ConnectionSettings, password: String, marker: String, deadline: Deadline
+    ) async -> [CheckResult] {
+        await validator.validate(key: key, settings: settings, password: password, marker: marker, deadline: deadline)
+    }
+
+    public func discoverDatabases(settings: ConnectionSettings, password: String, deadline: Deadline) async throws(DomainError) -> [String] {
+        var caFile: CACertificateFile?
+        if let pem = settings.caCertificate {
+            do { caFile = try CACertificateFile(pem: pem) } catch {
+                throw DomainError(.internalError, "internal error")
+            }
+        }
+        defer { caFile?.remove() }
+        let parameters = ValidationTarget(settings: settings, password: password)
+            .parameters(database: settings.stateDatabase, caFilePath: caFile?.path)
+        return try await DatabaseDiscovery.databases(settings: settings, parameters: parameters, executor: executor, deadline: deadline)
+    }
+}

@@ -1,0 +1,43 @@
+import StewardPostgres
+import StewardStore
+
+/// Proves against the live server that a connection's role holds what
+/// governance needs (DESIGN §3): the checks of ``ValidationCheck``, in
+/// order, each PASSED, FAILED, WARNING or SKIPPED with a message, the
+/// failing objects (all counted, the first 20 listed) and remediation SQL
+/// for psql. Catalog reads are set-based, one query per database.
+///
+/// All libpq work runs on the executor's threads, never on Swift
+/// concurrency's cooperative pool, and every PostgreSQL connection is closed
+/// before `validate` returns.
+public struct ConnectionValidator: Sendable {
+    public let executor: PostgresExecutor
+
+    public init(executor: PostgresExecutor) {
+        self.executor = executor
+    }
+
+    /// Runs every check and returns their results in ``ValidationCheck``
+    /// order; failures are results, never thrown.
+    ///
+    /// - Parameters:
+    ///   - key: the connection key, as the state database's marker row names it.
+    ///   - password: the role's password; it appears in no result.
+    ///   - marker: what this registration's setup script writes
+    ///     (``SetupScript/marker(connectionKey:createdAtMilliseconds:)``).
+    ///   - deadline: bounds each connection attempt and statement (libpq's
+    ///     `connect_timeout` and the session's `statement_timeout`).
+    public func validate(
+        key: String, settings: ConnectionSettings, password: String, marker: String, deadline: Deadline
+    ) async -> [CheckResult] {
+        let run = ValidationRun(
+            request: ValidationRequest(key: key, settings: settings, marker: marker),
+            target: ValidationTarget(settings: settings, password: password), deadline: deadline)
+        do {
+            return try await executor.run { () throws(PostgresError) -> [CheckResult] in run.perform() }
+        } catch {
+            // perform() reports every failure as a check; nothing reaches here.
+            return CheckList().results(skippingUndecidedBecause: .reachable, error.description)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import StewardPostgres
+import StewardStore
+
+/// Where and how a validation connects: the connection's settings turned
+/// into libpq parameters, one database at a time.
+struct ValidationTarget: Sendable {
+    static let applicationName = "steward-validate"
+
+    let settings: ConnectionSettings
+    let password: String
+
+    /// The host is a directory holding the server's Unix socket.
+    var isLocalSocket: Bool { settings.host.hasPrefix("/") }
+
+    /// The address for messages: `host:port`, `[v6]:port`, or the socket file.
+    var address: String {
+        if isLocalSocket { return "socket \(settings.host)/.s.PGSQL.\(settings.port)" }
+        return settings.host.contains(":") ? "[\(settings.host)]:\(settings.port)" : "\(settings.host):\(settings.port)"
+    }
+
+    /// libpq parameters for `database`; `caFilePath` is the file holding the
+    /// connection's CA bundle, if it has one.
+    func parameters(database: String, caFilePath: String?) -> ConnectionParameters {
+        var parameters = ConnectionParameters(
+            host: settings.host, port: settings.port, database: database, user: settings.username, password: password)
+        parameters.sslMode = Self.libpqSSLMode(settings.sslMode)
+        parameters.sslRootCertificatePath = caFilePath
+        parameters.applicationName = Self.applicationName
+        if settings.deploymentType == .neon, let endpoint = Self.neonEndpoint(host: settings.host) {
+            // Neon routes on the endpoint id. Clients without SNI cannot send
+            // it in the TLS handshake, so Neon also reads it from `options`.
+            parameters.options = "endpoint=\(endpoint)"
+        }
+        return parameters
+    }
+
+    /// The store's sslmode as libpq spells it.
+    static func libpqSSLMode(_ mode: StewardStore.SSLMode) -> StewardPostgres.SSLMode {
+        switch mode {
+        case .disable: .disable
+        case .allow: .allow
+        case .prefer: .prefer
+        case .require: .require
+        case .verifyCA: .verifyCA
+        case .verifyFull: .verifyFull
+        }
+    }
+
+    /// Neon's endpoint id, the host name's first label when it starts with
+    /// `ep-` (`ep-cool-darkness-123456.us-east-2.aws.neon.tech`). A pooled
+    /// host adds `-pooler` to the label, which is not part of the id.
+    static func neonEndpoint(host: String) -> String? {
+        guard let label = host.split(separator: ".", maxSplits: 1).first, label.hasPrefix("ep-") else { return nil }
+        let id = label.hasSuffix("-pooler") ? label.dropLast("-pooler".count) : label
+        return String(id)
+    }
+}

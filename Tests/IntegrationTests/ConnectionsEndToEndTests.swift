@@ -1,0 +1,81 @@
+import Foundation
+import PostgresTestSupport
+import StewardPostgres
+import StewardWire
+import Testing
+
+/// The product's path, through the real CLI, the real daemon and real
+/// PostgreSQL: register, write the script, run it with psql, validate,
+/// complete setup.
+@Suite("Connections end to end", .timeLimit(.minutes(2)))
+struct ConnectionsEndToEndTests {
+    @Test("register → script → psql → validate → complete makes the connection ACTIVE", arguments: TestPostgres.supported)
+    func registerToActive(server: TestPostgres) async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let daemon = try await DaemonProcess.start(socketPath: directory + "/run/steward.sock")
+        let socket = ["--socket", daemon.socketPath]
+        let suffix = String(UInt32.random(in: 0...UInt32.max))
+        let role = "e2e_role_\(suffix)"
+        let governed = "e2e_sales_\(suffix)"
+        let key = "e2e-\(server)-\(suffix)"
+        try await withAdmin(server) { admin in
+            try admin.run("CREATE ROLE \(role) LOGIN PASSWORD 'pw-\(suffix)'")
+            try admin.run("CREATE DATABASE \(governed)")
+        }
+        try await withAdmin(server, database: governed) { admin in
+            try admin.run("CREATE TABLE orders (id int)")
+        }
+        let target = try server.adminOverTCP()
+
+        let register = try await runCommand(
+            Executables.steward,
+            ["connection", "register", key, "--deployment", "self-managed", "--host", target.host, "--port", String(target.port),
+             "--state-database", "e2e_state_\(suffix)", "--database", governed, "--username", role, "--password-stdin"] + socket,
+            standardInput: "pw-\(suffix)\n")
+        #expect(register.status == 0, "\(register.standardError)")
+        #expect(register.standardOutput.contains("REGISTERED"))
+
+        let scriptPath = directory + "/setup.sql"
+        let script = try await runCommand(Executables.steward, ["connection", "script", key, "--output", scriptPath] + socket)
+        #expect(script.status == 0, "\(script.standardError)")
+
+        // Before the script: validation fails, and says so with exit 2.
+        let early = try await runCommand(Executables.steward, ["connection", "validate", key] + socket)
+        #expect(early.status == 2)
+        #expect(early.standardOutput.contains("[FAIL] state_database"))
+
+        let psql = try await runPsql(scriptPath, on: server)
+        #expect(psql.status == 0, "\(psql.standardOutput)\(psql.standardError)")
+
+        let validate = try await runCommand(Executables.steward, ["connection", "validate", key, "--json"] + socket)
+        #expect(validate.status == 0, "\(validate.standardOutput)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(validate.standardOutput.utf8)) as? [String: Any])
+        #expect((report["report"] as? [String: Any])?["passed"] as? Bool == true)
+
+        let complete = try await runCommand(Executables.steward, ["connection", "complete", key] + socket)
+        #expect(complete.status == 0, "\(complete.standardError)")
+        #expect(complete.standardOutput.contains("ACTIVE"))
+
+        let show = try await runCommand(Executables.steward, ["connection", "show", key, "--json"] + socket)
+        #expect(!show.standardOutput.contains("pw-\(suffix)"), "the password never comes back")
+        #expect(show.standardOutput.contains("[REDACTED]"))
+
+        daemon.signal(SIGTERM)
+        #expect(try await daemon.waitForExit() == 0)
+        try await withAdmin(server) { admin in
+            try admin.run("DROP DATABASE \(governed)")
+            try admin.run("DROP DATABASE e2e_state_\(suffix)")
+            try admin.run("DROP OWNED BY \(role)")
+            try admin.run("DROP ROLE \(role)")
+        }
+    }
+
+    private func runPsql(_ path: String, on server: TestPostgres) async throws -> CommandResult {
+        let admin = try server.adminOverTCP()
+        return try await runCommand(
+            URL(fileURLWithPath: try TestPostgres.setting("STEWARD_PSQL")),
+            ["-X", "-h", admin.host, "-p", String(admin.port), "-U", admin.user, "-d", "postgres", "-f", path],
+            environment: ["PGPASSWORD": admin.password ?? ""])
+    }
+}
