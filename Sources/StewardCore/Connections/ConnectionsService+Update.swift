@@ -41,10 +41,7 @@ public enum SettingsChange: Sendable, Hashable {
 
 /// The stable names of the validation checks, in the order they run.
 public enum ConnectionChecks {
-    public static let all = [
-        "reachable", "tls", "login", "server_version", "state_database", "state_marker", "create_role",
-        "database_connect", "schema_usage", "table_privileges", "alter_table",
-    ]
+    public static let all = ValidationCheck.allCases.map(\.rawValue)
 }
 
 /// What an update changes (or, for a dry run, would change).
