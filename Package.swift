@@ -101,6 +101,8 @@ let package = Package(
                 "StewardClient",
                 "StewardServer",
                 "StewardPostgres",
+                "StewardCore",
+                "StewardStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
