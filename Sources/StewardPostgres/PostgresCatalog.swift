@@ -71,10 +71,14 @@ public enum PostgresCatalog {
     public static func databaseAccess(of role: String, on connection: PostgresConnection, deadline: Deadline) throws(PostgresError) -> [(name: String, canConnect: Bool)] {
         try connection.query(
             """
-            SELECT d.datname, pg_catalog.has_database_privilege(r.oid, d.oid, 'CONNECT') AS can_connect
-            FROM pg_catalog.pg_database d CROSS JOIN (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) r
-            WHERE NOT d.datistemplate AND d.datallowconn
-            ORDER BY d.datname
+            SELECT * FROM (
+              SELECT d.datname, pg_catalog.has_database_privilege(r.oid, d.oid, 'CONNECT') AS can_connect
+              FROM pg_catalog.pg_database d CROSS JOIN (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) r
+              WHERE NOT d.datistemplate AND d.datallowconn
+            ) AS visible
+            -- NULL: the database was dropped while the query ran.
+            WHERE can_connect IS NOT NULL
+            ORDER BY datname
             """,
             [role], deadline: deadline
         ).rows.map { (row) throws(PostgresError) -> (name: String, canConnect: Bool) in
@@ -87,10 +91,14 @@ public enum PostgresCatalog {
     public static func schemaAccess(of role: String, on connection: PostgresConnection, deadline: Deadline) throws(PostgresError) -> [(name: String, hasUsage: Bool)] {
         try connection.query(
             """
-            SELECT n.nspname, pg_catalog.has_schema_privilege(r.oid, n.oid, 'USAGE') AS has_usage
-            FROM pg_catalog.pg_namespace n CROSS JOIN (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) r
-            WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
-            ORDER BY n.nspname
+            SELECT * FROM (
+              SELECT n.nspname, pg_catalog.has_schema_privilege(r.oid, n.oid, 'USAGE') AS has_usage
+              FROM pg_catalog.pg_namespace n CROSS JOIN (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) r
+              WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
+            ) AS visible
+            -- NULL: the schema was dropped while the query ran.
+            WHERE has_usage IS NOT NULL
+            ORDER BY nspname
             """,
             [role], deadline: deadline
         ).rows.map { (row) throws(PostgresError) -> (name: String, hasUsage: Bool) in
@@ -115,6 +123,9 @@ public enum PostgresCatalog {
     public static func tablePrivileges(of role: String, on connection: PostgresConnection, deadline: Deadline) throws(PostgresError) -> [TablePrivileges] {
         let result = try connection.query(
             """
+            -- has_table_privilege answers NULL for a table dropped while the
+            -- query runs (an ETL job, say); such a table is simply gone.
+            SELECT * FROM (
             SELECT n.nspname AS schema, c.relname AS name, o.rolname AS owner,
                    c.relowner = r.oid AS owned,
                    c.relowner <> r.oid AND pg_catalog.pg_has_role(r.oid, c.relowner, 'USAGE') AS member_of_owner,
@@ -129,7 +140,9 @@ public enum PostgresCatalog {
             CROSS JOIN (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) r
             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
               AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
-            ORDER BY n.nspname, c.relname
+            ) AS visible
+            WHERE sel IS NOT NULL
+            ORDER BY schema, name
             """,
             [role], deadline: deadline)
         return try result.rows.map { (row) throws(PostgresError) -> TablePrivileges in

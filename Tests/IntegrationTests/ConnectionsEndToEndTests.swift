@@ -9,29 +9,33 @@ import Testing
 /// complete setup.
 @Suite("Connections end to end", .timeLimit(.minutes(2)))
 struct ConnectionsEndToEndTests {
-    @Test("register → script → psql → validate → complete makes the connection ACTIVE", arguments: TestPostgres.supported)
+    @Test("register → script (run twice) → validate → complete makes the connection ACTIVE, with hostile names", arguments: TestPostgres.supported)
     func registerToActive(server: TestPostgres) async throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let daemon = try await DaemonProcess.start(socketPath: directory + "/run/steward.sock")
         let socket = ["--socket", daemon.socketPath]
         let suffix = String(UInt32.random(in: 0...UInt32.max))
-        let role = "e2e_role_\(suffix)"
-        let governed = "e2e_sales_\(suffix)"
+        let role = "E2e \"role\"; \(suffix)"
+        let governed = "a\"b; DROP TABLE x; -- ü \(suffix)"
+        let stateDatabase = "État 'state' \\ \(suffix)"
+        let schema = "Mixed;Case \(suffix)"
         let key = "e2e-\(server)-\(suffix)"
         try await withAdmin(server) { admin in
-            try admin.run("CREATE ROLE \(role) LOGIN PASSWORD 'pw-\(suffix)'")
-            try admin.run("CREATE DATABASE \(governed)")
+            try admin.run("CREATE ROLE \(SQLQuoting.identifier(role)) LOGIN PASSWORD \(SQLQuoting.literal("pw-\(suffix)"))")
+            try admin.run("CREATE DATABASE \(SQLQuoting.identifier(governed))")
         }
         try await withAdmin(server, database: governed) { admin in
-            try admin.run("CREATE TABLE orders (id int)")
+            try admin.run("CREATE SCHEMA \(SQLQuoting.identifier(schema))")
+            try admin.run("CREATE TABLE \(SQLQuoting.qualified(schema, "Orders; --")) (id int)")
+            try admin.run("CREATE TABLE public.plain (id int)")
         }
         let target = try server.adminOverTCP()
 
         let register = try await runCommand(
             Executables.steward,
             ["connection", "register", key, "--deployment", "self-managed", "--host", target.host, "--port", String(target.port),
-             "--state-database", "e2e_state_\(suffix)", "--database", governed, "--username", role, "--password-stdin"] + socket,
+             "--state-database", stateDatabase, "--database", governed, "--username", role, "--password-stdin"] + socket,
             standardInput: "pw-\(suffix)\n")
         #expect(register.status == 0, "\(register.standardError)")
         #expect(register.standardOutput.contains("REGISTERED"))
@@ -45,8 +49,11 @@ struct ConnectionsEndToEndTests {
         #expect(early.status == 2)
         #expect(early.standardOutput.contains("[FAIL] state_database"))
 
-        let psql = try await runPsql(scriptPath, on: server)
-        #expect(psql.status == 0, "\(psql.standardOutput)\(psql.standardError)")
+        // Idempotent: a second run changes nothing and fails nothing.
+        for _ in 1...2 {
+            let psql = try await runPsql(scriptPath, on: server)
+            #expect(psql.status == 0, "\(psql.standardOutput)\(psql.standardError)")
+        }
 
         let validate = try await runCommand(Executables.steward, ["connection", "validate", key, "--json"] + socket)
         #expect(validate.status == 0, "\(validate.standardOutput)")
@@ -64,10 +71,10 @@ struct ConnectionsEndToEndTests {
         daemon.signal(SIGTERM)
         #expect(try await daemon.waitForExit() == 0)
         try await withAdmin(server) { admin in
-            try admin.run("DROP DATABASE \(governed)")
-            try admin.run("DROP DATABASE e2e_state_\(suffix)")
-            try admin.run("DROP OWNED BY \(role)")
-            try admin.run("DROP ROLE \(role)")
+            try admin.run("DROP DATABASE \(SQLQuoting.identifier(governed))")
+            try admin.run("DROP DATABASE \(SQLQuoting.identifier(stateDatabase))")
+            try admin.run("DROP OWNED BY \(SQLQuoting.identifier(role))")
+            try admin.run("DROP ROLE \(SQLQuoting.identifier(role))")
         }
     }
 

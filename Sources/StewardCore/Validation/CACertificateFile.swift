@@ -10,7 +10,7 @@ final class CACertificateFile {
 
     /// Writes `pem` to a new file in the temporary directory.
     init(pem: String) throws(PostgresError) {
-        var template = Array((NSTemporaryDirectory() + "/steward-ca-XXXXXX.pem").utf8CString)
+        var template = Array((NSTemporaryDirectory() as NSString).appendingPathComponent("steward-ca-XXXXXX.pem").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 4) }
         guard fd >= 0 else { throw Self.failure("create", errno: errno) }
         path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)

@@ -36,8 +36,12 @@ public struct ConnectionValidator: Sendable {
         do {
             return try await executor.run { () throws(PostgresError) -> [CheckResult] in run.perform() }
         } catch {
-            // perform() reports every failure as a check; nothing reaches here.
-            return CheckList().results(skippingUndecidedBecause: .reachable, error.description)
+            // perform() reports every failure as a check, so nothing should
+            // reach here; if something does, it must not read as a pass
+            // (all-SKIPPED would count as PASSED).
+            var checks = CheckList()
+            checks.record(.reachable, ValidationCheck.reachable.failed("the validation could not run: \(error.description)"))
+            return checks.results(skippingUndecidedBecause: .reachable)
         }
     }
 }

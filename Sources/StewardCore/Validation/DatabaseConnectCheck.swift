@@ -40,7 +40,7 @@ enum DatabaseConnectCheck {
         var message = "the role may not connect to \(objects.count) of \(governed.count) governed databases"
         if missing > 0 {
             // Listed by datallowconn too: a database that refuses all connections is as good as missing here.
-            message += "; \(missing) of them do not exist or accept no connections: create them, or remove them from the connection's governed databases"
+            message += "; missing or closed to all connections: \(missing) (create them, or remove them from the connection's governed databases)"
         }
         return (check.failed(message, objects: objects, remediation: script.text), connectable)
     }

@@ -59,10 +59,13 @@ struct CheckList {
         decided[check] = result
     }
 
-    /// Every check in order; those not decided are SKIPPED because of `cause`.
+    /// Every check in order; those not decided are SKIPPED because of
+    /// `cause`, which must be given when the run stopped early.
     func results(skippingUndecidedBecause cause: ValidationCheck? = nil, _ why: String? = nil) -> [CheckResult] {
         ValidationCheck.allCases.map { check in
-            decided[check] ?? check.skipped(because: cause ?? .reachable, why)
+            if let result = decided[check] { return result }
+            guard let cause else { preconditionFailure("check \(check.rawValue) was never decided") }
+            return check.skipped(because: cause, why)
         }
     }
 }

@@ -46,7 +46,7 @@ struct RoleAndAccessCheckTests {
             let connect = results[.databaseConnect]
             #expect(connect.status == .failed)
             #expect(connect.failingObjects == ["\(q(missing)) (does not exist)"])
-            #expect(connect.message.contains("do not exist"))
+            #expect(connect.message.contains("missing or closed to all connections: 1"), "\(connect.message)")
             #expect(connect.remediationSQL == nil, "nothing to grant: the database must be created or removed from the connection")
         }
     }

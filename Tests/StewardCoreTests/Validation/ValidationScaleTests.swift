@@ -46,8 +46,8 @@ struct ValidationScaleTests {
             let (passing, passingSeconds) = await Self.timed { await fixture.validate() }
             expectAllPassed(passing)
             #expect(passing[.tablePrivileges].message.contains("all 10000 tables"))
-            print("10,000-table validation: \(Int(failingSeconds * 1000)) ms failing, \(Int(passingSeconds * 1000)) ms passing")
-            #expect(failingSeconds < 1 && passingSeconds < 1, "failing \(failingSeconds) s, passing \(passingSeconds) s")
+            // Timing is the benchmark's business (steward-bench validate), not a test's.
+            _ = (failingSeconds, passingSeconds)
         }
     }
 
