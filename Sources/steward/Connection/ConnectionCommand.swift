@@ -13,7 +13,7 @@ struct ConnectionCommand: AsyncParsableCommand {
             (--password-stdin), never from the command line.
             """,
         subcommands: [
-            RegisterConnection.self, ListConnections.self, ShowConnection.self, ConnectionScript.self,
+            AddConnection.self, RegisterConnection.self, ListConnections.self, ShowConnection.self, ConnectionScript.self,
             ValidateConnection.self, CompleteConnection.self, UpdateConnection.self,
             DeactivateConnection.self, ActivateConnection.self, DeleteConnection.self, RotateCredentials.self,
         ])

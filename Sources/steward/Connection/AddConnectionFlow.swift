@@ -1,0 +1,317 @@
+import Foundation
+import Glibc
+import StewardWire
+
+/// One answer the guided `steward connection add` asks for, in the order the
+/// product's steps ask them.
+enum AddConnectionField: Int, CaseIterable, Sendable {
+    case deployment, displayName, host, port, stateDatabase, governedDatabases, username, password, sslMode, caFile
+
+    /// The field after this one on the first pass, nil after the last.
+    var next: AddConnectionField? { AddConnectionField(rawValue: rawValue + 1) }
+
+    /// The `update_paths` entry of Connections.Update (nil: cannot change after registering).
+    var updatePath: String? {
+        switch self {
+        case .deployment: "deployment_type"
+        case .displayName: nil
+        case .host: "host"
+        case .port: "port"
+        case .stateDatabase: "state_database"
+        case .governedDatabases: "governed_databases"
+        case .username: "username"
+        case .password: "password"
+        case .sslMode: "ssl_mode"
+        case .caFile: "ca_certificate_pem"
+        }
+    }
+
+    var label: String {
+        switch self {
+        case .deployment: "deployment type"
+        case .displayName: "display name"
+        case .host: "host"
+        case .port: "port"
+        case .stateDatabase: "state database"
+        case .governedDatabases: "governed databases"
+        case .username: "username"
+        case .password: "password"
+        case .sslMode: "sslmode"
+        case .caFile: "CA certificate file"
+        }
+    }
+
+    /// The step a field named in a daemon error belongs to, e.g.
+    /// "governed_databases[1]" or "ca_certificate_pem".
+    init?(serverField: String) {
+        let base = serverField.split(separator: "[").first.map(String.init) ?? serverField
+        switch base {
+        case "display_name", "key": self = .displayName
+        case "deployment_type": self = .deployment
+        case "ca_certificate_pem": self = .caFile
+        default:
+            guard let field = AddConnectionField.allCases.first(where: { $0.updatePath == base }) else { return nil }
+            self = field
+        }
+    }
+}
+
+/// Where the guided walk is. The terminal I/O lives in ``AddConnectionWizard``.
+enum AddConnectionStep: Equatable, Sendable {
+    /// Asking for one setting (checked as it is entered).
+    case ask(AddConnectionField)
+    /// Register over the socket.
+    case save
+    /// Ask where to write the setup script, write it, show it.
+    case writeScript
+    /// Wait while the administrator runs the script.
+    case pause
+    /// Validate and show the report.
+    case validate
+    /// Validation failed: re-validate, edit or quit.
+    case failed
+    /// Choose a setting to change (after a failed validation).
+    case edit
+    /// Send the changed settings with Connections.Update.
+    case applyEdits
+    /// Show the connection and ask to complete setup.
+    case summary
+    /// ACTIVE.
+    case finished
+    /// Stopped with the connection registered.
+    case stopped
+}
+
+/// The answers so far.
+struct AddConnectionDraft: Sendable {
+    var deployment: StewardV1.DeploymentType = .unspecified
+    var displayName = ""
+    var host = ""
+    var port: UInt32 = 5432
+    var stateDatabase = ""
+    var governedDatabases: [String] = []
+    var username = ""
+    var password = ""
+    var sslMode: StewardV1.SslMode = .prefer
+    var caFile = ""
+    var caCertificatePem = ""
+
+    var settings: StewardV1.ConnectionSettings {
+        StewardV1.ConnectionSettings(
+            deploymentType: deployment, host: host, port: port, stateDatabase: stateDatabase,
+            governedDatabases: governedDatabases, username: username, password: password,
+            sslMode: sslMode, caCertificatePem: caCertificatePem)
+    }
+
+    static let sslModes: [(String, StewardV1.SslMode)] = [
+        ("disable", .disable), ("allow", .allow), ("prefer", .prefer),
+        ("require", .require), ("verify-ca", .verifyCa), ("verify-full", .verifyFull),
+    ]
+
+    static func sslModeName(_ mode: StewardV1.SslMode) -> String {
+        sslModes.first { $0.1 == mode }?.0 ?? "prefer"
+    }
+}
+
+/// The guided walk's logic, without a terminal: which step comes next, the
+/// prompt of each setting, and the checks on each answer (the same rules the
+/// daemon applies; its answer on register stays authoritative).
+struct AddConnectionFlow: Sendable {
+    var draft = AddConnectionDraft()
+    var step: AddConnectionStep = .ask(.deployment)
+    /// Where to go once the setting being asked is answered (nil: the next setting).
+    var returnTo: AddConnectionStep?
+    /// Settings changed since the last Update (after registering).
+    var edited: [AddConnectionField] = []
+    /// The registered connection's key, once saved.
+    var key: String?
+    /// The setup script file and what was written to it.
+    var scriptPath: String?
+    var writtenScript: String?
+
+    /// The question for a setting, with its current or default value.
+    func prompt(for field: AddConnectionField) -> String {
+        let d = draft
+        func current(_ value: String) -> String { value.isEmpty ? "" : " [\(value)]" }
+        switch field {
+        case .deployment:
+            let now = d.deployment == .neon ? "1" : d.deployment == .selfManaged ? "2" : ""
+            return "Deployment type: 1) NEON  2) SELF_MANAGED\(current(now)): "
+        case .displayName: return "Display name (letters, digits, '-', '_'; it becomes the connection key)\(current(d.displayName)): "
+        case .host: return "Hostname\(current(d.host)): "
+        case .port: return "Port [\(d.port)]: "
+        case .stateDatabase: return "State database (the separate database Steward keeps its state in)\(current(d.stateDatabase)): "
+        case .governedDatabases:
+            return "Databases to govern, comma-separated (empty: discover them)\(current(d.governedDatabases.joined(separator: ","))): "
+        case .username: return "Username (the PostgreSQL role Steward connects as)\(current(d.username)): "
+        case .password: return d.password.isEmpty ? "Password for \(d.username): " : "Password for \(d.username) (Enter keeps it): "
+        case .sslMode: return "sslmode (disable, allow, prefer, require, verify-ca, verify-full) [\(AddConnectionDraft.sslModeName(d.sslMode))]: "
+        case .caFile:
+            return "CA certificate file (PEM; optional, '-' for none)\(current(d.caFile)): "
+        }
+    }
+
+    /// Applies an answer; returns the problem to show before asking again, or nil.
+    /// An empty answer keeps the current value where there is one.
+    mutating func apply(_ field: AddConnectionField, answer raw: String) -> String? {
+        let answer = field == .password ? raw : raw.trimmingCharacters(in: .whitespaces)
+        switch field {
+        case .deployment:
+            switch answer.lowercased().replacing("-", with: "_") {
+            case "1", "neon": draft.deployment = .neon
+            case "2", "self_managed", "self managed": draft.deployment = .selfManaged
+            case "" where draft.deployment != .unspecified: break
+            default: return "choose 1 (NEON) or 2 (SELF_MANAGED)"
+            }
+            if draft.deployment == .neon { draft.sslMode = .verifyFull }
+        case .displayName:
+            let name = answer.isEmpty ? draft.displayName : answer
+            if let problem = Self.checkKey(name) { return problem }
+            draft.displayName = name
+        case .host:
+            let host = answer.isEmpty ? draft.host : answer
+            if let problem = Self.checkHost(host) { return problem }
+            draft.host = host
+        case .port:
+            guard !answer.isEmpty else { break }
+            guard let port = UInt32(answer), (1...65_535).contains(port) else {
+                return "\"\(answer)\" is not a port; enter a number from 1 to 65535"
+            }
+            draft.port = port
+        case .stateDatabase:
+            let name = answer.isEmpty ? draft.stateDatabase : answer
+            if let problem = Self.checkIdentifier(name) { return problem }
+            if draft.governedDatabases.contains(name) {
+                return "\"\(name)\" is also a governed database; Steward's state must live apart from governed data"
+            }
+            draft.stateDatabase = name
+        case .governedDatabases:
+            if answer.isEmpty { break }
+            let names = answer.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            var seen: Set<String> = []
+            for name in names {
+                if let problem = Self.checkIdentifier(name) { return "\"\(name)\": \(problem)" }
+                if name == draft.stateDatabase {
+                    return "\"\(name)\" is the state database; Steward's state must live apart from governed data"
+                }
+                guard seen.insert(name).inserted else { return "\"\(name)\" is listed twice" }
+            }
+            draft.governedDatabases = names
+        case .username:
+            let name = answer.isEmpty ? draft.username : answer
+            if let problem = Self.checkIdentifier(name) { return problem }
+            draft.username = name
+        case .password:
+            if answer.isEmpty {
+                return draft.password.isEmpty ? "a password is required" : nil
+            }
+            draft.password = answer
+        case .sslMode:
+            if draft.deployment == .neon { draft.sslMode = .verifyFull; break }
+            guard !answer.isEmpty else { break }
+            guard let mode = AddConnectionDraft.sslModes.first(where: { $0.0 == answer.lowercased() }) else {
+                return "\"\(answer)\" is not an sslmode; choose disable, allow, prefer, require, verify-ca or verify-full"
+            }
+            draft.sslMode = mode.1
+        case .caFile:
+            if answer == "-" { draft.caFile = ""; draft.caCertificatePem = ""; break }
+            guard !answer.isEmpty else { break }
+            let path = (answer as NSString).expandingTildeInPath
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                return "cannot read \(path)"
+            }
+            guard text.contains("-----BEGIN CERTIFICATE-----") else {
+                return "\(path) is not a PEM certificate bundle (no BEGIN CERTIFICATE line)"
+            }
+            draft.caFile = path
+            draft.caCertificatePem = text
+        }
+        return nil
+    }
+
+    /// After a setting was accepted: the next setting, or where a correction returns to.
+    mutating func answered(_ field: AddConnectionField) {
+        if key != nil, field.updatePath != nil, !edited.contains(field) {
+            edited.append(field)
+            if field == .deployment, !edited.contains(.sslMode) { edited.append(.sslMode) }
+        }
+        if let back = returnTo {
+            returnTo = nil
+            step = back
+        } else {
+            step = field.next.map { .ask($0) } ?? .save
+        }
+    }
+
+    /// A refused Register: the step of the field the daemon named (returning to
+    /// save once corrected), or nil when no step can fix it.
+    mutating func registerRefused(_ error: RPCError) -> Bool {
+        let field: AddConnectionField?
+        switch error.code {
+        case .alreadyExists: field = .displayName
+        case .invalidArgument:
+            let name = error.message.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+            field = AddConnectionField(serverField: name.trimmingCharacters(in: .whitespaces))
+        default: field = nil
+        }
+        guard let field else { return false }
+        returnTo = .save
+        step = .ask(field)
+        return true
+    }
+
+    /// The settings that can change after registering, for the edit menu.
+    static let editable: [AddConnectionField] = AddConnectionField.allCases.filter { $0.updatePath != nil }
+
+    /// The default file for the setup script.
+    var defaultScriptPath: String { "./steward-setup-\(key ?? draft.displayName).sql" }
+
+    /// The settings and paths of an Update for the edits so far.
+    var update: (settings: StewardV1.ConnectionSettings, paths: [String]) {
+        (draft.settings, edited.compactMap(\.updatePath))
+    }
+
+    // MARK: The daemon's rules, checked locally
+
+    static let reservedKeys: Set<String> = [
+        "data", "connection", "object", "crawl", "search", "settings", "metadata",
+        "permission", "sync", "bulk", "upgrade",
+    ]
+
+    static func checkKey(_ key: String) -> String? {
+        guard !key.isEmpty else { return "a display name is required" }
+        guard key.count <= 64 else { return "\"\(key)\" is \(key.count) characters; at most 64 are allowed" }
+        guard key.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") }) else {
+            return "\"\(key)\" may contain only letters, digits, '-' and '_'"
+        }
+        guard !reservedKeys.contains(key.lowercased()) else { return "\"\(key)\" is a reserved word; choose another name" }
+        return nil
+    }
+
+    static func checkIdentifier(_ name: String) -> String? {
+        guard !name.isEmpty else { return "a name is required" }
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            return "contains a control character"
+        }
+        guard name.utf8.count <= 63 else { return "is \(name.utf8.count) bytes; PostgreSQL names are at most 63 bytes" }
+        return nil
+    }
+
+    static func checkHost(_ host: String) -> String? {
+        guard !host.isEmpty else { return "a hostname is required" }
+        if host.hasPrefix("/") {
+            return host.utf8.count + 18 <= 107 ? nil : "socket directory \(host) is too long for a Unix socket address"
+        }
+        var storage = in6_addr()
+        if inet_pton(AF_INET, host, &storage) == 1 || inet_pton(AF_INET6, host, &storage) == 1 { return nil }
+        let name = host.hasSuffix(".") ? String(host.dropLast()) : host
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        let valid = !name.isEmpty && name.utf8.count <= 253
+            && !labels.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) })
+            && labels.allSatisfy { label in
+                !label.isEmpty && label.utf8.count <= 63 && label.first != "-" && label.last != "-"
+                    && label.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") }
+            }
+        return valid ? nil : "\"\(host)\" is not a DNS name, an IPv4 or IPv6 address, or an absolute socket directory"
+    }
+}
