@@ -92,6 +92,8 @@ let package = Package(
             name: "steward",
             dependencies: [
                 "StewardClient",
+                // Only for the input rules the guided `connection add` checks as you type.
+                "StewardCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import StewardCore
 import StewardWire
 
 /// One answer the guided `steward connection add` asks for, in the order the
@@ -273,45 +274,30 @@ struct AddConnectionFlow: Sendable {
 
     // MARK: The daemon's rules, checked locally
 
-    static let reservedKeys: Set<String> = [
-        "data", "connection", "object", "crawl", "search", "settings", "metadata",
-        "permission", "sync", "bulk", "upgrade",
-    ]
+    // The same rules the daemon applies (StewardCore.ConnectionInputRules),
+    // so a bad answer is re-asked at once; the daemon's verdict on save
+    // stays authoritative.
 
     static func checkKey(_ key: String) -> String? {
-        guard !key.isEmpty else { return "a display name is required" }
-        guard key.count <= 64 else { return "\"\(key)\" is \(key.count) characters; at most 64 are allowed" }
-        guard key.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") }) else {
-            return "\"\(key)\" may contain only letters, digits, '-' and '_'"
-        }
-        guard !reservedKeys.contains(key.lowercased()) else { return "\"\(key)\" is a reserved word; choose another name" }
-        return nil
+        problem { () throws(DomainError) in try ConnectionInputRules.checkKey(key) }
     }
 
     static func checkIdentifier(_ name: String) -> String? {
-        guard !name.isEmpty else { return "a name is required" }
-        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            return "contains a control character"
-        }
-        guard name.utf8.count <= 63 else { return "is \(name.utf8.count) bytes; PostgreSQL names are at most 63 bytes" }
-        return nil
+        problem { () throws(DomainError) in try ConnectionInputRules.checkIdentifier(name, field: "name") }
     }
 
     static func checkHost(_ host: String) -> String? {
-        guard !host.isEmpty else { return "a hostname is required" }
-        if host.hasPrefix("/") {
-            return host.utf8.count + 18 <= 107 ? nil : "socket directory \(host) is too long for a Unix socket address"
+        problem { () throws(DomainError) in try ConnectionInputRules.checkHost(host) }
+    }
+
+    /// The rule's complaint without its field prefix ("host: …"), or nil.
+    private static func problem(_ check: () throws(DomainError) -> Void) -> String? {
+        do {
+            try check()
+            return nil
+        } catch {
+            guard let colon = error.message.range(of: ": ") else { return error.message }
+            return String(error.message[colon.upperBound...])
         }
-        var storage = in6_addr()
-        if inet_pton(AF_INET, host, &storage) == 1 || inet_pton(AF_INET6, host, &storage) == 1 { return nil }
-        let name = host.hasSuffix(".") ? String(host.dropLast()) : host
-        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
-        let valid = !name.isEmpty && name.utf8.count <= 253
-            && !labels.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) })
-            && labels.allSatisfy { label in
-                !label.isEmpty && label.utf8.count <= 63 && label.first != "-" && label.last != "-"
-                    && label.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") }
-            }
-        return valid ? nil : "\"\(host)\" is not a DNS name, an IPv4 or IPv6 address, or an absolute socket directory"
     }
 }
