@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+/// The connection commands through the real binary and daemon, where no
+/// PostgreSQL server is needed (register names its databases, so nothing is
+/// discovered).
+@Suite("steward connection (no database needed)", .timeLimit(.minutes(2)))
+struct ConnectionCLITests {
+    @Test("update --dry-run reports and changes nothing; deactivate, delete; then NOT_FOUND (exit 2)")
+    func lifecycleThroughTheCLI() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let daemon = try await DaemonProcess.start(socketPath: directory + "/run/steward.sock")
+        let socket = ["--socket", daemon.socketPath]
+
+        let register = try await runCommand(
+            Executables.steward,
+            ["connection", "register", "cli-db", "--deployment", "SELF_MANAGED", "--host", "db.example.com",
+             "--state-database", "steward_state", "--database", "sales", "--username", "steward", "--password-stdin"] + socket,
+            standardInput: "s3cret\n")
+        #expect(register.status == 0, "\(register.standardError)")
+        #expect(!register.standardOutput.contains("s3cret"))
+
+        let dryRun = try await runCommand(Executables.steward, ["connection", "update", "cli-db", "--port", "6543", "--dry-run"] + socket)
+        #expect(dryRun.status == 0, "\(dryRun.standardError)")
+        #expect(dryRun.standardOutput.contains("Would change:\n  port: 5432 -> 6543"))
+        #expect(dryRun.standardOutput.contains("It would need validating again"))
+        let shown = try await runCommand(Executables.steward, ["connection", "show", "cli-db"] + socket)
+        #expect(shown.standardOutput.contains("db.example.com:5432"))
+
+        let badInput = try await runCommand(Executables.steward, ["connection", "update", "cli-db", "--port", "0"] + socket)
+        #expect(badInput.status == 2)
+        #expect(badInput.standardError.contains("INVALID_ARGUMENT: port: 0 is not between 1 and 65535"))
+
+        let deleteEarly = try await runCommand(Executables.steward, ["connection", "delete", "cli-db"] + socket)
+        #expect(deleteEarly.status == 2)
+        #expect(deleteEarly.standardError.contains("FAILED_PRECONDITION"))
+        #expect(deleteEarly.standardError.contains("deactivate it first"))
+
+        #expect(try await runCommand(Executables.steward, ["connection", "deactivate", "cli-db"] + socket).status == 0)
+        #expect(try await runCommand(Executables.steward, ["connection", "delete", "cli-db"] + socket).status == 0)
+        let gone = try await runCommand(Executables.steward, ["connection", "show", "cli-db"] + socket)
+        #expect(gone.status == 2)
+        #expect(gone.standardError.contains("NOT_FOUND"))
+
+        daemon.signal(SIGTERM)
+        #expect(try await daemon.waitForExit() == 0)
+    }
+
+    @Test("A password is never taken from the command line")
+    func noPasswordFlag() async throws {
+        let result = try await runCommand(Executables.steward, ["connection", "register", "x", "--password", "s3cret"])
+        #expect(result.status == 64)
+    }
+}
