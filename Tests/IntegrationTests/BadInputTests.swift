@@ -160,7 +160,7 @@ struct BadInputTests {
             let frames = try await raw.framesUntilClosed(timeoutMilliseconds: 5_000)
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
             #expect(frames.count == 1 && frames.first?.callID == 0 && frames.first?.statusCode == .unavailable)
-            #expect(elapsed >= 200 && elapsed < 2_000)
+            #expect(elapsed >= 200 && elapsed < 3_000, "closed after \(elapsed) ms")
         }
     }
 
