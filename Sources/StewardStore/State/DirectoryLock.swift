@@ -24,7 +24,7 @@ final class DirectoryLock: Sendable {
                 "cannot open the lock file \(path): \(String(cString: strerror(code)))")
         }
         do {
-            try blockingSystemCall("flock") { flock(fd, LOCK_EX | LOCK_NB) }
+            try Self.lock(fd)
         } catch {
             let holder = Self.recordedPID(fd: fd)
             Glibc.close(fd)
@@ -47,6 +47,23 @@ final class DirectoryLock: Sendable {
 
     deinit {
         release()
+    }
+
+    /// `flock(LOCK_EX | LOCK_NB)`, tried for up to half a second: a process
+    /// of ours that is being spawned holds a copy of the descriptor (close-
+    /// on-exec closes it only at exec), and a daemon restarting right after
+    /// its predecessor exits meets the same brief hold.
+    private static func lock(_ fd: Int32) throws(SystemCallError) {
+        var attempts = 0
+        while true {
+            do {
+                try blockingSystemCall("flock") { flock(fd, LOCK_EX | LOCK_NB) }
+                return
+            } catch where error.errno == EWOULDBLOCK && attempts < 50 {
+                attempts += 1
+                usleep(10_000)
+            }
+        }
     }
 
     /// Closes the lock file, which releases the lock. Safe to call twice.
