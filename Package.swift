@@ -141,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "StewardServerTests",
             dependencies: [
-                "StewardServer", "StewardWire",
+                "StewardServer", "StewardWire", "StewardCore", "StewardStore", "StewardPostgres",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

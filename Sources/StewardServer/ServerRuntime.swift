@@ -9,6 +9,7 @@ final class ServerRuntime: Sendable {
     let configuration: ServerConfiguration
     let router: Router
     let logger: Logger
+    let callers: any CallerDirectory
     let statistics = ServerStatistics()
     let health = HealthStatusBoard()
     let startedAt = DispatchTime.now()
@@ -23,9 +24,10 @@ final class ServerRuntime: Sendable {
     }
     private let state = Mutex(State())
 
-    init(configuration: ServerConfiguration, router: Router, logger: Logger) {
+    init(configuration: ServerConfiguration, router: Router, callers: any CallerDirectory, logger: Logger) {
         self.configuration = configuration
         self.router = router
+        self.callers = callers
         self.logger = logger
     }
 

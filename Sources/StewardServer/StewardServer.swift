@@ -14,11 +14,16 @@ public final class StewardServer: Sendable {
 
     /// - Parameter router: the application's routes; the built-in services
     ///   are added to them.
-    public init(configuration: ServerConfiguration, router: Router = Router(), logger: Logger) {
+    ///   - callers: who is known; unknown callers may call only the methods
+    ///     ``MethodPermissions`` opens to anyone.
+    public init(
+        configuration: ServerConfiguration, router: Router = Router(),
+        callers: any CallerDirectory = DaemonAdministrators(), logger: Logger
+    ) {
         var router = router
         HealthService.register(in: &router)
         ServerService.register(in: &router)
-        self.runtime = ServerRuntime(configuration: configuration, router: router, logger: logger)
+        self.runtime = ServerRuntime(configuration: configuration, router: router, callers: callers, logger: logger)
     }
 
     /// Every method path this server routes, sorted.

@@ -44,6 +44,19 @@ struct IdentityTests {
         #expect(json["gid"] as? Int == Int(gid))
         #expect(json["osUserName"] as? String == user)
         #expect(json["isDaemonAdmin"] as? Bool == false)
+        // Unknown to Steward: Health and WhoAmI only.
+        let health = try await runCommand(Executables.steward, ["health", "--socket", daemon.socketPath], asUser: user)
+        #expect(health.status == 0, "\(health.standardError)")
+        let info = try await runCommand(Executables.steward, ["server", "info", "--socket", daemon.socketPath], asUser: user)
+        #expect(info.status == 3)
+        #expect(info.standardError.contains("UNAUTHENTICATED: uid \(uid) is not a Steward user"))
+        let register = try await runCommand(
+            Executables.steward,
+            ["connection", "register", "x", "--deployment", "SELF_MANAGED", "--host", "h", "--state-database", "s",
+             "--database", "d", "--username", "u", "--password-stdin", "--socket", daemon.socketPath],
+            asUser: user, standardInput: "pw\n")
+        #expect(register.status == 3)
+        #expect(register.standardError.contains("UNAUTHENTICATED"))
         daemon.signal(SIGTERM)
         #expect(try await daemon.waitForExit() == 0)
     }

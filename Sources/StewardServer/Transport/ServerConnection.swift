@@ -142,6 +142,11 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
             refuse(callID, .unimplemented, "unknown method \"\(frame.method)\"")
             return
         }
+        guard MethodPermissions.permission(for: frame.method) == .anyone || runtime.callers.isKnown(uid: peer.uid) else {
+            refuse(callID, .unauthenticated,
+                   "uid \(peer.uid) is not a Steward user; only Health and WhoAmI are open to unknown callers")
+            return
+        }
         nextToken += 1
         let token = nextToken
         let now = DispatchTime.now()

@@ -1,0 +1,66 @@
+import Foundation
+import Logging
+import StewardCore
+import StewardPostgres
+import StewardServer
+import StewardStore
+import StewardWire
+import Testing
+
+@Suite("Method permissions")
+struct MethodPermissionsTests {
+    /// Every method the daemon routes, built the way stewardd builds them.
+    static func daemonMethodPaths() throws -> [String] {
+        let directory = NSTemporaryDirectory() + "steward-permissions-\(UUID().uuidString)"
+        let state = try StateDirectory.open(at: directory)
+        defer {
+            state.close()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        var router = Router()
+        ConnectionsAPI.register(
+            in: &router,
+            service: ConnectionsService(
+                store: state.store, prober: LiveConnectionProber(executor: PostgresExecutor(maxConcurrentJobs: 1)),
+                policy: AccessPolicy(daemonUID: getuid())))
+        let server = StewardServer(
+            configuration: ServerConfiguration(socketPath: directory + "/unused.sock"), router: router,
+            logger: Logger(label: "test"))
+        return server.methodPaths
+    }
+
+    @Test("Every routed method declares what it needs")
+    func everyRouteDeclared() throws {
+        let paths = try Self.daemonMethodPaths()
+        #expect(paths.count == 16)
+        let undeclared = paths.filter { MethodPermissions.table[$0] == nil }
+        #expect(undeclared.isEmpty, "no declaration for \(undeclared)")
+    }
+
+    @Test("Every method of the contract is declared, and nothing else")
+    func contractDeclared() {
+        let contract = Set(StewardProtoRegistry.allMethods.map(\.path))
+        #expect(Set(MethodPermissions.table.keys) == contract)
+    }
+
+    @Test("docs/permissions.md publishes exactly the table")
+    func publishedTable() throws {
+        let page = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/permissions.md")
+        let text = try String(contentsOf: page, encoding: .utf8)
+        var published: [String: String] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("| `/") {
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            published[cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))] = cells[1]
+        }
+        #expect(published == MethodPermissions.table.mapValues(\.rawValue))
+    }
+
+    @Test("Only Health and WhoAmI are open to unknown callers")
+    func openMethods() {
+        let open = MethodPermissions.table.filter { $0.value == .anyone }.keys.sorted()
+        #expect(open == ["/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch", "/steward.v1.Server/WhoAmI"])
+        #expect(MethodPermissions.permission(for: "/steward.v1.Nothing/Undeclared") == .knownCaller)
+    }
+}
