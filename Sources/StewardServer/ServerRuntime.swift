@@ -21,6 +21,7 @@ final class ServerRuntime: Sendable {
         var callsInFlight = 0
         var drainWaiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
         var nextDrainWaiterID: UInt64 = 0
+        var closeWaiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
     }
     private let state = Mutex(State())
 
@@ -60,7 +61,34 @@ final class ServerRuntime: Sendable {
     }
 
     func connectionClosed(id: UInt64) {
-        state.withLock { _ = $0.connections.removeValue(forKey: id) }
+        let waiters = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
+            state.connections.removeValue(forKey: id)
+            guard state.connections.isEmpty else { return [] }
+            defer { state.closeWaiters = [:] }
+            return Array(state.closeWaiters.values)
+        }
+        waiters.forEach { $0.resume(returning: true) }
+    }
+
+    /// Returns true once every connection has closed (its last answers
+    /// written), or false when `milliseconds` pass first.
+    func waitForConnectionsToClose(withinMilliseconds milliseconds: Int) async -> Bool {
+        await withCheckedContinuation { continuation in
+            let waiterID = state.withLock { state -> UInt64? in
+                if state.connections.isEmpty { return nil }
+                state.nextDrainWaiterID += 1
+                state.closeWaiters[state.nextDrainWaiterID] = continuation
+                return state.nextDrainWaiterID
+            }
+            guard let waiterID else {
+                continuation.resume(returning: true)
+                return
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds)) {
+                let expired = self.state.withLock { $0.closeWaiters.removeValue(forKey: waiterID) }
+                expired?.resume(returning: false)
+            }
+        }
     }
 
     var allConnections: [ServerConnection] { state.withLock { Array($0.connections.values) } }

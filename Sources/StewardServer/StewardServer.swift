@@ -63,6 +63,13 @@ public final class StewardServer: Sendable {
         for connection in runtime.allConnections {
             connection.shutDown()
         }
+        // Let the last answers (UNAVAILABLE for calls past the grace period)
+        // reach their clients before the process exits; a client that reads
+        // nothing cannot hold the daemon up for long.
+        if await !runtime.waitForConnectionsToClose(withinMilliseconds: 2_000) {
+            runtime.logger.warning("some connections did not take their last answers; closing them")
+            for connection in runtime.allConnections { connection.forceClose() }
+        }
         runtime.logger.info("stopped")
     }
 

@@ -289,6 +289,11 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
         }
     }
 
+    /// Closes at once, dropping what the peer has not read.
+    func forceClose() {
+        queue.async { self.channel.close() }
+    }
+
     /// Closes a connection that has moved no byte for the idle timeout while
     /// it has no call in flight, or while its answers sit unread.
     private func startIdleTimer() {
