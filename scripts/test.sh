@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: installs what is missing, checks that the
 # generated protobuf code matches proto/, builds, and runs the unit and
-# integration suites (integration tests start real daemons on real sockets).
+# integration suites: integration tests start real daemons on real sockets
+# and use the real PostgreSQL servers that scripts/postgres-servers.sh
+# installs and starts here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
