@@ -19,17 +19,24 @@ final class ServerRuntime: Sendable {
         var connections: [UInt64: ServerConnection] = [:]
         var nextConnectionID: UInt64 = 1
         var callsInFlight = 0
-        var drainWaiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
-        var nextDrainWaiterID: UInt64 = 0
-        var closeWaiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
+        /// Shutdown waiting for the last call in flight to end.
+        var callWaiters = TimedWaiters()
+        /// Shutdown waiting for the last connection to close.
+        var connectionWaiters = TimedWaiters()
     }
     private let state = Mutex(State())
+
+    /// The services with routes, by full name (`steward.v1.Server`).
+    private let serviceNames: Set<String>
 
     init(configuration: ServerConfiguration, router: Router, callers: any CallerDirectory, logger: Logger) {
         self.configuration = configuration
         self.router = router
         self.callers = callers
         self.logger = logger
+        // "/steward.v1.Server/Info" → "steward.v1.Server"; computed once,
+        // since Health.Check asks on every call.
+        self.serviceNames = Set(router.methodPaths.compactMap { $0.split(separator: "/").first.map(String.init) })
     }
 
     var uptimeMilliseconds: UInt64 {
@@ -38,7 +45,7 @@ final class ServerRuntime: Sendable {
 
     /// Whether `name` is "" (the server as a whole) or a service with routes.
     func servesService(named name: String) -> Bool {
-        name.isEmpty || router.methodPaths.contains { $0.hasPrefix("/\(name)/") }
+        name.isEmpty || serviceNames.contains(name)
     }
 
     var isDraining: Bool { state.withLock { $0.isDraining } }
@@ -63,9 +70,7 @@ final class ServerRuntime: Sendable {
     func connectionClosed(id: UInt64) {
         let waiters = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
             state.connections.removeValue(forKey: id)
-            guard state.connections.isEmpty else { return [] }
-            defer { state.closeWaiters = [:] }
-            return Array(state.closeWaiters.values)
+            return state.connections.isEmpty ? state.connectionWaiters.takeAll() : []
         }
         waiters.forEach { $0.resume(returning: true) }
     }
@@ -73,22 +78,7 @@ final class ServerRuntime: Sendable {
     /// Returns true once every connection has closed (its last answers
     /// written), or false when `milliseconds` pass first.
     func waitForConnectionsToClose(withinMilliseconds milliseconds: Int) async -> Bool {
-        await withCheckedContinuation { continuation in
-            let waiterID = state.withLock { state -> UInt64? in
-                if state.connections.isEmpty { return nil }
-                state.nextDrainWaiterID += 1
-                state.closeWaiters[state.nextDrainWaiterID] = continuation
-                return state.nextDrainWaiterID
-            }
-            guard let waiterID else {
-                continuation.resume(returning: true)
-                return
-            }
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds)) {
-                let expired = self.state.withLock { $0.closeWaiters.removeValue(forKey: waiterID) }
-                expired?.resume(returning: false)
-            }
-        }
+        await wait(withinMilliseconds: milliseconds, until: { $0.connections.isEmpty }, on: \.connectionWaiters)
     }
 
     var allConnections: [ServerConnection] { state.withLock { Array($0.connections.values) } }
@@ -100,9 +90,7 @@ final class ServerRuntime: Sendable {
     func callEnded() {
         let waiters = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
             state.callsInFlight -= 1
-            guard state.callsInFlight == 0 else { return [] }
-            defer { state.drainWaiters = [:] }
-            return Array(state.drainWaiters.values)
+            return state.callsInFlight == 0 ? state.callWaiters.takeAll() : []
         }
         waiters.forEach { $0.resume(returning: true) }
     }
@@ -116,21 +104,49 @@ final class ServerRuntime: Sendable {
     /// Returns true when no call is in flight any more, or false when
     /// `milliseconds` pass first.
     func waitForCallsToFinish(withinMilliseconds milliseconds: Int) async -> Bool {
+        await wait(withinMilliseconds: milliseconds, until: { $0.callsInFlight == 0 }, on: \.callWaiters)
+    }
+
+    /// Waits until `isDone` holds (whoever makes it hold resumes `waiters`
+    /// with true) or the time runs out (false).
+    private func wait(
+        withinMilliseconds milliseconds: Int, until isDone: (State) -> Bool,
+        on waiters: WritableKeyPath<State, TimedWaiters> & Sendable
+    ) async -> Bool {
         await withCheckedContinuation { continuation in
             let waiterID = state.withLock { state -> UInt64? in
-                if state.callsInFlight == 0 { return nil }
-                state.nextDrainWaiterID += 1
-                state.drainWaiters[state.nextDrainWaiterID] = continuation
-                return state.nextDrainWaiterID
+                isDone(state) ? nil : state[keyPath: waiters].add(continuation)
             }
             guard let waiterID else {
                 continuation.resume(returning: true)
                 return
             }
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds)) {
-                let expired = self.state.withLock { $0.drainWaiters.removeValue(forKey: waiterID) }
+                let expired = self.state.withLock { $0[keyPath: waiters].remove(waiterID) }
                 expired?.resume(returning: false)
             }
         }
+    }
+}
+
+/// Continuations waiting for a condition, each resumed exactly once: by
+/// whoever takes them all when the condition holds, or by its own timer.
+struct TimedWaiters {
+    private var waiting: [UInt64: CheckedContinuation<Bool, Never>] = [:]
+    private var nextID: UInt64 = 0
+
+    mutating func add(_ continuation: CheckedContinuation<Bool, Never>) -> UInt64 {
+        nextID += 1
+        waiting[nextID] = continuation
+        return nextID
+    }
+
+    mutating func remove(_ id: UInt64) -> CheckedContinuation<Bool, Never>? {
+        waiting.removeValue(forKey: id)
+    }
+
+    mutating func takeAll() -> [CheckedContinuation<Bool, Never>] {
+        defer { waiting = [:] }
+        return Array(waiting.values)
     }
 }
