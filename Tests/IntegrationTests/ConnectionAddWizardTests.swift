@@ -73,8 +73,8 @@ struct ConnectionAddWizardTests {
             let script = try String(contentsOfFile: scriptPath, encoding: .utf8)
             #expect(terminal.transcript.contains(script.split(separator: "\n").first.map(String.init) ?? "<empty script>"),
                     "the script is shown")
-            let psql = try await runPsql(scriptPath, on: server)
-            #expect(psql.status == 0, "\(psql.standardOutput)\(psql.standardError)")
+            let psql = try await Psql.run(scriptAt: scriptPath, on: server)
+            #expect(psql.status == 0, "\(psql.output)")
 
             terminal.send("")
             try await terminal.waitFor("Validation of \(key): ")
@@ -170,13 +170,5 @@ struct ConnectionAddWizardTests {
         #expect(result.status == 64)
         #expect(result.standardError.contains("steward connection add is interactive; use steward connection register in scripts"))
         #expect(result.standardOutput.isEmpty)
-    }
-
-    private func runPsql(_ path: String, on server: TestPostgres) async throws -> CommandResult {
-        let admin = try server.adminOverTCP()
-        return try await runCommand(
-            URL(fileURLWithPath: try TestPostgres.setting("STEWARD_PSQL")),
-            ["-X", "-h", admin.host, "-p", String(admin.port), "-U", admin.user, "-d", "postgres", "-f", path],
-            environment: ["PGPASSWORD": admin.password ?? ""])
     }
 }

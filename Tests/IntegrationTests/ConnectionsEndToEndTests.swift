@@ -51,8 +51,8 @@ struct ConnectionsEndToEndTests {
 
         // Idempotent: a second run changes nothing and fails nothing.
         for _ in 1...2 {
-            let psql = try await runPsql(scriptPath, on: server)
-            #expect(psql.status == 0, "\(psql.standardOutput)\(psql.standardError)")
+            let psql = try await Psql.run(scriptAt: scriptPath, on: server)
+            #expect(psql.status == 0, "\(psql.output)")
         }
 
         let validate = try await runCommand(Executables.steward, ["connection", "validate", key, "--json"] + socket)
@@ -76,13 +76,5 @@ struct ConnectionsEndToEndTests {
             try admin.run("DROP OWNED BY \(SQLQuoting.identifier(role))")
             try admin.run("DROP ROLE \(SQLQuoting.identifier(role))")
         }
-    }
-
-    private func runPsql(_ path: String, on server: TestPostgres) async throws -> CommandResult {
-        let admin = try server.adminOverTCP()
-        return try await runCommand(
-            URL(fileURLWithPath: try TestPostgres.setting("STEWARD_PSQL")),
-            ["-X", "-h", admin.host, "-p", String(admin.port), "-U", admin.user, "-d", "postgres", "-f", path],
-            environment: ["PGPASSWORD": admin.password ?? ""])
     }
 }

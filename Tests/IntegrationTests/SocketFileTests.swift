@@ -68,14 +68,6 @@ struct SocketFileTests {
     private func makeStaleSocket(at path: String) throws {
         let fd = try UnixSocket.makeStreamSocket(nonBlocking: false)
         defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard result == 0 else { throw SystemCallError("bind", errno: errno) }
+        try UnixSocket.bind(fd, to: path)
     }
 }

@@ -63,7 +63,7 @@ struct ConnectTests {
 
     @Test("A host that accepts TCP but never answers fails within the connect deadline")
     func silentHost() async throws {
-        let listener = try SilentListener()
+        let listener = SilentPort()
         var parameters = try TestPostgres.pg17.adminOverTCP()
         parameters.host = "127.0.0.1"
         parameters.port = listener.port
@@ -115,34 +115,4 @@ struct ConnectTests {
         let error = try #require(await connectError(parameters))
         #expect(error.kind == .tls)
     }
-}
-
-/// A TCP listener on loopback that never accepts: connections complete the
-/// handshake in the kernel, then hear nothing — a hung server.
-final class SilentListener: @unchecked Sendable {
-    let fd: Int32
-    let port: Int
-
-    init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
-                guard bind(fd, pointer, length) == 0, listen(fd, 8) == 0 else { return -1 }
-                return getsockname(fd, pointer, &length)
-            }
-        }
-        guard bound == 0 else {
-            close(fd)
-            throw POSIXError(.EADDRINUSE)
-        }
-        self.fd = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    deinit { close(fd) }
 }

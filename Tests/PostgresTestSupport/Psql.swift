@@ -1,15 +1,15 @@
 import Foundation
-import PostgresTestSupport
 
 /// Runs psql (the one `scripts/postgres-servers.sh` found) as the server's
 /// administrator, the way a database administrator runs a setup script.
-enum Psql {
-    struct Result: Sendable {
-        var status: Int32
-        var output: String
+public enum Psql {
+    public struct Result: Sendable {
+        public var status: Int32
+        /// Standard output and standard error, interleaved as psql wrote them.
+        public var output: String
     }
 
-    static func run(scriptAt path: String, on server: TestPostgres) async throws -> Result {
+    public static func run(scriptAt path: String, on server: TestPostgres) async throws -> Result {
         let psql = try TestPostgres.setting("STEWARD_PSQL")
         let admin = try server.adminOverTCP()
         return try await withCheckedThrowingContinuation { continuation in

@@ -2,11 +2,11 @@ import Glibc
 
 /// A loopback TCP port whose listener never accepts: the kernel completes
 /// the handshake, then nothing answers — a hung server.
-final class SilentPort: @unchecked Sendable {
+public final class SilentPort: @unchecked Sendable {
     private let fd: Int32
-    let port: Int
+    public let port: Int
 
-    init() {
+    public init() {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.fd = fd
         var address = sockaddr_in()
