@@ -31,6 +31,21 @@ const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__rpc__v1_
   return &steward__rpc__v1__frame__descriptor;
 }
 
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__audit_event(void)
+{
+  return &steward__v1__audit_event__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_audit_events_request(void)
+{
+  return &steward__v1__list_audit_events_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_audit_events_response(void)
+{
+  return &steward__v1__list_audit_events_response__descriptor;
+}
+
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__connection_settings(void)
 {
   return &steward__v1__connection_settings__descriptor;
@@ -209,4 +224,129 @@ const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__who_
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__who_am_i_response(void)
 {
   return &steward__v1__who_am_iresponse__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__user(void)
+{
+  return &steward__v1__user__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__identity(void)
+{
+  return &steward__v1__identity__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__mapping(void)
+{
+  return &steward__v1__mapping__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__create_user_request(void)
+{
+  return &steward__v1__create_user_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__create_user_response(void)
+{
+  return &steward__v1__create_user_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_user_request(void)
+{
+  return &steward__v1__get_user_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_user_response(void)
+{
+  return &steward__v1__get_user_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_users_request(void)
+{
+  return &steward__v1__list_users_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_users_response(void)
+{
+  return &steward__v1__list_users_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__grant_permission_request(void)
+{
+  return &steward__v1__grant_permission_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__grant_permission_response(void)
+{
+  return &steward__v1__grant_permission_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__revoke_permission_request(void)
+{
+  return &steward__v1__revoke_permission_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__revoke_permission_response(void)
+{
+  return &steward__v1__revoke_permission_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__set_mapping_request(void)
+{
+  return &steward__v1__set_mapping_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__set_mapping_response(void)
+{
+  return &steward__v1__set_mapping_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__remove_mapping_request(void)
+{
+  return &steward__v1__remove_mapping_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__remove_mapping_response(void)
+{
+  return &steward__v1__remove_mapping_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_mappings_request(void)
+{
+  return &steward__v1__list_mappings_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_mappings_response(void)
+{
+  return &steward__v1__list_mappings_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__mapping_check(void)
+{
+  return &steward__v1__mapping_check__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__connection_check_failure(void)
+{
+  return &steward__v1__connection_check_failure__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__check_mappings_request(void)
+{
+  return &steward__v1__check_mappings_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__check_mappings_response(void)
+{
+  return &steward__v1__check_mappings_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__import_mappings_request(void)
+{
+  return &steward__v1__import_mappings_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__import_mappings_response(void)
+{
+  return &steward__v1__import_mappings_response__descriptor;
 }

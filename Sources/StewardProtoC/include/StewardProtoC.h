@@ -9,8 +9,11 @@
 
 #include "grpc/health/v1/health.pb-c.h"
 #include "steward/rpc/v1/frame.pb-c.h"
+#include "steward/v1/audit.pb-c.h"
 #include "steward/v1/connections.pb-c.h"
+#include "steward/v1/permissions.pb-c.h"
 #include "steward/v1/server.pb-c.h"
+#include "steward/v1/users.pb-c.h"
 
 PROTOBUF_C__BEGIN_DECLS
 
@@ -26,6 +29,12 @@ const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__rpc__v1_
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__rpc__v1__status(void);
 /* steward.rpc.v1.Frame */
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__rpc__v1__frame(void);
+/* steward.v1.AuditEvent */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__audit_event(void);
+/* steward.v1.ListAuditEventsRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_audit_events_request(void);
+/* steward.v1.ListAuditEventsResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_audit_events_response(void);
 /* steward.v1.ConnectionSettings */
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__connection_settings(void);
 /* steward.v1.Connection */
@@ -98,6 +107,56 @@ const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__serv
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__who_am_i_request(void);
 /* steward.v1.WhoAmIResponse */
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__who_am_i_response(void);
+/* steward.v1.User */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__user(void);
+/* steward.v1.Identity */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__identity(void);
+/* steward.v1.Mapping */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__mapping(void);
+/* steward.v1.CreateUserRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__create_user_request(void);
+/* steward.v1.CreateUserResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__create_user_response(void);
+/* steward.v1.GetUserRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_user_request(void);
+/* steward.v1.GetUserResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_user_response(void);
+/* steward.v1.ListUsersRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_users_request(void);
+/* steward.v1.ListUsersResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_users_response(void);
+/* steward.v1.GrantPermissionRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__grant_permission_request(void);
+/* steward.v1.GrantPermissionResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__grant_permission_response(void);
+/* steward.v1.RevokePermissionRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__revoke_permission_request(void);
+/* steward.v1.RevokePermissionResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__revoke_permission_response(void);
+/* steward.v1.SetMappingRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__set_mapping_request(void);
+/* steward.v1.SetMappingResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__set_mapping_response(void);
+/* steward.v1.RemoveMappingRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__remove_mapping_request(void);
+/* steward.v1.RemoveMappingResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__remove_mapping_response(void);
+/* steward.v1.ListMappingsRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_mappings_request(void);
+/* steward.v1.ListMappingsResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_mappings_response(void);
+/* steward.v1.MappingCheck */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__mapping_check(void);
+/* steward.v1.ConnectionCheckFailure */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__connection_check_failure(void);
+/* steward.v1.CheckMappingsRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__check_mappings_request(void);
+/* steward.v1.CheckMappingsResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__check_mappings_response(void);
+/* steward.v1.ImportMappingsRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__import_mappings_request(void);
+/* steward.v1.ImportMappingsResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__import_mappings_response(void);
 
 PROTOBUF_C__END_DECLS
 

@@ -68,6 +68,8 @@ public struct AuditFilter: Sendable, Hashable {
         /// Any status but OK (denials included).
         case failed
         case status(StatusCode)
+        /// PERMISSION_DENIED or UNAUTHENTICATED.
+        case denied
     }
 
     /// Inclusive.

@@ -41,6 +41,8 @@ extension SQLiteRegistryStore {
         case .succeeded: require("status_code = 0")
         case .failed: require("status_code <> 0")
         case .status(let code): require("status_code = ?", code.rawValue)
+        case .denied:
+            require("status_code IN (\(StatusCode.permissionDenied.rawValue), \(StatusCode.unauthenticated.rawValue))")
         }
         if let token = page.token {
             let position = try PageToken.decode(token, kind: "audit", count: 1)[0]

@@ -942,7 +942,7 @@ const ProtobufCMessageDescriptor steward__v1__who_am_irequest__descriptor =
   (ProtobufCMessageInit) steward__v1__who_am_irequest__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor steward__v1__who_am_iresponse__field_descriptors[5] =
+static const ProtobufCFieldDescriptor steward__v1__who_am_iresponse__field_descriptors[8] =
 {
   {
     "uid",
@@ -1004,18 +1004,57 @@ static const ProtobufCFieldDescriptor steward__v1__who_am_iresponse__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "user_name",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__WhoAmIResponse, user_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "permissions",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Steward__V1__WhoAmIResponse, n_permissions),
+    offsetof(Steward__V1__WhoAmIResponse, permissions),
+    &steward__v1__permission__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "is_known",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__WhoAmIResponse, is_known),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned steward__v1__who_am_iresponse__field_indices_by_name[] = {
   1,   /* field[1] = gid */
   4,   /* field[4] = is_daemon_admin */
+  7,   /* field[7] = is_known */
   3,   /* field[3] = os_user_name */
+  6,   /* field[6] = permissions */
   2,   /* field[2] = pid */
   0,   /* field[0] = uid */
+  5,   /* field[5] = user_name */
 };
 static const ProtobufCIntRange steward__v1__who_am_iresponse__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor steward__v1__who_am_iresponse__descriptor =
 {
@@ -1025,7 +1064,7 @@ const ProtobufCMessageDescriptor steward__v1__who_am_iresponse__descriptor =
   "Steward__V1__WhoAmIResponse",
   "steward.v1",
   sizeof(Steward__V1__WhoAmIResponse),
-  5,
+  8,
   steward__v1__who_am_iresponse__field_descriptors,
   steward__v1__who_am_iresponse__field_indices_by_name,
   1,  steward__v1__who_am_iresponse__number_ranges,

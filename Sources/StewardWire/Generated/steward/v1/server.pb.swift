@@ -174,6 +174,13 @@ extension StewardV1 {
         public var osUserName: String = ""
         /// Whether this uid administers the daemon (its own uid or root).
         public var isDaemonAdmin: Bool = false
+        /// The Steward user this uid is, or "" for an unknown caller (who may call
+        /// only Health and WhoAmI).
+        public var userName: String = ""
+        /// What the caller holds; root and the daemon's uid hold every permission.
+        public var permissions: [StewardV1.Permission] = []
+        /// Whether the daemon knows this uid: a Steward user, root or its own uid.
+        public var isKnown: Bool = false
 
         public init() {}
 
@@ -182,13 +189,19 @@ extension StewardV1 {
             gid: UInt32 = 0,
             pid: UInt32 = 0,
             osUserName: String = "",
-            isDaemonAdmin: Bool = false
+            isDaemonAdmin: Bool = false,
+            userName: String = "",
+            permissions: [StewardV1.Permission] = [],
+            isKnown: Bool = false
         ) {
             self.uid = uid
             self.gid = gid
             self.pid = pid
             self.osUserName = osUserName
             self.isDaemonAdmin = isDaemonAdmin
+            self.userName = userName
+            self.permissions = permissions
+            self.isKnown = isKnown
         }
     }
 }
@@ -410,6 +423,10 @@ extension StewardV1.WhoAmIResponse {
         c.pointee.pid = self.pid
         c.pointee.os_user_name = ProtoCRuntime.makeCString(self.osUserName)
         c.pointee.is_daemon_admin = self.isDaemonAdmin ? 1 : 0
+        c.pointee.user_name = ProtoCRuntime.makeCString(self.userName)
+        c.pointee.n_permissions = self.permissions.count
+        c.pointee.permissions = ProtoCRuntime.makeArray(self.permissions, of: Steward__V1__Permission.self) { .init(rawValue: .init(truncatingIfNeeded: $0.rawValue)) }
+        c.pointee.is_known = self.isKnown ? 1 : 0
         return ProtoCRuntime.erase(c)
     }
 
@@ -421,6 +438,9 @@ extension StewardV1.WhoAmIResponse {
         self.pid = c.pid
         self.osUserName = ProtoCRuntime.string(c.os_user_name)
         self.isDaemonAdmin = c.is_daemon_admin != 0
+        self.userName = ProtoCRuntime.string(c.user_name)
+        self.permissions = ProtoCRuntime.readArray(c.n_permissions, c.permissions) { StewardV1.Permission(rawValue: Int32(truncatingIfNeeded: $0.rawValue)) }
+        self.isKnown = c.is_known != 0
     }
 }
 
