@@ -1,3 +1,4 @@
+import StewardStore
 import StewardWire
 
 /// A request the domain refuses, with the status a client sees and a
@@ -25,4 +26,9 @@ public struct DomainError: Error, Hashable, Sendable, CustomStringConvertible {
 
 extension DomainError: RPCErrorConvertible {
     public var rpcError: RPCError { RPCError(code, message) }
+}
+
+/// Runs `body`, turning store errors into domain errors with their status.
+func storeCall<T>(_ body: () throws(StoreError) -> T) throws(DomainError) -> T {
+    do { return try body() } catch { throw DomainError(error.code.status, error.message) }
 }

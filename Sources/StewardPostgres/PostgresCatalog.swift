@@ -54,6 +54,44 @@ public enum PostgresCatalog {
             canCreateRoles: try row.bool("rolcreaterole"), canLogin: try row.bool("rolcanlogin"))
     }
 
+    /// Whether each of `roles` exists and may log in, in one query however
+    /// many there are; a role that does not exist is absent from the answer.
+    /// The names travel as one JSON array parameter, never in the SQL text.
+    public static func loginAbility(of roles: [String], on connection: PostgresConnection, deadline: Deadline) throws(PostgresError) -> [String: Bool] {
+        guard !roles.isEmpty else { return [:] }
+        let result = try connection.query(
+            """
+            SELECT r.rolname, r.rolcanlogin
+            FROM pg_catalog.pg_roles AS r
+            WHERE r.rolname IN (SELECT pg_catalog.json_array_elements_text($1::pg_catalog.json))
+            """,
+            [jsonArray(roles)], deadline: deadline)
+        var found: [String: Bool] = [:]
+        for row in result.rows { found[try row.string("rolname")] = try row.bool("rolcanlogin") }
+        return found
+    }
+
+    /// A JSON array of strings, escaped per RFC 8259.
+    static func jsonArray(_ strings: [String]) -> String {
+        var json = "["
+        for (index, string) in strings.enumerated() {
+            if index > 0 { json += "," }
+            json += "\""
+            for scalar in string.unicodeScalars {
+                switch scalar {
+                case "\"": json += "\\\""
+                case "\\": json += "\\\\"
+                case _ where scalar.value < 0x20:
+                    let hex = String(scalar.value, radix: 16)
+                    json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: json.unicodeScalars.append(scalar)
+                }
+            }
+            json += "\""
+        }
+        return json + "]"
+    }
+
     /// The full version string (`SELECT version()`), for messages.
     public static func versionString(on connection: PostgresConnection, deadline: Deadline) throws(PostgresError) -> String {
         try connection.query("SELECT pg_catalog.version() AS version", deadline: deadline).rows.first?.string("version") ?? ""

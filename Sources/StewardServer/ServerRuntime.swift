@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import StewardCore
 import StewardWire
 import Synchronization
 
@@ -9,7 +10,7 @@ final class ServerRuntime: Sendable {
     let configuration: ServerConfiguration
     let router: Router
     let logger: Logger
-    let callers: any CallerDirectory
+    let admission: CallAdmission
     let statistics = ServerStatistics()
     let health = HealthStatusBoard()
     let startedAt = DispatchTime.now()
@@ -29,10 +30,10 @@ final class ServerRuntime: Sendable {
     /// The services with routes, by full name (`steward.v1.Server`).
     private let serviceNames: Set<String>
 
-    init(configuration: ServerConfiguration, router: Router, callers: any CallerDirectory, logger: Logger) {
+    init(configuration: ServerConfiguration, router: Router, admission: CallAdmission, logger: Logger) {
         self.configuration = configuration
         self.router = router
-        self.callers = callers
+        self.admission = admission
         self.logger = logger
         // "/steward.v1.Server/Info" → "steward.v1.Server"; computed once,
         // since Health.Check asks on every call.

@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import Logging
+import StewardCore
 import StewardWire
 
 /// A Steward daemon's RPC server: a Unix socket, its connections, and the
@@ -16,14 +17,18 @@ public final class StewardServer: Sendable {
     ///   are added to them.
     ///   - callers: who is known; unknown callers may call only the methods
     ///     ``MethodPermissions`` opens to anyone.
+    ///   - audit: where denials of mutating methods to unknown callers are
+    ///     recorded (the services record everything else they do).
     public init(
         configuration: ServerConfiguration, router: Router = Router(),
-        callers: any CallerDirectory = DaemonAdministrators(), logger: Logger
+        callers: any CallerDirectory = DaemonAdministrators(), audit: AuditTrail? = nil, logger: Logger
     ) {
         var router = router
         HealthService.register(in: &router)
         ServerService.register(in: &router)
-        self.runtime = ServerRuntime(configuration: configuration, router: router, callers: callers, logger: logger)
+        self.runtime = ServerRuntime(
+            configuration: configuration, router: router, admission: CallAdmission(callers: callers, audit: audit),
+            logger: logger)
     }
 
     /// Every method path this server routes, sorted.

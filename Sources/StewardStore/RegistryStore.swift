@@ -113,9 +113,15 @@ public protocol RegistryStore: Sendable {
     /// Mappings by user name, defaults before per-connection ones.
     func listMappings(_ filter: MappingFilter) throws(StoreError) -> [IdentityMapping]
 
-    /// Sets every mapping in one transaction: all or none.
+    /// Sets every mapping in one transaction: all or none. When any fails,
+    /// nothing changes and the error lists every failing mapping
+    /// (`itemFailures`, by position). A dry run changes nothing either way.
     @discardableResult
-    func importMappings(_ mappings: [IdentityMapping]) throws(StoreError) -> Int
+    func importMappings(_ mappings: [IdentityMapping], dryRun: Bool) throws(StoreError) -> Int
+
+    /// The identity every user (or only `userName`) has on the connection,
+    /// after defaults, by user name; one query however many users there are.
+    func effectiveIdentities(connectionKey: String, userName: String?) throws(StoreError) -> [EffectiveIdentity]
 
     /// The identity that applies to the user on the connection.
     func effectiveIdentity(userName: String, connectionKey: String) throws(StoreError)

@@ -52,11 +52,26 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, CustomDebugS
     public var message: String
     /// The internal cause, for the log only.
     public var detail: String?
+    /// For a batch refused as a whole (an import): every item that failed,
+    /// by its position in the batch, each with its own client-safe error.
+    public var itemFailures: [ItemFailure]
 
-    public init(_ code: Code, _ message: String, detail: String? = nil) {
+    public struct ItemFailure: Sendable {
+        /// Zero-based position in the batch.
+        public var index: Int
+        public var error: StoreError
+
+        public init(index: Int, error: StoreError) {
+            self.index = index
+            self.error = error
+        }
+    }
+
+    public init(_ code: Code, _ message: String, detail: String? = nil, itemFailures: [ItemFailure] = []) {
         self.code = code
         self.message = message
         self.detail = detail
+        self.itemFailures = itemFailures
     }
 
     public var description: String { message }

@@ -26,14 +26,8 @@ struct Daemon {
             try refuseToStart(error, logger: logger)
         }
         defer { state.close() }
-        var configuration = settings.server
-        configuration.storeBackend = state.store.backend
-        let connections = ConnectionsService(
-            store: state.store, prober: LiveConnectionProber(executor: PostgresExecutor()),
-            policy: AccessPolicy(daemonUID: getuid()))
-        var router = Router()
-        ConnectionsAPI.register(in: &router, service: connections)
-        let server = StewardServer(configuration: configuration, router: router, logger: logger)
+        let server = RegistryServer.make(
+            configuration: settings.server, store: state.store, executor: PostgresExecutor(), logger: logger)
         do {
             try server.start()
         } catch {

@@ -33,13 +33,13 @@ struct ConnectionsServiceTests {
     let state: StateDirectory
     let prober = ScriptedProber()
     let service: ConnectionsService
-    let admin = Caller(uid: 0)
-    let stranger = Caller(uid: 4242)
+    let admin = Caller.administrator(uid: 0)
+    let stranger = Caller(uid: 4242, userName: "stranger")
 
     init() throws {
         directory = NSTemporaryDirectory() + "steward-core-\(UUID().uuidString)"
         state = try StateDirectory.open(at: directory)
-        service = ConnectionsService(store: state.store, prober: prober, policy: AccessPolicy(daemonUID: 1000))
+        service = ConnectionsService(store: state.store, prober: prober)
     }
 
     func settings(governed: [String] = ["sales"]) -> ConnectionSettings {

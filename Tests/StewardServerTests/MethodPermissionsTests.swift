@@ -17,22 +17,16 @@ struct MethodPermissionsTests {
             state.close()
             try? FileManager.default.removeItem(atPath: directory)
         }
-        var router = Router()
-        ConnectionsAPI.register(
-            in: &router,
-            service: ConnectionsService(
-                store: state.store, prober: LiveConnectionProber(executor: PostgresExecutor(maxConcurrentJobs: 1)),
-                policy: AccessPolicy(daemonUID: getuid())))
-        let server = StewardServer(
-            configuration: ServerConfiguration(socketPath: directory + "/unused.sock"), router: router,
-            logger: Logger(label: "test"))
+        let server = RegistryServer.make(
+            configuration: ServerConfiguration(socketPath: directory + "/unused.sock"), store: state.store,
+            executor: PostgresExecutor(maxConcurrentJobs: 1), logger: Logger(label: "test"))
         return server.methodPaths
     }
 
     @Test("Every routed method declares what it needs")
     func everyRouteDeclared() throws {
         let paths = try Self.daemonMethodPaths()
-        #expect(paths.count == 16)
+        #expect(paths.count == 27)
         let undeclared = paths.filter { MethodPermissions.table[$0] == nil }
         #expect(undeclared.isEmpty, "no declaration for \(undeclared)")
     }
@@ -52,15 +46,15 @@ struct MethodPermissionsTests {
         var published: [String: String] = [:]
         for line in text.split(separator: "\n") where line.hasPrefix("| `/") {
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
-            published[cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))] = cells[1]
+            published[cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))] = "\(cells[1]) | \(cells[2])"
         }
-        #expect(published == MethodPermissions.table.mapValues(\.rawValue))
+        #expect(published == MethodPermissions.table.mapValues { "\($0.needs.rawValue) | \($0.isMutating ? "yes" : "no")" })
     }
 
     @Test("Only Health and WhoAmI are open to unknown callers")
     func openMethods() {
-        let open = MethodPermissions.table.filter { $0.value == .anyone }.keys.sorted()
+        let open = MethodPermissions.table.filter { $0.value.needs == .anyone }.keys.sorted()
         #expect(open == ["/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch", "/steward.v1.Server/WhoAmI"])
-        #expect(MethodPermissions.permission(for: "/steward.v1.Nothing/Undeclared") == .knownCaller)
+        #expect(MethodPermissions.rule(for: "/steward.v1.Nothing/Undeclared").needs == .knownCaller)
     }
 }

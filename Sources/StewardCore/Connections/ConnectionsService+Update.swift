@@ -68,7 +68,7 @@ extension ConnectionsService {
         method: String = "/steward.v1.Connections/Update"
     ) throws(DomainError) -> UpdatePlan {
         func plan() throws(DomainError) -> UpdatePlan {
-            try policy.requireApplicationAdmin(caller, to: "update connections")
+            try caller.require(.applicationAdmin, to: "update connections")
             guard !changes.isEmpty else { throw DomainError.invalidArgument("update_paths", "names no field to change") }
             let record = try connection(key: key)
             if let expectedRevision, expectedRevision != record.revision {
@@ -119,7 +119,7 @@ extension ConnectionsService {
         }
         // A dry run changes nothing, so it leaves no audit event.
         if dryRun { return try plan() }
-        return try audited(method, caller, target: key) { () throws(DomainError) in try plan() }
+        return try audit.audited(method, caller, target: key, connectionKey: key) { () throws(DomainError) in try plan() }
     }
 
     /// The API's text for a settings field, for change reports. The

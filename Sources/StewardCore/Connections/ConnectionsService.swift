@@ -9,19 +9,19 @@ import StewardWire
 public struct ConnectionsService: Sendable {
     let store: any RegistryStore
     let prober: any ConnectionProber
-    let policy: AccessPolicy
+    let audit: AuditTrail
     let clock: @Sendable () -> Date
 
     /// How long validation may take when the call gives no deadline.
     public static let defaultValidationMilliseconds = 30_000
 
     public init(
-        store: any RegistryStore, prober: any ConnectionProber, policy: AccessPolicy,
+        store: any RegistryStore, prober: any ConnectionProber,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
         self.prober = prober
-        self.policy = policy
+        self.audit = AuditTrail(store: store, clock: clock)
         self.clock = clock
     }
 
@@ -55,8 +55,8 @@ public struct ConnectionsService: Sendable {
     public func register(
         displayName: String, settings: ConnectionSettings, password: String?, caller: Caller, deadline: Deadline
     ) async throws(DomainError) -> ConnectionRecord {
-        try await audited("/steward.v1.Connections/Register", caller, target: displayName) { () async throws(DomainError) in
-            try policy.requireApplicationAdmin(caller, to: "register connections")
+        try await audit.audited("/steward.v1.Connections/Register", caller, target: displayName, connectionKey: displayName) { () async throws(DomainError) in
+            try caller.require(.applicationAdmin, to: "register connections")
             try ConnectionInputRules.checkKey(displayName)
             guard let password else { throw DomainError.invalidArgument("password", "is required") }
             var settings = settings
@@ -83,8 +83,8 @@ public struct ConnectionsService: Sendable {
     /// connection and moves its state (VALIDATED / VALIDATION_FAILED, or for
     /// ACTIVE and UNHEALTHY connections ACTIVE / UNHEALTHY).
     public func validate(key: String, caller: Caller, deadline: Deadline) async throws(DomainError) -> (ConnectionRecord, ValidationReport) {
-        try await audited("/steward.v1.Connections/Validate", caller, target: key) { () async throws(DomainError) in
-            try policy.requireApplicationAdmin(caller, to: "validate connections")
+        try await audit.audited("/steward.v1.Connections/Validate", caller, target: key, connectionKey: key) { () async throws(DomainError) in
+            try caller.require(.applicationAdmin, to: "validate connections")
             let record = try connection(key: key)
             // Refuse before touching the database if the state cannot take a result.
             _ = try ConnectionLifecycle.outcome(of: .validationPassed, in: record.state)
@@ -111,8 +111,8 @@ public struct ConnectionsService: Sendable {
 
     /// VALIDATED → ACTIVE, only with a passing validation of the current settings.
     public func completeSetup(key: String, caller: Caller) throws(DomainError) -> ConnectionRecord {
-        try audited("/steward.v1.Connections/CompleteSetup", caller, target: key) { () throws(DomainError) in
-            try policy.requireApplicationAdmin(caller, to: "complete setup")
+        try audit.audited("/steward.v1.Connections/CompleteSetup", caller, target: key, connectionKey: key) { () throws(DomainError) in
+            try caller.require(.applicationAdmin, to: "complete setup")
             let record = try connection(key: key)
             _ = try ConnectionLifecycle.outcome(of: .completeSetup, in: record.state)
             guard let report = try latestReport(key: key), report.outcome != .failed,
@@ -134,8 +134,8 @@ public struct ConnectionsService: Sendable {
     }
 
     public func delete(key: String, caller: Caller) throws(DomainError) {
-        try audited("/steward.v1.Connections/Delete", caller, target: key) { () throws(DomainError) in
-            try policy.requireApplicationAdmin(caller, to: "delete connections")
+        try audit.audited("/steward.v1.Connections/Delete", caller, target: key, connectionKey: key) { () throws(DomainError) in
+            try caller.require(.applicationAdmin, to: "delete connections")
             let record = try connection(key: key)
             _ = try ConnectionLifecycle.outcome(of: .delete, in: record.state)
             try storeCall { () throws(StoreError) in try store.deleteConnection(key: key, expectedRevision: record.revision) }
@@ -145,8 +145,8 @@ public struct ConnectionsService: Sendable {
     private func lifecycleCall(
         _ method: String, key: String, event: ConnectionLifecycle.Event, caller: Caller, action: String
     ) throws(DomainError) -> ConnectionRecord {
-        try audited(method, caller, target: key) { () throws(DomainError) in
-            try policy.requireApplicationAdmin(caller, to: action)
+        try audit.audited(method, caller, target: key, connectionKey: key) { () throws(DomainError) in
+            try caller.require(.applicationAdmin, to: action)
             let record = try connection(key: key)
             guard case .moveTo(let state) = try ConnectionLifecycle.outcome(of: event, in: record.state) else {
                 throw DomainError(.internalError, "internal error")
@@ -161,43 +161,5 @@ public struct ConnectionsService: Sendable {
                 key: record.key, expectedRevision: record.revision,
                 change: StateChange(to: state, actor: caller.uid, reason: reason))
         }
-    }
-
-    // MARK: Plumbing
-
-    /// Runs `body`, turning store errors into domain errors with their status.
-    func storeCall<T>(_ body: () throws(StoreError) -> T) throws(DomainError) -> T {
-        do { return try body() } catch { throw DomainError(error.code.status, error.message) }
-    }
-
-    /// Runs a mutating call and records its outcome in the audit trail,
-    /// whether it was allowed or not.
-    func audited<T>(_ method: String, _ caller: Caller, target: String, _ body: () async throws(DomainError) -> T) async throws(DomainError) -> T {
-        do {
-            let result = try await body()
-            record(method, caller, target: target, status: .ok, message: "")
-            return result
-        } catch {
-            record(method, caller, target: target, status: error.code, message: error.message)
-            throw error
-        }
-    }
-
-    func audited<T>(_ method: String, _ caller: Caller, target: String, _ body: () throws(DomainError) -> T) throws(DomainError) -> T {
-        do {
-            let result = try body()
-            record(method, caller, target: target, status: .ok, message: "")
-            return result
-        } catch {
-            record(method, caller, target: target, status: error.code, message: error.message)
-            throw error
-        }
-    }
-
-    private func record(_ method: String, _ caller: Caller, target: String, status: StatusCode, message: String) {
-        // An audit write that fails must not turn a done change into an
-        // error; it is the store's own failure, reported by its next call.
-        _ = try? store.appendAuditEvent(
-            NewAuditEvent(at: clock(), uid: caller.uid, method: method, target: target, connectionKey: target, status: status, message: message))
     }
 }

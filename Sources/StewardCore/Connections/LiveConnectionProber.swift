@@ -20,15 +20,9 @@ public struct LiveConnectionProber: ConnectionProber {
     }
 
     public func discoverDatabases(settings: ConnectionSettings, password: String, deadline: Deadline) async throws(DomainError) -> [String] {
-        var caFile: CACertificateFile?
-        if let pem = settings.caCertificate {
-            do { caFile = try CACertificateFile(pem: pem) } catch {
-                throw DomainError(.internalError, "internal error")
-            }
+        try await ValidationTarget(settings: settings, password: password).withParameters(database: settings.stateDatabase) {
+            (parameters) async throws(DomainError) -> [String] in
+            try await DatabaseDiscovery.databases(settings: settings, parameters: parameters, executor: executor, deadline: deadline)
         }
-        defer { caFile?.remove() }
-        let parameters = ValidationTarget(settings: settings, password: password)
-            .parameters(database: settings.stateDatabase, caFilePath: caFile?.path)
-        return try await DatabaseDiscovery.databases(settings: settings, parameters: parameters, executor: executor, deadline: deadline)
     }
 }

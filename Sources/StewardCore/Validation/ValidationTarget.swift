@@ -18,6 +18,22 @@ struct ValidationTarget: Sendable {
         return settings.host.contains(":") ? "[\(settings.host)]:\(settings.port)" : "\(settings.host):\(settings.port)"
     }
 
+    /// Runs `body` with the parameters for `database`, the connection's CA
+    /// bundle (if any) written to a private file that lives exactly as long
+    /// as `body` runs.
+    func withParameters<T>(
+        database: String, _ body: (ConnectionParameters) async throws(DomainError) -> T
+    ) async throws(DomainError) -> T {
+        var caFile: CACertificateFile?
+        if let pem = settings.caCertificate {
+            do { caFile = try CACertificateFile(pem: pem) } catch {
+                throw DomainError(.internalError, "cannot write the connection's CA bundle to a private file")
+            }
+        }
+        defer { caFile?.remove() }
+        return try await body(parameters(database: database, caFilePath: caFile?.path))
+    }
+
     /// libpq parameters for `database`; `caFilePath` is the file holding the
     /// connection's CA bundle, if it has one.
     func parameters(database: String, caFilePath: String?) -> ConnectionParameters {

@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import StewardCore
 import StewardWire
 
 /// What a handler knows about the call it is serving.
@@ -8,6 +9,10 @@ public struct ServerCallContext: Sendable {
     public var method: String
     /// Who is calling, as the kernel reports it.
     public var peer: PeerCredentials
+    /// Who the daemon knows the peer to be. Looked up for every method that
+    /// needs a known caller; for methods open to anyone it carries the uid
+    /// alone (shown as unknown).
+    public var caller: Caller
     /// When the call's deadline passes (monotonic), if it has one.
     public var deadline: DispatchTime?
     /// The REQUEST frame's headers.
@@ -23,6 +28,7 @@ public struct ServerCallContext: Sendable {
     ) {
         self.method = method
         self.peer = peer
+        self.caller = .unknown(uid: peer.uid)
         self.deadline = deadline
         self.metadata = metadata
         self.logger = logger

@@ -39,12 +39,18 @@ enum ServerService {
             return stats
         }
         router.register(StewardV1.Server.whoAmI) { _, context in
+            let runtime = try context.requireRuntime()
+            // WhoAmI is open to anyone, so admission did not look the caller up.
+            let caller = try runtime.admission.callers.identify(uid: context.peer.uid)
             var response = StewardV1.WhoAmIResponse()
             response.uid = context.peer.uid
             response.gid = context.peer.gid
             response.pid = UInt32(bitPattern: context.peer.pid)
             response.osUserName = osUserName(of: context.peer.uid) ?? ""
             response.isDaemonAdmin = context.peer.uid == 0 || context.peer.uid == getuid()
+            response.userName = caller.userName ?? ""
+            response.permissions = PermissionMapping.messages(caller.permissions)
+            response.isKnown = caller.isKnown
             return response
         }
     }

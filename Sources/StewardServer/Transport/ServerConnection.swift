@@ -142,11 +142,6 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
             refuse(callID, .unimplemented, "unknown method \"\(frame.method)\"")
             return
         }
-        guard MethodPermissions.permission(for: frame.method) == .anyone || runtime.callers.isKnown(uid: peer.uid) else {
-            refuse(callID, .unauthenticated,
-                   "uid \(peer.uid) is not a Steward user; only Health and WhoAmI are open to unknown callers")
-            return
-        }
         nextToken += 1
         let token = nextToken
         let now = DispatchTime.now()
@@ -163,8 +158,18 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
         var call = ActiveCall(token: token, method: frame.method, startedAt: now.uptimeNanoseconds)
         runtime.callStarted()
         let payload = frame.payload
+        let admission = runtime.admission
+        let peer = peer
         call.task = Task {
-            let outcome = await route.invoke(payload, context, sink)
+            let outcome: CallOutcome
+            switch admission.admit(method: context.method, peer: peer) {
+            case .success(let caller):
+                var context = context
+                context.caller = caller
+                outcome = await route.invoke(payload, context, sink)
+            case .failure(let error):
+                outcome = .failure(error)
+            }
             self.post(.end(callID: callID, token: token, outcome: outcome), bytes: outcome.payload.count)
         }
         if let deadline {

@@ -67,11 +67,51 @@ extension SQLiteRegistryStore {
     }
 
     @discardableResult
-    public func importMappings(_ mappings: [IdentityMapping]) throws(StoreError) -> Int {
+    public func importMappings(_ mappings: [IdentityMapping], dryRun: Bool) throws(StoreError) -> Int {
         let now = now()
         return try write { database in
-            for mapping in mappings { try Self.setMapping(mapping, at: now.microseconds, in: database) }
+            // Every mapping is tried, so that one answer names every row that
+            // fails; a failed statement undoes only itself, and the savepoint
+            // undoes the rest when anything failed or this is a dry run.
+            _ = try database.run("SAVEPOINT mapping_import")
+            var failures: [StoreError.ItemFailure] = []
+            for (index, mapping) in mappings.enumerated() {
+                do {
+                    try Self.setMapping(mapping, at: now.microseconds, in: database)
+                } catch let error as StoreError {
+                    failures.append(.init(index: index, error: error))
+                } catch let error as SQLiteError {
+                    failures.append(.init(index: index, error: StoreError(error)))
+                }
+            }
+            if dryRun || !failures.isEmpty { _ = try database.run("ROLLBACK TO mapping_import") }
+            _ = try database.run("RELEASE mapping_import")
+            guard failures.isEmpty else {
+                throw StoreError(
+                    failures[0].error.code, "\(failures.count) of \(mappings.count) mappings cannot be set; none was",
+                    itemFailures: failures)
+            }
             return mappings.count
+        }
+    }
+
+    public func effectiveIdentities(connectionKey: String, userName: String?) throws(StoreError) -> [EffectiveIdentity] {
+        try read { database in
+            let connectionID = try Self.connectionID(key: connectionKey, in: database)
+            if let userName { _ = try Self.userID(name: userName, in: database) }
+            return try database.query(
+                """
+                SELECT u.name, e.kind, e.value, e.source
+                FROM effective_identities AS e JOIN users AS u ON u.id = e.user_id
+                WHERE e.connection_id = ? AND (? IS NULL OR u.name = ?)
+                ORDER BY u.name
+                """, values: [connectionID, userName, userName]
+            ) { row in
+                EffectiveIdentity(
+                    userName: row.text(0), connectionKey: connectionKey,
+                    identity: try Self.identity(kind: row.value(Identity.Kind.self, 1), value: row.optionalText(2)),
+                    source: try row.value(EffectiveIdentity.Source.self, 3))
+            }
         }
     }
 

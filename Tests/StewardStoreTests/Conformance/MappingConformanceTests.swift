@@ -141,7 +141,7 @@ struct MappingConformanceTests {
         }
     }
 
-    @Test("An import is all or nothing", arguments: StoreBackend.all)
+    @Test("An import is all or nothing, and names every failing mapping", arguments: StoreBackend.all)
     func importAtomic(backend: StoreBackend) throws {
         try backend.withStore { store, _ in
             try populate(store)
@@ -150,11 +150,18 @@ struct MappingConformanceTests {
                 IdentityMapping(userName: "carol", connectionKey: "c1", identity: .iamPrincipal("arn:aws:iam::1:user/carol")),
             ]
             let clash = IdentityMapping(userName: "carol", connectionKey: "c2", identity: .postgresUsername("alice_pg"))
-            expectStoreError(.alreadyExists, "PostgreSQL username \"alice_pg\" on connection \"c2\" already belongs to user \"alice\"") {
-                _ = try store.importMappings(good + [clash])
-            }
+            let nobody = IdentityMapping(userName: "nobody", connectionKey: nil, identity: .none)
+            let failure = #expect(throws: StoreError.self) { _ = try store.importMappings(good + [clash, nobody], dryRun: false) }
+            #expect(failure?.code == .alreadyExists)
+            #expect(failure?.itemFailures.map(\.index) == [2, 3])
+            #expect(failure?.itemFailures.first?.error.message
+                == "PostgreSQL username \"alice_pg\" on connection \"c2\" already belongs to user \"alice\"")
+            #expect(failure?.itemFailures.last?.error.code == .notFound)
             #expect(try store.listMappings(MappingFilter()).isEmpty)
-            #expect(try store.importMappings(good) == 2)
+
+            #expect(try store.importMappings(good, dryRun: true) == 2)
+            #expect(try store.listMappings(MappingFilter()).isEmpty, "a dry run changes nothing")
+            #expect(try store.importMappings(good, dryRun: false) == 2)
             #expect(try store.listMappings(MappingFilter()) == good)
         }
     }

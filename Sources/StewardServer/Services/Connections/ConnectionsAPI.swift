@@ -15,7 +15,7 @@ public enum ConnectionsAPI {
             let (settings, password) = try ConnectionsMapping.settings(request.settings, displayName: request.displayName)
             let record = try await service.register(
                 displayName: request.displayName, settings: settings, password: password,
-                caller: context.caller, deadline: context.databaseDeadline)
+                caller: context.caller, deadline: context.databaseDeadline(orAfter: defaultDeadlineMilliseconds))
             return StewardV1.RegisterConnectionResponse(connection: ConnectionsMapping.message(record, report: nil))
         }
         router.register(API.get) { request, _ in
@@ -46,7 +46,7 @@ public enum ConnectionsAPI {
             return StewardV1.GetSetupScriptResponse(script: script.text, fileName: script.fileName)
         }
         router.register(API.validate) { request, context in
-            let (record, report) = try await service.validate(key: request.key, caller: context.caller, deadline: context.databaseDeadline)
+            let (record, report) = try await service.validate(key: request.key, caller: context.caller, deadline: context.databaseDeadline(orAfter: defaultDeadlineMilliseconds))
             return StewardV1.ValidateConnectionResponse(
                 report: ConnectionsMapping.message(report), connection: ConnectionsMapping.message(record, report: report))
         }
@@ -75,15 +75,5 @@ public enum ConnectionsAPI {
                 method: API.rotateCredentials.path)
             return StewardV1.RotateCredentialsResponse(connection: ConnectionsMapping.message(plan.connection, report: nil))
         }
-    }
-}
-
-extension ServerCallContext {
-    /// The caller as the kernel reported it.
-    var caller: Caller { Caller(uid: peer.uid) }
-
-    /// The call's deadline for database work, or the default when it has none.
-    var databaseDeadline: Deadline {
-        Deadline.after(milliseconds: remainingMilliseconds.map { Int(clamping: $0) } ?? ConnectionsAPI.defaultDeadlineMilliseconds)
     }
 }

@@ -1,0 +1,179 @@
+import Foundation
+import StewardStore
+
+/// The people of the registry: users identified by uid, their permissions
+/// (USER_ADMIN manages them), and their PostgreSQL identities. Every
+/// mutating call, allowed or not, leaves an audit event.
+public struct UsersService: Sendable {
+    let store: any RegistryStore
+    let roles: any LoginRoleProbe
+    let audit: AuditTrail
+
+    /// How long CheckMappings may take per connection when the call gives no deadline.
+    public static let defaultCheckMilliseconds = 10_000
+
+    public init(store: any RegistryStore, roles: any LoginRoleProbe, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.roles = roles
+        self.audit = AuditTrail(store: store, clock: clock)
+    }
+
+    static let path = "/steward.v1.Users/"
+
+    // MARK: Users
+
+    /// `permissions` as requested: nil stands for a value the API did not
+    /// recognise, refused once the caller is known to be allowed.
+    public func create(name: String, uid: UInt32, permissions: [Permission?], caller: Caller) throws(DomainError) -> UserRecord {
+        try audit.audited(Self.path + "Create", caller, target: name) { () throws(DomainError) in
+            try caller.require(.userAdmin, to: "create users")
+            try IdentityRules.checkUserName(name)
+            let permissions = try Self.known(permissions, field: "permissions")
+            // (uid_t)-1 means "no uid" to the kernel: no process runs as it.
+            guard uid != UInt32.max else { throw .invalidArgument("uid", "\(uid) is not a uid a process can have") }
+            return try storeCall { () throws(StoreError) in try store.createUser(name: name, uid: uid, permissions: permissions) }
+        }
+    }
+
+    public func user(name: String) throws(DomainError) -> (user: UserRecord, mappings: [IdentityMapping]) {
+        try storeCall { () throws(StoreError) in
+            (try store.user(name: name), try store.listMappings(MappingFilter(userName: name)))
+        }
+    }
+
+    public func list(page: PageRequest) throws(DomainError) -> Page<UserRecord> {
+        try storeCall { () throws(StoreError) in try store.listUsers(page: page) }
+    }
+
+    /// Idempotent: granting a held permission changes nothing.
+    public func grant(_ permission: Permission?, to name: String, caller: Caller) throws(DomainError) -> UserRecord {
+        try audit.audited(Self.path + "Grant", caller, target: name) { () throws(DomainError) in
+            try caller.require(.userAdmin, to: "grant permissions")
+            let permission = try Self.known(permission, field: "permission")
+            return try storeCall { () throws(StoreError) in try store.grant(permission, toUser: name) }
+        }
+    }
+
+    /// Idempotent. Root and the daemon's uid keep every permission whatever
+    /// their user record says.
+    public func revoke(_ permission: Permission?, from name: String, caller: Caller) throws(DomainError) -> UserRecord {
+        try audit.audited(Self.path + "Revoke", caller, target: name) { () throws(DomainError) in
+            try caller.require(.userAdmin, to: "revoke permissions")
+            let permission = try Self.known(permission, field: "permission")
+            return try storeCall { () throws(StoreError) in try store.revoke(permission, fromUser: name) }
+        }
+    }
+
+    // MARK: Mappings
+
+    public func setMapping(_ request: MappingRequest, caller: Caller) throws(DomainError) -> IdentityMapping {
+        try audit.audited(Self.path + "SetMapping", caller, target: request.userName, connectionKey: request.connectionKey) {
+            () throws(DomainError) in
+            try caller.require(.userAdmin, to: "set mappings")
+            try IdentityRules.checkUserName(request.userName, field: "mapping.user_name")
+            guard let kind = request.kind else {
+                throw .invalidArgument("mapping.identity.kind", "must be POSTGRES_USERNAME, IAM_PRINCIPAL, UNSET or NONE")
+            }
+            let mapping = IdentityMapping(
+                userName: request.userName, connectionKey: request.connectionKey,
+                identity: try Self.identity(kind: kind, value: request.value, field: "mapping.identity.value"))
+            return try storeCall { () throws(StoreError) in try store.setMapping(mapping) }
+        }
+    }
+
+    public func removeMapping(userName: String, connectionKey: String?, caller: Caller) throws(DomainError) {
+        try audit.audited(Self.path + "RemoveMapping", caller, target: userName, connectionKey: connectionKey) {
+            () throws(DomainError) in
+            try caller.require(.userAdmin, to: "remove mappings")
+            try storeCall { () throws(StoreError) in try store.removeMapping(userName: userName, connectionKey: connectionKey) }
+        }
+    }
+
+    /// A known caller may list their own mappings; anyone's needs USER_ADMIN.
+    /// With no user named, a caller without USER_ADMIN gets their own.
+    public func listMappings(_ filter: MappingFilter, caller: Caller) throws(DomainError) -> [IdentityMapping] {
+        var filter = filter
+        if !caller.holds(.userAdmin) {
+            guard let own = caller.userName else {
+                throw DomainError(.permissionDenied, "\(caller) has no Steward user and so no mappings; listing others' needs USER_ADMIN")
+            }
+            if let asked = filter.userName, asked != own {
+                throw DomainError(.permissionDenied, "\(caller) may list only their own mappings: USER_ADMIN is required for \"\(asked)\"'s")
+            }
+            filter.userName = own
+        }
+        let chosen = filter
+        return try storeCall { () throws(StoreError) in try store.listMappings(chosen) }
+    }
+
+    /// Sets every mapping of a CSV (`user,connection,kind,value`) or none:
+    /// any bad row fails the call with INVALID_ARGUMENT listing every bad
+    /// row by line.
+    public func importMappings(csv: String, dryRun: Bool, caller: Caller) throws(DomainError) -> Int {
+        try audit.audited(Self.path + "ImportMappings", caller, target: nil) { () throws(DomainError) in
+            try caller.require(.userAdmin, to: "import mappings")
+            let parsed = MappingImport(csv: csv)
+            var problems = parsed.problems
+            // The store's rules (users and connections exist, one username per
+            // user per connection) are checked too when rows are already bad,
+            // as a dry run, so that one answer names every bad row.
+            do throws(StoreError) {
+                let count = try store.importMappings(parsed.rows.map(\.mapping), dryRun: dryRun || !problems.isEmpty)
+                if problems.isEmpty { return count }
+            } catch where !error.itemFailures.isEmpty {
+                problems += error.itemFailures.map { MappingImport.Problem(line: parsed.rows[$0.index].line, message: $0.error.message) }
+            } catch {
+                throw DomainError(error.code.status, error.message)
+            }
+            problems.sort { $0.line < $1.line }
+            let report = problems.map { "line \($0.line): \($0.message)" }.joined(separator: "\n")
+            throw DomainError(
+                .invalidArgument,
+                "\(problems.count) bad \(problems.count == 1 ? "row" : "rows"); nothing was imported:\n\(report)")
+        }
+    }
+
+    private static func known(_ permission: Permission?, field: String) throws(DomainError) -> Permission {
+        guard let permission else { throw .invalidArgument(field, "must be APPLICATION_ADMIN or USER_ADMIN") }
+        return permission
+    }
+
+    private static func known(_ permissions: [Permission?], field: String) throws(DomainError) -> Set<Permission> {
+        var known: Set<Permission> = []
+        for permission in permissions { known.insert(try Self.known(permission, field: field)) }
+        return known
+    }
+
+    /// The identity a mapping of `kind` with `value` means, or why not.
+    static func identity(kind: Identity.Kind, value: String, field: String) throws(DomainError) -> Identity {
+        switch kind {
+        case .postgresUsername, .iamPrincipal:
+            guard let identity = Identity(kind: kind, value: value), !value.isEmpty else {
+                throw .invalidArgument(field, "\(kind.rawValue) needs a value")
+            }
+            try IdentityRules.checkIdentity(identity, field: field)
+            return identity
+        case .unset, .none:
+            guard value.isEmpty else { throw .invalidArgument(field, "\(kind.rawValue) takes no value, found \"\(value)\"") }
+            return kind == .unset ? .unset : .none
+        }
+    }
+}
+
+/// A SetMapping request as the caller gave it, checked by the service once
+/// the caller is known to be allowed.
+public struct MappingRequest: Sendable, Hashable {
+    public var userName: String
+    /// nil: the user's default.
+    public var connectionKey: String?
+    /// nil: a kind the API did not recognise.
+    public var kind: Identity.Kind?
+    public var value: String
+
+    public init(userName: String, connectionKey: String?, kind: Identity.Kind?, value: String) {
+        self.userName = userName
+        self.connectionKey = connectionKey
+        self.kind = kind
+        self.value = value
+    }
+}

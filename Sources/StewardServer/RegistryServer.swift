@@ -1,0 +1,25 @@
+import Logging
+import StewardCore
+import StewardPostgres
+import StewardStore
+
+/// The daemon as stewardd runs it: the registry's services over one store
+/// and one PostgreSQL executor, callers known by the store's users, and
+/// denials audited. One place, so that the daemon and the tests that
+/// enumerate its methods build the same server.
+public enum RegistryServer {
+    public static func make(
+        configuration: ServerConfiguration, store: any RegistryStore, executor: PostgresExecutor, logger: Logger
+    ) -> StewardServer {
+        var configuration = configuration
+        configuration.storeBackend = store.backend
+        var router = Router()
+        ConnectionsAPI.register(
+            in: &router, service: ConnectionsService(store: store, prober: LiveConnectionProber(executor: executor)))
+        UsersAPI.register(in: &router, service: UsersService(store: store, roles: LivePostgresRoles(executor: executor)))
+        AuditAPI.register(in: &router, log: AuditLog(store: store))
+        return StewardServer(
+            configuration: configuration, router: router, callers: RegistryCallerDirectory(store: store),
+            audit: AuditTrail(store: store), logger: logger)
+    }
+}

@@ -1,0 +1,75 @@
+import StewardCore
+import StewardStore
+import StewardWire
+
+/// `steward.v1.Users`: the RPC face of ``UsersService``.
+public enum UsersAPI {
+    public static func register(in router: inout Router, service: UsersService) {
+        typealias API = StewardV1.Users
+        router.register(API.create) { request, context in
+            let user = try service.create(
+                name: request.name, uid: request.uid, permissions: request.permissions.map(PermissionMapping.permission),
+                caller: context.caller)
+            return StewardV1.CreateUserResponse(user: UsersMapping.message(user))
+        }
+        router.register(API.get) { request, _ in
+            let (user, mappings) = try service.user(name: request.name)
+            return StewardV1.GetUserResponse(user: UsersMapping.message(user), mappings: mappings.map(UsersMapping.message))
+        }
+        router.register(API.list) { request, _ in
+            let page = try service.list(
+                page: PageRequest(size: Int(request.pageSize), token: request.pageToken.isEmpty ? nil : request.pageToken))
+            return StewardV1.ListUsersResponse(
+                users: page.items.map(UsersMapping.message), nextPageToken: page.nextPageToken ?? "")
+        }
+        router.register(API.grant) { request, context in
+            let user = try service.grant(
+                PermissionMapping.permission(request.permission), to: request.userName, caller: context.caller)
+            return StewardV1.GrantPermissionResponse(user: UsersMapping.message(user))
+        }
+        router.register(API.revoke) { request, context in
+            let user = try service.revoke(
+                PermissionMapping.permission(request.permission), from: request.userName, caller: context.caller)
+            return StewardV1.RevokePermissionResponse(user: UsersMapping.message(user))
+        }
+        registerMappings(in: &router, service: service)
+    }
+
+    private static func registerMappings(in router: inout Router, service: UsersService) {
+        typealias API = StewardV1.Users
+        router.register(API.setMapping) { request, context in
+            let mapping = try service.setMapping(UsersMapping.mappingRequest(request.mapping), caller: context.caller)
+            return StewardV1.SetMappingResponse(mapping: UsersMapping.message(mapping))
+        }
+        router.register(API.removeMapping) { request, context in
+            try service.removeMapping(
+                userName: request.userName, connectionKey: request.connectionKey.isEmpty ? nil : request.connectionKey,
+                caller: context.caller)
+            return StewardV1.RemoveMappingResponse()
+        }
+        router.register(API.listMappings) { request, context in
+            let scope: MappingFilter.Scope
+            switch (request.connectionKey.isEmpty, request.defaultsOnly) {
+            case (true, false): scope = .any
+            case (true, true): scope = .defaults
+            case (false, false): scope = .connection(request.connectionKey)
+            case (false, true): throw DomainError.invalidArgument("defaults_only", "cannot be combined with connection_key")
+            }
+            let mappings = try service.listMappings(
+                MappingFilter(userName: request.userName.isEmpty ? nil : request.userName, scope: scope), caller: context.caller)
+            return StewardV1.ListMappingsResponse(mappings: mappings.map(UsersMapping.message))
+        }
+        router.register(API.checkMappings) { request, context in
+            let (checks, failures) = try await service.checkMappings(
+                connectionKey: request.connectionKey.isEmpty ? nil : request.connectionKey,
+                userName: request.userName.isEmpty ? nil : request.userName, caller: context.caller,
+                deadline: context.databaseDeadline(orAfter: UsersService.defaultCheckMilliseconds))
+            return StewardV1.CheckMappingsResponse(
+                checks: checks.map(UsersMapping.message), failures: failures.map(UsersMapping.message))
+        }
+        router.register(API.importMappings) { request, context in
+            let count = try service.importMappings(csv: request.csv, dryRun: request.dryRun, caller: context.caller)
+            return StewardV1.ImportMappingsResponse(imported: UInt32(count), dryRun: request.dryRun)
+        }
+    }
+}
