@@ -57,11 +57,12 @@ enum UsersMapping {
     static func mappingRequest(_ message: StewardV1.Mapping?) -> MappingRequest {
         let message = message ?? StewardV1.Mapping()
         let identity = message.identity ?? StewardV1.Identity()
+        // Spelled out: in an optional context a bare `.none` would be nil.
         let kind: Identity.Kind? = switch identity.kind {
-        case .postgresUsername: .postgresUsername
-        case .iamPrincipal: .iamPrincipal
-        case .unset: .unset
-        case .none: .none
+        case .postgresUsername: Identity.Kind.postgresUsername
+        case .iamPrincipal: Identity.Kind.iamPrincipal
+        case .unset: Identity.Kind.unset
+        case .none: Identity.Kind.none
         default: nil
         }
         return MappingRequest(

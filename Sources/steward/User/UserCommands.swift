@@ -1,0 +1,86 @@
+import ArgumentParser
+import StewardWire
+
+struct CreateUser: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a Steward user for an OS uid.")
+
+    @OptionGroup var options: ClientOptions
+    @Argument(help: "Letters, digits, '.', '_' and '-'; 1-64 characters.")
+    var name: String
+    @Option(help: ArgumentHelp("The OS uid whose processes are this user: a number or an account name.", valueName: "uid"),
+            transform: OSUserID.parse)
+    var uid: UInt32
+    @Option(name: .customLong("grant"),
+            help: ArgumentHelp("A permission to start with: APPLICATION_ADMIN or USER_ADMIN (repeat for both).", valueName: "permission"),
+            transform: PermissionName.parse)
+    var permissions: [StewardV1.Permission] = []
+
+    func run() async throws {
+        let response = try await options.call(
+            StewardV1.Users.create, .init(name: name, uid: uid, permissions: permissions))
+        options.emit(response) { UserText.summary(response.user ?? .init()) }
+    }
+}
+
+struct ListUsers: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List Steward users.")
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        var request = StewardV1.ListUsersRequest()
+        var all: [StewardV1.User] = []
+        var last = StewardV1.ListUsersResponse()
+        repeat {
+            last = try await options.call(StewardV1.Users.list, request)
+            all += last.users
+            request.pageToken = last.nextPageToken
+        } while !last.nextPageToken.isEmpty
+        let everything = StewardV1.ListUsersResponse(users: all)
+        options.emit(everything) { UserText.table(all) }
+    }
+}
+
+struct ShowUser: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a user, its permissions and its mappings.")
+
+    @OptionGroup var options: ClientOptions
+    @Argument var name: String
+
+    func run() async throws {
+        let response = try await options.call(StewardV1.Users.get, .init(name: name))
+        options.emit(response) { UserText.detail(response.user ?? .init(), mappings: response.mappings) }
+    }
+}
+
+struct GrantPermission: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "grant", abstract: "Give a user a permission (granting one it holds changes nothing).")
+
+    @OptionGroup var options: ClientOptions
+    @Argument var name: String
+    @Argument(help: ArgumentHelp("APPLICATION_ADMIN or USER_ADMIN (any case).", valueName: "permission"),
+              transform: PermissionName.parse)
+    var permission: StewardV1.Permission
+
+    func run() async throws {
+        let response = try await options.call(StewardV1.Users.grant, .init(userName: name, permission: permission))
+        options.emit(response) { UserText.summary(response.user ?? .init()) }
+    }
+}
+
+struct RevokePermission: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revoke", abstract: "Take a permission from a user.")
+
+    @OptionGroup var options: ClientOptions
+    @Argument var name: String
+    @Argument(help: ArgumentHelp("APPLICATION_ADMIN or USER_ADMIN (any case).", valueName: "permission"),
+              transform: PermissionName.parse)
+    var permission: StewardV1.Permission
+
+    func run() async throws {
+        let response = try await options.call(StewardV1.Users.revoke, .init(userName: name, permission: permission))
+        options.emit(response) { UserText.summary(response.user ?? .init()) }
+    }
+}
