@@ -8,8 +8,11 @@ import StewardStore
 /// denials audited. One place, so that the daemon and the tests that
 /// enumerate its methods build the same server.
 public enum RegistryServer {
+    /// - Parameter callers: who is known; by default the store's users, with
+    ///   root and the daemon's uid as administrators.
     public static func make(
-        configuration: ServerConfiguration, store: any RegistryStore, executor: PostgresExecutor, logger: Logger
+        configuration: ServerConfiguration, store: any RegistryStore, executor: PostgresExecutor,
+        callers: (any CallerDirectory)? = nil, logger: Logger
     ) -> StewardServer {
         var configuration = configuration
         configuration.storeBackend = store.backend
@@ -19,7 +22,7 @@ public enum RegistryServer {
         UsersAPI.register(in: &router, service: UsersService(store: store, roles: LivePostgresRoles(executor: executor)))
         AuditAPI.register(in: &router, log: AuditLog(store: store))
         return StewardServer(
-            configuration: configuration, router: router, callers: RegistryCallerDirectory(store: store),
+            configuration: configuration, router: router, callers: callers ?? RegistryCallerDirectory(store: store),
             audit: AuditTrail(store: store), logger: logger)
     }
 }

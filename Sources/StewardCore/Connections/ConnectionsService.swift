@@ -55,11 +55,22 @@ public struct ConnectionsService: Sendable {
     public func register(
         displayName: String, settings: ConnectionSettings, password: String?, caller: Caller, deadline: Deadline
     ) async throws(DomainError) -> ConnectionRecord {
+        try await register(displayName: displayName, request: (settings, password), caller: caller, deadline: deadline)
+    }
+
+    /// Registers a connection from a request that is decoded only once the
+    /// caller is known to be allowed: a denied caller's malformed request is
+    /// still a denial, and audited as one.
+    public func register(
+        displayName: String, request: @autoclosure () throws(DomainError) -> (settings: ConnectionSettings, password: String?),
+        caller: Caller, deadline: Deadline
+    ) async throws(DomainError) -> ConnectionRecord {
         try await audit.audited("/steward.v1.Connections/Register", caller, target: displayName, connectionKey: displayName) { () async throws(DomainError) in
             try caller.require(.applicationAdmin, to: "register connections")
+            let (requested, password) = try request()
             try ConnectionInputRules.checkKey(displayName)
             guard let password else { throw DomainError.invalidArgument("password", "is required") }
-            var settings = settings
+            var settings = requested
             settings.displayName = displayName
             try ConnectionInputRules.checkSettings(settings, password: password)
             if settings.governedDatabases.isEmpty {

@@ -12,9 +12,9 @@ public enum ConnectionsAPI {
     public static func register(in router: inout Router, service: ConnectionsService) {
         typealias API = StewardV1.Connections
         router.register(API.register) { request, context in
-            let (settings, password) = try ConnectionsMapping.settings(request.settings, displayName: request.displayName)
             let record = try await service.register(
-                displayName: request.displayName, settings: settings, password: password,
+                displayName: request.displayName,
+                request: try ConnectionsMapping.settings(request.settings, displayName: request.displayName),
                 caller: context.caller, deadline: context.databaseDeadline(orAfter: defaultDeadlineMilliseconds))
             return StewardV1.RegisterConnectionResponse(connection: ConnectionsMapping.message(record, report: nil))
         }

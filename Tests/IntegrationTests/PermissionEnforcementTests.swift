@@ -1,0 +1,94 @@
+import Foundation
+import Logging
+import StewardCore
+import StewardPostgres
+import StewardServer
+import StewardStore
+import StewardWire
+import Testing
+
+/// Holds the services to the published table: every method of the contract
+/// is called, over the real socket, by a known caller without permissions.
+@Suite("Permission enforcement", .timeLimit(.minutes(2)))
+struct PermissionEnforcementTests {
+    /// A fake directory, because the test process runs as root (or as the
+    /// daemon's own uid), which the real directory always treats as an
+    /// administrator: here the caller is a plain Steward user.
+    struct FixedCaller: CallerDirectory {
+        let caller: @Sendable (UInt32) -> Caller
+        func identify(uid: UInt32) -> Caller { caller(uid) }
+    }
+
+    static func withRegistryServer(
+        _ callers: FixedCaller, _ body: (String, any RegistryStore) async throws -> Void
+    ) async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let state = try StateDirectory.open(at: directory + "/state")
+        defer { state.close() }
+        var logger = Logger(label: "permissions")
+        logger.logLevel = .critical
+        let server = RegistryServer.make(
+            configuration: ServerConfiguration(socketPath: directory + "/steward.sock"), store: state.store,
+            executor: PostgresExecutor(maxConcurrentJobs: 1), callers: callers, logger: logger)
+        try server.start()
+        do {
+            try await body(server.socketPath, state.store)
+        } catch {
+            await server.shutDown()
+            throw error
+        }
+        await server.shutDown()
+    }
+
+    /// The status of calling `path` with an empty request; a stream that
+    /// starts answering (Health.Watch never ends) counts as OK.
+    static func status(of path: String, socketPath: String) async throws -> (StatusCode, String) {
+        let connection = try RawConnection(path: socketPath)
+        try await connection.send(StewardRpcV1.Frame(callID: 1, kind: .request, method: path))
+        let frame = try #require(try await connection.nextFrame(), "no answer for \(path)")
+        guard frame.kind == .end else { return (.ok, "") }
+        let status = frame.status ?? StewardRpcV1.Status()
+        return (StatusCode(rawValue: status.code), status.message)
+    }
+
+    @Test("A user without permissions is denied exactly the methods that need one, and mutating denials are audited")
+    func plainUserDenied() async throws {
+        let plain = FixedCaller { Caller(uid: $0, userName: "plain") }
+        try await Self.withRegistryServer(plain) { socketPath, store in
+            for method in StewardProtoRegistry.allMethods {
+                let rule = MethodPermissions.rule(for: method.path)
+                let (code, message) = try await Self.status(of: method.path, socketPath: socketPath)
+                switch rule.needs {
+                case .applicationAdmin, .userAdmin, .eitherAdmin:
+                    #expect(code == .permissionDenied, "\(method.path) answered \(code): \(message)")
+                    #expect(message.contains("user \"plain\""), "\(method.path): \(message)")
+                case .anyone, .knownCaller, .selfOrUserAdmin:
+                    #expect(code != .permissionDenied && code != .unauthenticated, "\(method.path) answered \(code): \(message)")
+                }
+            }
+            let denials = try store.listAuditEvents(AuditFilter(outcome: .denied), page: PageRequest(size: 1000)).items
+            let mutating = Set(MethodPermissions.table.filter { $0.value.isMutating }.keys)
+            #expect(Set(denials.map(\.method)) == mutating)
+            #expect(denials.allSatisfy { $0.userName == "plain" && $0.uid == getuid() && $0.status == .permissionDenied })
+        }
+    }
+
+    @Test("An unknown caller is refused everything but Health and WhoAmI, and its mutating attempts are audited")
+    func unknownCallerRefused() async throws {
+        let stranger = FixedCaller { Caller.unknown(uid: $0) }
+        try await Self.withRegistryServer(stranger) { socketPath, store in
+            for method in StewardProtoRegistry.allMethods {
+                let (code, message) = try await Self.status(of: method.path, socketPath: socketPath)
+                if MethodPermissions.rule(for: method.path).needs == .anyone {
+                    #expect(code != .unauthenticated, "\(method.path): \(message)")
+                } else {
+                    #expect(code == .unauthenticated, "\(method.path) answered \(code): \(message)")
+                }
+            }
+            let denials = try store.listAuditEvents(AuditFilter(outcome: .denied), page: PageRequest(size: 1000)).items
+            #expect(Set(denials.map(\.method)) == Set(MethodPermissions.table.filter { $0.value.isMutating }.keys))
+            #expect(denials.allSatisfy { $0.status == .unauthenticated && $0.userName == nil })
+        }
+    }
+}
