@@ -109,7 +109,8 @@ struct  Steward__V1__User
 {
   ProtobufCMessage base;
   /*
-   * Letters, digits, '.', '_' and '-'; 1-64 characters; unique.
+   * A letter or '_', then letters, digits, '_', '.' or '-'; at most 63 bytes
+   * (an UNSET mapping makes it the PostgreSQL username); unique.
    */
   char *name;
   /*

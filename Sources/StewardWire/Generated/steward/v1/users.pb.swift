@@ -115,7 +115,8 @@ extension StewardV1 {
 
 extension StewardV1 {
     public struct User: ProtoMessage {
-        /// Letters, digits, '.', '_' and '-'; 1-64 characters; unique.
+        /// A letter or '_', then letters, digits, '_', '.' or '-'; at most 63 bytes
+        /// (an UNSET mapping makes it the PostgreSQL username); unique.
         public var name: String = ""
         /// The OS uid whose processes are this user; unique.
         public var uid: UInt32 = 0
