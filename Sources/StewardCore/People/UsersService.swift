@@ -35,9 +35,12 @@ public struct UsersService: Sendable {
         }
     }
 
-    public func user(name: String) throws(DomainError) -> (user: UserRecord, mappings: [IdentityMapping]) {
-        try storeCall { () throws(StoreError) in
-            (try store.user(name: name), try store.listMappings(MappingFilter(userName: name)))
+    /// Any known caller may read a user; the mappings come only with the
+    /// caller's own user or with USER_ADMIN (empty otherwise), as ListMappings.
+    public func user(name: String, caller: Caller) throws(DomainError) -> (user: UserRecord, mappings: [IdentityMapping]) {
+        let showMappings = caller.holds(.userAdmin) || caller.userName == name
+        return try storeCall { () throws(StoreError) in
+            (try store.user(name: name), showMappings ? try store.listMappings(MappingFilter(userName: name)) : [])
         }
     }
 

@@ -12,8 +12,8 @@ public enum UsersAPI {
                 caller: context.caller)
             return StewardV1.CreateUserResponse(user: UsersMapping.message(user))
         }
-        router.register(API.get) { request, _ in
-            let (user, mappings) = try service.user(name: request.name)
+        router.register(API.get) { request, context in
+            let (user, mappings) = try service.user(name: request.name, caller: context.caller)
             return StewardV1.GetUserResponse(user: UsersMapping.message(user), mappings: mappings.map(UsersMapping.message))
         }
         router.register(API.list) { request, _ in

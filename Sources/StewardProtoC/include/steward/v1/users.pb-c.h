@@ -198,6 +198,7 @@ struct  Steward__V1__GetUserResponse
   Steward__V1__User *user;
   /*
    * The user's mappings: the default first, then per connection by key.
+   * Only for the caller's own user or a caller with USER_ADMIN; empty otherwise.
    */
   size_t n_mappings;
   Steward__V1__Mapping **mappings;

@@ -232,6 +232,7 @@ extension StewardV1 {
     public struct GetUserResponse: ProtoMessage {
         public var user: StewardV1.User? = nil
         /// The user's mappings: the default first, then per connection by key.
+        /// Only for the caller's own user or a caller with USER_ADMIN; empty otherwise.
         public var mappings: [StewardV1.Mapping] = []
 
         public init() {}
