@@ -4,6 +4,9 @@ import StewardWire
 public struct RPCRoute: Sendable {
     public let method: any RPCMethodDescription
     let invoke: @Sendable (_ payload: [UInt8], _ context: ServerCallContext, _ sink: any StreamSink) async -> CallOutcome
+    /// For handlers that answer at once from memory: run on the connection's
+    /// I/O queue, sparing the hop to a task and back (see `registerInline`).
+    var invokeInline: (@Sendable (_ payload: [UInt8], _ context: ServerCallContext) -> CallOutcome)?
 }
 
 /// Handlers keyed by method path. Built before the server starts and fixed after.
@@ -33,6 +36,29 @@ public struct Router: Sendable {
                 return .failure(error, context: context)
             }
         })
+    }
+
+    /// Routes a unary method to a handler that answers at once from memory,
+    /// without blocking or awaiting (a status read). When the method is open
+    /// to anyone (so no caller lookup is needed), the handler runs on the
+    /// connection's I/O queue and its answer goes out with the read batch
+    /// it arrived in; otherwise it runs as a task like any other.
+    public mutating func registerInline<Request, Response>(
+        _ method: UnaryMethod<Request, Response>,
+        handler: @escaping @Sendable (Request, ServerCallContext) throws -> Response
+    ) {
+        let answer: @Sendable ([UInt8], ServerCallContext) -> CallOutcome = { payload, context in
+            let request: Request
+            do throws(ProtoDecodingError) { request = try Request(serializedBytes: payload) } catch {
+                return .failure(error.rpcError)
+            }
+            do {
+                return .ok(try handler(request, context).serializedBytes())
+            } catch {
+                return .failure(error, context: context)
+            }
+        }
+        add(RPCRoute(method: method, invoke: { payload, context, _ in answer(payload, context) }, invokeInline: answer))
     }
 
     /// Routes a server-streaming method to `handler`, which sends its

@@ -5,7 +5,7 @@ import StewardWire
 /// router routes at least one of its methods.
 enum HealthService {
     static func register(in router: inout Router) {
-        router.register(GrpcHealthV1.Health.check) { request, context in
+        router.registerInline(GrpcHealthV1.Health.check) { request, context in
             let runtime = try context.requireRuntime()
             guard runtime.servesService(named: request.service) else {
                 throw RPCError(.notFound, "unknown service \"\(request.service)\"")

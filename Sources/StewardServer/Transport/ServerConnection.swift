@@ -158,6 +158,11 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
         var call = ActiveCall(token: token, method: frame.method, startedAt: now.uptimeNanoseconds)
         runtime.callStarted()
         let payload = frame.payload
+        if let inline = route.invokeInline, MethodPermissions.rule(for: frame.method).needs == .anyone {
+            calls[callID] = call
+            finishCall(callID, inline(payload, context))
+            return
+        }
         let admission = runtime.admission
         let peer = peer
         call.task = Task {
