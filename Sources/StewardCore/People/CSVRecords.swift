@@ -2,7 +2,7 @@
 /// so that every complaint about a record can name its line.
 ///
 /// Fields may be quoted (`"a, b"`, with `""` for a quote inside); a quoted
-/// field may span lines. Line ends may be LF or CRLF. Blank lines are
+/// field may span lines. Line ends may be LF, CRLF or CR. Blank lines are
 /// skipped.
 struct CSVRecords {
     struct Record: Equatable {
@@ -64,9 +64,9 @@ struct CSVRecords {
                 fields.append(field)
                 field = ""
                 fieldWasQuoted = false
-            case "\r" where scalars.first == "\n":
-                break
-            case "\n":
+            case "\n", "\r":
+                // LF, CRLF, or a lone CR (old spreadsheets) ends a record.
+                if scalar == "\r", scalars.first == "\n" { scalars.removeFirst() }
                 endRecord()
                 line += 1
                 recordLine = line

@@ -21,12 +21,16 @@ public struct RegistryCallerDirectory: CallerDirectory {
     }
 
     public func identify(uid: UInt32) throws(DomainError) -> Caller {
+        if uid == 0 || uid == daemonUID {
+            // Administrators by rule, so they stay administrators (without
+            // their user name) even when the store cannot answer.
+            return .administrator(uid: uid, userName: try? store.user(uid: uid)?.name)
+        }
         let user: UserRecord?
         do { user = try store.user(uid: uid) } catch {
             throw DomainError(error.code.status == .internalError ? .unavailable : error.code.status,
                               "cannot tell who uid \(uid) is: \(error.message)")
         }
-        if uid == 0 || uid == daemonUID { return .administrator(uid: uid, userName: user?.name) }
         guard let user else { return .unknown(uid: uid) }
         return Caller(uid: uid, userName: user.name, permissions: user.permissions)
     }

@@ -4,8 +4,10 @@ import StewardStore
 /// principal ARN must look like. Each refusal names the field and the rule.
 public enum IdentityRules {
     /// A user name is also the PostgreSQL username of an UNSET mapping, so it
-    /// must be a role name that needs no quoting: a letter or `_`, then
-    /// letters, digits, `_`, `.` or `-`; 63 bytes at most.
+    /// must be a valid role name (63 bytes at most, not reserved), and it is
+    /// kept to a plain shape that reads well on a command line: a letter or
+    /// `_`, then letters, digits, `_`, `.` or `-`. (Steward quotes it
+    /// wherever it reaches SQL.)
     public static func checkUserName(_ name: String, field: String = "name") throws(DomainError) {
         guard !name.isEmpty else { throw .invalidArgument(field, "is required") }
         guard name.utf8.count <= maxRoleNameBytes else {
