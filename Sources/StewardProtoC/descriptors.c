@@ -291,6 +291,16 @@ const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__revo
   return &steward__v1__revoke_permission_response__descriptor;
 }
 
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__delete_user_request(void)
+{
+  return &steward__v1__delete_user_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__delete_user_response(void)
+{
+  return &steward__v1__delete_user_response__descriptor;
+}
+
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__set_mapping_request(void)
 {
   return &steward__v1__set_mapping_request__descriptor;

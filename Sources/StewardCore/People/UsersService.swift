@@ -67,6 +67,19 @@ public struct UsersService: Sendable {
         }
     }
 
+    /// Removes a user with their permissions and mappings; their audit
+    /// events stay. Deleting one's own user is refused, so that a user admin
+    /// cannot lock themselves out by mistake.
+    public func delete(name: String, caller: Caller) throws(DomainError) {
+        try audit.audited(Self.path + "Delete", caller, target: name) { () throws(DomainError) in
+            try caller.require(.userAdmin, to: "delete users")
+            guard caller.userName != name else {
+                throw .failedPrecondition("\(caller) cannot delete their own user; another USER_ADMIN (or root) can")
+            }
+            try storeCall { () throws(StoreError) in try store.deleteUser(name: name) }
+        }
+    }
+
     // MARK: Mappings
 
     public func setMapping(_ request: MappingRequest, caller: Caller) throws(DomainError) -> IdentityMapping {

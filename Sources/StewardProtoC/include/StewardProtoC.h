@@ -133,6 +133,10 @@ const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__gran
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__revoke_permission_request(void);
 /* steward.v1.RevokePermissionResponse */
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__revoke_permission_response(void);
+/* steward.v1.DeleteUserRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__delete_user_request(void);
+/* steward.v1.DeleteUserResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__delete_user_response(void);
 /* steward.v1.SetMappingRequest */
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__set_mapping_request(void);
 /* steward.v1.SetMappingResponse */

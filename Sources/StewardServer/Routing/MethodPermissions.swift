@@ -49,8 +49,8 @@ public enum MethodPermissions {
         declare(.selfOrUserAdmin, Users.listMappings)
         declare(.userAdmin, Users.checkMappings)
         declare(
-            .userAdmin, mutating: true, Users.create, Users.grant, Users.revoke, Users.setMapping, Users.removeMapping,
-            Users.importMappings)
+            .userAdmin, mutating: true, Users.create, Users.grant, Users.revoke, Users.delete, Users.setMapping,
+            Users.removeMapping, Users.importMappings)
         declare(.eitherAdmin, StewardV1.Audit.list)
         return table
     }()

@@ -61,6 +61,8 @@ public enum StewardProtoRegistry {
         StewardV1.GrantPermissionResponse.self,
         StewardV1.RevokePermissionRequest.self,
         StewardV1.RevokePermissionResponse.self,
+        StewardV1.DeleteUserRequest.self,
+        StewardV1.DeleteUserResponse.self,
         StewardV1.SetMappingRequest.self,
         StewardV1.SetMappingResponse.self,
         StewardV1.RemoveMappingRequest.self,

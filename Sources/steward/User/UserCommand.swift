@@ -11,5 +11,5 @@ struct UserCommand: AsyncParsableCommand {
             (manage connections) and USER_ADMIN (manage users and mappings); without \
             either a user can read. See steward mapping for users' PostgreSQL identities.
             """,
-        subcommands: [CreateUser.self, ListUsers.self, ShowUser.self, GrantPermission.self, RevokePermission.self])
+        subcommands: [CreateUser.self, ListUsers.self, ShowUser.self, GrantPermission.self, RevokePermission.self, DeleteUser.self])
 }

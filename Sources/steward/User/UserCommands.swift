@@ -84,3 +84,17 @@ struct RevokePermission: AsyncParsableCommand {
         options.emit(response) { UserText.summary(response.user ?? .init()) }
     }
 }
+
+struct DeleteUser: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete",
+        abstract: "Remove a user with its permissions and mappings (its audit events stay).")
+
+    @OptionGroup var options: ClientOptions
+    @Argument var name: String
+
+    func run() async throws {
+        let response = try await options.call(StewardV1.Users.delete, .init(name: name))
+        options.emit(response) { "deleted user \(name)" }
+    }
+}

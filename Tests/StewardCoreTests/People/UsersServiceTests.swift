@@ -273,6 +273,36 @@ final class UsersServiceTests {
         #expect(try callers.identify(uid: 0) == Caller.administrator(uid: 0))
     }
 
+    // MARK: Deleting users
+
+    @Test("Delete needs USER_ADMIN, refuses one's own user, and takes the mappings but not the audit events")
+    func deleteUser() throws {
+        let admin = try user("admin", uid: 2000, [.userAdmin])
+        let plain = try user("plain", uid: 2001, [.applicationAdmin])
+        try user("gone", uid: 2002)
+        try store.setMapping(IdentityMapping(userName: "gone", connectionKey: nil, identity: .postgresUsername("gone_pg")))
+
+        let denied = #expect(throws: DomainError.self) { try service.delete(name: "gone", caller: plain) }
+        #expect(denied?.code == .permissionDenied)
+        let own = #expect(throws: DomainError.self) { try service.delete(name: "admin", caller: admin) }
+        #expect(own?.code == .failedPrecondition)
+        #expect(own?.message.contains("cannot delete their own user") == true)
+
+        try service.delete(name: "gone", caller: admin)
+        #expect(try callers.identify(uid: 2002) == Caller.unknown(uid: 2002))
+        #expect(try store.listMappings(MappingFilter(userName: "gone")).isEmpty)
+        // Its PostgreSQL username is free again.
+        try user("next", uid: 2003)
+        try store.setMapping(IdentityMapping(userName: "next", connectionKey: nil, identity: .postgresUsername("gone_pg")))
+        let missing = #expect(throws: DomainError.self) { try service.delete(name: "gone", caller: admin) }
+        #expect(missing?.code == .notFound)
+
+        let events = try store.listAuditEvents(
+            AuditFilter(method: "/steward.v1.Users/Delete"), page: PageRequest()).items
+        #expect(events.map(\.status) == [.notFound, .ok, .failedPrecondition, .permissionDenied])
+        #expect(events.allSatisfy { $0.target != nil })
+    }
+
     // MARK: Listing mappings
 
     @Test("A plain user lists only their own mappings; anyone's needs USER_ADMIN")

@@ -592,6 +592,96 @@ void   steward__v1__revoke_permission_response__free_unpacked
   assert(message->base.descriptor == &steward__v1__revoke_permission_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   steward__v1__delete_user_request__init
+                     (Steward__V1__DeleteUserRequest         *message)
+{
+  static const Steward__V1__DeleteUserRequest init_value = STEWARD__V1__DELETE_USER_REQUEST__INIT;
+  *message = init_value;
+}
+size_t steward__v1__delete_user_request__get_packed_size
+                     (const Steward__V1__DeleteUserRequest *message)
+{
+  assert(message->base.descriptor == &steward__v1__delete_user_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t steward__v1__delete_user_request__pack
+                     (const Steward__V1__DeleteUserRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &steward__v1__delete_user_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t steward__v1__delete_user_request__pack_to_buffer
+                     (const Steward__V1__DeleteUserRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &steward__v1__delete_user_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Steward__V1__DeleteUserRequest *
+       steward__v1__delete_user_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Steward__V1__DeleteUserRequest *)
+     protobuf_c_message_unpack (&steward__v1__delete_user_request__descriptor,
+                                allocator, len, data);
+}
+void   steward__v1__delete_user_request__free_unpacked
+                     (Steward__V1__DeleteUserRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &steward__v1__delete_user_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   steward__v1__delete_user_response__init
+                     (Steward__V1__DeleteUserResponse         *message)
+{
+  static const Steward__V1__DeleteUserResponse init_value = STEWARD__V1__DELETE_USER_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t steward__v1__delete_user_response__get_packed_size
+                     (const Steward__V1__DeleteUserResponse *message)
+{
+  assert(message->base.descriptor == &steward__v1__delete_user_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t steward__v1__delete_user_response__pack
+                     (const Steward__V1__DeleteUserResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &steward__v1__delete_user_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t steward__v1__delete_user_response__pack_to_buffer
+                     (const Steward__V1__DeleteUserResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &steward__v1__delete_user_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Steward__V1__DeleteUserResponse *
+       steward__v1__delete_user_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Steward__V1__DeleteUserResponse *)
+     protobuf_c_message_unpack (&steward__v1__delete_user_response__descriptor,
+                                allocator, len, data);
+}
+void   steward__v1__delete_user_response__free_unpacked
+                     (Steward__V1__DeleteUserResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &steward__v1__delete_user_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   steward__v1__set_mapping_request__init
                      (Steward__V1__SetMappingRequest         *message)
 {
@@ -1793,6 +1883,62 @@ const ProtobufCMessageDescriptor steward__v1__revoke_permission_response__descri
   steward__v1__revoke_permission_response__field_indices_by_name,
   1,  steward__v1__revoke_permission_response__number_ranges,
   (ProtobufCMessageInit) steward__v1__revoke_permission_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor steward__v1__delete_user_request__field_descriptors[1] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__DeleteUserRequest, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned steward__v1__delete_user_request__field_indices_by_name[] = {
+  0,   /* field[0] = name */
+};
+static const ProtobufCIntRange steward__v1__delete_user_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor steward__v1__delete_user_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "steward.v1.DeleteUserRequest",
+  "DeleteUserRequest",
+  "Steward__V1__DeleteUserRequest",
+  "steward.v1",
+  sizeof(Steward__V1__DeleteUserRequest),
+  1,
+  steward__v1__delete_user_request__field_descriptors,
+  steward__v1__delete_user_request__field_indices_by_name,
+  1,  steward__v1__delete_user_request__number_ranges,
+  (ProtobufCMessageInit) steward__v1__delete_user_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define steward__v1__delete_user_response__field_descriptors NULL
+#define steward__v1__delete_user_response__field_indices_by_name NULL
+#define steward__v1__delete_user_response__number_ranges NULL
+const ProtobufCMessageDescriptor steward__v1__delete_user_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "steward.v1.DeleteUserResponse",
+  "DeleteUserResponse",
+  "Steward__V1__DeleteUserResponse",
+  "steward.v1",
+  sizeof(Steward__V1__DeleteUserResponse),
+  0,
+  steward__v1__delete_user_response__field_descriptors,
+  steward__v1__delete_user_response__field_indices_by_name,
+  0,  steward__v1__delete_user_response__number_ranges,
+  (ProtobufCMessageInit) steward__v1__delete_user_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor steward__v1__set_mapping_request__field_descriptors[1] =

@@ -32,6 +32,10 @@ public enum UsersAPI {
                 PermissionMapping.permission(request.permission), from: request.userName, caller: context.caller)
             return StewardV1.RevokePermissionResponse(user: UsersMapping.message(user))
         }
+        router.register(API.delete) { request, context in
+            try service.delete(name: request.name, caller: context.caller)
+            return StewardV1.DeleteUserResponse()
+        }
         registerMappings(in: &router, service: service)
     }
 

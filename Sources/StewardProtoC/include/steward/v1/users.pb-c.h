@@ -29,6 +29,8 @@ typedef struct Steward__V1__GrantPermissionRequest Steward__V1__GrantPermissionR
 typedef struct Steward__V1__GrantPermissionResponse Steward__V1__GrantPermissionResponse;
 typedef struct Steward__V1__RevokePermissionRequest Steward__V1__RevokePermissionRequest;
 typedef struct Steward__V1__RevokePermissionResponse Steward__V1__RevokePermissionResponse;
+typedef struct Steward__V1__DeleteUserRequest Steward__V1__DeleteUserRequest;
+typedef struct Steward__V1__DeleteUserResponse Steward__V1__DeleteUserResponse;
 typedef struct Steward__V1__SetMappingRequest Steward__V1__SetMappingRequest;
 typedef struct Steward__V1__SetMappingResponse Steward__V1__SetMappingResponse;
 typedef struct Steward__V1__RemoveMappingRequest Steward__V1__RemoveMappingRequest;
@@ -277,6 +279,25 @@ struct  Steward__V1__RevokePermissionResponse
 #define STEWARD__V1__REVOKE_PERMISSION_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&steward__v1__revoke_permission_response__descriptor) \
     , NULL }
+
+
+struct  Steward__V1__DeleteUserRequest
+{
+  ProtobufCMessage base;
+  char *name;
+};
+#define STEWARD__V1__DELETE_USER_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&steward__v1__delete_user_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Steward__V1__DeleteUserResponse
+{
+  ProtobufCMessage base;
+};
+#define STEWARD__V1__DELETE_USER_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&steward__v1__delete_user_response__descriptor) \
+     }
 
 
 struct  Steward__V1__SetMappingRequest
@@ -707,6 +728,44 @@ Steward__V1__RevokePermissionResponse *
 void   steward__v1__revoke_permission_response__free_unpacked
                      (Steward__V1__RevokePermissionResponse *message,
                       ProtobufCAllocator *allocator);
+/* Steward__V1__DeleteUserRequest methods */
+void   steward__v1__delete_user_request__init
+                     (Steward__V1__DeleteUserRequest         *message);
+size_t steward__v1__delete_user_request__get_packed_size
+                     (const Steward__V1__DeleteUserRequest   *message);
+size_t steward__v1__delete_user_request__pack
+                     (const Steward__V1__DeleteUserRequest   *message,
+                      uint8_t             *out);
+size_t steward__v1__delete_user_request__pack_to_buffer
+                     (const Steward__V1__DeleteUserRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Steward__V1__DeleteUserRequest *
+       steward__v1__delete_user_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   steward__v1__delete_user_request__free_unpacked
+                     (Steward__V1__DeleteUserRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Steward__V1__DeleteUserResponse methods */
+void   steward__v1__delete_user_response__init
+                     (Steward__V1__DeleteUserResponse         *message);
+size_t steward__v1__delete_user_response__get_packed_size
+                     (const Steward__V1__DeleteUserResponse   *message);
+size_t steward__v1__delete_user_response__pack
+                     (const Steward__V1__DeleteUserResponse   *message,
+                      uint8_t             *out);
+size_t steward__v1__delete_user_response__pack_to_buffer
+                     (const Steward__V1__DeleteUserResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Steward__V1__DeleteUserResponse *
+       steward__v1__delete_user_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   steward__v1__delete_user_response__free_unpacked
+                     (Steward__V1__DeleteUserResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Steward__V1__SetMappingRequest methods */
 void   steward__v1__set_mapping_request__init
                      (Steward__V1__SetMappingRequest         *message);
@@ -976,6 +1035,12 @@ typedef void (*Steward__V1__RevokePermissionRequest_Closure)
 typedef void (*Steward__V1__RevokePermissionResponse_Closure)
                  (const Steward__V1__RevokePermissionResponse *message,
                   void *closure_data);
+typedef void (*Steward__V1__DeleteUserRequest_Closure)
+                 (const Steward__V1__DeleteUserRequest *message,
+                  void *closure_data);
+typedef void (*Steward__V1__DeleteUserResponse_Closure)
+                 (const Steward__V1__DeleteUserResponse *message,
+                  void *closure_data);
 typedef void (*Steward__V1__SetMappingRequest_Closure)
                  (const Steward__V1__SetMappingRequest *message,
                   void *closure_data);
@@ -1034,6 +1099,8 @@ extern const ProtobufCMessageDescriptor steward__v1__grant_permission_request__d
 extern const ProtobufCMessageDescriptor steward__v1__grant_permission_response__descriptor;
 extern const ProtobufCMessageDescriptor steward__v1__revoke_permission_request__descriptor;
 extern const ProtobufCMessageDescriptor steward__v1__revoke_permission_response__descriptor;
+extern const ProtobufCMessageDescriptor steward__v1__delete_user_request__descriptor;
+extern const ProtobufCMessageDescriptor steward__v1__delete_user_response__descriptor;
 extern const ProtobufCMessageDescriptor steward__v1__set_mapping_request__descriptor;
 extern const ProtobufCMessageDescriptor steward__v1__set_mapping_response__descriptor;
 extern const ProtobufCMessageDescriptor steward__v1__remove_mapping_request__descriptor;

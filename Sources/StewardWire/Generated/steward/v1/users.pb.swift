@@ -346,6 +346,26 @@ extension StewardV1 {
 }
 
 extension StewardV1 {
+    public struct DeleteUserRequest: ProtoMessage {
+        public var name: String = ""
+
+        public init() {}
+
+        public init(
+            name: String = ""
+        ) {
+            self.name = name
+        }
+    }
+}
+
+extension StewardV1 {
+    public struct DeleteUserResponse: ProtoMessage {
+        public init() {}
+    }
+}
+
+extension StewardV1 {
     public struct SetMappingRequest: ProtoMessage {
         public var mapping: StewardV1.Mapping? = nil
 
@@ -854,6 +874,45 @@ extension StewardV1.RevokePermissionResponse {
     }
 }
 
+extension StewardV1.DeleteUserRequest {
+    public static let protoFullName = "steward.v1.DeleteUserRequest"
+
+    public static var protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+        steward_descriptor__steward__v1__delete_user_request()
+    }
+
+    public func makeProtobufCMessage() -> UnsafeMutablePointer<ProtobufCMessage> {
+        let c = ProtoCRuntime.allocateMessage(Steward__V1__DeleteUserRequest.self, initializer: steward__v1__delete_user_request__init)
+        c.pointee.name = ProtoCRuntime.makeCString(self.name)
+        return ProtoCRuntime.erase(c)
+    }
+
+    public init(protobufCMessage pointer: UnsafePointer<ProtobufCMessage>) {
+        let c = ProtoCRuntime.cMessage(pointer, as: Steward__V1__DeleteUserRequest.self, descriptor: Self.protobufCDescriptor)
+        self.init()
+        self.name = ProtoCRuntime.string(c.name)
+    }
+}
+
+extension StewardV1.DeleteUserResponse {
+    public static let protoFullName = "steward.v1.DeleteUserResponse"
+
+    public static var protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+        steward_descriptor__steward__v1__delete_user_response()
+    }
+
+    public func makeProtobufCMessage() -> UnsafeMutablePointer<ProtobufCMessage> {
+        let c = ProtoCRuntime.allocateMessage(Steward__V1__DeleteUserResponse.self, initializer: steward__v1__delete_user_response__init)
+        return ProtoCRuntime.erase(c)
+    }
+
+    public init(protobufCMessage pointer: UnsafePointer<ProtobufCMessage>) {
+        let c = ProtoCRuntime.cMessage(pointer, as: Steward__V1__DeleteUserResponse.self, descriptor: Self.protobufCDescriptor)
+        _ = c  // no fields
+        self.init()
+    }
+}
+
 extension StewardV1.SetMappingRequest {
     public static let protoFullName = "steward.v1.SetMappingRequest"
 
@@ -1141,6 +1200,10 @@ extension StewardV1 {
 
         public static let revoke = UnaryMethod<StewardV1.RevokePermissionRequest, StewardV1.RevokePermissionResponse>(path: "/steward.v1.Users/Revoke")
 
+        /// USER_ADMIN. Removes the user with its permissions and mappings; the
+        /// audit trail keeps its events. A caller cannot delete their own user.
+        public static let delete = UnaryMethod<StewardV1.DeleteUserRequest, StewardV1.DeleteUserResponse>(path: "/steward.v1.Users/Delete")
+
         /// USER_ADMIN.
         public static let setMapping = UnaryMethod<StewardV1.SetMappingRequest, StewardV1.SetMappingResponse>(path: "/steward.v1.Users/SetMapping")
 
@@ -1155,7 +1218,7 @@ extension StewardV1 {
         /// USER_ADMIN.
         public static let importMappings = UnaryMethod<StewardV1.ImportMappingsRequest, StewardV1.ImportMappingsResponse>(path: "/steward.v1.Users/ImportMappings")
 
-        public static let methods: [any RPCMethodDescription] = [create, get, list, grant, revoke, setMapping, removeMapping, listMappings, checkMappings, importMappings]
+        public static let methods: [any RPCMethodDescription] = [create, get, list, grant, revoke, delete, setMapping, removeMapping, listMappings, checkMappings, importMappings]
         public static let service = RPCServiceDescription(fullName: fullName, methods: methods)
     }
 }
