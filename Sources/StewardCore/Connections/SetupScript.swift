@@ -71,7 +71,7 @@ public struct SetupScript: Sendable {
             --      (so it can grant access to the people policies allow); and does the
             --      same by default for tables the role running this script creates later.
             --   6. ALTER TABLE needs ownership, so in each governed database it makes the
-            --      role a member of every role that owns a table there; a table owned by
+            --      role an inheriting member of every role that owns a table there; a table owned by
             --      a superuser (membership in a superuser role is not something to hand
             --      out) gets the role as its new owner instead.
             """
@@ -162,8 +162,10 @@ public struct SetupScript: Sendable {
             SELECT pg_catalog.format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON TABLES TO %I WITH GRANT OPTION', nspname, \(grantee))
             \(schemas) \\gexec
             -- 6. Ownership for ALTER TABLE: membership in each owning role, or the
-            --    table itself where a superuser owns it.
-            SELECT DISTINCT pg_catalog.format('GRANT %I TO %I', o.rolname, \(grantee))
+            --    table itself where a superuser owns it. WITH INHERIT TRUE: only an
+            --    inheriting membership carries the owner's rights, even for a
+            --    NOINHERIT role (re-granting turns an existing membership's on).
+            SELECT DISTINCT pg_catalog.format('GRANT %I TO %I WITH INHERIT TRUE', o.rolname, \(grantee))
               FROM pg_catalog.pg_class c
               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
               JOIN pg_catalog.pg_roles o ON o.oid = c.relowner

@@ -28,6 +28,23 @@ struct FullValidationTests {
         }
     }
 
+    @Test("For a NOINHERIT role the setup script grants inheriting membership, so ALTER TABLE passes", arguments: TestPostgres.supported)
+    func noInheritRole(server: TestPostgres) async throws {
+        try await withValidationFixture(server, roleAttributes: "NOINHERIT") { fixture in
+            let owner = fixture.name("owner")
+            try await fixture.admin("CREATE ROLE \(q(owner)) NOLOGIN")
+            try await fixture.admin(
+                in: fixture.settings.governedDatabases[0],
+                "CREATE TABLE public.owned (id int)",
+                "ALTER TABLE public.owned OWNER TO \(q(owner))")
+            try await fixture.runSetupScript()
+            expectAllPassed(await fixture.validate())
+            // Idempotent: a second run changes nothing and still passes.
+            try await fixture.runSetupScript()
+            expectAllPassed(await fixture.validate())
+        }
+    }
+
     @Test("NEON with verify-full and the server's CA passes every check")
     func neonVerified() async throws {
         try await withValidationFixture(.pg17tls, overTCP: true) { fixture in
