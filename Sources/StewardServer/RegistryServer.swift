@@ -16,13 +16,20 @@ public enum RegistryServer {
     ) -> StewardServer {
         var configuration = configuration
         configuration.storeBackend = store.backend
+        let audit = AuditTrail(
+            store: store,
+            onWriteFailure: { failure in
+                logger.error("an audit event could not be written", metadata: ["error": "\(String(reflecting: failure))"])
+            })
         var router = Router()
         ConnectionsAPI.register(
-            in: &router, service: ConnectionsService(store: store, prober: LiveConnectionProber(executor: executor)))
-        UsersAPI.register(in: &router, service: UsersService(store: store, roles: LivePostgresRoles(executor: executor)))
+            in: &router,
+            service: ConnectionsService(store: store, prober: LiveConnectionProber(executor: executor), audit: audit))
+        UsersAPI.register(
+            in: &router, service: UsersService(store: store, roles: LiveLoginRoleProbe(executor: executor), audit: audit))
         AuditAPI.register(in: &router, log: AuditLog(store: store))
         return StewardServer(
             configuration: configuration, router: router, callers: callers ?? RegistryCallerDirectory(store: store),
-            audit: AuditTrail(store: store), logger: logger)
+            audit: audit, logger: logger)
     }
 }

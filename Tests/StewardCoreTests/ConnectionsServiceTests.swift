@@ -50,7 +50,7 @@ struct ConnectionsServiceTests {
 
     func register(_ key: String = "sales-db", governed: [String] = ["sales"]) async throws -> ConnectionRecord {
         try await service.register(
-            displayName: key, settings: settings(governed: governed), password: "pw", caller: admin,
+            displayName: key, request: (settings(governed: governed), "pw"), caller: admin,
             deadline: .after(milliseconds: 1000))
     }
 
@@ -73,7 +73,7 @@ struct ConnectionsServiceTests {
         defer { state.close(); try? FileManager.default.removeItem(atPath: directory) }
         let error = await #expect(throws: DomainError.self) {
             _ = try await service.register(
-                displayName: "x", settings: settings(), password: "pw", caller: stranger, deadline: .after(milliseconds: 1000))
+                displayName: "x", request: (settings(), "pw"), caller: stranger, deadline: .after(milliseconds: 1000))
         }
         #expect(error?.code == .permissionDenied)
         let events = try state.store.listAuditEvents(AuditFilter(), page: PageRequest()).items
@@ -91,7 +91,7 @@ struct ConnectionsServiceTests {
         let reserved = await #expect(throws: DomainError.self) { _ = try await register("sync") }
         #expect(reserved?.code == .invalidArgument)
         let noPassword = await #expect(throws: DomainError.self) {
-            _ = try await service.register(displayName: "p", settings: settings(), password: nil, caller: admin, deadline: .after(milliseconds: 1000))
+            _ = try await service.register(displayName: "p", request: (settings(), nil), caller: admin, deadline: .after(milliseconds: 1000))
         }
         #expect(noPassword?.message == "password: is required")
     }

@@ -120,8 +120,13 @@ extension ConnectionsService {
             }
             return UpdatePlan(connection: stored, changes: fieldChanges, checksToRerun: checks, dryRun: false)
         }
-        // A dry run changes nothing, so it leaves no audit event.
-        if dryRun { return try plan() }
+        // A dry run changes nothing, so only its denial is an audit event.
+        if dryRun {
+            do { return try plan() } catch where error.code == .permissionDenied {
+                audit.record(method, caller, target: key, connectionKey: key, status: error.code, message: error.message)
+                throw error
+            }
+        }
         return try audit.audited(method, caller, target: key, connectionKey: key) { () throws(DomainError) in try plan() }
     }
 

@@ -12,16 +12,13 @@ public struct ConnectionsService: Sendable {
     let audit: AuditTrail
     let clock: @Sendable () -> Date
 
-    /// How long validation may take when the call gives no deadline.
-    public static let defaultValidationMilliseconds = 30_000
-
     public init(
-        store: any RegistryStore, prober: any ConnectionProber,
+        store: any RegistryStore, prober: any ConnectionProber, audit: AuditTrail? = nil,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
         self.prober = prober
-        self.audit = AuditTrail(store: store, clock: clock)
+        self.audit = audit ?? AuditTrail(store: store, clock: clock)
         self.clock = clock
     }
 
@@ -52,15 +49,8 @@ public struct ConnectionsService: Sendable {
 
     /// Registers a connection. With no governed databases named, they are
     /// discovered with the given credentials.
-    public func register(
-        displayName: String, settings: ConnectionSettings, password: String?, caller: Caller, deadline: Deadline
-    ) async throws(DomainError) -> ConnectionRecord {
-        try await register(displayName: displayName, request: (settings, password), caller: caller, deadline: deadline)
-    }
-
-    /// Registers a connection from a request that is decoded only once the
-    /// caller is known to be allowed: a denied caller's malformed request is
-    /// still a denial, and audited as one.
+    /// The request is decoded only once the caller is known to be allowed:
+    /// a denied caller's malformed request is still a denial, and audited.
     public func register(
         displayName: String, request: @autoclosure () throws(DomainError) -> (settings: ConnectionSettings, password: String?),
         caller: Caller, deadline: Deadline

@@ -43,7 +43,8 @@ public enum IdentityRules {
     /// the rest are keywords that never mean a role in GRANT or SET ROLE.
     private static func checkNotReservedRole(_ name: String, field: String) throws(DomainError) {
         let lowered = name.lowercased()
-        if lowered.hasPrefix("pg_") {
+        // PostgreSQL refuses exactly the lower-case prefix; "PG_x" is a legal quoted name.
+        if name.hasPrefix("pg_") {
             throw .invalidArgument(field, "\"\(name)\": role names starting with pg_ are reserved by PostgreSQL")
         }
         if ["public", "none", "current_user", "session_user", "current_role"].contains(lowered) {
@@ -88,6 +89,21 @@ public enum IdentityRules {
                 field,
                 "\"\(arn)\" is not an IAM user or role (arn:aws:iam::<account>:user/... or :role/...) nor an assumed role (arn:aws:sts::<account>:assumed-role/...)"
             )
+        }
+    }
+
+    /// The identity a mapping of `kind` with `value` means, or why not.
+    public static func identity(kind: Identity.Kind, value: String, field: String) throws(DomainError) -> Identity {
+        switch kind {
+        case .postgresUsername, .iamPrincipal:
+            guard let identity = Identity(kind: kind, value: value), !value.isEmpty else {
+                throw .invalidArgument(field, "\(kind.rawValue) needs a value")
+            }
+            try IdentityRules.checkIdentity(identity, field: field)
+            return identity
+        case .unset, .none:
+            guard value.isEmpty else { throw .invalidArgument(field, "\(kind.rawValue) takes no value, found \"\(value)\"") }
+            return kind == .unset ? .unset : .none
         }
     }
 

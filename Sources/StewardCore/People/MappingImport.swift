@@ -57,7 +57,7 @@ struct MappingImport {
         guard let kind = Identity.Kind(rawValue: kindText.hasPrefix("IDENTITY_KIND_") ? String(kindText.dropFirst(14)) : kindText) else {
             throw .invalidArgument("kind", "\"\(fields[2])\" is not one of POSTGRES_USERNAME, IAM_PRINCIPAL, UNSET, NONE")
         }
-        let identity = try UsersService.identity(kind: kind, value: value, field: "value")
+        let identity = try IdentityRules.identity(kind: kind, value: value, field: "value")
         return IdentityMapping(userName: user, connectionKey: connection.isEmpty ? nil : connection, identity: identity)
     }
 

@@ -30,6 +30,9 @@ extension UsersService {
     /// The states in which a connection's credentials have been shown to work.
     static let checkableStates: Set<LifecycleState> = [.validated, .active, .unhealthy]
 
+    /// Connections CheckMappings asks concurrently.
+    static let maxConnectionsAskedAtOnce = 8
+
     /// Asks each connection's live server, in one catalog query per
     /// connection, whether each mapped role exists and can log in. With no
     /// connection named, every VALIDATED, ACTIVE or UNHEALTHY one; with no
@@ -50,7 +53,11 @@ extension UsersService {
             })
         }
         let outcomes = await withTaskGroup(of: (Int, Result<[MappingCheck], DomainError>).self) { group in
-            for (index, plan) in plans.enumerated() {
+            // A bounded window: each ask holds a PostgreSQL connection and an
+            // executor thread, and those queued behind would only wait.
+            var pending = plans.enumerated().makeIterator()
+            func startNext() {
+                guard let (index, plan) = pending.next() else { return }
                 group.addTask {
                     do throws(DomainError) {
                         return (index, .success(try await check(plan.identities, on: plan.connection, password: plan.password, deadline: deadline)))
@@ -59,8 +66,12 @@ extension UsersService {
                     }
                 }
             }
+            for _ in 0..<Self.maxConnectionsAskedAtOnce { startNext() }
             var ordered = [Result<[MappingCheck], DomainError>?](repeating: nil, count: plans.count)
-            for await (index, outcome) in group { ordered[index] = outcome }
+            for await (index, outcome) in group {
+                ordered[index] = outcome
+                startNext()
+            }
             return ordered
         }
         var checks: [MappingCheck] = []

@@ -9,16 +9,23 @@ public struct UsersService: Sendable {
     let roles: any LoginRoleProbe
     let audit: AuditTrail
 
-    /// How long CheckMappings may take per connection when the call gives no deadline.
+    /// How long CheckMappings may take when the call gives no deadline.
     public static let defaultCheckMilliseconds = 10_000
 
-    public init(store: any RegistryStore, roles: any LoginRoleProbe, clock: @escaping @Sendable () -> Date = { Date() }) {
+    /// - Parameter audit: where events go; by default straight to `store`.
+    public init(store: any RegistryStore, roles: any LoginRoleProbe, audit: AuditTrail? = nil) {
         self.store = store
         self.roles = roles
-        self.audit = AuditTrail(store: store, clock: clock)
+        self.audit = audit ?? AuditTrail(store: store)
     }
 
     static let path = "/steward.v1.Users/"
+
+    /// Rows one ImportMappings call may carry.
+    public static let maxImportRows = 50_000
+    /// Bad rows an import failure lists by line (the rest are counted), so
+    /// that the answer stays a readable size.
+    public static let maxReportedProblems = 100
 
     // MARK: Users
 
@@ -36,11 +43,11 @@ public struct UsersService: Sendable {
     }
 
     /// Any known caller may read a user; the mappings come only with the
-    /// caller's own user or with USER_ADMIN (empty otherwise), as ListMappings.
-    public func user(name: String, caller: Caller) throws(DomainError) -> (user: UserRecord, mappings: [IdentityMapping]) {
+    /// caller's own user or with USER_ADMIN (nil: withheld), as ListMappings.
+    public func user(name: String, caller: Caller) throws(DomainError) -> (user: UserRecord, mappings: [IdentityMapping]?) {
         let showMappings = caller.holds(.userAdmin) || caller.userName == name
         return try storeCall { () throws(StoreError) in
-            (try store.user(name: name), showMappings ? try store.listMappings(MappingFilter(userName: name)) : [])
+            (try store.user(name: name), showMappings ? try store.listMappings(MappingFilter(userName: name)) : nil)
         }
     }
 
@@ -92,7 +99,7 @@ public struct UsersService: Sendable {
             }
             let mapping = IdentityMapping(
                 userName: request.userName, connectionKey: request.connectionKey,
-                identity: try Self.identity(kind: kind, value: request.value, field: "mapping.identity.value"))
+                identity: try IdentityRules.identity(kind: kind, value: request.value, field: "mapping.identity.value"))
             return try storeCall { () throws(StoreError) in try store.setMapping(mapping) }
         }
     }
@@ -129,6 +136,11 @@ public struct UsersService: Sendable {
         try audit.audited(Self.path + "ImportMappings", caller, target: nil) { () throws(DomainError) in
             try caller.require(.userAdmin, to: "import mappings")
             let parsed = MappingImport(csv: csv)
+            // One import is one write transaction, which holds the store
+            // while it runs: a bound keeps every other call responsive.
+            guard parsed.rows.count <= Self.maxImportRows else {
+                throw .invalidArgument("csv", "\(parsed.rows.count) rows; at most \(Self.maxImportRows) are imported at once: split the file")
+            }
             var problems = parsed.problems
             // The store's rules (users and connections exist, one username per
             // user per connection) are checked too when rows are already bad,
@@ -142,10 +154,14 @@ public struct UsersService: Sendable {
                 throw DomainError(error.code.status, error.message)
             }
             problems.sort { $0.line < $1.line }
-            let report = problems.map { "line \($0.line): \($0.message)" }.joined(separator: "\n")
+            var report = problems.prefix(Self.maxReportedProblems).map { "line \($0.line): \($0.message)" }
+            if problems.count > Self.maxReportedProblems {
+                report.append("… and \(problems.count - Self.maxReportedProblems) more bad rows")
+            }
             throw DomainError(
                 .invalidArgument,
-                "\(problems.count) bad \(problems.count == 1 ? "row" : "rows"); nothing was imported:\n\(report)")
+                "\(problems.count) bad \(problems.count == 1 ? "row" : "rows"); nothing was imported:\n"
+                    + report.joined(separator: "\n"))
         }
     }
 
@@ -159,37 +175,5 @@ public struct UsersService: Sendable {
         for permission in permissions { known.insert(try Self.known(permission, field: field)) }
         return known
     }
-
-    /// The identity a mapping of `kind` with `value` means, or why not.
-    static func identity(kind: Identity.Kind, value: String, field: String) throws(DomainError) -> Identity {
-        switch kind {
-        case .postgresUsername, .iamPrincipal:
-            guard let identity = Identity(kind: kind, value: value), !value.isEmpty else {
-                throw .invalidArgument(field, "\(kind.rawValue) needs a value")
-            }
-            try IdentityRules.checkIdentity(identity, field: field)
-            return identity
-        case .unset, .none:
-            guard value.isEmpty else { throw .invalidArgument(field, "\(kind.rawValue) takes no value, found \"\(value)\"") }
-            return kind == .unset ? .unset : .none
-        }
-    }
 }
 
-/// A SetMapping request as the caller gave it, checked by the service once
-/// the caller is known to be allowed.
-public struct MappingRequest: Sendable, Hashable {
-    public var userName: String
-    /// nil: the user's default.
-    public var connectionKey: String?
-    /// nil: a kind the API did not recognise.
-    public var kind: Identity.Kind?
-    public var value: String
-
-    public init(userName: String, connectionKey: String?, kind: Identity.Kind?, value: String) {
-        self.userName = userName
-        self.connectionKey = connectionKey
-        self.kind = kind
-        self.value = value
-    }
-}

@@ -11,11 +11,18 @@ struct CallAdmission: Sendable {
     /// without a registry store.
     let audit: AuditTrail?
 
-    /// The caller, or the error that ends the call. Methods open to anyone
-    /// skip the lookup (Health must stay cheap) and carry the uid alone.
+    /// Whether admitting a call of `method` asks the directory. Methods open
+    /// to anyone skip the lookup (Health must stay cheap) and may run inline
+    /// on an I/O queue; the rest must be admitted on their task.
+    static func needsLookup(_ method: String) -> Bool {
+        MethodPermissions.rule(for: method).needs != .anyone
+    }
+
+    /// The caller, or the error that ends the call. Without a lookup the
+    /// caller carries the uid alone.
     func admit(method: String, peer: PeerCredentials) -> Result<Caller, RPCError> {
+        guard Self.needsLookup(method) else { return .success(.unknown(uid: peer.uid)) }
         let rule = MethodPermissions.rule(for: method)
-        guard rule.needs != .anyone else { return .success(.unknown(uid: peer.uid)) }
         let caller: Caller
         do { caller = try callers.identify(uid: peer.uid) } catch { return .failure(error.rpcError) }
         guard caller.isKnown else {
@@ -26,5 +33,11 @@ struct CallAdmission: Sendable {
             return .failure(RPCError(.unauthenticated, message))
         }
         return .success(caller)
+    }
+
+    /// Where a call of `method` records a request refused before its service
+    /// saw it: the trail for mutating methods, nil for the rest.
+    func auditTrail(forMutationsOf method: String) -> AuditTrail? {
+        MethodPermissions.rule(for: method).isMutating ? audit : nil
     }
 }

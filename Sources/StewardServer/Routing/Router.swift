@@ -28,6 +28,7 @@ public struct Router: Sendable {
         add(RPCRoute(method: method) { payload, context, _ in
             let request: Request
             do throws(ProtoDecodingError) { request = try Request(serializedBytes: payload) } catch {
+                context.auditRejectedRequest(error.rpcError)
                 return .failure(error.rpcError)
             }
             do {
@@ -50,6 +51,7 @@ public struct Router: Sendable {
         let answer: @Sendable ([UInt8], ServerCallContext) -> CallOutcome = { payload, context in
             let request: Request
             do throws(ProtoDecodingError) { request = try Request(serializedBytes: payload) } catch {
+                context.auditRejectedRequest(error.rpcError)
                 return .failure(error.rpcError)
             }
             do {
@@ -70,6 +72,7 @@ public struct Router: Sendable {
         add(RPCRoute(method: method) { payload, context, sink in
             let request: Request
             do throws(ProtoDecodingError) { request = try Request(serializedBytes: payload) } catch {
+                context.auditRejectedRequest(error.rpcError)
                 return .failure(error.rpcError)
             }
             do {

@@ -21,6 +21,9 @@ public struct ServerCallContext: Sendable {
     public var logger: Logger
     /// The daemon serving the call, for the built-in services that report on it.
     var runtime: ServerRuntime?
+    /// Set for a mutating method: where a request refused before its
+    /// service saw it (undecodable, a bad string) is still audited.
+    var mutationAudit: AuditTrail?
 
     public init(
         method: String, peer: PeerCredentials, deadline: DispatchTime? = nil,
@@ -40,5 +43,13 @@ public struct ServerCallContext: Sendable {
         guard let deadline else { return nil }
         let now = DispatchTime.now().uptimeNanoseconds
         return deadline.uptimeNanoseconds > now ? (deadline.uptimeNanoseconds - now) / 1_000_000 : 0
+    }
+}
+
+extension ServerCallContext {
+    /// Records a mutating call whose request was refused before it reached
+    /// its service, which would otherwise have audited it.
+    func auditRejectedRequest(_ error: RPCError) {
+        mutationAudit?.record(method, caller, target: nil, connectionKey: nil, status: error.code, message: error.message)
     }
 }

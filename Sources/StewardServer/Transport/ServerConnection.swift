@@ -158,7 +158,7 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
         var call = ActiveCall(token: token, method: frame.method, startedAt: now.uptimeNanoseconds)
         runtime.callStarted()
         let payload = frame.payload
-        if let inline = route.invokeInline, MethodPermissions.rule(for: frame.method).needs == .anyone {
+        if let inline = route.invokeInline, !CallAdmission.needsLookup(frame.method) {
             calls[callID] = call
             finishCall(callID, inline(payload, context))
             return
@@ -171,6 +171,7 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
             case .success(let caller):
                 var context = context
                 context.caller = caller
+                context.mutationAudit = admission.auditTrail(forMutationsOf: context.method)
                 outcome = await route.invoke(payload, context, sink)
             case .failure(let error):
                 outcome = .failure(error)

@@ -78,10 +78,13 @@ extension SQLiteRegistryStore {
             for (index, mapping) in mappings.enumerated() {
                 do {
                     try Self.setMapping(mapping, at: now.microseconds, in: database)
-                } catch let error as StoreError {
-                    failures.append(.init(index: index, error: error))
-                } catch let error as SQLiteError {
-                    failures.append(.init(index: index, error: StoreError(error)))
+                } catch {
+                    // A row's own fault (no such user or connection, a taken
+                    // username, a broken rule) is reported with the row; a
+                    // failure of the store itself ends the import.
+                    let storeError = (error as? StoreError) ?? (error as? SQLiteError).map(StoreError.init)
+                    guard let storeError, Self.rowFaults.contains(storeError.code) else { throw error }
+                    failures.append(.init(index: index, error: storeError))
                 }
             }
             if dryRun || !failures.isEmpty { _ = try database.run("ROLLBACK TO mapping_import") }
@@ -94,6 +97,9 @@ extension SQLiteRegistryStore {
             return mappings.count
         }
     }
+
+    /// The failures that are a mapping's own fault rather than the store's.
+    static let rowFaults: Set<StoreError.Code> = [.notFound, .alreadyExists, .invalidArgument, .failedPrecondition]
 
     public func effectiveIdentities(connectionKey: String, userName: String?) throws(StoreError) -> [EffectiveIdentity] {
         try read { database in

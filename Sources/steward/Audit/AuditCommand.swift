@@ -50,7 +50,7 @@ struct AuditCommand: AsyncParsableCommand {
     func run() async throws {
         var request = StewardV1.ListAuditEventsRequest(
             fromUnixMs: since ?? 0, untilUnixMs: until ?? 0, userName: user ?? "", connectionKey: connection ?? "",
-            method: method ?? "", outcome: outcome ?? .unspecified, uid: uid ?? 0, hasUid: uid != nil)
+            method: method ?? "", outcome: outcome ?? .unspecified, uidFilter: uid.map { .uid($0) })
         var events: [StewardV1.AuditEvent] = []
         repeat {
             request.pageSize = UInt32(min(limit - events.count, 1000))

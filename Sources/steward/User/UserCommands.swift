@@ -5,7 +5,7 @@ struct CreateUser: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a Steward user for an OS uid.")
 
     @OptionGroup var options: ClientOptions
-    @Argument(help: "Letters, digits, '.', '_' and '-'; 1-64 characters.")
+    @Argument(help: "A letter or '_', then letters, digits, '_', '.' or '-'; at most 63 bytes.")
     var name: String
     @Option(help: ArgumentHelp("The OS uid whose processes are this user: a number or an account name.", valueName: "uid"),
             transform: OSUserID.parse)
@@ -49,7 +49,7 @@ struct ShowUser: AsyncParsableCommand {
 
     func run() async throws {
         let response = try await options.call(StewardV1.Users.get, .init(name: name))
-        options.emit(response) { UserText.detail(response.user ?? .init(), mappings: response.mappings) }
+        options.emit(response) { UserText.detail(response.user ?? .init(), mappings: response.mappings, withheld: response.mappingsWithheld) }
     }
 }
 

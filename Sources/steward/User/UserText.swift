@@ -13,9 +13,11 @@ enum UserText {
     }
 
     /// The user, then its mappings (the default first, as the daemon sends them).
-    static func detail(_ user: StewardV1.User, mappings: [StewardV1.Mapping]) -> String {
+    static func detail(_ user: StewardV1.User, mappings: [StewardV1.Mapping], withheld: Bool) -> String {
         var text = summary(user) + "\n\n"
-        if mappings.isEmpty {
+        if withheld {
+            text += "mappings not shown: only \(user.name) and USER_ADMINs may see them"
+        } else if mappings.isEmpty {
             text += "no mappings: the PostgreSQL username is \(user.name) on every connection"
         } else {
             text += AlignedTable.render(

@@ -127,11 +127,17 @@ struct IdentityRulesTests {
         #expect(error?.message == "value: PostgreSQL username \"\(name)\" is \(bytes) bytes; the limit is 63")
     }
 
-    @Test("pg_ roles are the server's, refused whatever the case", arguments: ["pg_monitor", "PG_read_all_data", "Pg_thing", "pg_"])
+    @Test("pg_ roles are the server's and refused", arguments: ["pg_monitor", "pg_read_all_data", "pg_"])
     func pgPrefixRefused(name: String) {
         let error = refusal { () throws(DomainError) in try IdentityRules.checkRoleName(name, field: "value") }
         #expect(error?.code == .invalidArgument)
         #expect(error?.message == "value: \"\(name)\": role names starting with pg_ are reserved by PostgreSQL")
+    }
+
+    @Test("As in PostgreSQL, only the lower-case pg_ prefix is reserved", arguments: ["PG_read_all_data", "Pg_thing"])
+    func pgPrefixOtherCaseAccepted(name: String) throws {
+        try IdentityRules.checkRoleName(name, field: "value")
+        try IdentityRules.checkUserName(name)
     }
 
     @Test("Keywords that never mean a role are refused case-insensitively", arguments: [
@@ -188,7 +194,6 @@ struct IdentityRulesTests {
         ("a\tb", "name: \"a\tb\" may contain only letters, digits, '_', '.' and '-'"),
         (String(repeating: "u", count: 64), "name: \"\(String(repeating: "u", count: 64))\" is longer than 63 bytes"),
         ("pg_admin", "name: \"pg_admin\": role names starting with pg_ are reserved by PostgreSQL"),
-        ("PG_x", "name: \"PG_x\": role names starting with pg_ are reserved by PostgreSQL"),
         ("public", "name: \"public\" is reserved by PostgreSQL and cannot name a role"),
         ("None", "name: \"None\" is reserved by PostgreSQL and cannot name a role"),
         ("CURRENT_USER", "name: \"CURRENT_USER\" is reserved by PostgreSQL and cannot name a role"),

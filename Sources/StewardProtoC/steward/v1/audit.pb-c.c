@@ -284,7 +284,7 @@ const ProtobufCMessageDescriptor steward__v1__audit_event__descriptor =
   (ProtobufCMessageInit) steward__v1__audit_event__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor steward__v1__list_audit_events_request__field_descriptors[10] =
+static const ProtobufCFieldDescriptor steward__v1__list_audit_events_request__field_descriptors[9] =
 {
   {
     "from_unix_ms",
@@ -363,23 +363,11 @@ static const ProtobufCFieldDescriptor steward__v1__list_audit_events_request__fi
     7,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_UINT32,
-    0,   /* quantifier_offset */
+    offsetof(Steward__V1__ListAuditEventsRequest, uid_filter_case),
     offsetof(Steward__V1__ListAuditEventsRequest, uid),
     NULL,
     NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "has_uid",
-    8,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_BOOL,
-    0,   /* quantifier_offset */
-    offsetof(Steward__V1__ListAuditEventsRequest, has_uid),
-    NULL,
-    NULL,
-    0,             /* flags */
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
@@ -410,19 +398,19 @@ static const ProtobufCFieldDescriptor steward__v1__list_audit_events_request__fi
 static const unsigned steward__v1__list_audit_events_request__field_indices_by_name[] = {
   3,   /* field[3] = connection_key */
   0,   /* field[0] = from_unix_ms */
-  7,   /* field[7] = has_uid */
   4,   /* field[4] = method */
   5,   /* field[5] = outcome */
-  8,   /* field[8] = page_size */
-  9,   /* field[9] = page_token */
+  7,   /* field[7] = page_size */
+  8,   /* field[8] = page_token */
   6,   /* field[6] = uid */
   1,   /* field[1] = until_unix_ms */
   2,   /* field[2] = user_name */
 };
-static const ProtobufCIntRange steward__v1__list_audit_events_request__number_ranges[1 + 1] =
+static const ProtobufCIntRange steward__v1__list_audit_events_request__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 9, 7 },
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor steward__v1__list_audit_events_request__descriptor =
 {
@@ -432,10 +420,10 @@ const ProtobufCMessageDescriptor steward__v1__list_audit_events_request__descrip
   "Steward__V1__ListAuditEventsRequest",
   "steward.v1",
   sizeof(Steward__V1__ListAuditEventsRequest),
-  10,
+  9,
   steward__v1__list_audit_events_request__field_descriptors,
   steward__v1__list_audit_events_request__field_indices_by_name,
-  1,  steward__v1__list_audit_events_request__number_ranges,
+  2,  steward__v1__list_audit_events_request__number_ranges,
   (ProtobufCMessageInit) steward__v1__list_audit_events_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

@@ -1554,7 +1554,7 @@ const ProtobufCMessageDescriptor steward__v1__get_user_request__descriptor =
   (ProtobufCMessageInit) steward__v1__get_user_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor steward__v1__get_user_response__field_descriptors[2] =
+static const ProtobufCFieldDescriptor steward__v1__get_user_response__field_descriptors[3] =
 {
   {
     "user",
@@ -1580,15 +1580,28 @@ static const ProtobufCFieldDescriptor steward__v1__get_user_response__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "mappings_withheld",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__GetUserResponse, mappings_withheld),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned steward__v1__get_user_response__field_indices_by_name[] = {
   1,   /* field[1] = mappings */
+  2,   /* field[2] = mappings_withheld */
   0,   /* field[0] = user */
 };
 static const ProtobufCIntRange steward__v1__get_user_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor steward__v1__get_user_response__descriptor =
 {
@@ -1598,7 +1611,7 @@ const ProtobufCMessageDescriptor steward__v1__get_user_response__descriptor =
   "Steward__V1__GetUserResponse",
   "steward.v1",
   sizeof(Steward__V1__GetUserResponse),
-  2,
+  3,
   steward__v1__get_user_response__field_descriptors,
   steward__v1__get_user_response__field_indices_by_name,
   1,  steward__v1__get_user_response__number_ranges,

@@ -25,7 +25,7 @@ public enum AuditAPI {
         if !request.userName.isEmpty { filter.userName = request.userName }
         if !request.connectionKey.isEmpty { filter.connectionKey = request.connectionKey }
         if !request.method.isEmpty { filter.method = request.method }
-        if request.hasUid { filter.uid = request.uid }
+        if case .uid(let uid)? = request.uidFilter { filter.uid = uid }
         switch request.outcome {
         case .unspecified: break
         case .succeeded: filter.outcome = .succeeded

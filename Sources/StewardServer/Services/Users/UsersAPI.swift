@@ -14,7 +14,9 @@ public enum UsersAPI {
         }
         router.register(API.get) { request, context in
             let (user, mappings) = try service.user(name: request.name, caller: context.caller)
-            return StewardV1.GetUserResponse(user: UsersMapping.message(user), mappings: mappings.map(UsersMapping.message))
+            return StewardV1.GetUserResponse(
+                user: UsersMapping.message(user), mappings: (mappings ?? []).map(UsersMapping.message),
+                mappingsWithheld: mappings == nil)
         }
         router.register(API.list) { request, _ in
             let page = try service.list(

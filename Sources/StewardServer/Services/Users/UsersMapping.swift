@@ -3,36 +3,12 @@ import StewardCore
 import StewardStore
 import StewardWire
 
-/// steward.v1.Permission <-> the store's ``Permission``.
-enum PermissionMapping {
-    static func messages(_ permissions: Set<Permission>) -> [StewardV1.Permission] {
-        permissions.map(message).sorted { $0.rawValue < $1.rawValue }
-    }
-
-    static func message(_ permission: Permission) -> StewardV1.Permission {
-        switch permission {
-        case .applicationAdmin: .applicationAdmin
-        case .userAdmin: .userAdmin
-        }
-    }
-
-    /// nil for UNSPECIFIED or a value this build does not know; the service
-    /// refuses it after checking the caller's permission.
-    @Sendable static func permission(_ message: StewardV1.Permission) -> Permission? {
-        switch message {
-        case .applicationAdmin: .applicationAdmin
-        case .userAdmin: .userAdmin
-        default: nil
-        }
-    }
-}
-
 /// steward.v1.Users messages <-> the domain's users, identities and checks.
 enum UsersMapping {
     static func message(_ user: UserRecord) -> StewardV1.User {
         StewardV1.User(
             name: user.name, uid: user.uid, permissions: PermissionMapping.messages(user.permissions),
-            createdAtUnixMs: Int64((user.createdAt.timeIntervalSince1970 * 1000).rounded()))
+            createdAtUnixMs: Int64((user.createdAt.timeIntervalSince1970 * 1000).rounded(.down)))
     }
 
     static func message(_ identity: Identity) -> StewardV1.Identity {

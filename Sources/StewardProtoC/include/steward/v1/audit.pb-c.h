@@ -80,6 +80,12 @@ struct  Steward__V1__AuditEvent
     , 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
 
 
+typedef enum {
+  STEWARD__V1__LIST_AUDIT_EVENTS_REQUEST__UID_FILTER__NOT_SET = 0,
+  STEWARD__V1__LIST_AUDIT_EVENTS_REQUEST__UID_FILTER_UID = 7
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(STEWARD__V1__LIST_AUDIT_EVENTS_REQUEST__UID_FILTER__CASE)
+} Steward__V1__ListAuditEventsRequest__UidFilterCase;
+
 struct  Steward__V1__ListAuditEventsRequest
 {
   ProtobufCMessage base;
@@ -99,19 +105,18 @@ struct  Steward__V1__ListAuditEventsRequest
   char *method;
   Steward__V1__AuditOutcome outcome;
   /*
-   * Only events whose uid is this one; needs has_uid, since 0 is root.
-   */
-  uint32_t uid;
-  protobuf_c_boolean has_uid;
-  /*
    * 0: the server's default (100); at most 1000.
    */
   uint32_t page_size;
   char *page_token;
+  Steward__V1__ListAuditEventsRequest__UidFilterCase uid_filter_case;
+  union {
+    uint32_t uid;
+  };
 };
 #define STEWARD__V1__LIST_AUDIT_EVENTS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&steward__v1__list_audit_events_request__descriptor) \
-    , 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, STEWARD__V1__AUDIT_OUTCOME__AUDIT_OUTCOME_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string }
+    , 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, STEWARD__V1__AUDIT_OUTCOME__AUDIT_OUTCOME_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, STEWARD__V1__LIST_AUDIT_EVENTS_REQUEST__UID_FILTER__NOT_SET, {0} }
 
 
 struct  Steward__V1__ListAuditEventsResponse

@@ -200,14 +200,19 @@ struct  Steward__V1__GetUserResponse
   Steward__V1__User *user;
   /*
    * The user's mappings: the default first, then per connection by key.
-   * Only for the caller's own user or a caller with USER_ADMIN; empty otherwise.
+   * Only for the caller's own user or a caller with USER_ADMIN.
    */
   size_t n_mappings;
   Steward__V1__Mapping **mappings;
+  /*
+   * True when the caller may not see this user's mappings (and `mappings`
+   * is empty for that reason, not because there are none).
+   */
+  protobuf_c_boolean mappings_withheld;
 };
 #define STEWARD__V1__GET_USER_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&steward__v1__get_user_response__descriptor) \
-    , NULL, 0,NULL }
+    , NULL, 0,NULL, 0 }
 
 
 struct  Steward__V1__ListUsersRequest
@@ -347,7 +352,8 @@ struct  Steward__V1__ListMappingsRequest
 {
   ProtobufCMessage base;
   /*
-   * Empty: every user's (USER_ADMIN only; others may list only their own).
+   * Empty: every user's for a USER_ADMIN, the caller's own for anyone else.
+   * Naming another user needs USER_ADMIN.
    */
   char *user_name;
   /*
@@ -418,7 +424,8 @@ struct  Steward__V1__CheckMappingsRequest
 {
   ProtobufCMessage base;
   /*
-   * Empty: every connection that is VALIDATED, ACTIVE or UNHEALTHY.
+   * Empty: every connection that is VALIDATED, ACTIVE or UNHEALTHY. A
+   * connection named here is asked whatever its state.
    */
   char *connection_key;
   /*
@@ -453,8 +460,11 @@ struct  Steward__V1__ImportMappingsRequest
   /*
    * CSV with the columns user,connection,kind,value; an optional header row
    * naming them; connection empty for the default; kind one of
-   * POSTGRES_USERNAME, IAM_PRINCIPAL, UNSET, NONE. All rows or none: any bad
-   * row fails the call with INVALID_ARGUMENT listing every bad row by line.
+   * POSTGRES_USERNAME, IAM_PRINCIPAL, UNSET, NONE; at most 50,000 rows. All
+   * rows or none: any bad row fails the call with INVALID_ARGUMENT listing the
+   * bad rows by line (the first 100, then how many more). Rows apply in file
+   * order, each checked against the ones before it: a file that swaps two
+   * users' usernames on one connection is refused; remove one first.
    */
   char *csv;
   /*

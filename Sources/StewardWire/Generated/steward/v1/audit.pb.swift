@@ -94,12 +94,10 @@ extension StewardV1 {
         /// A full method path.
         public var method: String = ""
         public var outcome: StewardV1.AuditOutcome = .init()
-        /// Only events whose uid is this one; needs has_uid, since 0 is root.
-        public var uid: UInt32 = 0
-        public var hasUid: Bool = false
         /// 0: the server's default (100); at most 1000.
         public var pageSize: UInt32 = 0
         public var pageToken: String = ""
+        public var uidFilter: UidFilter? = nil
 
         public init() {}
 
@@ -110,10 +108,9 @@ extension StewardV1 {
             connectionKey: String = "",
             method: String = "",
             outcome: StewardV1.AuditOutcome = .init(),
-            uid: UInt32 = 0,
-            hasUid: Bool = false,
             pageSize: UInt32 = 0,
-            pageToken: String = ""
+            pageToken: String = "",
+            uidFilter: UidFilter? = nil
         ) {
             self.fromUnixMs = fromUnixMs
             self.untilUnixMs = untilUnixMs
@@ -121,10 +118,13 @@ extension StewardV1 {
             self.connectionKey = connectionKey
             self.method = method
             self.outcome = outcome
-            self.uid = uid
-            self.hasUid = hasUid
             self.pageSize = pageSize
             self.pageToken = pageToken
+            self.uidFilter = uidFilter
+        }
+
+        public enum UidFilter: Sendable, Equatable {
+            case uid(UInt32)
         }
     }
 }
@@ -198,10 +198,15 @@ extension StewardV1.ListAuditEventsRequest {
         c.pointee.connection_key = ProtoCRuntime.makeCString(self.connectionKey)
         c.pointee.method = ProtoCRuntime.makeCString(self.method)
         c.pointee.outcome = .init(rawValue: .init(truncatingIfNeeded: self.outcome.rawValue))
-        c.pointee.uid = self.uid
-        c.pointee.has_uid = self.hasUid ? 1 : 0
         c.pointee.page_size = self.pageSize
         c.pointee.page_token = ProtoCRuntime.makeCString(self.pageToken)
+        switch self.uidFilter {
+        case .uid(let value)?:
+            c.pointee.uid_filter_case = .init(rawValue: 7)
+            c.pointee.uid = value
+        case nil:
+            break
+        }
         return ProtoCRuntime.erase(c)
     }
 
@@ -214,10 +219,12 @@ extension StewardV1.ListAuditEventsRequest {
         self.connectionKey = ProtoCRuntime.string(c.connection_key)
         self.method = ProtoCRuntime.string(c.method)
         self.outcome = StewardV1.AuditOutcome(rawValue: Int32(truncatingIfNeeded: c.outcome.rawValue))
-        self.uid = c.uid
-        self.hasUid = c.has_uid != 0
         self.pageSize = c.page_size
         self.pageToken = ProtoCRuntime.string(c.page_token)
+        switch c.uid_filter_case.rawValue {
+        case 7: self.uidFilter = .uid(c.uid)
+        default: self.uidFilter = nil
+        }
     }
 }
 

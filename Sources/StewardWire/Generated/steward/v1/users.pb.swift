@@ -232,17 +232,22 @@ extension StewardV1 {
     public struct GetUserResponse: ProtoMessage {
         public var user: StewardV1.User? = nil
         /// The user's mappings: the default first, then per connection by key.
-        /// Only for the caller's own user or a caller with USER_ADMIN; empty otherwise.
+        /// Only for the caller's own user or a caller with USER_ADMIN.
         public var mappings: [StewardV1.Mapping] = []
+        /// True when the caller may not see this user's mappings (and `mappings`
+        /// is empty for that reason, not because there are none).
+        public var mappingsWithheld: Bool = false
 
         public init() {}
 
         public init(
             user: StewardV1.User? = nil,
-            mappings: [StewardV1.Mapping] = []
+            mappings: [StewardV1.Mapping] = [],
+            mappingsWithheld: Bool = false
         ) {
             self.user = user
             self.mappings = mappings
+            self.mappingsWithheld = mappingsWithheld
         }
     }
 }
@@ -419,7 +424,8 @@ extension StewardV1 {
 
 extension StewardV1 {
     public struct ListMappingsRequest: ProtoMessage {
-        /// Empty: every user's (USER_ADMIN only; others may list only their own).
+        /// Empty: every user's for a USER_ADMIN, the caller's own for anyone else.
+        /// Naming another user needs USER_ADMIN.
         public var userName: String = ""
         /// Empty: every scope; otherwise only the mappings for this connection.
         public var connectionKey: String = ""
@@ -509,7 +515,8 @@ extension StewardV1 {
 
 extension StewardV1 {
     public struct CheckMappingsRequest: ProtoMessage {
-        /// Empty: every connection that is VALIDATED, ACTIVE or UNHEALTHY.
+        /// Empty: every connection that is VALIDATED, ACTIVE or UNHEALTHY. A
+        /// connection named here is asked whatever its state.
         public var connectionKey: String = ""
         /// Empty: every user.
         public var userName: String = ""
@@ -548,8 +555,11 @@ extension StewardV1 {
     public struct ImportMappingsRequest: ProtoMessage {
         /// CSV with the columns user,connection,kind,value; an optional header row
         /// naming them; connection empty for the default; kind one of
-        /// POSTGRES_USERNAME, IAM_PRINCIPAL, UNSET, NONE. All rows or none: any bad
-        /// row fails the call with INVALID_ARGUMENT listing every bad row by line.
+        /// POSTGRES_USERNAME, IAM_PRINCIPAL, UNSET, NONE; at most 50,000 rows. All
+        /// rows or none: any bad row fails the call with INVALID_ARGUMENT listing the
+        /// bad rows by line (the first 100, then how many more). Rows apply in file
+        /// order, each checked against the ones before it: a file that swaps two
+        /// users' usernames on one connection is refused; remove one first.
         public var csv: String = ""
         /// Check every row without changing anything.
         public var dryRun: Bool = false
@@ -734,6 +744,7 @@ extension StewardV1.GetUserResponse {
         c.pointee.user = self.user.map { ProtoCRuntime.makeCMessage($0, as: Steward__V1__User.self) }
         c.pointee.n_mappings = self.mappings.count
         c.pointee.mappings = ProtoCRuntime.makeArray(self.mappings, of: UnsafeMutablePointer<Steward__V1__Mapping>?.self) { ProtoCRuntime.makeCMessage($0, as: Steward__V1__Mapping.self) }
+        c.pointee.mappings_withheld = self.mappingsWithheld ? 1 : 0
         return ProtoCRuntime.erase(c)
     }
 
@@ -742,6 +753,7 @@ extension StewardV1.GetUserResponse {
         self.init()
         self.user = ProtoCRuntime.messageIfPresent(StewardV1.User.self, from: c.user)
         self.mappings = ProtoCRuntime.readArray(c.n_mappings, c.mappings) { ProtoCRuntime.message(StewardV1.Mapping.self, from: $0) }
+        self.mappingsWithheld = c.mappings_withheld != 0
     }
 }
 
@@ -1190,23 +1202,27 @@ extension StewardV1 {
         /// USER_ADMIN.
         public static let create = UnaryMethod<StewardV1.CreateUserRequest, StewardV1.CreateUserResponse>(path: "/steward.v1.Users/Create")
 
-        /// Any known caller.
+        /// Any known caller (mappings only for their own user, or with USER_ADMIN).
         public static let get = UnaryMethod<StewardV1.GetUserRequest, StewardV1.GetUserResponse>(path: "/steward.v1.Users/Get")
 
+        /// Any known caller. Paged, by name.
         public static let list = UnaryMethod<StewardV1.ListUsersRequest, StewardV1.ListUsersResponse>(path: "/steward.v1.Users/List")
 
-        /// USER_ADMIN. Idempotent.
+        /// USER_ADMIN. Idempotent: granting a held permission changes nothing.
         public static let grant = UnaryMethod<StewardV1.GrantPermissionRequest, StewardV1.GrantPermissionResponse>(path: "/steward.v1.Users/Grant")
 
+        /// USER_ADMIN. Idempotent. Root and the daemon's uid keep every permission
+        /// whatever their user record holds.
         public static let revoke = UnaryMethod<StewardV1.RevokePermissionRequest, StewardV1.RevokePermissionResponse>(path: "/steward.v1.Users/Revoke")
 
         /// USER_ADMIN. Removes the user with its permissions and mappings; the
         /// audit trail keeps its events. A caller cannot delete their own user.
         public static let delete = UnaryMethod<StewardV1.DeleteUserRequest, StewardV1.DeleteUserResponse>(path: "/steward.v1.Users/Delete")
 
-        /// USER_ADMIN.
+        /// USER_ADMIN. Creates or replaces the user's mapping in its scope.
         public static let setMapping = UnaryMethod<StewardV1.SetMappingRequest, StewardV1.SetMappingResponse>(path: "/steward.v1.Users/SetMapping")
 
+        /// USER_ADMIN. Without its per-connection mapping the user's default applies there.
         public static let removeMapping = UnaryMethod<StewardV1.RemoveMappingRequest, StewardV1.RemoveMappingResponse>(path: "/steward.v1.Users/RemoveMapping")
 
         /// A known caller's own mappings; anyone's with USER_ADMIN.
