@@ -20,8 +20,10 @@ struct RPCBench: AsyncParsableCommand {
         commandName: "rpc",
         abstract: "Measure Steward's RPC latency and throughput beside a raw-socket floor.",
         discussion: """
-            ping: Health.Check with one call in flight, over a real Unix socket to an \
-            in-process server. throughput: N connections × W calls in flight for a fixed time. \
+            ping: Health.Check with one call in flight, over a real Unix socket to the \
+            daemon's server (RegistryServer on a fresh SQLite store) in process; Health.Check \
+            answers on the I/O queue. Server.Info: the path of every other call (a task, and the \
+            caller looked up in the registry). throughput: N connections × W calls in flight for a fixed time. \
             floor: the same length-prefixed request/response over a socketpair, with no \
             protobuf and no Dispatch, measured in the same run.
             """)
@@ -53,7 +55,10 @@ struct RPCBench: AsyncParsableCommand {
 
         let server = try BenchServer.start()
         defer { server.stop() }
-        let ping = try await StewardLoad.pingLatency(socketPath: server.socketPath, calls: pings)
+        let ping = try await StewardLoad.pingLatency(
+            socketPath: server.socketPath, calls: pings, method: GrpcHealthV1.Health.check, request: .init())
+        let info = try await StewardLoad.pingLatency(
+            socketPath: server.socketPath, calls: pings, method: StewardV1.Server.info, request: .init())
         let rawPing = try RawClientLoad.pingLatency(socketPath: server.socketPath, calls: pings)
         let throughput = try await StewardLoad.throughput(
             socketPath: server.socketPath, connections: connections, inFlight: inFlight, seconds: seconds)
@@ -62,6 +67,7 @@ struct RPCBench: AsyncParsableCommand {
             .init("ping p50 (µs), 1 in flight", steward: ping.p50, floor: floorPing.p50, lowerIsBetter: true),
             .init("ping p99 (µs), 1 in flight", steward: ping.p99, floor: floorPing.p99, lowerIsBetter: true),
             .init("ping p50 (µs), daemon only", steward: rawPing.p50, floor: floorPing.p50, lowerIsBetter: true),
+            .init("Server.Info p50 (µs), task+lookup", steward: info.p50, floor: floorPing.p50, lowerIsBetter: true),
             .init("throughput (calls/s), \(connections) conn × \(inFlight)", steward: throughput, floor: floorThroughput, lowerIsBetter: false),
         ])
         print(table.render())

@@ -2,13 +2,17 @@ import Dispatch
 import Foundation
 import Logging
 import StewardClient
+import StewardPostgres
 import StewardServer
+import StewardStore
 import StewardWire
 import Synchronization
 
-/// An in-process StewardServer on a real Unix socket in a temporary directory.
+/// The daemon as stewardd builds it (`RegistryServer` over a SQLite store in
+/// a fresh state directory), in process, on a real Unix socket.
 struct BenchServer {
     let server: StewardServer
+    let state: StateDirectory
     let directory: String
 
     var socketPath: String { server.socketPath }
@@ -19,10 +23,12 @@ struct BenchServer {
         let directory = String(cString: created)
         var logger = Logger(label: "steward-bench")
         logger.logLevel = .error
-        let server = StewardServer(
-            configuration: ServerConfiguration(socketPath: directory + "/steward.sock"), logger: logger)
+        let state = try StateDirectory.open(at: directory + "/state")
+        let server = RegistryServer.make(
+            configuration: ServerConfiguration(socketPath: directory + "/steward.sock"), store: state.store,
+            executor: PostgresExecutor(maxConcurrentJobs: 1), logger: logger)
         try server.start()
-        return BenchServer(server: server, directory: directory)
+        return BenchServer(server: server, state: state, directory: directory)
     }
 
     func stop() {
@@ -33,21 +39,24 @@ struct BenchServer {
             done.signal()
         }
         done.wait()
+        state.close()
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
 
 /// Load through the client library: what an agent using Steward sees.
 enum StewardLoad {
-    static func pingLatency(socketPath: String, calls: Int) async throws -> LatencySamples {
+    /// One call in flight, `calls` times in a row (after a tenth as warm-up).
+    static func pingLatency<Request, Response>(
+        socketPath: String, calls: Int, method: UnaryMethod<Request, Response>, request: Request
+    ) async throws -> LatencySamples {
         let client = try StewardClient.connect(socketPath: socketPath)
         defer { client.close() }
-        let request = GrpcHealthV1.HealthCheckRequest()
-        for _ in 0..<(calls / 10) { _ = try await client.call(GrpcHealthV1.Health.check, request) }
+        for _ in 0..<(calls / 10) { _ = try await client.call(method, request) }
         var samples = LatencySamples(capacity: calls)
         for _ in 0..<calls {
             let start = DispatchTime.now().uptimeNanoseconds
-            _ = try await client.call(GrpcHealthV1.Health.check, request)
+            _ = try await client.call(method, request)
             samples.add(nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
         }
         return samples
