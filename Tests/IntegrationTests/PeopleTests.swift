@@ -169,6 +169,25 @@ struct PeopleTests {
         let c2Mappings = onC2["mappings"] as? [[String: Any]] ?? []
         #expect(c2Mappings.map { $0["userName"] as? String } == ["bob"], "\(onC2)")
 
+        // user show: appadmin (no USER_ADMIN) sees alice but is told her mappings are withheld.
+        let shownToAppAdmin = try await steward.run(["user", "show", "alice"], as: OSUsers.plain)
+        #expect(shownToAppAdmin.status == 0, "\(shownToAppAdmin.standardError)")
+        #expect(shownToAppAdmin.standardOutput.contains("mappings not shown"), "\(shownToAppAdmin.standardOutput)")
+        #expect(!shownToAppAdmin.standardOutput.contains("no mappings"), "\(shownToAppAdmin.standardOutput)")
+        #expect(!shownToAppAdmin.standardOutput.contains("shared"), "\(shownToAppAdmin.standardOutput)")
+        let withheld = try await steward.json(["user", "show", "alice"], as: OSUsers.plain)
+        #expect(withheld["mappingsWithheld"] as? Bool == true, "\(withheld)")
+        #expect((withheld["mappings"] as? [Any])?.isEmpty == true, "\(withheld)")
+        #expect((withheld["user"] as? [String: Any])?["name"] as? String == "alice", "\(withheld)")
+        // Root sees them; appadmin's own user, without mappings, says so rather than "not shown".
+        let shownToRoot = try await steward.json(["user", "show", "alice"])
+        #expect(shownToRoot["mappingsWithheld"] as? Bool == false, "\(shownToRoot)")
+        #expect((shownToRoot["mappings"] as? [[String: Any]])?.count == 1, "\(shownToRoot)")
+        let ownUser = try await steward.run(["user", "show", "appadmin"], as: OSUsers.plain)
+        #expect(ownUser.status == 0, "\(ownUser.standardError)")
+        #expect(ownUser.standardOutput.contains("no mappings"), "\(ownUser.standardOutput)")
+        #expect(!ownUser.standardOutput.contains("mappings not shown"), "\(ownUser.standardOutput)")
+
         // The refused SetMapping calls are on the trail, by whom they came from.
         let denials = try await steward.json(["audit", "--outcome", "denied", "--method", "Users/SetMapping"])
         let events = denials["events"] as? [[String: Any]] ?? []
@@ -363,6 +382,40 @@ struct PeopleTests {
         ], "\(after)")
         #expect(mappings.count == 4)
 
+        try await steward.stop()
+    }
+}
+
+extension PeopleTests {
+    @Test("mapping import reads a file that starts with a UTF-8 byte order mark, header row and all")
+    func importWithByteOrderMark() async throws {
+        try #require(getuid() == 0, Self.needsRoot)
+        try await OSUsers.ensure()
+        let steward = try await PeopleDaemon.start()
+        defer { steward.removeDirectory() }
+        for (name, uid) in [("alice", "65001"), ("bob", "65002")] {
+            let created = try await steward.run(["user", "create", name, "--uid", uid])
+            try #require(created.status == 0, "\(created.standardError)")
+        }
+        // As a spreadsheet saves it: EF BB BF, then the header row, CRLF line ends.
+        let path = steward.directory + "/bom.csv"
+        let text = "user,connection,kind,value\r\nalice,,POSTGRES_USERNAME,alice_pg\r\n"
+        try Data([0xEF, 0xBB, 0xBF] + Array(text.utf8)).write(to: URL(fileURLWithPath: path))
+        let imported = try await steward.run(["mapping", "import", path])
+        #expect(imported.status == 0, "\(imported.standardError)")
+        #expect(imported.standardOutput.contains("imported 1 mapping"), "\(imported.standardOutput)")
+        // The same from standard input.
+        let fromStandardInput = try await steward.run(
+            ["mapping", "import", "-"], standardInput: "\u{FEFF}User,Connection,Kind,Value\nbob,,NONE,\n")
+        #expect(fromStandardInput.status == 0, "\(fromStandardInput.standardError)")
+        #expect(fromStandardInput.standardOutput.contains("imported 1 mapping"), "\(fromStandardInput.standardOutput)")
+
+        let after = try await steward.json(["mapping", "list"])
+        let mappings = (after["mappings"] as? [[String: Any]] ?? []).map { mapping -> String in
+            let identity = mapping["identity"] as? [String: Any] ?? [:]
+            return [mapping["userName"], identity["kind"], identity["value"]].map { $0 as? String ?? "?" }.joined(separator: ",")
+        }
+        #expect(mappings == ["alice,IDENTITY_KIND_POSTGRES_USERNAME,alice_pg", "bob,IDENTITY_KIND_NONE,"], "\(after)")
         try await steward.stop()
     }
 }

@@ -74,6 +74,44 @@ struct PermissionEnforcementTests {
         }
     }
 
+    /// The answer to one REQUEST frame carrying `payload` raw.
+    static func answer(_ path: String, payload: [UInt8], socketPath: String) async throws -> StewardRpcV1.Frame {
+        let connection = try RawConnection(path: socketPath)
+        try await connection.send(Frames.request(1, path, payload: payload))
+        let frame = try #require(try await connection.nextFrame(), "no answer for \(path)")
+        #expect(frame.kind == .end && frame.callID == 1)
+        return frame
+    }
+
+    @Test("A mutating request refused before its service (undecodable, or a string that is not UTF-8) is audited; a read is not")
+    func undecodableMutatingRequestsAudited() async throws {
+        let administrator = FixedCaller { Caller.administrator(uid: $0) }
+        try await Self.withRegistryServer(administrator) { socketPath, store in
+            let create = "/steward.v1.Users/Create"
+            // A varint that never ends.
+            let undecodable: [UInt8] = [0xFF, 0xFF, 0xFF]
+            // CreateUserRequest.name (field 1, wire type 2), two bytes: C3 28 is not UTF-8.
+            let badUTF8: [UInt8] = [0x0A, 0x02, 0xC3, 0x28]
+
+            let first = try await Self.answer(create, payload: undecodable, socketPath: socketPath)
+            #expect(first.statusCode == .invalidArgument, "\(first.statusCode): \(first.statusMessage)")
+            let second = try await Self.answer(create, payload: badUTF8, socketPath: socketPath)
+            #expect(second.statusCode == .invalidArgument, "\(second.statusCode): \(second.statusMessage)")
+            // The same bytes to a method that changes nothing: refused, not audited.
+            let read = try await Self.answer("/steward.v1.Users/List", payload: undecodable, socketPath: socketPath)
+            #expect(read.statusCode == .invalidArgument, "\(read.statusCode): \(read.statusMessage)")
+
+            // Each answer was sent after its event was written.
+            let events = try store.listAuditEvents(AuditFilter(), page: PageRequest(size: 1000)).items.reversed().map { $0 }
+            #expect(events.map(\.method) == [create, create], "\(events)")
+            #expect(events.allSatisfy { $0.status == .invalidArgument && $0.uid == getuid() && $0.target == nil })
+            #expect(events.map(\.message) == [first.statusMessage, second.statusMessage])
+            #expect(try store.listAuditEvents(AuditFilter(method: "/steward.v1.Users/List"), page: PageRequest()).items.isEmpty)
+            // Nothing was created.
+            #expect(try store.listUsers(page: PageRequest()).items.isEmpty)
+        }
+    }
+
     @Test("An unknown caller is refused everything but Health and WhoAmI, and its mutating attempts are audited")
     func unknownCallerRefused() async throws {
         let stranger = FixedCaller { Caller.unknown(uid: $0) }

@@ -139,6 +139,48 @@ struct ConnectionsServiceTests {
         #expect(try state.store.connectionPassword(key: "sales-db").exposedValue == "pw")
     }
 
+    @Test("A denied dry-run update is audited as a denial; an allowed dry run leaves no event")
+    func deniedDryRunAudited() async throws {
+        defer { state.close(); try? FileManager.default.removeItem(atPath: directory) }
+        let before = try await register()
+        let updates = AuditFilter(method: "/steward.v1.Connections/Update")
+
+        // An allowed dry run (and one whose input is bad) changes nothing and leaves nothing.
+        _ = try service.update(key: "sales-db", changes: [.port(6543)], expectedRevision: nil, dryRun: true, caller: admin)
+        let badInput = #expect(throws: DomainError.self) {
+            _ = try service.update(key: "sales-db", changes: [.port(0)], expectedRevision: nil, dryRun: true, caller: admin)
+        }
+        #expect(badInput?.code == .invalidArgument)
+        #expect(try state.store.listAuditEvents(updates, page: PageRequest()).items.isEmpty)
+
+        // A user without APPLICATION_ADMIN: denied, whether a dry run or not, and each denial is an event.
+        let userAdmin = Caller(uid: 4343, userName: "uadmin", permissions: [.userAdmin])
+        let denied = #expect(throws: DomainError.self) {
+            _ = try service.update(key: "sales-db", changes: [.port(6543)], expectedRevision: nil, dryRun: true, caller: userAdmin)
+        }
+        #expect(denied?.code == .permissionDenied)
+        let events = try state.store.listAuditEvents(updates, page: PageRequest()).items
+        #expect(events.count == 1)
+        let event = try #require(events.first)
+        #expect(event.method == "/steward.v1.Connections/Update")
+        #expect(event.status == .permissionDenied)
+        #expect(event.uid == 4343 && event.userName == "uadmin")
+        #expect(event.target == "sales-db" && event.connectionKey == "sales-db")
+        #expect(event.message == denied?.message)
+
+        // Even a denied caller's undecodable changes are a denial, and audited.
+        let deniedMalformed = #expect(throws: DomainError.self) {
+            _ = try service.update(
+                key: "sales-db", changes: try { () throws(DomainError) -> [SettingsChange] in
+                    throw DomainError.invalidArgument("update_paths", "\"nonsense\" is not a field")
+                }(), expectedRevision: nil, dryRun: true, caller: stranger)
+        }
+        #expect(deniedMalformed?.code == .permissionDenied)
+        let statuses = try state.store.listAuditEvents(updates, page: PageRequest()).items.map(\.status)
+        #expect(statuses == [.permissionDenied, .permissionDenied])
+        #expect(try service.connection(key: "sales-db") == before)
+    }
+
     @Test("An update at a stale revision is ABORTED")
     func staleRevision() async throws {
         defer { state.close(); try? FileManager.default.removeItem(atPath: directory) }

@@ -17,7 +17,9 @@ struct MappingImport {
 
     init(csv: String) {
         let records: [CSVRecords.Record]
-        do { records = try CSVRecords.parse(csv) } catch {
+        // A spreadsheet's byte-order mark is not part of the first field.
+        let text = csv.hasPrefix("\u{FEFF}") ? String(csv.dropFirst()) : csv
+        do { records = try CSVRecords.parse(text) } catch {
             problems = [Problem(line: error.line, message: error.problem)]
             return
         }

@@ -158,18 +158,16 @@ extension SQLiteRegistryStore {
         let kind = mapping.identity.kind.rawValue
         let value = mapping.identity.value
         do {
-            let updated = try database.run(
+            // One upsert on the scope index. (An UPDATE that matched nothing,
+            // then an INSERT, cost time in proportion to the rows already
+            // changed in the transaction: a 10,000-row import took seconds.)
+            try database.run(
                 """
-                UPDATE identity_mappings SET kind = ?, value = ?, updated_at = ?
-                WHERE user_id = ? AND connection_id IS ?
-                """, kind, value, microseconds, userID, connectionID)
-            if updated == 0 {
-                try database.run(
-                    """
-                    INSERT INTO identity_mappings (user_id, connection_id, kind, value, updated_at)
-                    VALUES (?, ?, ?, ?, ?)
-                    """, userID, connectionID, kind, value, microseconds)
-            }
+                INSERT INTO identity_mappings (user_id, connection_id, kind, value, updated_at)
+                VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (user_id, ifnull(connection_id, 0))
+                DO UPDATE SET kind = excluded.kind, value = excluded.value, updated_at = excluded.updated_at
+                """, userID, connectionID, kind, value, microseconds)
         } catch let error as SQLiteError where error.isUniqueViolation(on: usernameOwnerIndex) {
             var mappings = try mappingsByScope(userID: userID, in: database)
             mappings[connectionID] = mapping.identity

@@ -20,7 +20,13 @@ public final class SQLiteRegistryStore: RegistryStore {
     public let path: String
     let cipher: SecretCipher
     let clock: @Sendable () -> Date
+    /// The connection every write (and migrations, and tools) goes through.
     private let database: Mutex<SQLiteDatabase?>
+    /// A second, query-only connection for reads. In WAL mode it reads the
+    /// last committed snapshot while a write transaction runs, so a long
+    /// write (a large mapping import) does not hold up the caller lookups
+    /// and reads that every other call makes.
+    private let reader: Mutex<SQLiteDatabase?>
 
     /// How long a call waits for a lock held by another connection (only a
     /// tool opening the file beside the daemon) before failing as busy.
@@ -37,11 +43,15 @@ public final class SQLiteRegistryStore: RegistryStore {
         self.cipher = SecretCipher(key: key)
         self.clock = clock
         let connection: SQLiteDatabase
+        let readConnection: SQLiteDatabase
         do {
             try Self.createPrivately(path)
             connection = try SQLiteDatabase(path: path)
             try Self.configure(connection, path: path)
             try Self.prepareSchema(connection, path: path, cipher: cipher)
+            readConnection = try SQLiteDatabase(path: path)
+            try Self.configure(readConnection, path: path)
+            try readConnection.execute(script: "PRAGMA query_only = ON;")
         } catch let error as StoreError {
             throw error
         } catch let error as SQLiteError where error.primaryCode == SQLITE_NOTADB {
@@ -56,10 +66,15 @@ public final class SQLiteRegistryStore: RegistryStore {
             throw StoreError(.io, "cannot open the registry store \(path)", detail: "\(error)")
         }
         self.database = Mutex(connection)
+        self.reader = Mutex(readConnection)
     }
 
     /// Closes the database. Later calls fail as unavailable.
     public func close() {
+        reader.withLock { connection in
+            connection?.close()
+            connection = nil
+        }
         database.withLock { connection in
             connection?.close()
             connection = nil
@@ -147,17 +162,24 @@ public final class SQLiteRegistryStore: RegistryStore {
         try withDatabase { database in try database.transaction(.immediate) { try body(database) } }
     }
 
-    /// Runs `body` in one read transaction, so it sees one snapshot.
+    /// Runs `body` in one read transaction on the read connection, so it
+    /// sees one committed snapshot and never waits for a writer.
     func read<Result: Sendable>(_ body: (SQLiteDatabase) throws -> Result) throws(StoreError) -> Result {
-        try withDatabase { database in try database.transaction(.deferred) { try body(database) } }
+        try Self.withConnection(reader) { database in try database.transaction(.deferred) { try body(database) } }
     }
 
-    /// Hands `body` the open database under the lock; every error leaves as
-    /// a ``StoreError``. For tests and tools (raw SQL against the schema).
+    /// Hands `body` the open write connection under its lock; every error
+    /// leaves as a ``StoreError``. For tests and tools (raw SQL against the schema).
     package func withDatabase<Result: Sendable>(
         _ body: (SQLiteDatabase) throws -> Result
     ) throws(StoreError) -> Result {
-        let outcome: Swift.Result<Result, StoreError> = database.withLock { connection in
+        try Self.withConnection(database, body)
+    }
+
+    private static func withConnection<Result: Sendable>(
+        _ slot: borrowing Mutex<SQLiteDatabase?>, _ body: (SQLiteDatabase) throws -> Result
+    ) throws(StoreError) -> Result {
+        let outcome: Swift.Result<Result, StoreError> = slot.withLock { connection in
             guard let connection, connection.isOpen else {
                 return .failure(StoreError(.unavailable, "the registry store is closed"))
             }

@@ -56,6 +56,13 @@ struct CSVRecordsTests {
         ])
     }
 
+    @Test("A leading byte-order mark is not part of the header")
+    func byteOrderMark() {
+        let parsed = MappingImport(csv: "\u{FEFF}user,connection,kind,value\ncarol,,NONE,\n")
+        #expect(parsed.problems.isEmpty)
+        #expect(parsed.rows.map(\.line) == [2])
+    }
+
     @Test("A lone CR ends a record too, so a last row ending in CR has no stray character")
     func loneCR() throws {
         #expect(try CSVRecords.parse("a,b\rc,d\r") == [Record(line: 1, fields: ["a", "b"]), Record(line: 2, fields: ["c", "d"])])

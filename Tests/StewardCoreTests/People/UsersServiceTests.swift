@@ -334,6 +334,46 @@ final class UsersServiceTests {
         #expect(try audit().isEmpty)
     }
 
+    // MARK: Reading a user
+
+    @Test("Get withholds another user's mappings (nil) from a plain user; oneself and USER_ADMIN get them, [] when there are none")
+    func getWithholdsMappings() throws {
+        let alice = try user("alice", uid: 2001)
+        let bob = try user("bob", uid: 2002, [.applicationAdmin])
+        let carol = try user("carol", uid: 2003, [.userAdmin])
+        try connection("c1")
+        let aliceDefault = mapping("alice", nil, .postgresUsername("alice_pg"))
+        let aliceC1 = mapping("alice", "c1", .none)
+        for each in [aliceDefault, aliceC1] { try store.setMapping(each) }
+
+        // A plain user (APPLICATION_ADMIN is no help) sees the user, not the mappings.
+        let byBob = try service.user(name: "alice", caller: bob)
+        #expect(byBob.user.name == "alice" && byBob.user.uid == 2001)
+        #expect(byBob.mappings == nil)
+        // Withheld even when there are none: nil says "not shown", never "none".
+        #expect(try service.user(name: "carol", caller: alice).mappings == nil)
+        #expect(try service.user(name: "alice", caller: Caller(uid: 3000)).mappings == nil)
+
+        // Oneself: one's own mappings, and [] (not nil) without any.
+        #expect(try service.user(name: "alice", caller: alice).mappings == [aliceDefault, aliceC1])
+        let bobOwn = try service.user(name: "bob", caller: bob)
+        #expect(bobOwn.mappings == [])
+        #expect(bobOwn.mappings != nil)
+
+        // USER_ADMIN and root: anyone's, [] when there are none.
+        #expect(try service.user(name: "alice", caller: carol).mappings == [aliceDefault, aliceC1])
+        let bobByCarol = try service.user(name: "bob", caller: carol)
+        #expect(bobByCarol.mappings == [])
+        #expect(bobByCarol.mappings != nil)
+        #expect(try service.user(name: "alice", caller: root).mappings == [aliceDefault, aliceC1])
+        #expect(try service.user(name: "carol", caller: root).mappings == [])
+
+        let missing = #expect(throws: DomainError.self) { _ = try service.user(name: "nobody", caller: carol) }
+        #expect(missing?.code == .notFound)
+        // Reading is not a change: nothing was audited.
+        #expect(try audit().isEmpty)
+    }
+
     // MARK: Setting mappings
 
     @Test("SetMapping refuses an unknown kind and values that do not fit their kind, storing nothing")
@@ -523,6 +563,82 @@ final class UsersServiceTests {
         let event = try #require(try audit().first)
         #expect(event.method == "/steward.v1.Users/ImportMappings" && event.status == .permissionDenied)
         #expect(event.uid == 2009 && event.userName == "plain")
+    }
+
+    @Test("An import of more than maxImportRows rows is refused INVALID_ARGUMENT naming the limit, before any row is checked")
+    func importRowCap() throws {
+        try importFixture()
+        let before = try allMappings()
+        // Every row is well formed and sets its own scope, so each one counts.
+        let rows = UsersService.maxImportRows + 1
+        let csv = "user,connection,kind,value\n" + (0..<rows).map { "u\($0),,NONE,\n" }.joined()
+        let error = #expect(throws: DomainError.self) { _ = try service.importMappings(csv: csv, dryRun: true, caller: root) }
+        #expect(error == DomainError(
+            .invalidArgument, "csv: \(rows) rows; at most \(UsersService.maxImportRows) are imported at once: split the file"))
+        #expect(try allMappings() == before)
+        let event = try #require(try audit(AuditFilter(method: "/steward.v1.Users/ImportMappings")).first)
+        #expect(event.status == .invalidArgument && event.message == error?.message)
+    }
+
+    @Test("An import with 150 bad rows lists the first 100 by line, then counts the other 50")
+    func importReportCap() throws {
+        try importFixture()
+        // Lines 2…151: odd lines are malformed (the parser's problem), even
+        // lines name a user who does not exist (the store's), so the report
+        // is the two merged by line.
+        var lines = ["user,connection,kind,value"]
+        for line in 2...151 {
+            lines.append(line.isMultiple(of: 2) ? "ghost\(line),,NONE," : "carol\(line),,BOGUS,")
+        }
+        let csv = lines.joined(separator: "\n") + "\n"
+        let error = try #require(#expect(throws: DomainError.self) {
+            _ = try service.importMappings(csv: csv, dryRun: false, caller: root)
+        })
+        #expect(error.code == .invalidArgument)
+        let report = error.message.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(report.count == 1 + 100 + 1, "\(report.count) lines")
+        #expect(report.first == "150 bad rows; nothing was imported:")
+        let listed = report.dropFirst().dropLast()
+        #expect(listed.map { $0.prefix { $0 != ":" } } == (2...101).map { "line \($0)"[...] })
+        #expect(listed.first == "line 2: no user named \"ghost2\"")
+        #expect(listed.dropFirst().first?.hasPrefix("line 3: kind: \"BOGUS\" is not one of") == true)
+        #expect(report.last == "… and 50 more bad rows")
+        #expect(!error.message.contains("line 102:"))
+        #expect(try store.listMappings(MappingFilter()).count == 1)
+    }
+
+    @Test("The audit trail clamps text a caller controls: a 1 MB display name in a denied Register is stored as at most 256 characters")
+    func auditClampsTarget() async throws {
+        let plain = try user("plain", uid: 2001)
+        let connections = ConnectionsService(store: store, prober: ScriptedProber())
+        let huge = String(repeating: "n", count: 1 << 20)
+        let settings = ConnectionSettings(
+            displayName: huge, deploymentType: .selfManaged, host: "db.example.com", port: 5432,
+            stateDatabase: "steward_state", governedDatabases: ["sales"], username: "steward", sslMode: .prefer)
+        let denied = await #expect(throws: DomainError.self) {
+            _ = try await connections.register(
+                displayName: huge, request: (settings, "pw"), caller: plain, deadline: .after(milliseconds: 1000))
+        }
+        #expect(denied?.code == .permissionDenied)
+        // The same for a user name in a denied Create.
+        let hugeUser = String(repeating: "é", count: 1 << 19)
+        let create = #expect(throws: DomainError.self) {
+            _ = try service.create(name: hugeUser, uid: 2099, permissions: [], caller: plain)
+        }
+        #expect(create?.code == .permissionDenied)
+
+        let register = try #require(try audit(AuditFilter(method: "/steward.v1.Connections/Register")).first)
+        #expect(register.status == .permissionDenied && register.uid == 2001)
+        let target = try #require(register.target)
+        #expect(target.count <= 256, "\(target.count) characters stored")
+        #expect(target.count == 256 && target.hasPrefix(String(repeating: "n", count: 255)) && target.hasSuffix("…"))
+        let key = try #require(register.connectionKey)
+        #expect(key.count <= 256, "\(key.count) characters stored")
+        #expect(register.message.count <= 4096)
+
+        let created = try #require(try audit(AuditFilter(method: "/steward.v1.Users/Create")).first)
+        let userTarget = try #require(created.target)
+        #expect(userTarget.count == 256 && userTarget.hasPrefix(String(repeating: "é", count: 255)), "\(userTarget.count) characters stored")
     }
 
     // MARK: Checking mappings against the servers
