@@ -48,7 +48,7 @@ struct ImportBench: AsyncParsableCommand {
         print("""
             registry: \(rows) users, \(connections) connections (built in \(String(format: "%.1f", setupSeconds)) s)
             import of \(imported) rows:  dry run \(String(format: "%.2f", drySeconds)) s, real \(String(format: "%.2f", seconds)) s \
-            (\(Int(Double(imported) / seconds)) rows/s); the store is held for the whole import
+            (\(Int(Double(imported) / seconds)) rows/s); other writes wait for it, reads do not
             """)
     }
 }
