@@ -181,6 +181,56 @@ const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__rota
   return &steward__v1__rotate_credentials_response__descriptor;
 }
 
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__sync_connection_request(void)
+{
+  return &steward__v1__sync_connection_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__database_scan(void)
+{
+  return &steward__v1__database_scan__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__sync_summary(void)
+{
+  return &steward__v1__sync_summary__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__sync_progress(void)
+{
+  return &steward__v1__sync_progress__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__column(void)
+{
+  return &steward__v1__column__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__data_source(void)
+{
+  return &steward__v1__data_source__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_data_sources_request(void)
+{
+  return &steward__v1__list_data_sources_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_data_sources_response(void)
+{
+  return &steward__v1__list_data_sources_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_data_source_request(void)
+{
+  return &steward__v1__get_data_source_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_data_source_response(void)
+{
+  return &steward__v1__get_data_source_response__descriptor;
+}
+
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__server_info_request(void)
 {
   return &steward__v1__server_info_request__descriptor;

@@ -11,6 +11,7 @@
 #include "steward/rpc/v1/frame.pb-c.h"
 #include "steward/v1/audit.pb-c.h"
 #include "steward/v1/connections.pb-c.h"
+#include "steward/v1/datasources.pb-c.h"
 #include "steward/v1/permissions.pb-c.h"
 #include "steward/v1/server.pb-c.h"
 #include "steward/v1/users.pb-c.h"
@@ -89,6 +90,26 @@ const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__dele
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__rotate_credentials_request(void);
 /* steward.v1.RotateCredentialsResponse */
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__rotate_credentials_response(void);
+/* steward.v1.SyncConnectionRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__sync_connection_request(void);
+/* steward.v1.DatabaseScan */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__database_scan(void);
+/* steward.v1.SyncSummary */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__sync_summary(void);
+/* steward.v1.SyncProgress */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__sync_progress(void);
+/* steward.v1.Column */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__column(void);
+/* steward.v1.DataSource */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__data_source(void);
+/* steward.v1.ListDataSourcesRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_data_sources_request(void);
+/* steward.v1.ListDataSourcesResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_data_sources_response(void);
+/* steward.v1.GetDataSourceRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_data_source_request(void);
+/* steward.v1.GetDataSourceResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_data_source_response(void);
 /* steward.v1.ServerInfoRequest */
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__server_info_request(void);
 /* steward.v1.ServerLimits */

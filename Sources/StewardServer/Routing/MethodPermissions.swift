@@ -44,7 +44,8 @@ public enum MethodPermissions {
         declare(
             .applicationAdmin, mutating: true, Connections.register, Connections.update, Connections.validate,
             Connections.completeSetup, Connections.deactivate, Connections.activate, Connections.delete,
-            Connections.rotateCredentials)
+            Connections.rotateCredentials, Connections.sync)
+        declare(.knownCaller, StewardV1.DataSources.list, StewardV1.DataSources.get)
         declare(.knownCaller, Users.get, Users.list)
         declare(.selfOrUserAdmin, Users.listMappings)
         declare(.userAdmin, Users.checkMappings)

@@ -1222,6 +1222,186 @@ void   steward__v1__rotate_credentials_response__free_unpacked
   assert(message->base.descriptor == &steward__v1__rotate_credentials_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   steward__v1__sync_connection_request__init
+                     (Steward__V1__SyncConnectionRequest         *message)
+{
+  static const Steward__V1__SyncConnectionRequest init_value = STEWARD__V1__SYNC_CONNECTION_REQUEST__INIT;
+  *message = init_value;
+}
+size_t steward__v1__sync_connection_request__get_packed_size
+                     (const Steward__V1__SyncConnectionRequest *message)
+{
+  assert(message->base.descriptor == &steward__v1__sync_connection_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t steward__v1__sync_connection_request__pack
+                     (const Steward__V1__SyncConnectionRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &steward__v1__sync_connection_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t steward__v1__sync_connection_request__pack_to_buffer
+                     (const Steward__V1__SyncConnectionRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &steward__v1__sync_connection_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Steward__V1__SyncConnectionRequest *
+       steward__v1__sync_connection_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Steward__V1__SyncConnectionRequest *)
+     protobuf_c_message_unpack (&steward__v1__sync_connection_request__descriptor,
+                                allocator, len, data);
+}
+void   steward__v1__sync_connection_request__free_unpacked
+                     (Steward__V1__SyncConnectionRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &steward__v1__sync_connection_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   steward__v1__database_scan__init
+                     (Steward__V1__DatabaseScan         *message)
+{
+  static const Steward__V1__DatabaseScan init_value = STEWARD__V1__DATABASE_SCAN__INIT;
+  *message = init_value;
+}
+size_t steward__v1__database_scan__get_packed_size
+                     (const Steward__V1__DatabaseScan *message)
+{
+  assert(message->base.descriptor == &steward__v1__database_scan__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t steward__v1__database_scan__pack
+                     (const Steward__V1__DatabaseScan *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &steward__v1__database_scan__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t steward__v1__database_scan__pack_to_buffer
+                     (const Steward__V1__DatabaseScan *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &steward__v1__database_scan__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Steward__V1__DatabaseScan *
+       steward__v1__database_scan__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Steward__V1__DatabaseScan *)
+     protobuf_c_message_unpack (&steward__v1__database_scan__descriptor,
+                                allocator, len, data);
+}
+void   steward__v1__database_scan__free_unpacked
+                     (Steward__V1__DatabaseScan *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &steward__v1__database_scan__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   steward__v1__sync_summary__init
+                     (Steward__V1__SyncSummary         *message)
+{
+  static const Steward__V1__SyncSummary init_value = STEWARD__V1__SYNC_SUMMARY__INIT;
+  *message = init_value;
+}
+size_t steward__v1__sync_summary__get_packed_size
+                     (const Steward__V1__SyncSummary *message)
+{
+  assert(message->base.descriptor == &steward__v1__sync_summary__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t steward__v1__sync_summary__pack
+                     (const Steward__V1__SyncSummary *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &steward__v1__sync_summary__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t steward__v1__sync_summary__pack_to_buffer
+                     (const Steward__V1__SyncSummary *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &steward__v1__sync_summary__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Steward__V1__SyncSummary *
+       steward__v1__sync_summary__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Steward__V1__SyncSummary *)
+     protobuf_c_message_unpack (&steward__v1__sync_summary__descriptor,
+                                allocator, len, data);
+}
+void   steward__v1__sync_summary__free_unpacked
+                     (Steward__V1__SyncSummary *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &steward__v1__sync_summary__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   steward__v1__sync_progress__init
+                     (Steward__V1__SyncProgress         *message)
+{
+  static const Steward__V1__SyncProgress init_value = STEWARD__V1__SYNC_PROGRESS__INIT;
+  *message = init_value;
+}
+size_t steward__v1__sync_progress__get_packed_size
+                     (const Steward__V1__SyncProgress *message)
+{
+  assert(message->base.descriptor == &steward__v1__sync_progress__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t steward__v1__sync_progress__pack
+                     (const Steward__V1__SyncProgress *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &steward__v1__sync_progress__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t steward__v1__sync_progress__pack_to_buffer
+                     (const Steward__V1__SyncProgress *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &steward__v1__sync_progress__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Steward__V1__SyncProgress *
+       steward__v1__sync_progress__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Steward__V1__SyncProgress *)
+     protobuf_c_message_unpack (&steward__v1__sync_progress__descriptor,
+                                allocator, len, data);
+}
+void   steward__v1__sync_progress__free_unpacked
+                     (Steward__V1__SyncProgress *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &steward__v1__sync_progress__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor steward__v1__connection_settings__field_descriptors[9] =
 {
   {
@@ -2772,6 +2952,301 @@ const ProtobufCMessageDescriptor steward__v1__rotate_credentials_response__descr
   steward__v1__rotate_credentials_response__field_indices_by_name,
   1,  steward__v1__rotate_credentials_response__number_ranges,
   (ProtobufCMessageInit) steward__v1__rotate_credentials_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor steward__v1__sync_connection_request__field_descriptors[1] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__SyncConnectionRequest, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned steward__v1__sync_connection_request__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+};
+static const ProtobufCIntRange steward__v1__sync_connection_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor steward__v1__sync_connection_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "steward.v1.SyncConnectionRequest",
+  "SyncConnectionRequest",
+  "Steward__V1__SyncConnectionRequest",
+  "steward.v1",
+  sizeof(Steward__V1__SyncConnectionRequest),
+  1,
+  steward__v1__sync_connection_request__field_descriptors,
+  steward__v1__sync_connection_request__field_indices_by_name,
+  1,  steward__v1__sync_connection_request__number_ranges,
+  (ProtobufCMessageInit) steward__v1__sync_connection_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor steward__v1__database_scan__field_descriptors[4] =
+{
+  {
+    "database",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__DatabaseScan, database),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tables",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__DatabaseScan, tables),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "code",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__DatabaseScan, code),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "message",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__DatabaseScan, message),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned steward__v1__database_scan__field_indices_by_name[] = {
+  2,   /* field[2] = code */
+  0,   /* field[0] = database */
+  3,   /* field[3] = message */
+  1,   /* field[1] = tables */
+};
+static const ProtobufCIntRange steward__v1__database_scan__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor steward__v1__database_scan__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "steward.v1.DatabaseScan",
+  "DatabaseScan",
+  "Steward__V1__DatabaseScan",
+  "steward.v1",
+  sizeof(Steward__V1__DatabaseScan),
+  4,
+  steward__v1__database_scan__field_descriptors,
+  steward__v1__database_scan__field_indices_by_name,
+  1,  steward__v1__database_scan__number_ranges,
+  (ProtobufCMessageInit) steward__v1__database_scan__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor steward__v1__sync_summary__field_descriptors[8] =
+{
+  {
+    "added_count",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__SyncSummary, added_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "added",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Steward__V1__SyncSummary, n_added),
+    offsetof(Steward__V1__SyncSummary, added),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "updated_count",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__SyncSummary, updated_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "updated",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Steward__V1__SyncSummary, n_updated),
+    offsetof(Steward__V1__SyncSummary, updated),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "disabled_count",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__SyncSummary, disabled_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "disabled",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Steward__V1__SyncSummary, n_disabled),
+    offsetof(Steward__V1__SyncSummary, disabled),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "unchanged_count",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__SyncSummary, unchanged_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "databases_not_scanned",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Steward__V1__SyncSummary, n_databases_not_scanned),
+    offsetof(Steward__V1__SyncSummary, databases_not_scanned),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned steward__v1__sync_summary__field_indices_by_name[] = {
+  1,   /* field[1] = added */
+  0,   /* field[0] = added_count */
+  7,   /* field[7] = databases_not_scanned */
+  5,   /* field[5] = disabled */
+  4,   /* field[4] = disabled_count */
+  6,   /* field[6] = unchanged_count */
+  3,   /* field[3] = updated */
+  2,   /* field[2] = updated_count */
+};
+static const ProtobufCIntRange steward__v1__sync_summary__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor steward__v1__sync_summary__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "steward.v1.SyncSummary",
+  "SyncSummary",
+  "Steward__V1__SyncSummary",
+  "steward.v1",
+  sizeof(Steward__V1__SyncSummary),
+  8,
+  steward__v1__sync_summary__field_descriptors,
+  steward__v1__sync_summary__field_indices_by_name,
+  1,  steward__v1__sync_summary__number_ranges,
+  (ProtobufCMessageInit) steward__v1__sync_summary__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor steward__v1__sync_progress__field_descriptors[2] =
+{
+  {
+    "database",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Steward__V1__SyncProgress, event_case),
+    offsetof(Steward__V1__SyncProgress, database),
+    &steward__v1__database_scan__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "summary",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Steward__V1__SyncProgress, event_case),
+    offsetof(Steward__V1__SyncProgress, summary),
+    &steward__v1__sync_summary__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned steward__v1__sync_progress__field_indices_by_name[] = {
+  0,   /* field[0] = database */
+  1,   /* field[1] = summary */
+};
+static const ProtobufCIntRange steward__v1__sync_progress__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor steward__v1__sync_progress__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "steward.v1.SyncProgress",
+  "SyncProgress",
+  "Steward__V1__SyncProgress",
+  "steward.v1",
+  sizeof(Steward__V1__SyncProgress),
+  2,
+  steward__v1__sync_progress__field_descriptors,
+  steward__v1__sync_progress__field_indices_by_name,
+  1,  steward__v1__sync_progress__number_ranges,
+  (ProtobufCMessageInit) steward__v1__sync_progress__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue steward__v1__deployment_type__enum_values_by_number[3] =

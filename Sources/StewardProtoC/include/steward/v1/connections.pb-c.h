@@ -42,6 +42,10 @@ typedef struct Steward__V1__DeleteConnectionRequest Steward__V1__DeleteConnectio
 typedef struct Steward__V1__DeleteConnectionResponse Steward__V1__DeleteConnectionResponse;
 typedef struct Steward__V1__RotateCredentialsRequest Steward__V1__RotateCredentialsRequest;
 typedef struct Steward__V1__RotateCredentialsResponse Steward__V1__RotateCredentialsResponse;
+typedef struct Steward__V1__SyncConnectionRequest Steward__V1__SyncConnectionRequest;
+typedef struct Steward__V1__DatabaseScan Steward__V1__DatabaseScan;
+typedef struct Steward__V1__SyncSummary Steward__V1__SyncSummary;
+typedef struct Steward__V1__SyncProgress Steward__V1__SyncProgress;
 
 
 /* --- enums --- */
@@ -488,6 +492,98 @@ struct  Steward__V1__RotateCredentialsResponse
 #define STEWARD__V1__ROTATE_CREDENTIALS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&steward__v1__rotate_credentials_response__descriptor) \
     , NULL }
+
+
+struct  Steward__V1__SyncConnectionRequest
+{
+  ProtobufCMessage base;
+  char *key;
+};
+#define STEWARD__V1__SYNC_CONNECTION_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&steward__v1__sync_connection_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * One governed database, as the sync finished scanning it.
+ */
+struct  Steward__V1__DatabaseScan
+{
+  ProtobufCMessage base;
+  char *database;
+  /*
+   * Tables (and views, materialized views, foreign and partitioned tables)
+   * the connection's role can select from; 0 when the scan failed.
+   */
+  uint32_t tables;
+  /*
+   * gRPC status code of the scan: 0 = OK. A database that could not be
+   * scanned keeps its data sources as they were.
+   */
+  int32_t code;
+  char *message;
+};
+#define STEWARD__V1__DATABASE_SCAN__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&steward__v1__database_scan__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * What the sync changed, once every database was scanned. Names are data
+ * source names; each list holds at most 100 (the counts hold them all).
+ */
+struct  Steward__V1__SyncSummary
+{
+  ProtobufCMessage base;
+  uint32_t added_count;
+  size_t n_added;
+  char **added;
+  /*
+   * Column lists changed, or a DISABLED data source was found again.
+   */
+  uint32_t updated_count;
+  size_t n_updated;
+  char **updated;
+  /*
+   * Not found in a database that was scanned: kept, now DISABLED.
+   */
+  uint32_t disabled_count;
+  size_t n_disabled;
+  char **disabled;
+  uint32_t unchanged_count;
+  /*
+   * Governed databases that could not be scanned (see their DatabaseScan).
+   */
+  size_t n_databases_not_scanned;
+  char **databases_not_scanned;
+};
+#define STEWARD__V1__SYNC_SUMMARY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&steward__v1__sync_summary__descriptor) \
+    , 0, 0,NULL, 0, 0,NULL, 0, 0,NULL, 0, 0,NULL }
+
+
+typedef enum {
+  STEWARD__V1__SYNC_PROGRESS__EVENT__NOT_SET = 0,
+  STEWARD__V1__SYNC_PROGRESS__EVENT_DATABASE = 1,
+  STEWARD__V1__SYNC_PROGRESS__EVENT_SUMMARY = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(STEWARD__V1__SYNC_PROGRESS__EVENT__CASE)
+} Steward__V1__SyncProgress__EventCase;
+
+/*
+ * Sync streams one DatabaseScan per governed database, then the summary.
+ */
+struct  Steward__V1__SyncProgress
+{
+  ProtobufCMessage base;
+  Steward__V1__SyncProgress__EventCase event_case;
+  union {
+    Steward__V1__DatabaseScan *database;
+    Steward__V1__SyncSummary *summary;
+  };
+};
+#define STEWARD__V1__SYNC_PROGRESS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&steward__v1__sync_progress__descriptor) \
+    , STEWARD__V1__SYNC_PROGRESS__EVENT__NOT_SET, {0} }
 
 
 /* Steward__V1__ConnectionSettings methods */
@@ -1003,6 +1099,82 @@ Steward__V1__RotateCredentialsResponse *
 void   steward__v1__rotate_credentials_response__free_unpacked
                      (Steward__V1__RotateCredentialsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Steward__V1__SyncConnectionRequest methods */
+void   steward__v1__sync_connection_request__init
+                     (Steward__V1__SyncConnectionRequest         *message);
+size_t steward__v1__sync_connection_request__get_packed_size
+                     (const Steward__V1__SyncConnectionRequest   *message);
+size_t steward__v1__sync_connection_request__pack
+                     (const Steward__V1__SyncConnectionRequest   *message,
+                      uint8_t             *out);
+size_t steward__v1__sync_connection_request__pack_to_buffer
+                     (const Steward__V1__SyncConnectionRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Steward__V1__SyncConnectionRequest *
+       steward__v1__sync_connection_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   steward__v1__sync_connection_request__free_unpacked
+                     (Steward__V1__SyncConnectionRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Steward__V1__DatabaseScan methods */
+void   steward__v1__database_scan__init
+                     (Steward__V1__DatabaseScan         *message);
+size_t steward__v1__database_scan__get_packed_size
+                     (const Steward__V1__DatabaseScan   *message);
+size_t steward__v1__database_scan__pack
+                     (const Steward__V1__DatabaseScan   *message,
+                      uint8_t             *out);
+size_t steward__v1__database_scan__pack_to_buffer
+                     (const Steward__V1__DatabaseScan   *message,
+                      ProtobufCBuffer     *buffer);
+Steward__V1__DatabaseScan *
+       steward__v1__database_scan__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   steward__v1__database_scan__free_unpacked
+                     (Steward__V1__DatabaseScan *message,
+                      ProtobufCAllocator *allocator);
+/* Steward__V1__SyncSummary methods */
+void   steward__v1__sync_summary__init
+                     (Steward__V1__SyncSummary         *message);
+size_t steward__v1__sync_summary__get_packed_size
+                     (const Steward__V1__SyncSummary   *message);
+size_t steward__v1__sync_summary__pack
+                     (const Steward__V1__SyncSummary   *message,
+                      uint8_t             *out);
+size_t steward__v1__sync_summary__pack_to_buffer
+                     (const Steward__V1__SyncSummary   *message,
+                      ProtobufCBuffer     *buffer);
+Steward__V1__SyncSummary *
+       steward__v1__sync_summary__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   steward__v1__sync_summary__free_unpacked
+                     (Steward__V1__SyncSummary *message,
+                      ProtobufCAllocator *allocator);
+/* Steward__V1__SyncProgress methods */
+void   steward__v1__sync_progress__init
+                     (Steward__V1__SyncProgress         *message);
+size_t steward__v1__sync_progress__get_packed_size
+                     (const Steward__V1__SyncProgress   *message);
+size_t steward__v1__sync_progress__pack
+                     (const Steward__V1__SyncProgress   *message,
+                      uint8_t             *out);
+size_t steward__v1__sync_progress__pack_to_buffer
+                     (const Steward__V1__SyncProgress   *message,
+                      ProtobufCBuffer     *buffer);
+Steward__V1__SyncProgress *
+       steward__v1__sync_progress__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   steward__v1__sync_progress__free_unpacked
+                     (Steward__V1__SyncProgress *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Steward__V1__ConnectionSettings_Closure)
@@ -1086,6 +1258,18 @@ typedef void (*Steward__V1__RotateCredentialsRequest_Closure)
 typedef void (*Steward__V1__RotateCredentialsResponse_Closure)
                  (const Steward__V1__RotateCredentialsResponse *message,
                   void *closure_data);
+typedef void (*Steward__V1__SyncConnectionRequest_Closure)
+                 (const Steward__V1__SyncConnectionRequest *message,
+                  void *closure_data);
+typedef void (*Steward__V1__DatabaseScan_Closure)
+                 (const Steward__V1__DatabaseScan *message,
+                  void *closure_data);
+typedef void (*Steward__V1__SyncSummary_Closure)
+                 (const Steward__V1__SyncSummary *message,
+                  void *closure_data);
+typedef void (*Steward__V1__SyncProgress_Closure)
+                 (const Steward__V1__SyncProgress *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1123,6 +1307,10 @@ extern const ProtobufCMessageDescriptor steward__v1__delete_connection_request__
 extern const ProtobufCMessageDescriptor steward__v1__delete_connection_response__descriptor;
 extern const ProtobufCMessageDescriptor steward__v1__rotate_credentials_request__descriptor;
 extern const ProtobufCMessageDescriptor steward__v1__rotate_credentials_response__descriptor;
+extern const ProtobufCMessageDescriptor steward__v1__sync_connection_request__descriptor;
+extern const ProtobufCMessageDescriptor steward__v1__database_scan__descriptor;
+extern const ProtobufCMessageDescriptor steward__v1__sync_summary__descriptor;
+extern const ProtobufCMessageDescriptor steward__v1__sync_progress__descriptor;
 
 PROTOBUF_C__END_DECLS
 

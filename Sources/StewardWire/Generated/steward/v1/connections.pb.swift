@@ -686,6 +686,108 @@ extension StewardV1 {
     }
 }
 
+extension StewardV1 {
+    public struct SyncConnectionRequest: ProtoMessage {
+        public var key: String = ""
+
+        public init() {}
+
+        public init(
+            key: String = ""
+        ) {
+            self.key = key
+        }
+    }
+}
+
+extension StewardV1 {
+    /// One governed database, as the sync finished scanning it.
+    public struct DatabaseScan: ProtoMessage {
+        public var database: String = ""
+        /// Tables (and views, materialized views, foreign and partitioned tables)
+        /// the connection's role can select from; 0 when the scan failed.
+        public var tables: UInt32 = 0
+        /// gRPC status code of the scan: 0 = OK. A database that could not be
+        /// scanned keeps its data sources as they were.
+        public var code: Int32 = 0
+        public var message: String = ""
+
+        public init() {}
+
+        public init(
+            database: String = "",
+            tables: UInt32 = 0,
+            code: Int32 = 0,
+            message: String = ""
+        ) {
+            self.database = database
+            self.tables = tables
+            self.code = code
+            self.message = message
+        }
+    }
+}
+
+extension StewardV1 {
+    /// What the sync changed, once every database was scanned. Names are data
+    /// source names; each list holds at most 100 (the counts hold them all).
+    public struct SyncSummary: ProtoMessage {
+        public var addedCount: UInt32 = 0
+        public var added: [String] = []
+        /// Column lists changed, or a DISABLED data source was found again.
+        public var updatedCount: UInt32 = 0
+        public var updated: [String] = []
+        /// Not found in a database that was scanned: kept, now DISABLED.
+        public var disabledCount: UInt32 = 0
+        public var disabled: [String] = []
+        public var unchangedCount: UInt32 = 0
+        /// Governed databases that could not be scanned (see their DatabaseScan).
+        public var databasesNotScanned: [String] = []
+
+        public init() {}
+
+        public init(
+            addedCount: UInt32 = 0,
+            added: [String] = [],
+            updatedCount: UInt32 = 0,
+            updated: [String] = [],
+            disabledCount: UInt32 = 0,
+            disabled: [String] = [],
+            unchangedCount: UInt32 = 0,
+            databasesNotScanned: [String] = []
+        ) {
+            self.addedCount = addedCount
+            self.added = added
+            self.updatedCount = updatedCount
+            self.updated = updated
+            self.disabledCount = disabledCount
+            self.disabled = disabled
+            self.unchangedCount = unchangedCount
+            self.databasesNotScanned = databasesNotScanned
+        }
+    }
+}
+
+extension StewardV1 {
+    /// Sync streams one DatabaseScan per governed database, then the summary.
+    public struct SyncProgress: ProtoMessage {
+        public var event: Event? = nil
+
+        public init() {}
+
+        public init(
+            event: Event? = nil
+        ) {
+            self.event = event
+        }
+
+        public enum Event: Sendable, Equatable {
+            case database(StewardV1.DatabaseScan)
+            case summary(StewardV1.SyncSummary)
+        }
+    }
+}
+
 extension StewardV1.ConnectionSettings {
     public static let protoFullName = "steward.v1.ConnectionSettings"
 
@@ -1316,6 +1418,123 @@ extension StewardV1.RotateCredentialsResponse {
     }
 }
 
+extension StewardV1.SyncConnectionRequest {
+    public static let protoFullName = "steward.v1.SyncConnectionRequest"
+
+    public static var protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+        steward_descriptor__steward__v1__sync_connection_request()
+    }
+
+    public func makeProtobufCMessage() -> UnsafeMutablePointer<ProtobufCMessage> {
+        let c = ProtoCRuntime.allocateMessage(Steward__V1__SyncConnectionRequest.self, initializer: steward__v1__sync_connection_request__init)
+        c.pointee.key = ProtoCRuntime.makeCString(self.key)
+        return ProtoCRuntime.erase(c)
+    }
+
+    public init(protobufCMessage pointer: UnsafePointer<ProtobufCMessage>) {
+        let c = ProtoCRuntime.cMessage(pointer, as: Steward__V1__SyncConnectionRequest.self, descriptor: Self.protobufCDescriptor)
+        self.init()
+        self.key = ProtoCRuntime.string(c.key)
+    }
+}
+
+extension StewardV1.DatabaseScan {
+    public static let protoFullName = "steward.v1.DatabaseScan"
+
+    public static var protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+        steward_descriptor__steward__v1__database_scan()
+    }
+
+    public func makeProtobufCMessage() -> UnsafeMutablePointer<ProtobufCMessage> {
+        let c = ProtoCRuntime.allocateMessage(Steward__V1__DatabaseScan.self, initializer: steward__v1__database_scan__init)
+        c.pointee.database = ProtoCRuntime.makeCString(self.database)
+        c.pointee.tables = self.tables
+        c.pointee.code = self.code
+        c.pointee.message = ProtoCRuntime.makeCString(self.message)
+        return ProtoCRuntime.erase(c)
+    }
+
+    public init(protobufCMessage pointer: UnsafePointer<ProtobufCMessage>) {
+        let c = ProtoCRuntime.cMessage(pointer, as: Steward__V1__DatabaseScan.self, descriptor: Self.protobufCDescriptor)
+        self.init()
+        self.database = ProtoCRuntime.string(c.database)
+        self.tables = c.tables
+        self.code = c.code
+        self.message = ProtoCRuntime.string(c.message)
+    }
+}
+
+extension StewardV1.SyncSummary {
+    public static let protoFullName = "steward.v1.SyncSummary"
+
+    public static var protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+        steward_descriptor__steward__v1__sync_summary()
+    }
+
+    public func makeProtobufCMessage() -> UnsafeMutablePointer<ProtobufCMessage> {
+        let c = ProtoCRuntime.allocateMessage(Steward__V1__SyncSummary.self, initializer: steward__v1__sync_summary__init)
+        c.pointee.added_count = self.addedCount
+        c.pointee.n_added = self.added.count
+        c.pointee.added = ProtoCRuntime.makeArray(self.added, of: UnsafeMutablePointer<CChar>?.self) { ProtoCRuntime.makeCString($0) }
+        c.pointee.updated_count = self.updatedCount
+        c.pointee.n_updated = self.updated.count
+        c.pointee.updated = ProtoCRuntime.makeArray(self.updated, of: UnsafeMutablePointer<CChar>?.self) { ProtoCRuntime.makeCString($0) }
+        c.pointee.disabled_count = self.disabledCount
+        c.pointee.n_disabled = self.disabled.count
+        c.pointee.disabled = ProtoCRuntime.makeArray(self.disabled, of: UnsafeMutablePointer<CChar>?.self) { ProtoCRuntime.makeCString($0) }
+        c.pointee.unchanged_count = self.unchangedCount
+        c.pointee.n_databases_not_scanned = self.databasesNotScanned.count
+        c.pointee.databases_not_scanned = ProtoCRuntime.makeArray(self.databasesNotScanned, of: UnsafeMutablePointer<CChar>?.self) { ProtoCRuntime.makeCString($0) }
+        return ProtoCRuntime.erase(c)
+    }
+
+    public init(protobufCMessage pointer: UnsafePointer<ProtobufCMessage>) {
+        let c = ProtoCRuntime.cMessage(pointer, as: Steward__V1__SyncSummary.self, descriptor: Self.protobufCDescriptor)
+        self.init()
+        self.addedCount = c.added_count
+        self.added = ProtoCRuntime.readArray(c.n_added, c.added) { ProtoCRuntime.string($0) }
+        self.updatedCount = c.updated_count
+        self.updated = ProtoCRuntime.readArray(c.n_updated, c.updated) { ProtoCRuntime.string($0) }
+        self.disabledCount = c.disabled_count
+        self.disabled = ProtoCRuntime.readArray(c.n_disabled, c.disabled) { ProtoCRuntime.string($0) }
+        self.unchangedCount = c.unchanged_count
+        self.databasesNotScanned = ProtoCRuntime.readArray(c.n_databases_not_scanned, c.databases_not_scanned) { ProtoCRuntime.string($0) }
+    }
+}
+
+extension StewardV1.SyncProgress {
+    public static let protoFullName = "steward.v1.SyncProgress"
+
+    public static var protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+        steward_descriptor__steward__v1__sync_progress()
+    }
+
+    public func makeProtobufCMessage() -> UnsafeMutablePointer<ProtobufCMessage> {
+        let c = ProtoCRuntime.allocateMessage(Steward__V1__SyncProgress.self, initializer: steward__v1__sync_progress__init)
+        switch self.event {
+        case .database(let value)?:
+            c.pointee.event_case = .init(rawValue: 1)
+            c.pointee.database = ProtoCRuntime.makeCMessage(value, as: Steward__V1__DatabaseScan.self)
+        case .summary(let value)?:
+            c.pointee.event_case = .init(rawValue: 2)
+            c.pointee.summary = ProtoCRuntime.makeCMessage(value, as: Steward__V1__SyncSummary.self)
+        case nil:
+            break
+        }
+        return ProtoCRuntime.erase(c)
+    }
+
+    public init(protobufCMessage pointer: UnsafePointer<ProtobufCMessage>) {
+        let c = ProtoCRuntime.cMessage(pointer, as: Steward__V1__SyncProgress.self, descriptor: Self.protobufCDescriptor)
+        self.init()
+        switch c.event_case.rawValue {
+        case 1: self.event = .database(ProtoCRuntime.message(StewardV1.DatabaseScan.self, from: c.database))
+        case 2: self.event = .summary(ProtoCRuntime.message(StewardV1.SyncSummary.self, from: c.summary))
+        default: self.event = nil
+        }
+    }
+}
+
 extension StewardV1 {
     public enum Connections {
         public static let fullName = "steward.v1.Connections"
@@ -1342,7 +1561,13 @@ extension StewardV1 {
 
         public static let rotateCredentials = UnaryMethod<StewardV1.RotateCredentialsRequest, StewardV1.RotateCredentialsResponse>(path: "/steward.v1.Connections/RotateCredentials")
 
-        public static let methods: [any RPCMethodDescription] = [register, get, list, update, getSetupScript, validate, completeSetup, deactivate, activate, delete, rotateCredentials]
+        /// APPLICATION_ADMIN; ACTIVE connections only. Turns every table the
+        /// connection's role can select from into a data source named
+        /// <key>.<database>.<schema>.<table>; incremental: new tables are added,
+        /// missing ones DISABLED, column changes recorded; no change writes nothing.
+        public static let sync = ServerStreamingMethod<StewardV1.SyncConnectionRequest, StewardV1.SyncProgress>(path: "/steward.v1.Connections/Sync")
+
+        public static let methods: [any RPCMethodDescription] = [register, get, list, update, getSetupScript, validate, completeSetup, deactivate, activate, delete, rotateCredentials, sync]
         public static let service = RPCServiceDescription(fullName: fullName, methods: methods)
     }
 }

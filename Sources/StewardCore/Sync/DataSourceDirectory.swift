@@ -1,0 +1,17 @@
+import StewardStore
+
+/// Reading the data sources sync has found: for any known caller.
+public struct DataSourceDirectory: Sendable {
+    let store: any RegistryStore
+
+    public init(store: any RegistryStore) { self.store = store }
+
+    /// By name.
+    public func list(_ filter: DataSourceFilter, page: PageRequest) throws(DomainError) -> Page<DataSourceRecord> {
+        try storeCall { () throws(StoreError) in try store.listDataSources(filter, page: page) }
+    }
+
+    public func dataSource(name: String) throws(DomainError) -> DataSourceRecord {
+        try storeCall { () throws(StoreError) in try store.dataSource(name: name) }
+    }
+}

@@ -1,0 +1,80 @@
+import StewardPostgres
+import StewardStore
+import StewardWire
+
+/// Object sync: every table an ACTIVE connection's role can select from
+/// becomes a data source named `<key>.<database>.<schema>.<table>`. Sync is
+/// incremental (new tables added, missing ones DISABLED, column changes
+/// recorded) and a sync that finds no change writes nothing. A database
+/// that cannot be scanned keeps its data sources as they were.
+public struct SyncService: Sendable {
+    let store: any RegistryStore
+    let scanner: any TableScanner
+    let audit: AuditTrail
+
+    /// How long a sync may take when the call gives no deadline.
+    public static let defaultMilliseconds = 60_000
+    static let method = "/steward.v1.Connections/Sync"
+
+    /// - Parameter audit: where events go; by default straight to `store`.
+    public init(store: any RegistryStore, scanner: any TableScanner, audit: AuditTrail? = nil) {
+        self.store = store
+        self.scanner = scanner
+        self.audit = audit ?? AuditTrail(store: store)
+    }
+
+    /// What happened to one governed database.
+    public enum Event: Sendable {
+        case scanned(database: String, tables: Int)
+        case failed(database: String, DomainError)
+    }
+
+    public struct Outcome: Sendable {
+        public var summary: DataSourceSyncSummary
+        /// Governed databases that could not be scanned.
+        public var notScanned: [String]
+    }
+
+    /// Scans each governed database in turn, telling `progress` as each one
+    /// is done, then stores what was found in one transaction. Fails when no
+    /// database could be scanned; otherwise reports the ones that could not.
+    public func sync(
+        key: String, caller: Caller, deadline: Deadline, progress: @Sendable (Event) async throws(DomainError) -> Void
+    ) async throws(DomainError) -> Outcome {
+        try await audit.audited(Self.method, caller, target: key, connectionKey: key) { () async throws(DomainError) in
+            try caller.require(.applicationAdmin, to: "sync connections")
+            let record = try storeCall { () throws(StoreError) in try store.connection(key: key) }
+            guard record.state == .active else {
+                throw .failedPrecondition(
+                    "connection \"\(key)\" is \(record.state.rawValue); only ACTIVE connections are synced (validate and complete setup first)")
+            }
+            let password = try storeCall { () throws(StoreError) in try store.connectionPassword(key: key) }
+            var tables: [DiscoveredTable] = []
+            var scanned: Set<String> = []
+            var failures: [(database: String, error: DomainError)] = []
+            for database in record.settings.governedDatabases {
+                do throws(DomainError) {
+                    let found = try await scanner.tables(
+                        in: database, settings: record.settings, password: password.exposedValue, deadline: deadline)
+                    tables += found
+                    scanned.insert(database)
+                    try await progress(.scanned(database: database, tables: found.count))
+                } catch where error.code == .cancelled {
+                    throw error
+                } catch {
+                    failures.append((database, error))
+                    try await progress(.failed(database: database, error))
+                }
+            }
+            guard !scanned.isEmpty else {
+                let first = failures.first?.error ?? DomainError(.failedPrecondition, "the connection governs no database")
+                throw DomainError(first.code, "no governed database could be scanned: \(first.message)")
+            }
+            let found = tables
+            let summary = try storeCall { () throws(StoreError) in
+                try store.syncDataSources(connectionKey: key, scannedDatabases: scanned, tables: found)
+            }
+            return Outcome(summary: summary, notScanned: failures.map(\.database))
+        }
+    }
+}
