@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import StewardCore
 import StewardPostgres
@@ -34,5 +35,28 @@ public enum RegistryServer {
         return StewardServer(
             configuration: configuration, router: router, callers: callers ?? RegistryCallerDirectory(store: store),
             audit: audit, logger: logger)
+    }
+
+    /// The daemon's rechecks of ACTIVE and UNHEALTHY connections, every
+    /// `interval`, logged: a change of state at notice level, a recheck
+    /// that could not run as a warning.
+    public static func recheckSchedule(
+        store: any RegistryStore, executor: PostgresExecutor, interval: Duration, logger: Logger
+    ) -> RecheckSchedule {
+        RecheckSchedule(
+            store: store, service: ConnectionsService(store: store, prober: LiveConnectionProber(executor: executor)),
+            interval: interval, actor: getuid()
+        ) { result in
+            switch result.after {
+            case .success(let state) where state != result.before:
+                logger.notice(
+                    "recheck changed a connection's state",
+                    metadata: ["connection": "\(result.key)", "from": "\(result.before.rawValue)", "to": "\(state.rawValue)"])
+            case .success:
+                logger.debug("recheck kept a connection's state", metadata: ["connection": "\(result.key)"])
+            case .failure(let error):
+                logger.warning("recheck could not run", metadata: ["connection": "\(result.key)", "reason": "\(error)"])
+            }
+        }
     }
 }

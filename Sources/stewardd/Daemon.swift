@@ -26,16 +26,25 @@ struct Daemon {
             try refuseToStart(error, logger: logger)
         }
         defer { state.close() }
+        let executor = PostgresExecutor()
         let server = RegistryServer.make(
-            configuration: settings.server, store: state.store, executor: PostgresExecutor(), logger: logger)
+            configuration: settings.server, store: state.store, executor: executor, logger: logger)
         do {
             try server.start()
         } catch {
             try refuseToStart(error, logger: logger)
         }
         logger.info("state directory open", metadata: ["path": "\(state.path)", "store": "\(state.store.backend)"])
+        let rechecks = settings.recheckInterval.map { interval in
+            let schedule = RegistryServer.recheckSchedule(
+                store: state.store, executor: executor, interval: interval, logger: logger)
+            return Task { await schedule.run() }
+        }
         let received = await signals.next()
         logger.info("received signal, draining", metadata: ["signal": "\(received)"])
+        // Not waited for: a recheck in the middle of a validation ends with
+        // the process (its write, if any, fails on the closed store).
+        rechecks?.cancel()
         await server.shutDown()
     }
 

@@ -9,6 +9,8 @@ struct DaemonSettings {
     var server: ServerConfiguration
     var logLevel: Logger.Level
     var logFormat: LogFormat
+    /// nil: rechecks off.
+    var recheckInterval: Duration?
 
     enum LogFormat: String { case text, json }
 
@@ -64,6 +66,10 @@ struct DaemonSettings {
         if let v = try number(command.drainGraceMs, "STEWARD_DRAIN_GRACE_MS", name: "drain-grace-ms", range: 0...3_600_000) {
             server.drainGraceMilliseconds = v
         }
+
+        let recheckSeconds = try number(
+            command.recheckIntervalS, "STEWARD_RECHECK_INTERVAL_S", name: "recheck-interval-s", range: 0...604_800) ?? 900
+        recheckInterval = recheckSeconds == 0 ? nil : .seconds(recheckSeconds)
 
         let levelText = value(command.logLevel, "STEWARD_LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {

@@ -47,6 +47,9 @@ struct StewarddCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("How long calls in flight may finish after SIGTERM. [env: STEWARD_DRAIN_GRACE_MS] [default: 10000]", valueName: "ms"))
     var drainGraceMs: Int?
 
+    @Option(name: .long, help: ArgumentHelp("Validate ACTIVE and UNHEALTHY connections again this often; 0 turns rechecks off. [env: STEWARD_RECHECK_INTERVAL_S] [default: 900]", valueName: "seconds"))
+    var recheckIntervalS: Int?
+
     @Option(name: .long, help: ArgumentHelp("trace, debug, info, notice, warning, error or critical. [env: STEWARD_LOG_LEVEL] [default: info]", valueName: "level"))
     var logLevel: String?
 

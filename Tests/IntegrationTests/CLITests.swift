@@ -75,8 +75,21 @@ struct CLITests {
     func daemonHelp() async throws {
         let result = try await runCommand(Executables.stewardd, ["--help"])
         #expect(result.status == 0)
-        for flag in ["--socket", "STEWARD_SOCKET", "--state-dir", "STEWARD_STATE_DIR", "--idle-timeout-ms", "--max-frame-bytes"] {
+        for flag in [
+            "--socket", "STEWARD_SOCKET", "--state-dir", "STEWARD_STATE_DIR", "--idle-timeout-ms", "--max-frame-bytes",
+            "--recheck-interval-s", "STEWARD_RECHECK_INTERVAL_S",
+        ] {
             #expect(result.standardOutput.contains(flag), "missing \(flag)")
         }
+    }
+
+    @Test("stewardd refuses a recheck interval out of range, naming the flag")
+    func recheckIntervalRange() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try await runCommand(
+            Executables.stewardd, ["--state-dir", directory, "--recheck-interval-s=700000"])
+        #expect(result.status == 64)
+        #expect(result.standardError.contains("--recheck-interval-s must be between 0 and 604800, not 700000"), "\(result.standardError)")
     }
 }

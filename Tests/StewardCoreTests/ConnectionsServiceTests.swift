@@ -227,4 +227,34 @@ struct ConnectionsServiceTests {
         #expect(script.text.contains("\\set ON_ERROR_STOP on"))
         #expect(record.key == "sales-db")
     }
+
+    @Test("Rechecks move ACTIVE to UNHEALTHY and back, recorded in the history as the daemon, not audited")
+    func rechecks() async throws {
+        _ = try await register()
+        _ = try await service.validate(key: "sales-db", caller: admin, deadline: .after(milliseconds: 1000))
+        _ = try service.completeSetup(key: "sales-db", caller: admin)
+        _ = try await register("still-new")
+        let auditedBefore = try state.store.listAuditEvents(AuditFilter(), page: PageRequest(size: 1000)).items.count
+        let schedule = RecheckSchedule(store: state.store, service: service, interval: .seconds(3600), actor: 990_001)
+
+        prober.set(.failed)
+        let failed = await schedule.runOnce()
+        #expect(failed.map(\.key) == ["sales-db"], "only ACTIVE and UNHEALTHY connections are rechecked")
+        #expect(failed.first?.before == .active)
+        #expect(try failed.first?.after.get() == .unhealthy)
+
+        prober.set(.passed)
+        let passed = await schedule.runOnce()
+        #expect(try passed.first?.after.get() == .active)
+
+        let history = try state.store.transitions(key: "sales-db")
+        #expect(history.suffix(2).map(\.to) == [.unhealthy, .active])
+        #expect(history.suffix(2).map(\.reason) == ["recheck failed", "recheck passed"])
+        #expect(history.suffix(2).allSatisfy { $0.actor == 990_001 })
+        #expect(try state.store.listAuditEvents(AuditFilter(), page: PageRequest(size: 1000)).items.count == auditedBefore)
+        let recheckRegistered = await #expect(throws: DomainError.self) {
+            _ = try await service.recheck(key: "still-new", actor: 990_001, deadline: .after(milliseconds: 1000))
+        }
+        #expect(recheckRegistered?.code == .failedPrecondition)
+    }
 }

@@ -86,26 +86,44 @@ public struct ConnectionsService: Sendable {
     public func validate(key: String, caller: Caller, deadline: Deadline) async throws(DomainError) -> (ConnectionRecord, ValidationReport) {
         try await audit.audited("/steward.v1.Connections/Validate", caller, target: key, connectionKey: key) { () async throws(DomainError) in
             try caller.require(.applicationAdmin, to: "validate connections")
-            let record = try connection(key: key)
-            // Refuse before touching the database if the state cannot take a result.
-            _ = try ConnectionLifecycle.outcome(of: .validationPassed, in: record.state)
-            let password = try storeCall { () throws(StoreError) in try store.connectionPassword(key: key) }
-            let checks = await prober.validate(
-                key: key, settings: record.settings, password: password.exposedValue,
-                marker: Self.marker(of: record), deadline: deadline)
-            let passed = !checks.contains { $0.status == .failed }
-            let next = try ConnectionLifecycle.outcome(of: passed ? .validationPassed : .validationFailed, in: record.state)
-            var change: StateChange?
-            if case .moveTo(let state) = next, state != record.state {
-                change = StateChange(to: state, actor: caller.uid, reason: passed ? "validation passed" : "validation failed")
-            }
-            let stored = try storeCall { () throws(StoreError) in
-                try store.recordValidation(
-                    ValidationResult(at: clock(), checks: checks), connectionKey: key,
-                    expectedRevision: record.revision, change: change)
-            }
-            return (stored.connection, stored.report)
+            return try await runValidation(of: try connection(key: key), actor: caller.uid, reason: "validation", deadline: deadline)
         }
+    }
+
+    /// The daemon's own periodic validation of an ACTIVE or UNHEALTHY
+    /// connection: a failing recheck makes it UNHEALTHY, a passing one ACTIVE
+    /// again. The state history records it (by `actor`, the daemon's uid);
+    /// the audit trail, which is for callers' requests, does not.
+    public func recheck(key: String, actor: UInt32, deadline: Deadline) async throws(DomainError) -> (ConnectionRecord, ValidationReport) {
+        let record = try connection(key: key)
+        guard record.state == .active || record.state == .unhealthy else {
+            throw .failedPrecondition("connection \"\(key)\" is \(record.state.rawValue); only ACTIVE and UNHEALTHY connections are rechecked")
+        }
+        return try await runValidation(of: record, actor: actor, reason: "recheck", deadline: deadline)
+    }
+
+    private func runValidation(
+        of record: ConnectionRecord, actor: UInt32, reason: String, deadline: Deadline
+    ) async throws(DomainError) -> (ConnectionRecord, ValidationReport) {
+        let key = record.key
+        // Refuse before touching the database if the state cannot take a result.
+        _ = try ConnectionLifecycle.outcome(of: .validationPassed, in: record.state)
+        let password = try storeCall { () throws(StoreError) in try store.connectionPassword(key: key) }
+        let checks = await prober.validate(
+            key: key, settings: record.settings, password: password.exposedValue,
+            marker: Self.marker(of: record), deadline: deadline)
+        let passed = !checks.contains { $0.status == .failed }
+        let next = try ConnectionLifecycle.outcome(of: passed ? .validationPassed : .validationFailed, in: record.state)
+        var change: StateChange?
+        if case .moveTo(let state) = next, state != record.state {
+            change = StateChange(to: state, actor: actor, reason: passed ? "\(reason) passed" : "\(reason) failed")
+        }
+        let stored = try storeCall { () throws(StoreError) in
+            try store.recordValidation(
+                ValidationResult(at: clock(), checks: checks), connectionKey: key,
+                expectedRevision: record.revision, change: change)
+        }
+        return (stored.connection, stored.report)
     }
 
     // MARK: Lifecycle
