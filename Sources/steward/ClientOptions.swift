@@ -8,19 +8,32 @@ struct ClientOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The daemon's socket. [env: STEWARD_SOCKET]", valueName: "path"))
     var socket: String?
 
-    @Option(name: .long, help: ArgumentHelp("Seconds to wait for the answer.", valueName: "seconds"))
-    var timeout: Double = 10
+    @Option(name: .long, help: ArgumentHelp(
+        "Seconds to wait for the answer. [default: 10; 120 for calls that work on live databases: register, validate, sync, mapping check]",
+        valueName: "seconds"))
+    var timeout: Double?
 
     @Flag(name: .long, help: "Print the answer as JSON, for scripts.")
     var json = false
 
     func validate() throws {
-        guard timeout > 0, timeout <= 86_400 else {
+        if let timeout, !(timeout > 0 && timeout <= 86_400) {
             throw ValidationError("--timeout must be more than 0 and at most 86400 seconds")
         }
     }
 
-    var timeoutDuration: Duration { .milliseconds(Int(timeout * 1000)) }
+    /// Calls that connect to live databases (discovery, validation, sync,
+    /// role checks) may take a while; everything else answers from the registry.
+    static let databaseMethods: Set<String> = [
+        StewardV1.Connections.register.path, StewardV1.Connections.validate.path, StewardV1.Connections.sync.path,
+        StewardV1.Users.checkMappings.path,
+    ]
+
+    /// --timeout, or the default for `method`.
+    func timeout(for method: any RPCMethodDescription) -> Duration {
+        let seconds = timeout ?? (Self.databaseMethods.contains(method.path) ? 120 : 10)
+        return .milliseconds(Int(seconds * 1000))
+    }
 
     /// Connects, or exits with the status class of the failure.
     func connect() throws -> StewardClient {
@@ -38,7 +51,7 @@ struct ClientOptions: ParsableArguments {
         let client = try connect()
         defer { client.close() }
         do {
-            return try await client.call(method, request, timeout: timeoutDuration)
+            return try await client.call(method, request, timeout: timeout(for: method))
         } catch {
             throw CommandFailure(error)
         }

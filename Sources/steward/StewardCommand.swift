@@ -24,5 +24,5 @@ struct StewardCommand: AsyncParsableCommand {
               64  the command line is wrong
             """,
         version: StewardVersion.current,
-        subcommands: [HealthCommand.self, ServerCommand.self, WhoAmICommand.self, ConnectionCommand.self, UserCommand.self, MappingCommand.self, AuditCommand.self])
+        subcommands: [HealthCommand.self, ServerCommand.self, WhoAmICommand.self, ConnectionCommand.self, UserCommand.self, MappingCommand.self, AuditCommand.self, SourceCommand.self])
 }

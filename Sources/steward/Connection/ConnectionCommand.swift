@@ -9,13 +9,15 @@ struct ConnectionCommand: AsyncParsableCommand {
         abstract: "Register and manage PostgreSQL connections.",
         discussion: """
             The usual path: register, then script (run it with psql as a superuser), then \
-            validate, then complete. Passwords are read from a prompt or from standard input \
+            validate, then complete; then sync records its tables as data sources (see \
+            steward source). Passwords are read from a prompt or from standard input \
             (--password-stdin), never from the command line.
             """,
         subcommands: [
             AddConnection.self, RegisterConnection.self, ListConnections.self, ShowConnection.self, ConnectionScript.self,
             ValidateConnection.self, CompleteConnection.self, UpdateConnection.self,
             DeactivateConnection.self, ActivateConnection.self, DeleteConnection.self, RotateCredentials.self,
+            SyncConnection.self,
         ])
 }
 

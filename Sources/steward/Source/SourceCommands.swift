@@ -1,0 +1,44 @@
+import ArgumentParser
+import StewardWire
+
+struct ListSources: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List data sources, by name.")
+
+    @OptionGroup var options: ClientOptions
+    @Option(help: ArgumentHelp("Only this connection's.", valueName: "key"))
+    var connection: String?
+    @Option(help: ArgumentHelp("Only names starting with this text, compared exactly (no wildcards).", valueName: "text"))
+    var prefix: String?
+    @Option(help: ArgumentHelp("Only enabled or disabled ones.", valueName: "state"), transform: SourceStateName.parse)
+    var state: StewardV1.DataSourceState?
+
+    func run() async throws {
+        var request = StewardV1.ListDataSourcesRequest(
+            connectionKey: connection ?? "", namePrefix: prefix ?? "", state: state ?? .unspecified,
+            // The most the daemon gives at once: a server can hold thousands
+            // of tables, and every page is a call of its own.
+            pageSize: 1000)
+        var all: [StewardV1.DataSource] = []
+        var last = StewardV1.ListDataSourcesResponse()
+        repeat {
+            last = try await options.call(StewardV1.DataSources.list, request)
+            all += last.dataSources
+            request.pageToken = last.nextPageToken
+        } while !last.nextPageToken.isEmpty
+        let everything = StewardV1.ListDataSourcesResponse(dataSources: all)
+        options.emit(everything) { SourceText.table(all) }
+    }
+}
+
+struct ShowSource: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a data source and its columns.")
+
+    @OptionGroup var options: ClientOptions
+    @Argument(help: ArgumentHelp("<connection key>.<database>.<schema>.<table>, as source list prints it.", valueName: "name"))
+    var name: String
+
+    func run() async throws {
+        let response = try await options.call(StewardV1.DataSources.get, .init(name: name))
+        options.emit(response) { SourceText.detail(response.dataSource ?? .init()) }
+    }
+}

@@ -1,0 +1,38 @@
+import StewardWire
+
+/// Data sources as people read them.
+enum SourceText {
+    static func table(_ sources: [StewardV1.DataSource]) -> String {
+        guard !sources.isEmpty else { return "no data sources" }
+        return AlignedTable.render(
+            header: ["NAME", "STATE", "COLUMNS", "UPDATED"],
+            rows: sources.map { source in
+                [source.name, SourceStateName.text(source.state), "\(source.columns.count)",
+                 Timestamp.text(unixMs: source.updatedAtUnixMs)]
+            })
+    }
+
+    /// Where the table is, then its columns in table order.
+    static func detail(_ source: StewardV1.DataSource) -> String {
+        var text = """
+            data source       \(source.name)
+            connection        \(source.connectionKey)
+            database          \(source.database)
+            schema            \(source.schema)
+            table             \(source.table)
+            state             \(SourceStateName.text(source.state))
+            created           \(Timestamp.text(unixMs: source.createdAtUnixMs))
+            updated           \(Timestamp.text(unixMs: source.updatedAtUnixMs))
+            """
+        text += "\n\n"
+        if source.columns.isEmpty {
+            text += "no columns"
+        } else {
+            // Positions are PostgreSQL's attnum: gaps where columns were dropped.
+            text += AlignedTable.render(
+                header: ["POSITION", "NAME", "TYPE"],
+                rows: source.columns.map { ["\($0.position)", $0.name, $0.type] })
+        }
+        return text
+    }
+}
