@@ -23,6 +23,10 @@ extension PostgresConnection {
         } else if lower.contains("database \"") && lower.contains("does not exist") {
             kind = .databaseMissing
             sqlState = "3D000"
+        } else if lower.contains("permission denied for database") {
+            // Checked before the TLS words: a host name may contain "ssl".
+            kind = .connectNotPermitted
+            sqlState = "42501"
         } else if lower.contains("ssl") || lower.contains("certificate") || lower.contains("tls") {
             kind = .tls
             sqlState = nil

@@ -22,6 +22,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         public static let server = Kind("server")
         /// The named database does not exist.
         public static let databaseMissing = Kind("databaseMissing")
+        /// The login worked but the server refused the database: the role lacks CONNECT on it.
+        public static let connectNotPermitted = Kind("connectNotPermitted")
         /// The connection broke mid-way, or libpq failed in another way.
         public static let connectionLost = Kind("connectionLost")
         /// A result could not be read as the caller expected.
@@ -72,7 +74,7 @@ extension PostgresError: RPCErrorConvertible {
         case .timeout: return RPCError(.deadlineExceeded, "PostgreSQL: \(message)")
         case .authentication: return RPCError(.failedPrecondition, "PostgreSQL refused the login: \(message)")
         case .tls: return RPCError(.failedPrecondition, "PostgreSQL TLS: \(message)")
-        case .databaseMissing: return RPCError(.failedPrecondition, "PostgreSQL: \(message)")
+        case .databaseMissing, .connectNotPermitted: return RPCError(.failedPrecondition, "PostgreSQL: \(message)")
         default: return RPCError(.failedPrecondition, "PostgreSQL: \(description)")
         }
     }

@@ -70,11 +70,31 @@ public struct SyncService: Sendable {
                 let first = failures.first?.error ?? DomainError(.failedPrecondition, "the connection governs no database")
                 throw DomainError(first.code, "no governed database could be scanned: \(first.message)")
             }
+            // A database taken out of governance (by an update) has no tables
+            // to govern any more: counting it as scanned and empty DISABLEs
+            // its data sources.
+            let ungoverned = try enabledDatabases(of: key).subtracting(record.settings.governedDatabases)
+            scanned.formUnion(ungoverned)
             let found = tables
             let summary = try storeCall { () throws(StoreError) in
                 try store.syncDataSources(connectionKey: key, scannedDatabases: scanned, tables: found)
             }
             return Outcome(summary: summary, notScanned: failures.map(\.database))
         }
+    }
+
+    /// The databases that hold ENABLED data sources of the connection.
+    private func enabledDatabases(of key: String) throws(DomainError) -> Set<String> {
+        var databases: Set<String> = []
+        var page = PageRequest(size: PageRequest.maximumSize)
+        repeat {
+            let chosen = page
+            let batch = try storeCall { () throws(StoreError) in
+                try store.listDataSources(DataSourceFilter(connectionKey: key, state: .enabled), page: chosen)
+            }
+            databases.formUnion(batch.items.map(\.database))
+            page.token = batch.nextPageToken
+        } while page.token != nil
+        return databases
     }
 }
