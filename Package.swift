@@ -50,11 +50,12 @@ let package = Package(
             name: "StewardPostgres",
             dependencies: ["CLibPQ", "StewardWire"]
         ),
-        // The registry's persistence: one protocol, SQLite behind it.
+        // The registry's persistence: one protocol, SQLite (embedded) and
+        // PostgreSQL (shared mode) behind it.
         .target(
             name: "StewardStore",
             dependencies: [
-                "CSQLite", "StewardWire",
+                "CSQLite", "StewardWire", "StewardPostgres",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -132,7 +133,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StewardStoreTests",
-            dependencies: ["StewardStore", "StewardWire"]
+            dependencies: ["StewardStore", "StewardWire", "StewardPostgres", "PostgresTestSupport"]
         ),
         .testTarget(
             name: "StewardCoreTests",
