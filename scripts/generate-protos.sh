@@ -4,6 +4,8 @@
 #   proto/**/*.proto        -> Sources/StewardProtoC        (protoc-c output, umbrella header,
 #                                                            descriptor accessors)
 #                              Sources/StewardWire/Generated (Swift messages and services)
+#                              clients/python/steward_client/_descriptor_set.py
+#                                                           (the Python client's descriptor set)
 #   Tests/Protos/**/*.proto -> Tests/StewardTestProtoC and Tests/StewardWireTests/Generated
 #                              (test-only protos covering every field kind)
 #
@@ -112,6 +114,19 @@ generate() {
     done
 }
 
+# generate_python PROTO_ROOT OUTPUT: the FileDescriptorSet of every .proto file under
+# PROTO_ROOT, as a Python module from which the Python client builds its message classes
+# at import time. Not protoc's Python output: a protobuf runtime much newer than protoc
+# 3.21 may refuse that, and it registers in the process-wide pool, where it would clash
+# with other copies of grpc/health/v1/health.proto.
+generate_python() {
+    local root=$1 output=$2
+    local files=()
+    mapfile -t files < <(cd "$root" && find . -type f -name '*.proto' | sed 's|^\./||' | LC_ALL=C sort)
+    protoc --proto_path="$root" --include_imports --descriptor_set_out="$WORK/python.binpb" "${files[@]}"
+    python3 clients/python/tools/write_descriptor_module.py "$WORK/python.binpb" "$output"
+}
+
 check_tools
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -119,4 +134,5 @@ generate proto Sources/StewardProtoC StewardProtoC Sources/StewardWire/Generated
     "source_root=proto/,registry=StewardProtoRegistry"
 generate Tests/Protos Tests/StewardTestProtoC StewardTestProtoC Tests/StewardWireTests/Generated \
     "source_root=Tests/Protos/,registry=StewardTestProtoRegistry,import=StewardWire"
+generate_python proto clients/python/steward_client/_descriptor_set.py
 echo "generate-protos.sh: generated code is up to date with proto/ and Tests/Protos/"

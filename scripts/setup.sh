@@ -20,9 +20,10 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if ! python3 -c 'import google.protobuf' 2>/dev/null; then
+# 4.21 or later: the Python client (clients/python) needs it.
+if ! python3 -c 'import sys, google.protobuf as p; sys.exit(tuple(map(int, p.__version__.split(".")[:2])) < (4, 21))' 2>/dev/null; then
   echo "setup: installing the Python protobuf package" >&2
-  python3 -m pip install --quiet --disable-pip-version-check protobuf
+  python3 -m pip install --quiet --disable-pip-version-check 'protobuf>=4.21'
 fi
 
 command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"

@@ -13,6 +13,10 @@ bash scripts/check-generated.sh
 bash scripts/postgres-servers.sh start
 eval "$(bash scripts/postgres-servers.sh env)"
 swift build --build-tests
+# The Python client (clients/python, standard library unittest) against the
+# stewardd just built: a few seconds, so before the long Swift suites.
+STEWARD_STEWARDD="$(swift build --show-bin-path)/stewardd" \
+    python3 -m unittest discover -s clients/python/tests -t clients/python
 # One test at a time: several suites assert that something happens by a
 # deadline, and on a two-core machine a neighbour building 10,000 tables
 # would make those measure the neighbour (serial: ~45 s; parallel: ~10 s).
