@@ -2,7 +2,7 @@
 /// lifecycle history, validation reports, data sources, users, permissions,
 /// identity mappings and the audit trail.
 ///
-/// Backends (SQLite today, PostgreSQL for shared mode later) enforce the
+/// Backends (SQLite embedded, PostgreSQL for shared mode) enforce the
 /// rules in the database — constraints and transactions — not in a
 /// daemon's memory, so several daemons can share one registry. Every
 /// multi-row change is one transaction. Calls block briefly; errors are

@@ -1,9 +1,10 @@
 import Foundation
+import PostgresTestSupport
 import StewardStore
 import Testing
 
-/// A registry backend the conformance tests run against. Today SQLite; a
-/// PostgreSQL backend joins ``all`` and every conformance test runs on it.
+/// A registry backend the conformance tests run against: SQLite, and
+/// PostgreSQL 16 and 17 (shared mode).
 struct StoreBackend: Sendable, CustomTestStringConvertible {
     let name: String
     /// A fresh, empty store and whatever must stay alive while it is used.
@@ -18,7 +19,21 @@ struct StoreBackend: Sendable, CustomTestStringConvertible {
         return (store, directory)
     }
 
-    static let all: [StoreBackend] = [.sqlite]
+    /// A fresh database per store on the PostgreSQL 16 test server,
+    /// dropped when the store's resources go away.
+    static let postgres16 = postgres(.pg16)
+    /// The same on PostgreSQL 17.
+    static let postgres17 = postgres(.pg17)
+
+    static func postgres(_ server: TestPostgres) -> StoreBackend {
+        StoreBackend(name: "postgres\(server.majorVersion)") { clock in
+            let database = try PostgresTestDatabase(on: server)
+            let store = try database.openStore(key: .random(), clock: clock.reading)
+            return (store, database)
+        }
+    }
+
+    static let all: [StoreBackend] = [.sqlite, .postgres16, .postgres17]
 
     /// Runs `body` with a fresh store, closed afterwards.
     func withStore<Result>(

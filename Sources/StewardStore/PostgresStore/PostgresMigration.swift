@@ -1,0 +1,34 @@
+/// One numbered step of the PostgreSQL registry schema (shared mode).
+///
+/// PostgreSQL's versions are their own sequence, recorded in
+/// `steward_registry.schema_migrations`; version 1 is the shape SQLite's
+/// schema has at its version 2. As with SQLite, a migration that has
+/// shipped is never edited: changes go into a new one.
+package struct PostgresMigration: Sendable {
+    package let version: Int
+    package let summary: String
+    /// Schema statements only, one per element (libpq's extended protocol
+    /// runs one statement at a time); fixed text, no values. They run with
+    /// `search_path` set to the registry's schema.
+    package let statements: [String]
+}
+
+extension PostgresMigration {
+    /// The schema every registry object lives in.
+    package static let schemaName = "steward_registry"
+
+    /// Every migration, in order; versions run 1, 2, … without gaps.
+    package static let all: [PostgresMigration] = [.v1InitialSchema]
+
+    package static var latestVersion: Int { all.last?.version ?? 0 }
+
+    /// `pg_advisory_xact_lock(advisoryLockClass, …)` keys. Advisory locks are
+    /// per database, so these serialise the daemons sharing one registry.
+    package static let advisoryLockClass: Int32 = 0x5354_5744  // "STWD"
+    /// Held while a daemon checks and upgrades the schema at start.
+    package static let migrationLock: Int32 = 1
+    /// Held by every change to the effective-usernames table (mapping,
+    /// user or connection changes), so that each recomputation sees the
+    /// others' committed results rather than a stale snapshot.
+    package static let usernamesLock: Int32 = 2
+}

@@ -1,0 +1,92 @@
+import StewardPostgres
+import StewardWire
+
+extension PostgresRegistryStore {
+    /// Append-only (triggers refuse UPDATE, DELETE and TRUNCATE). Ids come
+    /// from an identity column; with several daemons appending at once an
+    /// id may commit after a larger one, so a page that was read while an
+    /// event was in flight can miss it: ids order events, they are not a
+    /// commit log.
+    @discardableResult
+    public func appendAuditEvent(_ event: NewAuditEvent) throws(StoreError) -> AuditEvent {
+        var event = event
+        event.at = StoreTime.normalized(event.at)
+        let stored = event
+        let id = try write { session in
+            let rows = try session.query(
+                """
+                INSERT INTO audit_events (at, uid, user_name, method, target, connection_key,
+                    status_code, message)
+                VALUES ($1::bigint, $2::bigint, $3::text, $4::text, $5::text, $6::text, $7::integer, $8::text)
+                RETURNING id
+                """, StoreTime.microseconds(stored.at), stored.uid, stored.userName, stored.method,
+                stored.target, stored.connectionKey, stored.status.rawValue, stored.message)
+            return try rows[0].int64Value("id")
+        }
+        return AuditEvent(id: id, event: stored)
+    }
+
+    public func listAuditEvents(_ filter: AuditFilter, page: PageRequest) throws(StoreError)
+        -> Page<AuditEvent>
+    {
+        // The WHERE clause is assembled from fixed fragments; every value is
+        // a bound parameter.
+        var conditions: [String] = []
+        var values: [any PostgresBindable] = []
+        func require(_ condition: String, _ value: (any PostgresBindable)? = nil) {
+            if let value {
+                values.append(value)
+                conditions.append(condition.replacingOccurrences(of: "?", with: "$\(values.count)"))
+            } else {
+                conditions.append(condition)
+            }
+        }
+        if let from = filter.from { require("at >= ?::bigint", StoreTime.microseconds(from)) }
+        if let until = filter.until { require("at < ?::bigint", StoreTime.microseconds(until)) }
+        if let uid = filter.uid { require("uid = ?::bigint", uid) }
+        if let userName = filter.userName { require("user_name = ?::text", userName) }
+        if let connectionKey = filter.connectionKey { require("connection_key = ?::text", connectionKey) }
+        if let method = filter.method { require("method = ?::text", method) }
+        switch filter.outcome {
+        case nil: break
+        case .succeeded: require("status_code = 0")
+        case .failed: require("status_code <> 0")
+        case .status(let code): require("status_code = ?::integer", code.rawValue)
+        case .denied:
+            require("status_code IN (\(StatusCode.permissionDenied.rawValue), \(StatusCode.unauthenticated.rawValue))")
+        }
+        if let token = page.token {
+            let position = try PageToken.decode(token, kind: "audit", count: 1)[0]
+            guard let before = Int64(position) else {
+                throw StoreError(.invalidArgument, "the page token is not one this list issued")
+            }
+            require("id < ?::bigint", before)
+        }
+        let size = page.effectiveSize
+        values.append(size + 1)
+        let sql = """
+            SELECT id, at, uid, user_name, method, target, connection_key, status_code, message
+            FROM audit_events
+            WHERE \(conditions.isEmpty ? "true" : conditions.joined(separator: " AND "))
+            ORDER BY id DESC LIMIT $\(values.count)::bigint
+            """
+        let boundValues = values
+        let events = try read { session in
+            try session.query(sql, values: boundValues).map { row in
+                AuditEvent(
+                    id: try row.int64Value("id"),
+                    event: NewAuditEvent(
+                        at: try row.dateValue("at"), uid: try row.uidValue("uid"),
+                        userName: try row.optionalTextValue("user_name"), method: try row.textValue("method"),
+                        target: try row.optionalTextValue("target"),
+                        connectionKey: try row.optionalTextValue("connection_key"),
+                        status: StatusCode(rawValue: Int32(truncatingIfNeeded: try row.int64Value("status_code"))),
+                        message: try row.textValue("message")))
+            }
+        }
+        let items = Array(events.prefix(size))
+        let next = events.count > size
+            ? PageToken(kind: "audit", position: [String(items[items.count - 1].id)]).encoded : nil
+        return Page(items: items, nextPageToken: next)
+    }
+}

@@ -1,0 +1,237 @@
+import StewardPostgres
+
+extension PostgresRegistryStore {
+    /// The unique index behind "one PostgreSQL username, one user, per connection".
+    static let usernameOwnerIndex = "effective_usernames_owner"
+
+    /// Race: two daemons giving one username to two users. Both changes
+    /// write `effective_usernames` (by trigger, under the usernames advisory
+    /// lock); its unique index refuses the second, whichever commits first.
+    @discardableResult
+    public func setMapping(_ mapping: IdentityMapping) throws(StoreError) -> IdentityMapping {
+        let now = now()
+        try write { session in try Self.setMapping(mapping, at: now.microseconds, in: session) }
+        return mapping
+    }
+
+    public func removeMapping(userName: String, connectionKey: String?) throws(StoreError) {
+        try write { session in
+            let userID = try Self.userID(name: userName, in: session)
+            let connectionID = try connectionKey.map { key in try Self.connectionID(key: key, in: session) }
+            let removed: [PostgresRow]
+            do {
+                removed = try session.savepoint {
+                    try session.query(
+                        """
+                        DELETE FROM identity_mappings
+                        WHERE user_id = $1::bigint AND connection_id IS NOT DISTINCT FROM $2::bigint
+                        RETURNING user_id
+                        """, userID, connectionID)
+                }
+            } catch where StoreError.isUniqueViolation(error, on: Self.usernameOwnerIndex) {
+                // Without its override, the user's default applies on that connection.
+                var mappings = try Self.mappingsByScope(userID: userID, in: session)
+                mappings[connectionID] = nil
+                throw try Self.usernameConflict(
+                    userID: userID, userName: userName, mappings: mappings, cause: error, in: session)
+            }
+            guard removed.count == 1 else {
+                throw StoreError(
+                    .notFound,
+                    connectionKey.map { "user \"\(userName)\" has no mapping for connection \"\($0)\"" }
+                        ?? "user \"\(userName)\" has no default mapping")
+            }
+        }
+    }
+
+    public func listMappings(_ filter: MappingFilter) throws(StoreError) -> [IdentityMapping] {
+        var conditions: [String] = []
+        var values: [any PostgresBindable] = []
+        if let userName = filter.userName {
+            values.append(userName)
+            conditions.append("u.name = $\(values.count)::text")
+        }
+        switch filter.scope {
+        case .any: break
+        case .defaults: conditions.append("m.connection_id IS NULL")
+        case .connection(let key):
+            values.append(key)
+            conditions.append("c.key = $\(values.count)::text")
+        }
+        let sql = """
+            SELECT u.name AS user_name, c.key AS connection_key, m.kind, m.value
+            FROM identity_mappings AS m
+            JOIN users AS u ON u.id = m.user_id
+            LEFT JOIN connections AS c ON c.id = m.connection_id
+            WHERE \(conditions.isEmpty ? "true" : conditions.joined(separator: " AND "))
+            ORDER BY u.name, c.key IS NOT NULL, c.key
+            """
+        let boundValues = values
+        return try read { session in
+            try session.query(sql, values: boundValues).map { row in
+                IdentityMapping(
+                    userName: try row.textValue("user_name"), connectionKey: try row.optionalTextValue("connection_key"),
+                    identity: try Self.identity(
+                        kind: row.value(Identity.Kind.self, "kind"), value: row.optionalTextValue("value")))
+            }
+        }
+    }
+
+    /// All or none: every mapping is tried under its own savepoint, so one
+    /// answer names every row that fails; then the whole transaction is
+    /// rolled back when anything failed or this is a dry run.
+    @discardableResult
+    public func importMappings(_ mappings: [IdentityMapping], dryRun: Bool) throws(StoreError) -> Int {
+        let now = now()
+        return try write(commit: !dryRun) { session in
+            var failures: [StoreError.ItemFailure] = []
+            for (index, mapping) in mappings.enumerated() {
+                do {
+                    try Self.setMapping(mapping, at: now.microseconds, in: session)
+                } catch {
+                    // A row's own fault (no such user or connection, a taken
+                    // username, a broken rule) is reported with the row; a
+                    // failure of the store itself ends the import.
+                    let storeError = Self.storeError(error)
+                    guard !session.isBroken, Self.rowFaults.contains(storeError.code) else { throw error }
+                    failures.append(.init(index: index, error: storeError))
+                }
+            }
+            guard failures.isEmpty else {
+                throw StoreError(
+                    failures[0].error.code, "\(failures.count) of \(mappings.count) mappings cannot be set; none was",
+                    itemFailures: failures)
+            }
+            return mappings.count
+        }
+    }
+
+    /// The failures that are a mapping's own fault rather than the store's.
+    static let rowFaults: Set<StoreError.Code> = [.notFound, .alreadyExists, .invalidArgument, .failedPrecondition]
+
+    public func effectiveIdentities(connectionKey: String, userName: String?) throws(StoreError) -> [EffectiveIdentity] {
+        try read { session in
+            let connectionID = try Self.connectionID(key: connectionKey, in: session)
+            if let userName { _ = try Self.userID(name: userName, in: session) }
+            return try session.query(
+                """
+                SELECT e.user_name, e.kind, e.value, e.source
+                FROM effective_identities AS e
+                WHERE e.connection_id = $1::bigint AND ($2::text IS NULL OR e.user_name = $2::text)
+                ORDER BY e.user_name
+                """, connectionID, userName
+            ).map { row in
+                EffectiveIdentity(
+                    userName: try row.textValue("user_name"), connectionKey: connectionKey,
+                    identity: try Self.identity(
+                        kind: row.value(Identity.Kind.self, "kind"), value: row.optionalTextValue("value")),
+                    source: try row.value(EffectiveIdentity.Source.self, "source"))
+            }
+        }
+    }
+
+    public func effectiveIdentity(userName: String, connectionKey: String) throws(StoreError)
+        -> EffectiveIdentity
+    {
+        try read { session in
+            let userID = try Self.userID(name: userName, in: session)
+            let connectionID = try Self.connectionID(key: connectionKey, in: session)
+            guard
+                let row = try session.queryFirst(
+                    """
+                    SELECT kind, value, source FROM effective_identities
+                    WHERE user_id = $1::bigint AND connection_id = $2::bigint
+                    """, userID, connectionID)
+            else { throw StoreError(.io, "the registry store failed", detail: "effective identity missing") }
+            return EffectiveIdentity(
+                userName: userName, connectionKey: connectionKey,
+                identity: try Self.identity(kind: row.value(Identity.Kind.self, "kind"), value: row.optionalTextValue("value")),
+                source: try row.value(EffectiveIdentity.Source.self, "source"))
+        }
+    }
+}
+
+// MARK: - Shared steps
+
+extension PostgresRegistryStore {
+    /// Creates or replaces one mapping inside the caller's transaction,
+    /// under a savepoint, so that a refusal leaves the transaction usable.
+    static func setMapping(_ mapping: IdentityMapping, at microseconds: Int64, in session: PostgresSession) throws {
+        let ids = try session.queryFirst(
+            """
+            SELECT (SELECT id FROM users WHERE name = $1::text) AS user_id,
+                   (SELECT id FROM connections WHERE key = $2::text) AS connection_id
+            """, mapping.userName, mapping.connectionKey)
+        guard let userID = try ids?.optionalInt64Value("user_id") else {
+            throw StoreError.userNotFound(mapping.userName)
+        }
+        let connectionID = try ids?.optionalInt64Value("connection_id")
+        if let key = mapping.connectionKey, connectionID == nil { throw StoreError.connectionNotFound(key) }
+        do {
+            try session.savepoint {
+                try session.query(
+                    """
+                    INSERT INTO identity_mappings (user_id, connection_id, kind, value, updated_at)
+                    VALUES ($1::bigint, $2::bigint, $3::text, $4::text, $5::bigint)
+                    ON CONFLICT (user_id, coalesce(connection_id, 0))
+                    DO UPDATE SET kind = excluded.kind, value = excluded.value, updated_at = excluded.updated_at
+                    """, userID, connectionID, mapping.identity.kind.rawValue, mapping.identity.value, microseconds)
+            }
+        } catch where StoreError.isUniqueViolation(error, on: usernameOwnerIndex) {
+            var mappings = try mappingsByScope(userID: userID, in: session)
+            mappings[connectionID] = mapping.identity
+            throw try usernameConflict(
+                userID: userID, userName: mapping.userName, mappings: mappings, cause: error, in: session)
+        }
+    }
+
+    static func identity(kind: Identity.Kind, value: String?) throws(StoreError) -> Identity {
+        guard let identity = Identity(kind: kind, value: value) else {
+            throw StoreError(.corrupt, "the registry store holds a mapping without its value")
+        }
+        return identity
+    }
+
+    /// The user's stored mappings, keyed by connection id (nil: the default).
+    static func mappingsByScope(userID: Int64, in session: PostgresSession) throws -> [Int64?: Identity] {
+        var mappings: [Int64?: Identity] = [:]
+        for row in try session.query(
+            "SELECT connection_id, kind, value FROM identity_mappings WHERE user_id = $1::bigint", userID)
+        {
+            mappings[try row.optionalInt64Value("connection_id")] = try identity(
+                kind: row.value(Identity.Kind.self, "kind"), value: row.optionalTextValue("value"))
+        }
+        return mappings
+    }
+
+    /// Explains a refusal by the ownership index: works out, from the
+    /// mappings the user would have had, which username on which connection
+    /// collided and whose it is. Runs after the failed statement's
+    /// savepoint was rolled back, inside the transaction.
+    static func usernameConflict(
+        userID: Int64?, userName: String, mappings: [Int64?: Identity], cause: any Error,
+        in session: PostgresSession
+    ) throws -> StoreError {
+        let connections: [(Int64?, String?)] = try session.query("SELECT id, key FROM connections ORDER BY key").map {
+            row in (try row.int64Value("id"), try row.textValue("key"))
+        }
+        for (connectionID, connectionKey) in [(nil, nil)] + connections {
+            let identity = connectionID.flatMap { mappings[$0] } ?? mappings[nil] ?? .unset
+            guard let username = identity.postgresUsername(forUser: userName) else { continue }
+            let owner = try session.queryFirst(
+                """
+                SELECT u.name FROM effective_usernames AS e JOIN users AS u ON u.id = e.user_id
+                WHERE coalesce(e.connection_id, 0) = coalesce($1::bigint, 0) AND e.pg_username = $2::text
+                    AND e.user_id IS DISTINCT FROM $3::bigint
+                """, connectionID, username, userID)
+            guard let owner = try owner?.textValue("name") else { continue }
+            let message = connectionKey.map {
+                "PostgreSQL username \"\(username)\" on connection \"\($0)\" already belongs to user \"\(owner)\""
+            } ?? "PostgreSQL username \"\(username)\" is already the default of user \"\(owner)\""
+            return StoreError(.alreadyExists, message, detail: "\(cause)")
+        }
+        return StoreError(
+            .alreadyExists, "the change would give one PostgreSQL username to two users on one connection",
+            detail: "\(cause)")
+    }
+}

@@ -1,0 +1,71 @@
+import StewardPostgres
+
+extension PostgresRegistryStore {
+    /// Refuses a registry this code cannot read (newer schema, foreign
+    /// objects in its schema, a key that is not its own), then upgrades it,
+    /// all in one transaction under the migration advisory lock: of two
+    /// daemons starting together, the second waits, then finds the schema
+    /// current. The key is checked before any upgrade, so the wrong key
+    /// never changes a registry.
+    static func prepareSchema(
+        _ session: PostgresSession, parameters: ConnectionParameters, cipher: SecretCipher,
+        target: Int = PostgresMigration.latestVersion, migrations: [PostgresMigration] = PostgresMigration.all
+    ) throws {
+        try session.transaction("BEGIN ISOLATION LEVEL READ COMMITTED") { session in
+            try session.query(
+                "SELECT pg_advisory_xact_lock($1::integer, $2::integer)", PostgresMigration.advisoryLockClass,
+                PostgresMigration.migrationLock)
+            let version = try schemaVersion(session, parameters: parameters)
+            if version > PostgresMigration.latestVersion {
+                throw StoreError(
+                    .schemaTooNew,
+                    "the registry store \(parameters) has schema version \(version), newer than this stewardd "
+                        + "understands (\(PostgresMigration.latestVersion)); run a newer stewardd")
+            }
+            if version > 0 {
+                guard let row = try session.queryFirst("SELECT value FROM meta WHERE name = 'key_check'") else {
+                    throw StoreError(
+                        .corrupt, "the registry store \(parameters) has no key check value; it is damaged")
+                }
+                guard cipher.verifyKeyCheck(try row.bytesValue("value")) else {
+                    throw StoreError(
+                        .keyMismatch,
+                        "the key file does not match the registry store \(parameters): it is another store's key "
+                            + "or was changed; restore this store's key file")
+                }
+            }
+            for migration in migrations where migration.version > version && migration.version <= target {
+                for statement in migration.statements { try session.query(statement) }
+                try session.query(
+                    "INSERT INTO schema_migrations (version, summary) VALUES ($1::integer, $2::text)",
+                    migration.version, migration.summary)
+                if migration.version == 1 {
+                    try session.query(
+                        "INSERT INTO meta (name, value) VALUES ('key_check', $1::bytea)", try cipher.makeKeyCheck())
+                }
+            }
+        }
+    }
+
+    /// The recorded schema version; 0 for a database without the schema.
+    static func schemaVersion(_ session: PostgresSession, parameters: ConnectionParameters) throws -> Int {
+        let schema = PostgresMigration.schemaName
+        let found = try session.queryFirst(
+            """
+            SELECT to_regclass(quote_ident($1::text) || '.schema_migrations') IS NOT NULL AS migrated,
+                EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1::text) AS present
+            """, schema)
+        guard let found else { return 0 }
+        if try found.textValue("migrated") == "t" {
+            let row = try session.queryFirst("SELECT coalesce(max(version), 0) AS version FROM schema_migrations")
+            return try row?.intValue("version") ?? 0
+        }
+        if try found.textValue("present") == "t" {
+            throw StoreError(
+                .corrupt,
+                "the database \(parameters) has a schema \"\(schema)\" but no Steward schema version; "
+                    + "it is not a Steward registry")
+        }
+        return 0
+    }
+}
