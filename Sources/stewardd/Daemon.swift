@@ -21,7 +21,7 @@ struct Daemon {
         // using the same store, and a key problem must stop us before we serve.
         let state: StateDirectory
         do {
-            state = try StateDirectory.open(at: settings.stateDirectory)
+            state = try StateDirectory.open(at: settings.stateDirectory, sharedRegistry: settings.sharedRegistry)
         } catch {
             try refuseToStart(error, logger: logger)
         }

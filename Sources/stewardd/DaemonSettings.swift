@@ -6,6 +6,8 @@ import StewardWire
 /// The daemon's settings, resolved from flags, then environment, then defaults.
 struct DaemonSettings {
     var stateDirectory: String
+    /// Shared mode's PostgreSQL registry; nil for the embedded SQLite store.
+    var sharedRegistry: String?
     var server: ServerConfiguration
     var logLevel: Logger.Level
     var logFormat: LogFormat
@@ -40,6 +42,7 @@ struct DaemonSettings {
 
         stateDirectory = value(command.stateDir, "STEWARD_STATE_DIR")
             ?? StewardPaths.defaultStateDirectory(environment: environment)
+        sharedRegistry = value(command.storeUrl, "STEWARD_STORE_URL")
         server = ServerConfiguration(
             socketPath: value(command.socket, "STEWARD_SOCKET")
                 ?? StewardPaths.socketPath(inStateDirectory: stateDirectory))

@@ -23,6 +23,9 @@ struct StewarddCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("State directory. [env: STEWARD_STATE_DIR] [default: $XDG_STATE_HOME/steward or ~/.local/state/steward]", valueName: "dir"))
     var stateDir: String?
 
+    @Option(name: .long, help: ArgumentHelp("Shared mode: the registry lives in this PostgreSQL database (a postgresql:// URL or libpq key=value string; keep the password in ~/.pgpass or PGPASSWORD, not on the command line), so several daemons, each with its own state directory and a copy of the same registry.key, serve one registry. [env: STEWARD_STORE_URL] [default: the embedded SQLite store in the state directory]", valueName: "url"))
+    var storeUrl: String?
+
     @Option(name: .long, help: ArgumentHelp("Socket path. [env: STEWARD_SOCKET] [default: <state dir>/run/steward.sock]", valueName: "path"))
     var socket: String?
 

@@ -15,7 +15,9 @@ public final class StateDirectory: Sendable {
     public static let lockFileName = "stewardd.lock"
 
     public let path: String
-    public let store: SQLiteRegistryStore
+    /// The embedded SQLite store in this directory, or the shared
+    /// PostgreSQL registry it was opened with.
+    public let store: any RegistryStore
     private let lock: DirectoryLock
 
     public var databasePath: String { path + "/" + Self.databaseFileName }
@@ -30,7 +32,7 @@ public final class StateDirectory: Sendable {
         return StewardPaths.defaultStateDirectory(environment: environment)
     }
 
-    private init(path: String, store: SQLiteRegistryStore, lock: DirectoryLock) {
+    private init(path: String, store: any RegistryStore, lock: DirectoryLock) {
         self.path = path
         self.store = store
         self.lock = lock
@@ -40,14 +42,24 @@ public final class StateDirectory: Sendable {
     /// and what to do: a directory open to others' writes, another daemon
     /// holding it, a key file that is missing (for an existing store),
     /// unreadable, too open or not this store's, a store too new to read.
+    ///
+    /// - Parameter sharedRegistry: a `postgresql://` URL or libpq
+    ///   keyword/value string: shared mode, where several daemons (each with
+    ///   its own state directory) serve one registry in PostgreSQL. Each
+    ///   needs the same key file: the first daemon creates it, the others
+    ///   get a copy.
     public static func open(
-        at path: String, clock: @escaping @Sendable () -> Date = { Date() }
+        at path: String, sharedRegistry: String? = nil, clock: @escaping @Sendable () -> Date = { Date() }
     ) throws(StoreError) -> StateDirectory {
         let path = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
         try prepareDirectory(path)
         let lock = try DirectoryLock(path: path + "/" + lockFileName, directory: path)
         let databasePath = path + "/" + databaseFileName
         let keyPath = path + "/" + keyFileName
+        if let sharedRegistry {
+            let store = try openShared(sharedRegistry, keyPath: keyPath, clock: clock)
+            return StateDirectory(path: path, store: store, lock: lock)
+        }
         let key: StoreKey
         if KeyFile.exists(at: keyPath) {
             key = try KeyFile.load(at: keyPath)
@@ -61,6 +73,28 @@ public final class StateDirectory: Sendable {
         }
         let store = try SQLiteRegistryStore(path: databasePath, key: key, clock: clock)
         return StateDirectory(path: path, store: store, lock: lock)
+    }
+
+    /// Opens the shared registry with this directory's key, creating the key
+    /// only for a registry that has none yet.
+    private static func openShared(
+        _ registry: String, keyPath: String, clock: @escaping @Sendable () -> Date
+    ) throws(StoreError) -> PostgresRegistryStore {
+        guard !KeyFile.exists(at: keyPath) else {
+            return try PostgresRegistryStore(connectionString: registry, key: try KeyFile.load(at: keyPath), clock: clock)
+        }
+        let key = try KeyFile.create(at: keyPath)
+        do {
+            return try PostgresRegistryStore(connectionString: registry, key: key, clock: clock)
+        } catch {
+            // A key made just now cannot be the registry's: leave no stray key behind.
+            unlink(keyPath)
+            guard error.code == .keyMismatch else { throw error }
+            throw StoreError(
+                .keyMissing,
+                "the shared registry already has a key, and \(keyPath) does not exist: copy registry.key "
+                    + "from a daemon that serves this registry into the state directory (mode 0600)")
+        }
     }
 
     /// Closes the store, then releases the directory lock.
