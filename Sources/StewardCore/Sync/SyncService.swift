@@ -7,6 +7,11 @@ import StewardWire
 /// incremental (new tables added, missing ones DISABLED, column changes
 /// recorded) and a sync that finds no change writes nothing. A database
 /// that cannot be scanned keeps its data sources as they were.
+///
+/// A scan that the connection outgrew while it ran (an update, a recheck,
+/// a deactivation) is refused ABORTED rather than stored. Known limit: two
+/// syncs of one connection at once (two daemons) both store, the later
+/// commit winning even if it scanned earlier; the next sync corrects it.
 public struct SyncService: Sendable {
     let store: any RegistryStore
     let scanner: any TableScanner
@@ -70,10 +75,18 @@ public struct SyncService: Sendable {
                 let first = failures.first?.error ?? DomainError(.failedPrecondition, "the connection governs no database")
                 throw DomainError(first.code, "no governed database could be scanned: \(first.message)")
             }
+            // What was scanned must still describe the connection: an update,
+            // a deactivation or a recheck during the scan makes it stale.
+            let current = try storeCall { () throws(StoreError) in try store.connection(key: key) }
+            guard current.revision == record.revision, current.state == .active else {
+                throw DomainError(
+                    .aborted,
+                    "connection \"\(key)\" changed while it was being synced (now \(current.state.rawValue), revision \(current.revision)); nothing was stored: sync again")
+            }
             // A database taken out of governance (by an update) has no tables
             // to govern any more: counting it as scanned and empty DISABLEs
             // its data sources.
-            let ungoverned = try enabledDatabases(of: key).subtracting(record.settings.governedDatabases)
+            let ungoverned = try enabledDatabases(of: key).subtracting(current.settings.governedDatabases)
             scanned.formUnion(ungoverned)
             let found = tables
             let summary = try storeCall { () throws(StoreError) in

@@ -332,6 +332,39 @@ final class SyncServiceTests {
         #expect(try dataSources("wh")["wh.hr.hr.staff"]?.state == .disabled)
     }
 
+    /// A scanner that deactivates the connection while it scans, as another
+    /// caller (or daemon) could.
+    struct DeactivatingScanner: TableScanner {
+        let store: any RegistryStore
+        func tables(in database: String, settings: ConnectionSettings, password: String, deadline: Deadline)
+            async throws(DomainError) -> [DiscoveredTable]
+        {
+            do {
+                let record = try store.connection(key: settings.displayName)
+                if record.state == .active {
+                    try store.transitionConnection(
+                        key: record.key, expectedRevision: record.revision,
+                        change: StateChange(to: .inactive, actor: 0, reason: "deactivated during the scan"))
+                }
+            } catch {
+                throw DomainError(.internalError, "\(error)")
+            }
+            return [SyncServiceTests.orders]
+        }
+    }
+
+    @Test("A scan the connection outgrew while it ran is ABORTED and stores nothing")
+    func staleScanAborted() async throws {
+        try connection("wh", governed: ["sales"])
+        let racing = SyncService(store: store, scanner: DeactivatingScanner(store: store))
+        let error = await #expect(throws: DomainError.self) {
+            _ = try await racing.sync(key: "wh", caller: admin, deadline: .after(milliseconds: 5_000)) { _ in }
+        }
+        #expect(error?.code == .aborted)
+        #expect(error?.message.contains("changed while it was being synced") == true)
+        #expect(try dataSources("wh").isEmpty)
+    }
+
     @Test("When no database can be scanned the call fails with the first error's code, and nothing changes")
     func everyDatabaseFails() async throws {
         try connection("wh", governed: ["sales", "hr"])
