@@ -33,6 +33,13 @@ public struct ConnectionParameters: Sendable, CustomStringConvertible {
     public var applicationName = "steward"
     /// Server options (`options`), e.g. `-c search_path=…`.
     public var options: String?
+    /// Whether libpq may take a password from `~/.pgpass` (or PGPASSFILE)
+    /// when none is given. Off for governed databases, whose credentials
+    /// are only what Steward stores; on for the daemon's own registry.
+    public var readsPasswordFile = false
+    /// TCP keepalives, so that a peer that vanished (a partitioned host) is
+    /// noticed in about a minute, not after the kernel's two hours.
+    public var usesKeepalives = false
 
     public init(host: String, port: Int = 5432, database: String, user: String, password: String? = nil) {
         self.host = host
@@ -51,9 +58,12 @@ public struct ConnectionParameters: Sendable, CustomStringConvertible {
         var pairs: [(String, String)] = [
             ("host", host), ("port", String(port)), ("dbname", database), ("user", user),
             ("sslmode", sslMode.rawValue), ("application_name", applicationName),
-            // Never read ~/.pgpass or a service file: only what the caller gave.
-            ("passfile", "/dev/null"),
         ]
+        // Otherwise never read ~/.pgpass: only what the caller gave.
+        if !readsPasswordFile { pairs.append(("passfile", "/dev/null")) }
+        if usesKeepalives {
+            pairs += [("keepalives", "1"), ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3")]
+        }
         if let password { pairs.append(("password", password)) }
         if let sslRootCertificatePath { pairs.append(("sslrootcert", sslRootCertificatePath)) }
         var serverOptions = options.map { [$0] } ?? []

@@ -28,9 +28,9 @@ public enum RegistryServer {
             service: ConnectionsService(store: store, prober: LiveConnectionProber(executor: executor), audit: audit))
         UsersAPI.register(
             in: &router, service: UsersService(store: store, roles: LiveLoginRoleProbe(executor: executor), audit: audit))
-        DataSourcesAPI.register(
-            in: &router, directory: DataSourceDirectory(store: store),
-            sync: SyncService(store: store, scanner: LiveTableScanner(executor: executor), audit: audit))
+        SyncAPI.register(
+            in: &router, service: SyncService(store: store, scanner: LiveTableScanner(executor: executor), audit: audit))
+        DataSourcesAPI.register(in: &router, directory: DataSourceDirectory(store: store))
         AuditAPI.register(in: &router, log: AuditLog(store: store))
         return StewardServer(
             configuration: configuration, router: router, callers: callers ?? RegistryCallerDirectory(store: store),

@@ -51,7 +51,9 @@ struct Daemon {
     /// Says why on stderr (plainly, for the person starting the daemon) and
     /// in the log, then exits 1.
     private func refuseToStart(_ error: any Error, logger: Logger) throws -> Never {
-        logger.critical("cannot start", metadata: ["reason": "\(error)"])
+        // The log gets the cause too (SQLite's or PostgreSQL's own words);
+        // stderr gets the message meant for the person starting the daemon.
+        logger.critical("cannot start", metadata: ["reason": "\(String(reflecting: error))"])
         FileHandle.standardError.write(Data("stewardd: \(error)\n".utf8))
         throw ExitCode(1)
     }

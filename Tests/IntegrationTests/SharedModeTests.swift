@@ -67,12 +67,18 @@ struct SharedModeTests {
                     "\(keyless.standardError)")
             #expect(!FileManager.default.fileExists(atPath: directory + "/b/state/registry.key"), "no stray key is left")
 
-            // With a copy of the key it serves the same registry.
+            // With a copy of the key it serves the same registry. This one
+            // finds the registry's password in a password file, as libpq does.
             try FileManager.default.copyItem(atPath: directory + "/a/state/registry.key", toPath: directory + "/b/state/registry.key")
+            let admin = try TestPostgres.pg17.adminOverTCP(database: registry.name)
+            let passwordFile = directory + "/pgpass"
+            try "\(admin.host):\(admin.port):\(registry.name):\(admin.user):\(try TestPostgres.pg17.password)\n"
+                .write(toFile: passwordFile, atomically: true, encoding: .utf8)
+            chmod(passwordFile, 0o600)
             let second = try await DaemonProcess.start(
                 socketPath: directory + "/b/run/steward.sock",
                 arguments: ["--state-dir", directory + "/b/state", "--store-url", registry.url],
-                environment: registry.environment)
+                environment: ["PGPASSFILE": passwordFile])
 
             let registered = try await register("shared-one", socket: first.socketPath)
             #expect(registered.status == 0, "\(registered.standardError)")

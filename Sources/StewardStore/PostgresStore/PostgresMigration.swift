@@ -27,8 +27,6 @@ extension PostgresMigration {
     package static let advisoryLockClass: Int32 = 0x5354_5744  // "STWD"
     /// Held while a daemon checks and upgrades the schema at start.
     package static let migrationLock: Int32 = 1
-    /// Held by every change to the effective-usernames table (mapping,
-    /// user or connection changes), so that each recomputation sees the
-    /// others' committed results rather than a stale snapshot.
-    package static let usernamesLock: Int32 = 2
+    // Key 2 is the usernames lock, taken by the schema's own triggers
+    // (written there literally, since a shipped migration never changes).
 }

@@ -243,6 +243,9 @@ extension PostgresMigration {
             CREATE FUNCTION refresh_effective_usernames(user_ids bigint[]) RETURNS void
             LANGUAGE plpgsql SET search_path = steward_registry, pg_temp AS $$
             BEGIN
+                -- The usernames lock: (0x53545744 "STWD", 2). Every change to the
+                -- effective usernames takes it, so each recomputation sees the
+                -- others' committed results rather than a stale snapshot.
                 PERFORM pg_advisory_xact_lock(1398036292, 2);
                 DELETE FROM effective_usernames WHERE user_id = ANY (user_ids);
                 INSERT INTO effective_usernames (user_id, connection_id, pg_username)
@@ -292,6 +295,9 @@ extension PostgresMigration {
             CREATE FUNCTION connections_effective_usernames() RETURNS trigger
             LANGUAGE plpgsql SET search_path = steward_registry, pg_temp AS $$
             BEGIN
+                -- The usernames lock: (0x53545744 "STWD", 2). Every change to the
+                -- effective usernames takes it, so each recomputation sees the
+                -- others' committed results rather than a stale snapshot.
                 PERFORM pg_advisory_xact_lock(1398036292, 2);
                 INSERT INTO effective_usernames (user_id, connection_id, pg_username)
                     SELECT user_id, connection_id, CASE kind WHEN 'UNSET' THEN user_name ELSE value END

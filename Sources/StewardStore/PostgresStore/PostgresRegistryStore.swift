@@ -92,6 +92,11 @@ public final class PostgresRegistryStore: RegistryStore {
     private static func connect(
         _ parameters: ConnectionParameters, timeoutMilliseconds: Int, statementTimeoutMilliseconds: Int
     ) throws(StoreError) -> PostgresSession {
+        var parameters = parameters
+        // The registry is the daemon's own database: its password may live in
+        // ~/.pgpass, and a vanished peer must release its locks soon.
+        parameters.readsPasswordFile = true
+        parameters.usesKeepalives = true
         let connection: PostgresConnection
         do {
             connection = try PostgresConnection.connect(parameters, deadline: .after(milliseconds: timeoutMilliseconds))
@@ -102,11 +107,15 @@ public final class PostgresRegistryStore: RegistryStore {
         }
         do {
             // Every name resolves in the registry's schema; bytes come back
-            // in hex whatever the server's default.
+            // in hex whatever the server's default. A lock another daemon
+            // holds is waited for at most 10 s, and a transaction left open
+            // by a stalled daemon is ended after a minute, so one daemon can
+            // never hold the others up for long.
             _ = try connection.query(
                 """
                 SELECT set_config('search_path', $1, false), set_config('bytea_output', 'hex', false),
-                    set_config('client_encoding', 'UTF8', false)
+                    set_config('client_encoding', 'UTF8', false), set_config('lock_timeout', '10s', false),
+                    set_config('idle_in_transaction_session_timeout', '60s', false)
                 """, [PostgresMigration.schemaName], deadline: .after(milliseconds: statementTimeoutMilliseconds))
         } catch {
             connection.close()

@@ -87,9 +87,11 @@ public final class StateDirectory: Sendable {
         do {
             return try PostgresRegistryStore(connectionString: registry, key: key, clock: clock)
         } catch {
-            // A key made just now cannot be the registry's: leave no stray key behind.
-            unlink(keyPath)
+            // Any other failure may have come after the registry adopted the
+            // new key (a lost reply to its COMMIT): then this file is the key.
             guard error.code == .keyMismatch else { throw error }
+            // A key made just now is not the registry's: leave no stray key behind.
+            unlink(keyPath)
             throw StoreError(
                 .keyMissing,
                 "the shared registry already has a key, and \(keyPath) does not exist: copy registry.key "

@@ -2,10 +2,9 @@ import StewardCore
 import StewardStore
 import StewardWire
 
-/// `steward.v1.DataSources` and `steward.v1.Connections/Sync`: the RPC face
-/// of ``DataSourceDirectory`` and ``SyncService``.
+/// `steward.v1.DataSources`: the RPC face of ``DataSourceDirectory``.
 public enum DataSourcesAPI {
-    public static func register(in router: inout Router, directory: DataSourceDirectory, sync: SyncService) {
+    public static func register(in router: inout Router, directory: DataSourceDirectory) {
         router.register(StewardV1.DataSources.list) { request, _ in
             let filter = DataSourceFilter(
                 connectionKey: request.connectionKey.isEmpty ? nil : request.connectionKey,
@@ -18,20 +17,6 @@ public enum DataSourcesAPI {
         }
         router.register(StewardV1.DataSources.get) { request, _ in
             StewardV1.GetDataSourceResponse(dataSource: DataSourcesMapping.message(try directory.dataSource(name: request.name)))
-        }
-        router.register(StewardV1.Connections.sync) { request, context, stream in
-            let outcome = try await sync.sync(
-                key: request.key, caller: context.caller,
-                deadline: context.databaseDeadline(orAfter: SyncService.defaultMilliseconds)
-            ) { (event) async throws(DomainError) in
-                do {
-                    try await stream.send(DataSourcesMapping.progress(event))
-                } catch {
-                    // The call ended (cancelled, deadline, connection gone): stop scanning.
-                    throw DomainError(.cancelled, "the sync's call ended")
-                }
-            }
-            try await stream.send(DataSourcesMapping.progress(outcome))
         }
     }
 }

@@ -1,0 +1,22 @@
+import StewardCore
+import StewardWire
+
+/// `steward.v1.Connections/Sync`: the streaming RPC face of ``SyncService``.
+public enum SyncAPI {
+    public static func register(in router: inout Router, service: SyncService) {
+        router.register(StewardV1.Connections.sync) { request, context, stream in
+            let outcome = try await service.sync(
+                key: request.key, caller: context.caller,
+                deadline: context.databaseDeadline(orAfter: SyncService.defaultMilliseconds)
+            ) { (event) async throws(DomainError) in
+                do {
+                    try await stream.send(DataSourcesMapping.progress(event))
+                } catch {
+                    // The call ended (cancelled, deadline, connection gone): stop scanning.
+                    throw DomainError(.cancelled, "the sync's call ended")
+                }
+            }
+            try await stream.send(DataSourcesMapping.progress(outcome))
+        }
+    }
+}
