@@ -45,18 +45,22 @@ public enum RegistryServer {
     ) -> RecheckSchedule {
         RecheckSchedule(
             store: store, service: ConnectionsService(store: store, prober: LiveConnectionProber(executor: executor)),
-            interval: interval, actor: getuid()
-        ) { result in
-            switch result.after {
-            case .success(let state) where state != result.before:
-                logger.notice(
-                    "recheck changed a connection's state",
-                    metadata: ["connection": "\(result.key)", "from": "\(result.before.rawValue)", "to": "\(state.rawValue)"])
-            case .success:
-                logger.debug("recheck kept a connection's state", metadata: ["connection": "\(result.key)"])
-            case .failure(let error):
-                logger.warning("recheck could not run", metadata: ["connection": "\(result.key)", "reason": "\(error)"])
-            }
-        }
+            interval: interval, actor: getuid(),
+            report: { result in
+                switch result.after {
+                case .success(let state) where state != result.before:
+                    logger.notice(
+                        "recheck changed a connection's state",
+                        metadata: ["connection": "\(result.key)", "from": "\(result.before.rawValue)", "to": "\(state.rawValue)"])
+                case .success:
+                    logger.debug("recheck kept a connection's state", metadata: ["connection": "\(result.key)"])
+                case .failure(let error):
+                    logger.warning("recheck could not run", metadata: ["connection": "\(result.key)", "reason": "\(error)"])
+                }
+            },
+            reportListFailure: { error in
+                logger.warning(
+                    "rechecks could not list the connections; trying again next round", metadata: ["reason": "\(error)"])
+            })
     }
 }

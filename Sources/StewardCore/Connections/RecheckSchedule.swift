@@ -23,10 +23,12 @@ public struct RecheckSchedule: Sendable {
     /// How long one connection's recheck may take.
     let timeoutMilliseconds: Int
     let report: @Sendable (Result) -> Void
+    let reportListFailure: @Sendable (StoreError) -> Void
 
     public init(
         store: any RegistryStore, service: ConnectionsService, interval: Duration, actor: UInt32,
-        timeoutMilliseconds: Int = 30_000, report: @escaping @Sendable (Result) -> Void = { _ in }
+        timeoutMilliseconds: Int = 30_000, report: @escaping @Sendable (Result) -> Void = { _ in },
+        reportListFailure: @escaping @Sendable (StoreError) -> Void = { _ in }
     ) {
         self.store = store
         self.service = service
@@ -34,13 +36,19 @@ public struct RecheckSchedule: Sendable {
         self.actor = actor
         self.timeoutMilliseconds = timeoutMilliseconds
         self.report = report
+        self.reportListFailure = reportListFailure
     }
 
-    /// Rounds every `interval` until the task running it is cancelled.
+    /// Rounds until the task running it is cancelled: the first after a
+    /// random part of `interval` (so a daemon restarted more often than the
+    /// interval still rechecks, and daemons started together spread out),
+    /// then every `interval`, give or take a tenth.
     public func run() async {
+        var wait = interval * Double.random(in: 0.1...1.0)
         while !Task.isCancelled {
-            do { try await Task.sleep(for: interval) } catch { return }
+            do { try await Task.sleep(for: wait) } catch { return }
             _ = await runOnce()
+            wait = interval * Double.random(in: 0.9...1.1)
         }
     }
 
@@ -70,8 +78,12 @@ public struct RecheckSchedule: Sendable {
         var page = PageRequest(size: PageRequest.maximumSize)
         repeat {
             let chosen = page
-            // A store that cannot answer now is asked again next round.
-            guard let batch = try? store.listConnections(state: nil, page: chosen) else { break }
+            let batch: Page<ConnectionRecord>
+            do { batch = try store.listConnections(state: nil, page: chosen) } catch {
+                // A store that cannot answer now is asked again next round.
+                reportListFailure(error)
+                break
+            }
             due += batch.items.filter { $0.state == .active || $0.state == .unhealthy }
             page.token = batch.nextPageToken
         } while page.token != nil

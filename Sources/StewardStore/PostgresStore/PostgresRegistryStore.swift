@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import StewardPostgres
 import Synchronization
@@ -38,7 +39,19 @@ public final class PostgresRegistryStore: RegistryStore {
     private struct State: ~Copyable {
         var session: PostgresSession?
         var isClosed = false
+        /// The last failed connect, so that the calls queued behind it fail
+        /// at once instead of each waiting out its own connect timeout.
+        var lastConnectFailure: (atNanoseconds: UInt64, error: StoreError)?
+        /// Connects tried after opening, for tests.
+        var reconnects = 0
     }
+
+    /// How many times the store has tried to connect again since it opened.
+    package var reconnectAttempts: Int { state.withLock { $0.reconnects } }
+
+    /// How long a failed connect answers for the registry before the next
+    /// call tries again.
+    static let connectRetryNanoseconds: UInt64 = 2_000_000_000
 
     private let state: Mutex<State>
 
@@ -160,13 +173,22 @@ public final class PostgresRegistryStore: RegistryStore {
                 if let open = state.session {
                     session = open
                 } else {
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    if let failure = state.lastConnectFailure,
+                        now - failure.atNanoseconds < Self.connectRetryNanoseconds
+                    {
+                        return .failure(failure.error)
+                    }
+                    state.reconnects += 1
                     do throws(StoreError) {
                         session = try Self.connect(
                             parameters, timeoutMilliseconds: connectTimeoutMilliseconds,
                             statementTimeoutMilliseconds: statementTimeoutMilliseconds)
                     } catch {
+                        state.lastConnectFailure = (DispatchTime.now().uptimeNanoseconds, error)
                         return .failure(error)
                     }
+                    state.lastConnectFailure = nil
                     state.session = session
                 }
                 session.beginCall()

@@ -220,6 +220,30 @@ struct PostgresStoreTests {
         #expect(try store.connection(key: "c").state == .registered)
     }
 
+    @Test("While the registry cannot be reached, the calls behind a failed connect fail at once with its error",
+          arguments: servers)
+    func failsFast(server: TestPostgres) throws {
+        let database = try PostgresTestDatabase(on: server)
+        let store = try database.openStore(key: .random())
+        defer { store.close() }
+        try Samples.connection(store, "c")
+        // Refuse new sessions to the registry's database, then end the store's.
+        let admin = try PostgresConnection.open(try server.adminOverTCP())
+        defer { admin.close() }
+        try admin.run("ALTER DATABASE \(SQLQuoting.identifier(database.name)) WITH ALLOW_CONNECTIONS false")
+        defer { _ = try? admin.run("ALTER DATABASE \(SQLQuoting.identifier(database.name)) WITH ALLOW_CONNECTIONS true") }
+        try admin.run(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [database.name])
+
+        let first = #expect(throws: StoreError.self) { _ = try store.connection(key: "c") }
+        #expect(first?.code == .unavailable)
+        let attempts = store.reconnectAttempts
+        #expect(attempts == 1)
+        let second = #expect(throws: StoreError.self) { _ = try store.connection(key: "c") }
+        #expect(second?.message == first?.message, "the remembered failure answers")
+        #expect(store.reconnectAttempts == attempts, "no new connect was tried")
+    }
+
     @Test("A lost connection is replaced on the next call", arguments: servers)
     func reconnects(server: TestPostgres) throws {
         let database = try PostgresTestDatabase(on: server)
