@@ -17,6 +17,7 @@ from __future__ import annotations
 import collections
 import math
 import queue
+import select
 import socket
 import threading
 import time
@@ -307,18 +308,29 @@ class StewardClient(ServiceHelpers):
             if self._closed is not None:
                 raise _for_call(self._closed, method)
             self._calls[call_id] = call  # before sending, so that the reader finds it
-        self._send(data)
+        self._send(data, deadline)
         return call, deadline
 
-    def _send(self, data: bytes) -> None:
+    def _send(self, data: bytes, deadline: float | None = None) -> None:
         with self._send_lock:
             self._flush_deferred_locked()
-            self._write_locked(data)
+            self._write_locked(data, deadline)
 
-    def _write_locked(self, data: bytes) -> None:
-        """Writes one whole frame (the caller holds ``_send_lock``)."""
+    def _write_locked(self, data: bytes, deadline: float | None = None) -> None:
+        """Writes one whole frame (the caller holds ``_send_lock``). With a
+        deadline the write waits at most until then: a daemon that stops
+        reading must not hold the caller (or the other threads queued on the
+        send lock) past it. A frame cut short cannot be resumed, so that
+        ends the connection."""
         try:
-            self._sock.sendall(data)
+            if deadline is None:
+                self._sock.sendall(data)
+            else:
+                self._send_by(data, deadline)
+        except TimeoutError:
+            self._fail(StewardError(
+                StatusCode.DEADLINE_EXCEEDED,
+                "the deadline passed while the request was still being sent; the connection is closed"))
         except OSError as error:
             # Every call in flight, the sender's included, learns of it from its queue.
             self._fail(StewardError(StatusCode.UNAVAILABLE, f"the connection to stewardd broke: {_reason(error)}"))
@@ -327,6 +339,23 @@ class StewardClient(ServiceHelpers):
             # stream cannot be resynchronised, so the connection is done.
             self._fail(StewardError(StatusCode.UNAVAILABLE, "a send was interrupted, which closed the connection"))
             raise
+
+    def _send_by(self, data: bytes, deadline: float) -> None:
+        """``sendall`` that gives up at ``deadline`` (TimeoutError). The socket
+        stays blocking for the reader thread: each send is made non-blocking
+        by its flag, after poll says there is room."""
+        view = memoryview(data)
+        poller = select.poll()
+        poller.register(self._sock, select.POLLOUT)
+        while view:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not poller.poll(max(1, int(remaining * 1000))):
+                raise TimeoutError
+            try:
+                sent = self._sock.send(view, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                continue
+            view = view[sent:]
 
     def _wait(self, call: _Call, deadline: float | None) -> tuple:
         """The next event of ``call``. Past the deadline, or on any exception

@@ -123,6 +123,18 @@ class DeadlineTests(ClientTestCase):
         cancel = self.peer.receive()
         self.assertEqual((cancel.kind, cancel.call_id), (rpc_v1.FRAME_KIND_CANCEL, request.call_id))
 
+    def test_deadline_bounds_a_send_the_daemon_never_reads(self):
+        # The peer never reads: a 2 MB request fills the socket's buffer.
+        started = time.monotonic()
+        error = self.assertFails(self.client.call, StatusCode.DEADLINE_EXCEEDED, CHECK,
+                                 {"service": "x" * 2_000_000}, 0.3)
+        elapsed = time.monotonic() - started
+        self.assertGreaterEqual(elapsed, 0.3)
+        self.assertLess(elapsed, 1.5)
+        self.assertIn("still being sent", error.message)
+        # A frame cut short cannot be resumed: the connection is done.
+        self.assertFails(self.client.call, StatusCode.DEADLINE_EXCEEDED, CHECK, None, 1)
+
     def test_late_answer_is_dropped_and_the_connection_goes_on(self):
         self.assertFails(self.client.call, StatusCode.DEADLINE_EXCEEDED, CHECK, None, 0.05)
         late = self.peer.receive()
