@@ -75,6 +75,9 @@ public struct SyncService: Sendable {
                 let first = failures.first?.error ?? DomainError(.failedPrecondition, "the connection governs no database")
                 throw DomainError(first.code, "no governed database could be scanned: \(first.message)")
             }
+            // A call already answered (its deadline passed, or it was
+            // cancelled) must not store what the caller was told failed.
+            guard !Task.isCancelled else { throw DomainError(.cancelled, "the sync's call ended before it was stored") }
             // What was scanned must still describe the connection: an update,
             // a deactivation or a recheck during the scan makes it stale.
             let current = try storeCall { () throws(StoreError) in try store.connection(key: key) }
