@@ -7,6 +7,14 @@ extension PostgresRegistryStore {
     /// after the other, each reading what the previous one committed
     /// (READ COMMITTED takes a fresh snapshot per statement); the unique
     /// (connection, database, schema, table) constraint backs this up.
+    ///
+    /// Set-based: the found tables travel as one JSON parameter, and one
+    /// query compares them with the stored ones (a full join on the table's
+    /// key, column lists compared as JSON), returning only what changed.
+    /// Then at most five statements write the changes (new tables with their
+    /// columns; tables found again; their replaced columns; tables gone), so
+    /// a sync costs a handful of round trips whatever its size, and a sync
+    /// that finds nothing new writes nothing.
     @discardableResult
     public func syncDataSources(
         connectionKey: String, scannedDatabases: Set<String>, tables: [DiscoveredTable]
@@ -26,50 +34,129 @@ extension PostgresRegistryStore {
             }
         }
         let now = now()
+        let columns = tables.map { table in table.columns.sorted { $0.position < $1.position } }
+        let found = try Self.foundTablesJSON(tables, columns: columns, names: nil)
+        let databases = try PostgresJSONWriter.array(scannedDatabases.sorted()) { writer, name throws(StoreError) in
+            try writer.string(name)
+        }
         return try write { session in
             let connectionID = try Self.connectionID(key: connectionKey, lock: "FOR NO KEY UPDATE", in: session)
-            let existing = try Self.loadDataSources(connectionID: connectionID, in: session)
-                .filter { scannedDatabases.contains($0.key.database) }
+            // Found tables (f) against stored ones in the scanned databases
+            // (s): only the rows that change come back.
+            let rows = try session.query(
+                """
+                SELECT x.i, x.id, x.name, x.columns_changed
+                FROM (
+                    SELECT f.i, s.id, s.name, s.state,
+                        CASE WHEN f.i IS NOT NULL AND s.id IS NOT NULL THEN
+                            -- The stored columns written exactly as foundTablesJSON writes them.
+                            (SELECT '[' || coalesce(string_agg(
+                                        '{"n":' || to_json(k.name)::text || ',"y":' || to_json(k.type)::text
+                                            || ',"p":' || k.position || '}', ',' ORDER BY k.position), '') || ']'
+                             FROM data_source_columns AS k WHERE k.data_source_id = s.id) IS DISTINCT FROM f.c
+                        END AS columns_changed
+                    FROM json_to_recordset($3::json) AS f(i bigint, d text, s text, t text, c text)
+                    FULL JOIN (
+                        SELECT d.id, d.name, d.state, d.database_name, d.schema_name, d.table_name
+                        FROM data_sources AS d
+                        WHERE d.connection_id = $1::bigint
+                            AND d.database_name IN (SELECT value FROM json_array_elements_text($2::json))
+                    ) AS s ON s.database_name = f.d AND s.schema_name = f.s AND s.table_name = f.t
+                ) AS x
+                WHERE x.id IS NULL
+                    OR (x.i IS NULL AND x.state = 'ENABLED')
+                    OR (x.i IS NOT NULL AND (x.state <> 'ENABLED' OR x.columns_changed))
+                """, connectionID, databases, found)
+            var added: [Int] = []
+            var reenabled: [Int64] = []
+            var updated: [Int] = []
+            var replaced: [(id: Int64, index: Int)] = []
+            var gone: [(id: Int64, name: String)] = []
+            for row in rows {
+                let index = try row.optionalInt64Value("i").map(Int.init)
+                let id = try row.optionalInt64Value("id")
+                switch (index, id) {
+                case (let index?, nil): added.append(index)
+                case (let index?, let id?):
+                    reenabled.append(id)
+                    updated.append(index)
+                    if try row.optionalTextValue("columns_changed") == "t" { replaced.append((id, index)) }
+                case (nil, let id?): gone.append((id, try row.textValue("name")))
+                case (nil, nil): throw StoreError(.io, "the registry store failed", detail: "empty sync row")
+                }
+            }
+            added.sort()
+            // What inserting the columns row by row would refuse, in the
+            // same order (tables as given, columns by position).
+            try Self.checkColumns((added + replaced.map(\.index)).sorted().map { columns[$0] })
             var summary = DataSourceSyncSummary()
-            for table in tables {
-                let columns = table.columns.sorted { $0.position < $1.position }
-                let name = DataSourceRecord.name(
-                    connectionKey: connectionKey, database: table.database, schema: table.schema,
-                    table: table.table)
-                guard let stored = existing[TableKey(table)] else {
-                    let inserted = try session.query(
-                        """
+            func name(_ index: Int) -> String {
+                DataSourceRecord.name(
+                    connectionKey: connectionKey, database: tables[index].database, schema: tables[index].schema,
+                    table: tables[index].table)
+            }
+            if !added.isEmpty {
+                let names = added.map(name)
+                let json = try Self.foundTablesJSON(
+                    added.map { tables[$0] }, columns: added.map { columns[$0] }, names: names)
+                // Inserted in the order given, so ids follow it as before.
+                try session.query(
+                    """
+                    WITH f AS MATERIALIZED (
+                        SELECT * FROM json_to_recordset($2::json) AS f(i bigint, d text, s text, t text, n text, c json)
+                    ), inserted AS (
                         INSERT INTO data_sources (connection_id, database_name, schema_name, table_name,
                             name, state, created_at, updated_at)
-                        VALUES ($1::bigint, $2::text, $3::text, $4::text, $5::text, 'ENABLED', $6::bigint, $6::bigint)
-                        RETURNING id
-                        """, connectionID, table.database, table.schema, table.table, name, now.microseconds)
-                    try Self.insertColumns(columns, dataSourceID: try inserted[0].int64Value("id"), in: session)
-                    summary.added.append(name)
-                    continue
-                }
-                guard stored.state != .enabled || stored.columns != columns else {
-                    summary.unchanged += 1
-                    continue
+                        SELECT $1::bigint, f.d, f.s, f.t, f.n, 'ENABLED', $3::bigint, $3::bigint FROM f ORDER BY f.i
+                        RETURNING id, database_name, schema_name, table_name
+                    )
+                    INSERT INTO data_source_columns (data_source_id, position, name, type)
+                    SELECT inserted.id, k.p, k.n, k.y
+                    FROM inserted
+                    JOIN f ON f.d = inserted.database_name AND f.s = inserted.schema_name AND f.t = inserted.table_name
+                    CROSS JOIN LATERAL json_to_recordset(f.c) AS k(n text, y text, p bigint)
+                    """, connectionID, json, now.microseconds)
+                summary.added = names
+            }
+            if !reenabled.isEmpty {
+                try session.query(
+                    """
+                    UPDATE data_sources SET state = 'ENABLED', updated_at = $1::bigint
+                    WHERE id IN (SELECT value::bigint FROM json_array_elements_text($2::json))
+                    """, now.microseconds, try Self.idsJSON(reenabled))
+                summary.updated = updated.map(name)
+            }
+            if !replaced.isEmpty {
+                try session.query(
+                    """
+                    DELETE FROM data_source_columns
+                    WHERE data_source_id IN (SELECT value::bigint FROM json_array_elements_text($1::json))
+                    """, try Self.idsJSON(replaced.map(\.id)))
+                let json = try PostgresJSONWriter.array(replaced, capacity: replaced.count * 64) {
+                    writer, entry throws(StoreError) in
+                    writer.raw("{\"id\":")
+                    writer.int(entry.id)
+                    writer.raw(",\"c\":")
+                    try Self.writeColumns(columns[entry.index], to: &writer)
+                    writer.raw("}")
                 }
                 try session.query(
-                    "UPDATE data_sources SET state = 'ENABLED', updated_at = $1::bigint WHERE id = $2::bigint",
-                    now.microseconds, stored.id)
-                if stored.columns != columns {
-                    try session.query("DELETE FROM data_source_columns WHERE data_source_id = $1::bigint", stored.id)
-                    try Self.insertColumns(columns, dataSourceID: stored.id, in: session)
-                }
-                summary.updated.append(name)
+                    """
+                    INSERT INTO data_source_columns (data_source_id, position, name, type)
+                    SELECT f.id, k.p, k.n, k.y
+                    FROM json_to_recordset($1::json) AS f(id bigint, c json)
+                    CROSS JOIN LATERAL json_to_recordset(f.c) AS k(n text, y text, p bigint)
+                    """, json)
             }
-            let gone = existing.filter { $0.value.state == .enabled && !seen.contains($0.key) }.map(\.value)
             if !gone.isEmpty {
                 try session.query(
                     """
                     UPDATE data_sources SET state = 'DISABLED', updated_at = $1::bigint
                     WHERE id IN (SELECT value::bigint FROM json_array_elements_text($2::json))
-                    """, now.microseconds, try Self.jsonText(gone.map { String($0.id) }))
+                    """, now.microseconds, try Self.idsJSON(gone.map(\.id)))
                 summary.disabled = gone.map(\.name)
             }
+            summary.unchanged = tables.count - added.count - reenabled.count
             summary.added.sort()
             summary.updated.sort()
             summary.disabled.sort()
@@ -155,13 +242,6 @@ extension PostgresRegistryStore {
         }
     }
 
-    struct StoredDataSource {
-        var id: Int64
-        var name: String
-        var state: DataSourceState
-        var columns: [ColumnRecord]
-    }
-
     /// A data source with its columns as a JSON array of [name, type, position].
     static let dataSourceSelect = """
         SELECT d.id, d.name, c.key, d.database_name, d.schema_name, d.table_name, d.state,
@@ -193,45 +273,69 @@ extension PostgresRegistryStore {
         return columns
     }
 
-    /// The connection's data sources with their columns, in one query.
-    static func loadDataSources(connectionID: Int64, in session: PostgresSession) throws
-        -> [TableKey: StoredDataSource]
+    /// The found tables as a JSON array of {i, d, s, t, [n,] c}: i their
+    /// index, c their columns in position order as {n, y, p}, written
+    /// byte for byte as the sync's comparison writes stored columns (no
+    /// spaces; strings escaped as PostgreSQL escapes them).
+    static func foundTablesJSON(_ tables: [DiscoveredTable], columns: [[ColumnRecord]], names: [String]?)
+        throws(StoreError) -> String
     {
-        var sources: [TableKey: StoredDataSource] = [:]
-        let rows = try session.query(
-            """
-            SELECT d.id, d.database_name, d.schema_name, d.table_name, d.name, d.state,
-                (SELECT coalesce(json_agg(json_build_array(k.name, k.type, k.position) ORDER BY k.position),
-                                 '[]'::json)
-                 FROM data_source_columns AS k WHERE k.data_source_id = d.id)::text AS columns
-            FROM data_sources AS d WHERE d.connection_id = $1::bigint
-            """, connectionID)
-        for row in rows {
-            let key = TableKey(
-                database: try row.textValue("database_name"), schema: try row.textValue("schema_name"),
-                table: try row.textValue("table_name"))
-            sources[key] = StoredDataSource(
-                id: try row.int64Value("id"), name: try row.textValue("name"),
-                state: try row.value(DataSourceState.self, "state"), columns: try columnList(row))
+        let capacity = tables.count * 96 + columns.reduce(0) { $0 + $1.count * 48 }
+        return try PostgresJSONWriter.array(tables.indices, capacity: capacity) { writer, index throws(StoreError) in
+            let table = tables[index]
+            writer.raw("{\"i\":")
+            writer.int(index)
+            writer.raw(",\"d\":")
+            try writer.string(table.database)
+            writer.raw(",\"s\":")
+            try writer.string(table.schema)
+            writer.raw(",\"t\":")
+            try writer.string(table.table)
+            if let names {
+                writer.raw(",\"n\":")
+                try writer.string(names[index])
+            }
+            writer.raw(",\"c\":")
+            try writeColumns(columns[index], to: &writer)
+            writer.raw("}")
         }
-        return sources
     }
 
-    static func insertColumns(_ columns: [ColumnRecord], dataSourceID: Int64, in session: PostgresSession)
-        throws
-    {
-        for column in columns {
-            do {
-                try session.query(
-                    """
-                    INSERT INTO data_source_columns (data_source_id, position, name, type)
-                    VALUES ($1::bigint, $2::bigint, $3::text, $4::text)
-                    """, dataSourceID, column.position, column.name, column.type)
-            } catch let error as PostgresError where error.sqlState == "23505" {
-                throw StoreError(
-                    .invalidArgument,
-                    "column \"\(column.name)\" (position \(column.position)) repeats a column name or position",
-                    detail: error.description)
+    static func writeColumns(_ columns: [ColumnRecord], to writer: inout PostgresJSONWriter) throws(StoreError) {
+        writer.raw("[")
+        for (offset, column) in columns.enumerated() {
+            writer.raw(offset == 0 ? "{\"n\":" : ",{\"n\":")
+            try writer.string(column.name)
+            writer.raw(",\"y\":")
+            try writer.string(column.type)
+            writer.raw(",\"p\":")
+            writer.int(column.position)
+            writer.raw("}")
+        }
+        writer.raw("]")
+    }
+
+    static func idsJSON(_ ids: [Int64]) throws(StoreError) -> String {
+        try PostgresJSONWriter.array(ids) { writer, id throws(StoreError) in writer.int(id) }
+    }
+
+    /// Refuses, as the row-by-row insert did, the first column (tables in
+    /// the order given, columns by position) that repeats an earlier
+    /// column's name or position in its table. Names compare as PostgreSQL
+    /// compares them here ("C" collation: byte for byte). A position below
+    /// 1 stops the check: the insert then fails on the schema's CHECK, as
+    /// it did before.
+    static func checkColumns(_ tables: [[ColumnRecord]]) throws(StoreError) {
+        for columns in tables {
+            var positions = Set<Int>()
+            var names = Set<[UInt8]>()
+            for column in columns {
+                guard column.position >= 1 else { return }
+                guard positions.insert(column.position).inserted, names.insert(Array(column.name.utf8)).inserted else {
+                    throw StoreError(
+                        .invalidArgument,
+                        "column \"\(column.name)\" (position \(column.position)) repeats a column name or position")
+                }
             }
         }
     }
