@@ -19,20 +19,7 @@ extension PostgresRegistryStore {
     public func syncDataSources(
         connectionKey: String, scannedDatabases: Set<String>, tables: [DiscoveredTable]
     ) throws(StoreError) -> DataSourceSyncSummary {
-        var seen = Set<TableKey>()
-        for table in tables {
-            guard scannedDatabases.contains(table.database) else {
-                throw StoreError(
-                    .invalidArgument,
-                    "table \(table.schema).\(table.table) is in database \"\(table.database)\", "
-                        + "which the sync did not scan")
-            }
-            guard seen.insert(TableKey(table)).inserted else {
-                throw StoreError(
-                    .invalidArgument,
-                    "table \(table.database).\(table.schema).\(table.table) was listed twice")
-            }
-        }
+        try DiscoveredTable.checkSyncInput(tables, scannedDatabases: scannedDatabases)
         let now = now()
         let columns = tables.map { table in table.columns.sorted { $0.position < $1.position } }
         let found = try Self.foundTablesJSON(tables, columns: columns, names: nil)
@@ -224,23 +211,6 @@ extension PostgresRegistryStore {
 // MARK: - Shared steps
 
 extension PostgresRegistryStore {
-    struct TableKey: Hashable {
-        var database: String
-        var schema: String
-        var table: String
-
-        init(_ table: DiscoveredTable) {
-            self.database = table.database
-            self.schema = table.schema
-            self.table = table.table
-        }
-
-        init(database: String, schema: String, table: String) {
-            self.database = database
-            self.schema = schema
-            self.table = table
-        }
-    }
 
     /// A data source with its columns as a JSON array of [name, type, position].
     static let dataSourceSelect = """

@@ -5,20 +5,8 @@ extension SQLiteRegistryStore {
     public func syncDataSources(
         connectionKey: String, scannedDatabases: Set<String>, tables: [DiscoveredTable]
     ) throws(StoreError) -> DataSourceSyncSummary {
-        var seen = Set<TableKey>()
-        for table in tables {
-            guard scannedDatabases.contains(table.database) else {
-                throw StoreError(
-                    .invalidArgument,
-                    "table \(table.schema).\(table.table) is in database \"\(table.database)\", "
-                        + "which the sync did not scan")
-            }
-            guard seen.insert(TableKey(table)).inserted else {
-                throw StoreError(
-                    .invalidArgument,
-                    "table \(table.database).\(table.schema).\(table.table) was listed twice")
-            }
-        }
+        try DiscoveredTable.checkSyncInput(tables, scannedDatabases: scannedDatabases)
+        let seen = Set(tables.map(TableKey.init))
         let now = now()
         return try write { database in
             let connectionID = try Self.connectionID(key: connectionKey, in: database)
@@ -129,23 +117,6 @@ extension SQLiteRegistryStore {
 // MARK: - Shared steps
 
 extension SQLiteRegistryStore {
-    struct TableKey: Hashable {
-        var database: String
-        var schema: String
-        var table: String
-
-        init(_ table: DiscoveredTable) {
-            self.database = table.database
-            self.schema = table.schema
-            self.table = table.table
-        }
-
-        init(database: String, schema: String, table: String) {
-            self.database = database
-            self.schema = schema
-            self.table = table
-        }
-    }
 
     struct StoredDataSource {
         var id: Int64
