@@ -1,7 +1,5 @@
-import Dispatch
 import Foundation
 import StewardPostgres
-import Synchronization
 
 /// The registry in PostgreSQL (DESIGN §5, shared mode): several daemons on
 /// several hosts serve one registry, and the database, not a daemon's
@@ -12,9 +10,13 @@ import Synchronization
 /// lock. Secrets are sealed exactly as in SQLite (same ``SecretCipher``),
 /// and a `meta` key check refuses a mismatched key before any change.
 ///
-/// One libpq connection per store, behind a `Mutex` (like SQLite's): calls
-/// block on the server, bounded by a statement deadline. A connection that
-/// breaks fails its call as UNAVAILABLE and is replaced on the next call.
+/// Two libpq connections per store, each behind its own lock (a
+/// ``SessionSlot``), like SQLite's write and read connections: writes run
+/// on the write session, reads on a read-only session that sees the last
+/// committed snapshot, so a long write (a large mapping import or sync)
+/// never holds up the caller lookup every RPC makes. Calls block on the
+/// server, bounded by a statement deadline. A connection that breaks fails
+/// its call as UNAVAILABLE and is replaced on the next call on that session.
 ///
 /// What protects each write against another daemon:
 /// - creating a connection or a user: the unique constraints, used as
@@ -36,24 +38,23 @@ public final class PostgresRegistryStore: RegistryStore {
     let connectTimeoutMilliseconds: Int
     let statementTimeoutMilliseconds: Int
 
-    private struct State: ~Copyable {
-        var session: PostgresSession?
-        var isClosed = false
-        /// The last failed connect, so that the calls queued behind it fail
-        /// at once instead of each waiting out its own connect timeout.
-        var lastConnectFailure: (atNanoseconds: UInt64, error: StoreError)?
-        /// Connects tried after opening, for tests.
-        var reconnects = 0
-    }
+    /// How many times the store has tried to connect again since it opened,
+    /// on its write and read sessions together; for tests.
+    package var reconnectAttempts: Int { writer.reconnectAttempts + reader.reconnectAttempts }
 
-    /// How many times the store has tried to connect again since it opened.
-    package var reconnectAttempts: Int { state.withLock { $0.reconnects } }
-
-    /// How long a failed connect answers for the registry before the next
-    /// call tries again.
+    /// How long a failed connect answers for the registry (on that session)
+    /// before the next call tries again.
     static let connectRetryNanoseconds: UInt64 = 2_000_000_000
 
-    private let state: Mutex<State>
+    /// The session every write (and the schema upgrade at open) goes through.
+    private let writer: SessionSlot
+    /// A second, read-only session, used only by ``read(_:)``. It is opened
+    /// at init rather than on the first read: a daemon reads on every RPC,
+    /// so a lazy session would be opened one call later anyway, with its
+    /// connect time charged to a caller's lookup; opening it here also
+    /// reports a registry that cannot give the daemon two sessions (a
+    /// connection limit) at start, not on the first call.
+    private let reader: SessionSlot
 
     /// Connects, checks that `key` is this registry's key, and creates or
     /// upgrades the schema.
@@ -71,16 +72,27 @@ public final class PostgresRegistryStore: RegistryStore {
         self.clock = clock
         self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
         self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
-        let session = try Self.connect(
-            parameters, timeoutMilliseconds: connectTimeoutMilliseconds,
-            statementTimeoutMilliseconds: statementTimeoutMilliseconds)
+        let connectWriter: @Sendable () throws(StoreError) -> PostgresSession = { () throws(StoreError) in
+            try Self.connect(
+                parameters, readOnly: false, timeoutMilliseconds: connectTimeoutMilliseconds,
+                statementTimeoutMilliseconds: statementTimeoutMilliseconds)
+        }
+        let connectReader: @Sendable () throws(StoreError) -> PostgresSession = { () throws(StoreError) in
+            try Self.connect(
+                parameters, readOnly: true, timeoutMilliseconds: connectTimeoutMilliseconds,
+                statementTimeoutMilliseconds: statementTimeoutMilliseconds)
+        }
+        let session = try connectWriter()
+        let readSession: PostgresSession
         do {
             try Self.prepareSchema(session, parameters: parameters, cipher: cipher)
+            readSession = try connectReader()
         } catch {
             session.connection.close()
             throw Self.storeError(error)
         }
-        self.state = Mutex(State(session: session))
+        self.writer = SessionSlot(session: session, connect: connectWriter)
+        self.reader = SessionSlot(session: readSession, connect: connectReader)
     }
 
     /// Opens the store named by a `postgresql://` URL or a libpq
@@ -91,19 +103,19 @@ public final class PostgresRegistryStore: RegistryStore {
         try self.init(parameters: try ConnectionParameters.parse(connectionString), key: key, clock: clock)
     }
 
-    /// Closes the connection. Later calls fail as unavailable.
+    /// Closes both sessions. Later calls fail as unavailable.
     public func close() {
-        state.withLock { state in
-            state.session?.connection.close()
-            state.session = nil
-            state.isClosed = true
-        }
+        reader.close()
+        writer.close()
     }
 
     // MARK: - Connecting
 
+    /// Opens one configured session; a `readOnly` one refuses changes even
+    /// outside the read-only transactions ``read(_:)`` opens.
     private static func connect(
-        _ parameters: ConnectionParameters, timeoutMilliseconds: Int, statementTimeoutMilliseconds: Int
+        _ parameters: ConnectionParameters, readOnly: Bool, timeoutMilliseconds: Int,
+        statementTimeoutMilliseconds: Int
     ) throws(StoreError) -> PostgresSession {
         var parameters = parameters
         // The registry is the daemon's own database: its password may live in
@@ -128,8 +140,10 @@ public final class PostgresRegistryStore: RegistryStore {
                 """
                 SELECT set_config('search_path', $1, false), set_config('bytea_output', 'hex', false),
                     set_config('client_encoding', 'UTF8', false), set_config('lock_timeout', '10s', false),
-                    set_config('idle_in_transaction_session_timeout', '60s', false)
-                """, [PostgresMigration.schemaName], deadline: .after(milliseconds: statementTimeoutMilliseconds))
+                    set_config('idle_in_transaction_session_timeout', '60s', false),
+                    set_config('default_transaction_read_only', $2, false)
+                """, [PostgresMigration.schemaName, readOnly ? "on" : "off"],
+                deadline: .after(milliseconds: statementTimeoutMilliseconds))
         } catch {
             connection.close()
             throw StoreError(postgres: error)
@@ -139,71 +153,22 @@ public final class PostgresRegistryStore: RegistryStore {
 
     // MARK: - Running calls
 
-    /// Runs `body` in one READ COMMITTED transaction: all of it or none of
-    /// it. Writers lock what they compare (see the type's documentation).
+    /// Runs `body` in one READ COMMITTED transaction on the write session:
+    /// all of it or none of it. Writers lock what they compare (see the
+    /// type's documentation).
     func write<Result: Sendable>(commit: Bool = true, _ body: (PostgresSession) throws -> Result) throws(StoreError) -> Result {
-        try withSession { session in
+        try writer.withSession { session in
             try session.transaction("BEGIN ISOLATION LEVEL READ COMMITTED", commit: commit, body)
         }
     }
 
-    /// Runs `body` in one read-only REPEATABLE READ transaction, so its
-    /// queries see one committed snapshot.
+    /// Runs `body` in one read-only REPEATABLE READ transaction on the read
+    /// session, so its queries see one committed snapshot and never wait
+    /// for a write of this store.
     func read<Result: Sendable>(_ body: (PostgresSession) throws -> Result) throws(StoreError) -> Result {
-        try withSession { session in
+        try reader.withSession { session in
             try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", body)
         }
-    }
-
-    /// Hands `body` a session on the store's connection, under its lock,
-    /// connecting first if the last connection was lost. When the
-    /// connection turns out broken before any statement completed (the
-    /// server restarted since the last call), the call is retried once on
-    /// a new connection: nothing of it ran. Every error leaves as a
-    /// ``StoreError``.
-    func withSession<Result: Sendable>(_ body: (PostgresSession) throws -> Result) throws(StoreError) -> Result {
-        let outcome: Swift.Result<Result, StoreError> = state.withLock { state in
-            guard !state.isClosed else {
-                return .failure(StoreError(.unavailable, "the registry store is closed"))
-            }
-            var attempt = 0
-            while true {
-                attempt += 1
-                let session: PostgresSession
-                if let open = state.session {
-                    session = open
-                } else {
-                    let now = DispatchTime.now().uptimeNanoseconds
-                    if let failure = state.lastConnectFailure,
-                        now - failure.atNanoseconds < Self.connectRetryNanoseconds
-                    {
-                        return .failure(failure.error)
-                    }
-                    state.reconnects += 1
-                    do throws(StoreError) {
-                        session = try Self.connect(
-                            parameters, timeoutMilliseconds: connectTimeoutMilliseconds,
-                            statementTimeoutMilliseconds: statementTimeoutMilliseconds)
-                    } catch {
-                        state.lastConnectFailure = (DispatchTime.now().uptimeNanoseconds, error)
-                        return .failure(error)
-                    }
-                    state.lastConnectFailure = nil
-                    state.session = session
-                }
-                session.beginCall()
-                do {
-                    return .success(try body(session))
-                } catch {
-                    guard session.isBroken else { return .failure(Self.storeError(error)) }
-                    session.connection.close()
-                    state.session = nil
-                    if attempt == 1 && session.completedStatements == 0 { continue }
-                    return .failure(Self.storeError(error))
-                }
-            }
-        }
-        return try outcome.get()
     }
 
     static func storeError(_ error: any Error) -> StoreError {

@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 import PostgresTestSupport
 import StewardPostgres
-import StewardStore
+@testable import StewardStore
 import Synchronization
 import Testing
 
@@ -260,6 +260,55 @@ struct PostgresStoreTests {
         #expect(try store.connection(key: "c").key == "c")
         try Samples.connection(store, "d")
         #expect(try store.listConnections(state: nil, page: PageRequest()).items.map(\.key) == ["c", "d"])
+    }
+
+    /// A write transaction is held open on another thread while a third
+    /// reads. Were reads and writes one session under one lock, the read
+    /// would wait for the write, which waits for the read: the read is
+    /// given 10 s, then the write is let go so that the test fails instead
+    /// of hanging (the time limit is a backstop).
+    @Test("A read is answered while a write transaction of the same store is open, from the last committed snapshot",
+          .timeLimit(.minutes(1)), arguments: servers)
+    func readDuringWrite(server: TestPostgres) throws {
+        let database = try PostgresTestDatabase(on: server)
+        let store = try database.openStore(key: .random())
+        defer { store.close() }
+        try store.createUser(name: "before", uid: 2001, permissions: [.userAdmin])
+        let inside = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let writerDone = DispatchSemaphore(value: 0)
+        Thread {
+            _ = try? store.write { session in
+                // Signalled even if the insert fails, so the test fails
+                // on its expectations rather than hanging.
+                defer {
+                    inside.signal()
+                    release.wait()
+                }
+                try session.query("INSERT INTO users (name, uid, created_at) VALUES ('during', 2002, 0)")
+            }
+            writerDone.signal()
+        }.start()
+        inside.wait()
+
+        let answered = DispatchSemaphore(value: 0)
+        let names = Mutex<Result<[String?], StoreError>?>(nil)
+        Thread {
+            let result = Result { () throws(StoreError) in
+                [try store.user(uid: 2001)?.name, try store.user(uid: 2002)?.name]
+            }
+            names.withLock { $0 = result }
+            answered.signal()
+        }.start()
+        let inTime = answered.wait(timeout: .now() + .seconds(10)) == .success
+        #expect(inTime, "the read waited for the open write")
+        release.signal()
+        writerDone.wait()
+        if !inTime { answered.wait() }
+        let read = try #require(names.withLock { $0 }).get()
+        #expect(read[0] == "before")
+        #expect(read[1] == nil, "an uncommitted row is not read")
+        #expect(try store.user(uid: 2002)?.name == "during", "once committed, the next read sees it")
     }
 
     @Test("A closed store is UNAVAILABLE", arguments: servers)
