@@ -29,4 +29,7 @@ extension PostgresMigration {
     package static let migrationLock: Int32 = 1
     // Key 2 is the usernames lock, taken by the schema's own triggers
     // (written there literally, since a shipped migration never changes).
+    /// Takes the usernames lock; Swift-side writes that will reach those
+    /// triggers take it first, so that locks are always taken in one order.
+    package static let takeUsernamesLock = "SELECT pg_advisory_xact_lock(1398036292, 2)"
 }

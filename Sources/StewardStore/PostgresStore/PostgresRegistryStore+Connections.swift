@@ -167,6 +167,11 @@ extension PostgresRegistryStore {
 
     public func deleteConnection(key: String, expectedRevision: Int64?) throws(StoreError) {
         try write { session in
+            // The cascade recomputes effective usernames under the usernames
+            // lock. Take it before the row lock: a concurrent mapping change
+            // holds it while its recomputation needs this row, and the other
+            // order would deadlock the two.
+            try session.query(PostgresMigration.takeUsernamesLock)
             // FOR UPDATE: the row goes, so rows referring to it wait too.
             let current = try Self.loadConnection(key: key, lock: "FOR UPDATE", in: session)
             if let expectedRevision { try Self.checkRevision(current.record, expected: expectedRevision) }

@@ -122,7 +122,7 @@ extension PostgresRegistryStore {
         // The usernames lock (see refresh_effective_usernames), held to the
         // end of the transaction, so that what is checked here is what the
         // upsert's triggers will meet.
-        try session.query("SELECT pg_advisory_xact_lock(1398036292, 2)")
+        try session.query(PostgresMigration.takeUsernamesLock)
         guard let verdict = try session.queryFirst(importCheck, rows),
             try verdict.int64Value("unknown") == 0, try verdict.textValue("conflict") == "f"
         else { return false }

@@ -244,6 +244,41 @@ struct PostgresStoreTests {
         #expect(store.reconnectAttempts == attempts, "no new connect was tried")
     }
 
+    @Test("Deleting connections while another daemon changes default mappings: no deadlock, every call succeeds",
+          arguments: servers)
+    func deleteBesideMappingChanges(server: TestPostgres) throws {
+        let database = try PostgresTestDatabase(on: server)
+        let key = StoreKey.random()
+        let deleter = try database.openStore(key: key)
+        let mapper = try database.openStore(key: key)
+        defer {
+            deleter.close()
+            mapper.close()
+        }
+        for index in 0..<24 { try Samples.connection(deleter, "c\(index)", in: .inactive) }
+        for index in 0..<6 { try mapper.createUser(name: "u\(index)", uid: UInt32(5000 + index), permissions: []) }
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 2) { worker in
+            do {
+                if worker == 0 {
+                    for index in 0..<24 { try deleter.deleteConnection(key: "c\(index)", expectedRevision: nil) }
+                } else {
+                    for round in 0..<24 {
+                        for index in 0..<6 {
+                            try mapper.setMapping(IdentityMapping(
+                                userName: "u\(index)", connectionKey: nil, identity: .postgresUsername("r\(round)_\(index)")))
+                        }
+                    }
+                }
+            } catch {
+                failures.withLock { $0.append("\(error)") }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty)
+        #expect(try deleter.listConnections(state: nil, page: PageRequest()).items.isEmpty)
+        #expect(try mapper.listMappings(MappingFilter(scope: .defaults)).count == 6)
+    }
+
     @Test("A lost connection is replaced on the next call", arguments: servers)
     func reconnects(server: TestPostgres) throws {
         let database = try PostgresTestDatabase(on: server)
