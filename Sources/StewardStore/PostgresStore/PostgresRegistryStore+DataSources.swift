@@ -153,10 +153,9 @@ extension PostgresRegistryStore {
 
     public func dataSource(name: String) throws(StoreError) -> DataSourceRecord {
         try read { session in
-            guard
-                let row = try session.queryFirst(
-                    "\(Self.dataSourceSelect) WHERE d.name = $1::text ORDER BY d.id LIMIT 1", name)
-            else { throw StoreError(.notFound, "no data source named \"\(name)\"") }
+            let rows = try session.query("\(Self.dataSourceSelect) WHERE d.name = $1::text ORDER BY d.id LIMIT 2", name)
+            guard let row = rows.first else { throw StoreError(.notFound, "no data source named \"\(name)\"") }
+            guard rows.count == 1 else { throw StoreError.ambiguousDataSourceName(name) }
             return try Self.dataSourceRow(row).record
         }
     }

@@ -101,3 +101,14 @@ public struct DataSourceFilter: Sendable, Hashable {
         self.state = state
     }
 }
+
+extension StoreError {
+    /// Dots in database, schema or table names can give two data sources one
+    /// name; the four parts are what is unique, so a bare name cannot choose.
+    static func ambiguousDataSourceName(_ name: String) -> StoreError {
+        StoreError(
+            .failedPrecondition,
+            "more than one data source is named \"\(name)\" (dots in database, schema or table names make names "
+                + "collide): list the connection's data sources and tell them apart by database, schema and table")
+    }
+}

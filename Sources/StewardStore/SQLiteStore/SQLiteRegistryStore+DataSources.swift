@@ -58,11 +58,10 @@ extension SQLiteRegistryStore {
 
     public func dataSource(name: String) throws(StoreError) -> DataSourceRecord {
         try read { database in
-            guard
-                let record = try database.queryFirst(
-                    "\(Self.dataSourceSelect) WHERE d.name = ? ORDER BY d.id LIMIT 1", name,
-                    as: Self.dataSourceRow)
-            else { throw StoreError(.notFound, "no data source named \"\(name)\"") }
+            let records = try database.query(
+                "\(Self.dataSourceSelect) WHERE d.name = ? ORDER BY d.id LIMIT 2", name, as: Self.dataSourceRow)
+            guard let record = records.first else { throw StoreError(.notFound, "no data source named \"\(name)\"") }
+            guard records.count == 1 else { throw StoreError.ambiguousDataSourceName(name) }
             return try Self.withColumns(record, in: database)
         }
     }

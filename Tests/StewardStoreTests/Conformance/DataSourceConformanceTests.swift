@@ -146,6 +146,23 @@ struct DataSourceConformanceTests {
         }
     }
 
+    @Test("A name two data sources share is refused by Get, saying how to tell them apart", arguments: StoreBackend.all)
+    func ambiguousName(backend: StoreBackend) throws {
+        try backend.withStore { store, _ in
+            try Samples.connection(store, "wh")
+            // "wh" + "a.b" + "c" + "d" and "wh" + "a" + "b.c" + "d" are both "wh.a.b.c.d".
+            try store.syncDataSources(
+                connectionKey: "wh", scannedDatabases: ["a.b", "a"],
+                tables: [
+                    DiscoveredTable(database: "a.b", schema: "c", table: "d", columns: []),
+                    DiscoveredTable(database: "a", schema: "b.c", table: "d", columns: []),
+                ])
+            let error = #expect(throws: StoreError.self) { _ = try store.dataSource(name: "wh.a.b.c.d") }
+            #expect(error?.code == .failedPrecondition)
+            #expect(error?.message.contains("more than one data source is named \"wh.a.b.c.d\"") == true)
+        }
+    }
+
     @Test("Deleting a connection deletes its data sources", arguments: StoreBackend.all)
     func deletedWithConnection(backend: StoreBackend) throws {
         try backend.withStore { store, _ in
