@@ -19,7 +19,7 @@ extension PostgresRegistryStore {
     public func createConnection(
         key: String, settings: ConnectionSettings, password: Secret, createdBy: UInt32
     ) throws(StoreError) -> ConnectionRecord {
-        try Self.checkGovernedDatabases(settings)
+        try RegistryRules.checkGovernedDatabases(settings)
         let sealed = try cipher.seal(password, connectionKey: key)
         let now = now()
         return try write { session in
@@ -87,14 +87,14 @@ extension PostgresRegistryStore {
 
     @discardableResult
     public func updateConnection(_ update: ConnectionUpdate) throws(StoreError) -> ConnectionRecord {
-        try Self.checkGovernedDatabases(update.settings)
+        try RegistryRules.checkGovernedDatabases(update.settings)
         let sealed = try update.password.map { password throws(StoreError) in
             try cipher.seal(password, connectionKey: update.key)
         }
         let now = now()
         return try write { session in
             let current = try Self.loadConnection(key: update.key, lock: "FOR NO KEY UPDATE", in: session)
-            try Self.checkRevision(current.record, expected: update.expectedRevision)
+            try RegistryRules.checkRevision(current.record, expected: update.expectedRevision)
             if let change = update.stateChange {
                 try Self.insertTransition(
                     connectionID: current.id, from: current.record.state, change: change,
@@ -141,7 +141,7 @@ extension PostgresRegistryStore {
         let now = now()
         return try write { session in
             let current = try Self.loadConnection(key: key, lock: "FOR NO KEY UPDATE", in: session)
-            try Self.checkRevision(current.record, expected: expectedRevision)
+            try RegistryRules.checkRevision(current.record, expected: expectedRevision)
             return try Self.applyTransition(change, to: current, at: now, in: session)
         }
     }
@@ -174,7 +174,7 @@ extension PostgresRegistryStore {
             try session.query(PostgresMigration.takeUsernamesLock)
             // FOR UPDATE: the row goes, so rows referring to it wait too.
             let current = try Self.loadConnection(key: key, lock: "FOR UPDATE", in: session)
-            if let expectedRevision { try Self.checkRevision(current.record, expected: expectedRevision) }
+            if let expectedRevision { try RegistryRules.checkRevision(current.record, expected: expectedRevision) }
             guard current.record.state == .inactive else {
                 throw StoreError(
                     .failedPrecondition,
@@ -226,18 +226,6 @@ extension PostgresRegistryStore {
         guard let row = try session.queryFirst("SELECT id FROM connections WHERE key = $1::text \(lock)", key)
         else { throw StoreError.connectionNotFound(key) }
         return try row.int64Value("id")
-    }
-
-    static func checkRevision(_ record: ConnectionRecord, expected: Int64) throws(StoreError) {
-        guard record.revision == expected else {
-            throw StoreError.revisionConflict(record.key, expected: expected, actual: record.revision)
-        }
-    }
-
-    static func checkGovernedDatabases(_ settings: ConnectionSettings) throws(StoreError) {
-        guard !settings.governedDatabases.isEmpty else {
-            throw StoreError(.invalidArgument, "a connection needs at least one governed database")
-        }
     }
 
     static func insertGovernedDatabases(

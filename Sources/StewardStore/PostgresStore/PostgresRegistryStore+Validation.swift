@@ -2,9 +2,6 @@ import Foundation
 import StewardPostgres
 
 extension PostgresRegistryStore {
-    /// Reports kept per connection, as in SQLite.
-    static let validationReportsKept = 50
-
     /// Race: the connection's row is locked before its revision is
     /// compared, so a report is stored only for the revision it tested.
     @discardableResult
@@ -17,7 +14,7 @@ extension PostgresRegistryStore {
         let outcome = ValidationOutcome(checks: result.checks)
         let stored = try write { session in
             let current = try Self.loadConnection(key: connectionKey, lock: "FOR NO KEY UPDATE", in: session)
-            try Self.checkRevision(current.record, expected: expectedRevision)
+            try RegistryRules.checkRevision(current.record, expected: expectedRevision)
             let inserted = try session.query(
                 """
                 INSERT INTO validation_reports (connection_id, connection_revision, at, outcome)
@@ -48,7 +45,7 @@ extension PostgresRegistryStore {
                 DELETE FROM validation_reports WHERE connection_id = $1::bigint AND id NOT IN
                     (SELECT id FROM validation_reports WHERE connection_id = $1::bigint
                      ORDER BY id DESC LIMIT $2::bigint)
-                """, current.id, Self.validationReportsKept)
+                """, current.id, RegistryRules.validationReportsKept)
             let connection = try change.map { change in
                 try Self.applyTransition(change, to: current, at: now, in: session)
             } ?? current.record

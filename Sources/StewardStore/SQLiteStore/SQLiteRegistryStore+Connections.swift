@@ -10,7 +10,7 @@ extension SQLiteRegistryStore {
     public func createConnection(
         key: String, settings: ConnectionSettings, password: Secret, createdBy: UInt32
     ) throws(StoreError) -> ConnectionRecord {
-        try Self.checkGovernedDatabases(settings)
+        try RegistryRules.checkGovernedDatabases(settings)
         let sealed = try cipher.seal(password, connectionKey: key)
         let now = now()
         return try write { database in
@@ -85,14 +85,14 @@ extension SQLiteRegistryStore {
 
     @discardableResult
     public func updateConnection(_ update: ConnectionUpdate) throws(StoreError) -> ConnectionRecord {
-        try Self.checkGovernedDatabases(update.settings)
+        try RegistryRules.checkGovernedDatabases(update.settings)
         let sealed = try update.password.map { password throws(StoreError) in
             try cipher.seal(password, connectionKey: update.key)
         }
         let now = now()
         return try write { database in
             let current = try Self.loadConnection(key: update.key, in: database)
-            try Self.checkRevision(current.record, expected: update.expectedRevision)
+            try RegistryRules.checkRevision(current.record, expected: update.expectedRevision)
             if let change = update.stateChange {
                 try Self.insertTransition(
                     connectionID: current.id, from: current.record.state, change: change,
@@ -136,7 +136,7 @@ extension SQLiteRegistryStore {
         let now = now()
         return try write { database in
             let current = try Self.loadConnection(key: key, in: database)
-            try Self.checkRevision(current.record, expected: expectedRevision)
+            try RegistryRules.checkRevision(current.record, expected: expectedRevision)
             return try Self.applyTransition(
                 change, to: current, at: now, in: database)
         }
@@ -163,7 +163,7 @@ extension SQLiteRegistryStore {
     public func deleteConnection(key: String, expectedRevision: Int64?) throws(StoreError) {
         try write { database in
             let current = try Self.loadConnection(key: key, in: database)
-            if let expectedRevision { try Self.checkRevision(current.record, expected: expectedRevision) }
+            if let expectedRevision { try RegistryRules.checkRevision(current.record, expected: expectedRevision) }
             guard current.record.state == .inactive else {
                 throw StoreError(
                     .failedPrecondition,
@@ -217,18 +217,6 @@ extension SQLiteRegistryStore {
         guard let id = try database.queryFirst("SELECT id FROM connections WHERE key = ?", key, as: { $0.int64(0) })
         else { throw StoreError.connectionNotFound(key) }
         return id
-    }
-
-    static func checkRevision(_ record: ConnectionRecord, expected: Int64) throws(StoreError) {
-        guard record.revision == expected else {
-            throw StoreError.revisionConflict(record.key, expected: expected, actual: record.revision)
-        }
-    }
-
-    static func checkGovernedDatabases(_ settings: ConnectionSettings) throws(StoreError) {
-        guard !settings.governedDatabases.isEmpty else {
-            throw StoreError(.invalidArgument, "a connection needs at least one governed database")
-        }
     }
 
     static func insertGovernedDatabases(

@@ -1,8 +1,4 @@
 extension SQLiteRegistryStore {
-    /// Reports kept per connection; older ones are removed when a new one is
-    /// recorded, so interval rechecks cannot grow the store without bound.
-    static let validationReportsKept = 50
-
     @discardableResult
     public func recordValidation(
         _ result: ValidationResult, connectionKey: String, expectedRevision: Int64,
@@ -13,7 +9,7 @@ extension SQLiteRegistryStore {
         let outcome = ValidationOutcome(checks: result.checks)
         return try write { database in
             let current = try Self.loadConnection(key: connectionKey, in: database)
-            try Self.checkRevision(current.record, expected: expectedRevision)
+            try RegistryRules.checkRevision(current.record, expected: expectedRevision)
             try database.run(
                 """
                 INSERT INTO validation_reports (connection_id, connection_revision, at, outcome)
@@ -41,7 +37,7 @@ extension SQLiteRegistryStore {
                 """
                 DELETE FROM validation_reports WHERE connection_id = ?1 AND id NOT IN
                     (SELECT id FROM validation_reports WHERE connection_id = ?1 ORDER BY id DESC LIMIT ?2)
-                """, current.id, Self.validationReportsKept)
+                """, current.id, RegistryRules.validationReportsKept)
             let connection = try change.map { change in
                 try Self.applyTransition(change, to: current, at: now, in: database)
             } ?? current.record
