@@ -11,18 +11,19 @@ struct CallAdmission: Sendable {
     /// without a registry store.
     let audit: AuditTrail?
 
-    /// Whether admitting a call of `method` asks the directory. Methods open
+    /// Whether admitting a call under `rule` asks the directory. Methods open
     /// to anyone skip the lookup (Health must stay cheap) and may run inline
     /// on an I/O queue; the rest must be admitted on their task.
-    static func needsLookup(_ method: String) -> Bool {
-        MethodPermissions.rule(for: method).needs != .anyone
+    static func needsLookup(_ rule: MethodPermissions.Rule) -> Bool {
+        rule.needs != .anyone
     }
 
-    /// The caller, or the error that ends the call. Without a lookup the
-    /// caller carries the uid alone.
-    func admit(method: String, peer: PeerCredentials) -> Result<Caller, RPCError> {
-        guard Self.needsLookup(method) else { return .success(.unknown(uid: peer.uid)) }
-        let rule = MethodPermissions.rule(for: method)
+    /// The caller of a call of `method` under `rule` (its entry in
+    /// ``MethodPermissions``, looked up once per call by the connection), or
+    /// the error that ends the call. Without a lookup the caller carries the
+    /// uid alone.
+    func admit(method: String, rule: MethodPermissions.Rule, peer: PeerCredentials) -> Result<Caller, RPCError> {
+        guard Self.needsLookup(rule) else { return .success(.unknown(uid: peer.uid)) }
         let caller: Caller
         do { caller = try callers.identify(uid: peer.uid) } catch { return .failure(error.rpcError) }
         guard caller.isKnown else {
@@ -35,9 +36,9 @@ struct CallAdmission: Sendable {
         return .success(caller)
     }
 
-    /// Where a call of `method` records a request refused before its service
-    /// saw it: the trail for mutating methods, nil for the rest.
-    func auditTrail(forMutationsOf method: String) -> AuditTrail? {
-        MethodPermissions.rule(for: method).isMutating ? audit : nil
+    /// Where a call under `rule` records a request refused before its
+    /// service saw it: the trail for mutating methods, nil for the rest.
+    func auditTrail(forMutationsUnder rule: MethodPermissions.Rule) -> AuditTrail? {
+        rule.isMutating ? audit : nil
     }
 }

@@ -158,7 +158,8 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
         var call = ActiveCall(token: token, method: frame.method, startedAt: now.uptimeNanoseconds)
         runtime.callStarted()
         let payload = frame.payload
-        if let inline = route.invokeInline, !CallAdmission.needsLookup(frame.method) {
+        let rule = MethodPermissions.rule(for: frame.method)
+        if let inline = route.invokeInline, !CallAdmission.needsLookup(rule) {
             calls[callID] = call
             finishCall(callID, inline(payload, context))
             return
@@ -167,11 +168,11 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
         let peer = peer
         call.task = Task {
             let outcome: CallOutcome
-            switch admission.admit(method: context.method, peer: peer) {
+            switch admission.admit(method: context.method, rule: rule, peer: peer) {
             case .success(let caller):
                 var context = context
                 context.caller = caller
-                context.mutationAudit = admission.auditTrail(forMutationsOf: context.method)
+                context.mutationAudit = admission.auditTrail(forMutationsUnder: rule)
                 outcome = await route.invoke(payload, context, sink)
             case .failure(let error):
                 outcome = .failure(error)
