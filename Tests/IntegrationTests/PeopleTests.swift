@@ -35,8 +35,17 @@ struct PeopleTests {
         #expect(selfGrant.status == 3, "\(selfGrant.standardError)")
         #expect(selfGrant.standardError.contains("PERMISSION_DENIED"))
 
-        // The user administrator grants APPLICATION_ADMIN; plain's next call has it.
-        let grant = try await steward.run(["user", "grant", "plain", "APPLICATION_ADMIN"], as: OSUsers.userAdmin)
+        // USER_ADMIN does not imply APPLICATION_ADMIN: the user administrator
+        // cannot hand on what it does not hold, and is told why.
+        let handOn = try await steward.run(["user", "grant", "plain", "APPLICATION_ADMIN"], as: OSUsers.userAdmin)
+        #expect(handOn.status == 3, "\(handOn.standardError)")
+        #expect(handOn.standardError.contains("PERMISSION_DENIED"))
+        #expect(handOn.standardError.contains("does not hold APPLICATION_ADMIN"), "\(handOn.standardError)")
+        let stillPlain = try await steward.json(["whoami"], as: OSUsers.plain)
+        #expect(stillPlain["permissions"] as? [String] == [])
+
+        // Root grants APPLICATION_ADMIN; plain's next call has it.
+        let grant = try await steward.run(["user", "grant", "plain", "APPLICATION_ADMIN"])
         #expect(grant.status == 0, "\(grant.standardError)")
         let plainWhoAmI = try await steward.json(["whoami"], as: OSUsers.plain)
         #expect(plainWhoAmI["userName"] as? String == "plain")
@@ -110,6 +119,12 @@ struct PeopleTests {
         #expect(deniedRegisters.contains { $0["uid"] as? Int == plainUID && $0["target"] as? String == "people-c1" })
         #expect(deniedRegisters.contains { $0["uid"] as? Int == userAdminUID && $0["target"] as? String == "people-c2" })
         #expect(deniedRegisters.contains { $0["uid"] as? Int == strangerUID && $0["code"] as? Int == StatusNumber.unauthenticated })
+        // uadmin's attempt to hand on APPLICATION_ADMIN is there.
+        #expect(denials.contains {
+            $0["uid"] as? Int == userAdminUID && $0["method"] as? String == "/steward.v1.Users/Grant"
+                && $0["target"] as? String == "plain"
+                && ($0["message"] as? String ?? "").contains("does not hold APPLICATION_ADMIN")
+        }, "\(denials)")
         // plain's attempt to grant itself USER_ADMIN is there too.
         #expect(denials.contains {
             $0["uid"] as? Int == plainUID && $0["method"] as? String == "/steward.v1.Users/Grant"

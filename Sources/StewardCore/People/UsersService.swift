@@ -31,6 +31,7 @@ public struct UsersService: Sendable {
             try caller.require(.userAdmin, to: "create users")
             try IdentityRules.checkUserName(name)
             let permissions = try Self.known(permissions, field: "permissions")
+            try caller.requireHolding(permissions, toGrant: "create a user with")
             // (uid_t)-1 means "no uid" to the kernel: no process runs as it.
             guard uid != UInt32.max else { throw .invalidArgument("uid", "\(uid) is not a uid a process can have") }
             return try storeCall { () throws(StoreError) in try store.createUser(name: name, uid: uid, permissions: permissions) }
@@ -55,6 +56,7 @@ public struct UsersService: Sendable {
         try audit.audited(Self.path + "Grant", caller, target: name) { () throws(DomainError) in
             try caller.require(.userAdmin, to: "grant permissions")
             let permission = try Self.known(permission, field: "permission")
+            try caller.requireHolding([permission], toGrant: "grant")
             return try storeCall { () throws(StoreError) in try store.grant(permission, toUser: name) }
         }
     }
