@@ -11,7 +11,7 @@ import StewardStore
 ///     INACTIVE --activate--> REGISTERED
 ///     a change to where or how Steward connects --> REGISTERED
 public struct ConnectionLifecycle: Sendable, Hashable {
-    public enum Event: Sendable, Hashable, CustomStringConvertible {
+    public enum Event: Sendable, Hashable, CaseIterable, CustomStringConvertible {
         /// A validation (or an ACTIVE connection's recheck) found no failure.
         case validationPassed
         /// A validation (or recheck) had a failing check.

@@ -7,22 +7,25 @@ extension PostgresRegistryStore {
     /// id may commit after a larger one, so a page that was read while an
     /// event was in flight can miss it: ids order events, they are not a
     /// commit log.
+    ///
+    /// The event's time is the database's (schema version 2 stamps it in a
+    /// trigger), not `event.at`: in shared mode no daemon's clock, and no
+    /// writer of the table, decides when an event happened. The stored
+    /// time is returned.
     @discardableResult
     public func appendAuditEvent(_ event: NewAuditEvent) throws(StoreError) -> AuditEvent {
-        var event = event
-        event.at = StoreTime.normalized(event.at)
-        let stored = event
-        let id = try write { session in
+        let (id, at) = try write { session in
             let rows = try session.query(
                 """
-                INSERT INTO audit_events (at, uid, user_name, method, target, connection_key,
-                    status_code, message)
-                VALUES ($1::bigint, $2::bigint, $3::text, $4::text, $5::text, $6::text, $7::integer, $8::text)
-                RETURNING id
-                """, StoreTime.microseconds(stored.at), stored.uid, stored.userName, stored.method,
-                stored.target, stored.connectionKey, stored.status.rawValue, stored.message)
-            return try rows[0].int64Value("id")
+                INSERT INTO audit_events (uid, user_name, method, target, connection_key, status_code, message)
+                VALUES ($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::integer, $7::text)
+                RETURNING id, at
+                """, event.uid, event.userName, event.method, event.target, event.connectionKey,
+                event.status.rawValue, event.message)
+            return (try rows[0].int64Value("id"), try rows[0].dateValue("at"))
         }
+        var stored = event
+        stored.at = at
         return AuditEvent(id: id, event: stored)
     }
 

@@ -9,6 +9,7 @@ extension PostgresRegistryStore {
     /// never changes a registry.
     static func prepareSchema(
         _ session: PostgresSession, parameters: ConnectionParameters, cipher: SecretCipher,
+        grants: GrantAuthenticator,
         target: Int = PostgresMigration.latestVersion, migrations: [PostgresMigration] = PostgresMigration.all
     ) throws {
         try session.transaction("BEGIN ISOLATION LEVEL READ COMMITTED") { session in
@@ -43,7 +44,30 @@ extension PostgresRegistryStore {
                     try session.query(
                         "INSERT INTO meta (name, value) VALUES ('key_check', $1::bytea)", try cipher.makeKeyCheck())
                 }
+                if migration.version == 2 {
+                    // Rows granted before permissions carried MACs get theirs
+                    // here, from a daemon that holds the key (every daemon
+                    // does: the key check above passed).
+                    try macExistingGrants(session, grants: grants)
+                }
             }
+        }
+    }
+
+    /// Gives every permission row its MAC. Runs once, in the upgrade's
+    /// transaction, so no grant is left without one.
+    static func macExistingGrants(_ session: PostgresSession, grants: GrantAuthenticator) throws {
+        let rows = try session.query(
+            """
+            SELECT p.user_id, u.uid, p.permission FROM user_permissions AS p JOIN users AS u ON u.id = p.user_id
+            """)
+        for row in rows {
+            let userID = try row.int64Value("user_id")
+            guard let permission = Permission(rawValue: try row.textValue("permission")) else { continue }
+            try session.query(
+                "UPDATE user_permissions SET mac = $3::bytea WHERE user_id = $1::bigint AND permission = $2::text",
+                userID, permission.rawValue,
+                grants.mac(userID: userID, uid: try row.uidValue("uid"), permission: permission))
         }
     }
 

@@ -34,6 +34,10 @@ public final class PostgresRegistryStore: RegistryStore {
     public let backend = "postgresql"
     public let parameters: ConnectionParameters
     let cipher: SecretCipher
+    /// MACs the permission rows (docs/shared-mode.md).
+    let grants: GrantAuthenticator
+    /// Which rows with a bad MAC this store has reported.
+    let unverifiedGrants = UnverifiedGrantLog()
     let clock: @Sendable () -> Date
     let connectTimeoutMilliseconds: Int
     let statementTimeoutMilliseconds: Int
@@ -69,6 +73,7 @@ public final class PostgresRegistryStore: RegistryStore {
     ) throws(StoreError) {
         self.parameters = parameters
         self.cipher = SecretCipher(key: key)
+        self.grants = GrantAuthenticator(key: key)
         self.clock = clock
         self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
         self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
@@ -85,7 +90,7 @@ public final class PostgresRegistryStore: RegistryStore {
         let session = try connectWriter()
         let readSession: PostgresSession
         do {
-            try Self.prepareSchema(session, parameters: parameters, cipher: cipher)
+            try Self.prepareSchema(session, parameters: parameters, cipher: cipher, grants: grants)
             readSession = try connectReader()
         } catch {
             session.connection.close()

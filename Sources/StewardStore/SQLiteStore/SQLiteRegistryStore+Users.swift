@@ -23,23 +23,33 @@ extension SQLiteRegistryStore {
             let id = database.lastInsertRowID
             for permission in permissions {
                 try database.run(
-                    "INSERT INTO user_permissions (user_id, permission) VALUES (?, ?)", id, permission.rawValue)
+                    "INSERT INTO user_permissions (user_id, permission, mac) VALUES (?, ?, ?)", id,
+                    permission.rawValue, grants.mac(userID: id, uid: uid, permission: permission))
             }
             return UserRecord(name: name, uid: uid, permissions: permissions, createdAt: now.date)
         }
     }
 
     public func user(name: String) throws(StoreError) -> UserRecord {
-        try read { database in
-            guard let user = try Self.loadUser(column: "name", name, in: database) else {
+        let loaded = try read { [grants] database in
+            guard let user = try Self.loadUser(column: "name", name, grants: grants, in: database) else {
                 throw StoreError.userNotFound(name)
             }
             return user
         }
+        report(loaded.unverified, log: unverifiedGrants, now: clock())
+        return loaded.record
     }
 
+    /// The caller lookup: a permission whose row's MAC does not verify is
+    /// not held, and is reported once (an audit event).
     public func user(uid: UInt32) throws(StoreError) -> UserRecord? {
-        try read { database in try Self.loadUser(column: "uid", uid, in: database) }
+        let loaded = try read { [grants] database in
+            try Self.loadUser(column: "uid", uid, grants: grants, in: database)
+        }
+        guard let loaded else { return nil }
+        report(loaded.unverified, log: unverifiedGrants, now: clock())
+        return loaded.record
     }
 
     public func listUsers(page: PageRequest) throws(StoreError) -> Page<UserRecord> {
@@ -47,12 +57,14 @@ extension SQLiteRegistryStore {
             try PageToken.decode(token, kind: "users", count: 1)[0]
         }
         let size = page.effectiveSize
-        let users = try read { database in
+        let loaded = try read { [grants] database in
             let rows = try database.query(
                 "SELECT id, name, uid, created_at FROM users WHERE name > ? ORDER BY name LIMIT ?",
                 after ?? "", size + 1, as: Self.userRow)
-            return try rows.map { row in try Self.withPermissions(row, in: database) }
+            return try rows.map { row in try Self.withPermissions(row, grants: grants, in: database) }
         }
+        report(loaded.flatMap(\.unverified), log: unverifiedGrants, now: clock())
+        let users = loaded.map(\.record)
         let items = Array(users.prefix(size))
         let next = users.count > size
             ? PageToken(kind: "users", position: [items[items.count - 1].name]).encoded : nil
@@ -70,11 +82,18 @@ extension SQLiteRegistryStore {
     @discardableResult
     public func grant(_ permission: Permission, toUser name: String) throws(StoreError) -> UserRecord {
         try write { database in
-            let id = try Self.userID(name: name, in: database)
+            guard
+                let found = try database.queryFirst(
+                    "SELECT id, uid FROM users WHERE name = ?", name, as: { row in (row.int64(0), try row.uid(1)) })
+            else { throw StoreError.userNotFound(name) }
+            let (id, uid) = found
+            // Granting again gives a row whose MAC does not verify a valid one.
             try database.run(
-                "INSERT OR IGNORE INTO user_permissions (user_id, permission) VALUES (?, ?)", id,
-                permission.rawValue)
-            return try Self.loadUser(column: "id", id, in: database)!
+                """
+                INSERT INTO user_permissions (user_id, permission, mac) VALUES (?, ?, ?)
+                ON CONFLICT (user_id, permission) DO UPDATE SET mac = excluded.mac
+                """, id, permission.rawValue, grants.mac(userID: id, uid: uid, permission: permission))
+            return try Self.loadUser(column: "id", id, grants: grants, in: database)!.record
         }
     }
 
@@ -84,7 +103,7 @@ extension SQLiteRegistryStore {
             let id = try Self.userID(name: name, in: database)
             try database.run(
                 "DELETE FROM user_permissions WHERE user_id = ? AND permission = ?", id, permission.rawValue)
-            return try Self.loadUser(column: "id", id, in: database)!
+            return try Self.loadUser(column: "id", id, grants: grants, in: database)!.record
         }
     }
 }
@@ -101,27 +120,49 @@ extension SQLiteRegistryStore {
         )
     }
 
-    static func withPermissions(_ row: (id: Int64, record: UserRecord), in database: SQLiteDatabase) throws
-        -> UserRecord
-    {
+    /// A user as read, with the grants that were ignored because their MAC
+    /// does not verify.
+    struct LoadedUser: Sendable {
+        var record: UserRecord
+        var unverified: [UnverifiedGrant]
+    }
+
+    static func withPermissions(
+        _ row: (id: Int64, record: UserRecord), grants: GrantAuthenticator, in database: SQLiteDatabase
+    ) throws -> LoadedUser {
+        let stored = try database.query("SELECT permission, mac FROM user_permissions WHERE user_id = ?", row.id) {
+            row in GrantAuthenticator.StoredGrant(permission: row.text(0), mac: row.isNull(1) ? nil : row.blob(1))
+        }
         var user = row.record
-        user.permissions = Set(
-            try database.query("SELECT permission FROM user_permissions WHERE user_id = ?", row.id) {
-                row in try row.value(Permission.self, 0)
-            })
-        return user
+        let (permissions, unverified) = grants.verified(
+            stored, userID: row.id, uid: user.uid, userName: user.name)
+        user.permissions = permissions
+        return LoadedUser(record: user, unverified: unverified)
     }
 
     /// `column` is one of the fixed names `id`, `name`, `uid`.
-    static func loadUser(column: String, _ value: any SQLiteBindable, in database: SQLiteDatabase) throws
-        -> UserRecord?
-    {
+    static func loadUser(
+        column: String, _ value: any SQLiteBindable, grants: GrantAuthenticator, in database: SQLiteDatabase
+    ) throws -> LoadedUser? {
         precondition(["id", "name", "uid"].contains(column))
         guard
             let row = try database.queryFirst(
                 "SELECT id, name, uid, created_at FROM users WHERE \(column) = ?", value, as: userRow)
         else { return nil }
-        return try withPermissions(row, in: database)
+        return try withPermissions(row, grants: grants, in: database)
+    }
+
+    /// Gives every permission row its MAC (migration 3, in its transaction).
+    static func macExistingGrants(_ database: SQLiteDatabase, grants: GrantAuthenticator) throws {
+        let rows = try database.query(
+            "SELECT p.user_id, u.uid, p.permission FROM user_permissions AS p JOIN users AS u ON u.id = p.user_id"
+        ) { row in (row.int64(0), try row.uid(1), row.text(2)) }
+        for (userID, uid, name) in rows {
+            guard let permission = Permission(rawValue: name) else { continue }
+            try database.run(
+                "UPDATE user_permissions SET mac = ? WHERE user_id = ? AND permission = ?",
+                grants.mac(userID: userID, uid: uid, permission: permission), userID, name)
+        }
     }
 
     static func userID(name: String, in database: SQLiteDatabase) throws -> Int64 {

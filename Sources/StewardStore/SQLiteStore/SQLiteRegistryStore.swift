@@ -19,6 +19,10 @@ public final class SQLiteRegistryStore: RegistryStore {
     public let backend = "sqlite"
     public let path: String
     let cipher: SecretCipher
+    /// MACs the permission rows, as in the shared registry.
+    let grants: GrantAuthenticator
+    /// Which rows with a bad MAC this store has reported.
+    let unverifiedGrants = UnverifiedGrantLog()
     let clock: @Sendable () -> Date
     /// The connection every write (and migrations, and tools) goes through.
     private let database: Mutex<SQLiteDatabase?>
@@ -41,6 +45,7 @@ public final class SQLiteRegistryStore: RegistryStore {
     ) throws(StoreError) {
         self.path = path
         self.cipher = SecretCipher(key: key)
+        self.grants = GrantAuthenticator(key: key)
         self.clock = clock
         let connection: SQLiteDatabase
         let readConnection: SQLiteDatabase
@@ -48,7 +53,7 @@ public final class SQLiteRegistryStore: RegistryStore {
             try Self.createPrivately(path)
             connection = try SQLiteDatabase(path: path)
             try Self.configure(connection, path: path)
-            try Self.prepareSchema(connection, path: path, cipher: cipher)
+            try Self.prepareSchema(connection, path: path, cipher: cipher, grants: grants)
             readConnection = try SQLiteDatabase(path: path)
             try Self.configure(readConnection, path: path)
             try readConnection.execute(script: "PRAGMA query_only = ON;")
@@ -119,7 +124,9 @@ public final class SQLiteRegistryStore: RegistryStore {
     /// Refuses a store this code cannot read (newer schema, foreign file, a
     /// key that is not its own), then upgrades it. The key is checked before
     /// any upgrade, so the wrong key never changes a store.
-    private static func prepareSchema(_ database: SQLiteDatabase, path: String, cipher: SecretCipher) throws {
+    private static func prepareSchema(
+        _ database: SQLiteDatabase, path: String, cipher: SecretCipher, grants: GrantAuthenticator
+    ) throws {
         let version = try database.userVersion()
         if version > Migration.latestVersion {
             throw StoreError(
@@ -149,10 +156,16 @@ public final class SQLiteRegistryStore: RegistryStore {
                         + "or was changed; restore this store's key file")
             }
         }
-        try Migrator.migrate(database) { database in
-            try database.run(
-                "INSERT INTO meta (name, value) VALUES ('key_check', ?)", try cipher.makeKeyCheck())
-        }
+        try Migrator.migrate(
+            database,
+            initialize: { database in
+                try database.run(
+                    "INSERT INTO meta (name, value) VALUES ('key_check', ?)", try cipher.makeKeyCheck())
+            },
+            afterStep: { version, database in
+                // Grants from before version 3 get their MACs (the key check passed).
+                if version == 3 { try macExistingGrants(database, grants: grants) }
+            })
     }
 
     // MARK: - Running calls

@@ -8,7 +8,8 @@ struct MigrationTests {
     /// The frozen fixture of every older schema version: each must open
     /// and upgrade. A new version adds its predecessor's fixture here.
     static let fixtures: [(version: Int, sql: String, key: StoreKey)] = [
-        (SchemaV1Fixture.version, SchemaV1Fixture.sql, SchemaV1Fixture.key)
+        (SchemaV1Fixture.version, SchemaV1Fixture.sql, SchemaV1Fixture.key),
+        (SchemaV2Fixture.version, SchemaV2Fixture.sql, SchemaV2Fixture.key),
     ]
 
     @Test("Migrations are numbered 1, 2, … without gaps, and every older version has a fixture")

@@ -1,0 +1,92 @@
+import Crypto
+
+/// MACs for the rows that grant authority (`user_permissions`), so that
+/// whoever can write the registry's tables but does not hold the registry
+/// key cannot make an administrator (docs/shared-mode.md).
+///
+/// The MAC is HMAC-SHA256 under a key derived from the registry key with
+/// HKDF (its own `info`, so it is never the key that seals passwords), over
+/// a canonical encoding of the grant bound to the row's identity: the
+/// user's row id and uid as well as the permission. A MAC copied onto
+/// another user's row, or a user whose uid was rewritten to someone
+/// else's, does not verify.
+package struct GrantAuthenticator: Sendable {
+    // Kept as bytes: swift-crypto's SymmetricKey is not Sendable.
+    private let keyBytes: [UInt8]
+
+    static let derivationSalt = Array("steward registry".utf8)
+    static let derivationInfo = Array("steward/permission-grant-mac/v1".utf8)
+    static let domain = Array("steward/permission-grant/v1".utf8)
+
+    package init(key: StoreKey) {
+        let derived = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: key.symmetricKey, salt: Self.derivationSalt, info: Self.derivationInfo,
+            outputByteCount: 32)
+        keyBytes = derived.withUnsafeBytes { [UInt8]($0) }
+    }
+
+    /// The MAC a row granting `permission` to the user with row id `userID`
+    /// and `uid` carries.
+    package func mac(userID: Int64, uid: UInt32, permission: Permission) -> [UInt8] {
+        let code = HMAC<SHA256>.authenticationCode(
+            for: Self.message(userID: userID, uid: uid, permission: permission),
+            using: SymmetricKey(data: keyBytes))
+        return Array(code)
+    }
+
+    /// Whether `mac` is the MAC of this grant (compared in constant time);
+    /// false for a missing one.
+    package func verifies(_ mac: [UInt8]?, userID: Int64, uid: UInt32, permission: Permission) -> Bool {
+        guard let mac, mac.count == SHA256.byteCount else { return false }
+        return HMAC<SHA256>.isValidAuthenticationCode(
+            mac, authenticating: Self.message(userID: userID, uid: uid, permission: permission),
+            using: SymmetricKey(data: keyBytes))
+    }
+
+    /// Fixed-width integers and a length-prefixed name after a domain
+    /// label: no two different grants encode to the same bytes.
+    static func message(userID: Int64, uid: UInt32, permission: Permission) -> [UInt8] {
+        var bytes = domain
+        bytes.append(0)
+        withUnsafeBytes(of: UInt64(bitPattern: userID).bigEndian) { bytes += $0 }
+        withUnsafeBytes(of: uid.bigEndian) { bytes += $0 }
+        let name = Array(permission.rawValue.utf8)
+        withUnsafeBytes(of: UInt32(name.count).bigEndian) { bytes += $0 }
+        bytes += name
+        return bytes
+    }
+}
+
+extension GrantAuthenticator {
+    /// One stored grant as a store reads it.
+    package struct StoredGrant: Sendable {
+        package var permission: String
+        package var mac: [UInt8]?
+
+        package init(permission: String, mac: [UInt8]?) {
+            self.permission = permission
+            self.mac = mac
+        }
+    }
+
+    /// The permissions among `grants` whose MACs verify for this user, and
+    /// the rest (ignored). Both stores read permissions through this, so
+    /// that SQLite and PostgreSQL answer a lookup the same way.
+    package func verified(
+        _ grants: [StoredGrant], userID: Int64, uid: UInt32, userName: String
+    ) -> (permissions: Set<Permission>, unverified: [UnverifiedGrant]) {
+        var permissions = Set<Permission>()
+        var unverified: [UnverifiedGrant] = []
+        for grant in grants {
+            if let permission = Permission(rawValue: grant.permission),
+                verifies(grant.mac, userID: userID, uid: uid, permission: permission)
+            {
+                permissions.insert(permission)
+            } else {
+                unverified.append(
+                    UnverifiedGrant(userID: userID, uid: uid, userName: userName, permission: grant.permission))
+            }
+        }
+        return (permissions, unverified)
+    }
+}
