@@ -110,8 +110,9 @@ public protocol RegistryStore: Sendable {
     /// Removes the user's mapping in the scope (nil: the default).
     func removeMapping(userName: String, connectionKey: String?) throws(StoreError)
 
-    /// Mappings by user name, defaults before per-connection ones.
-    func listMappings(_ filter: MappingFilter) throws(StoreError) -> [IdentityMapping]
+    /// Mappings by user name, defaults before per-connection ones (by
+    /// connection key), one page at a time.
+    func listMappings(_ filter: MappingFilter, page: PageRequest) throws(StoreError) -> Page<IdentityMapping>
 
     /// Sets every mapping in one transaction: all or none. When any fails,
     /// nothing changes and the error lists every failing mapping

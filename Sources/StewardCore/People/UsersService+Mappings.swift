@@ -27,7 +27,11 @@ extension UsersService {
 
     /// A known caller may list their own mappings; anyone's needs USER_ADMIN.
     /// With no user named, a caller without USER_ADMIN gets their own.
-    public func listMappings(_ filter: MappingFilter, caller: Caller) throws(DomainError) -> [IdentityMapping] {
+    /// Paged like every list (at most ``PageRequest/maximumSize`` a page),
+    /// so one call never reads every user's mappings at once.
+    public func listMappings(_ filter: MappingFilter, page: PageRequest, caller: Caller) throws(DomainError)
+        -> Page<IdentityMapping>
+    {
         var filter = filter
         if !caller.holds(.userAdmin) {
             guard let own = caller.userName else {
@@ -39,6 +43,6 @@ extension UsersService {
             filter.userName = own
         }
         let chosen = filter
-        return try storeCall { () throws(StoreError) in try store.listMappings(chosen) }
+        return try storeCall { () throws(StoreError) in try store.listMappings(chosen, page: page) }
     }
 }

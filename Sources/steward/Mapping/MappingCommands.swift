@@ -57,10 +57,18 @@ struct ListMappings: AsyncParsableCommand {
         }
     }
 
+    /// Follows the pages, so the list (and `--json`) is complete.
     func run() async throws {
-        let response = try await options.call(
-            StewardV1.Users.listMappings,
-            .init(userName: user ?? "", connectionKey: connection ?? "", defaultsOnly: defaultsOnly))
-        options.emit(response) { MappingText.table(response.mappings) }
+        var request = StewardV1.ListMappingsRequest(
+            userName: user ?? "", connectionKey: connection ?? "", defaultsOnly: defaultsOnly)
+        var all: [StewardV1.Mapping] = []
+        var last = StewardV1.ListMappingsResponse()
+        repeat {
+            last = try await options.call(StewardV1.Users.listMappings, request)
+            all += last.mappings
+            request.pageToken = last.nextPageToken
+        } while !last.nextPageToken.isEmpty
+        let everything = StewardV1.ListMappingsResponse(mappings: all)
+        options.emit(everything) { MappingText.table(all) }
     }
 }

@@ -316,20 +316,20 @@ final class UsersServiceTests {
         let bobDefault = mapping("bob", nil, .unset)
         for each in [aliceDefault, aliceC1, bobDefault] { try store.setMapping(each) }
 
-        #expect(try service.listMappings(MappingFilter(), caller: alice) == [aliceDefault, aliceC1])
-        #expect(try service.listMappings(MappingFilter(userName: "alice"), caller: alice) == [aliceDefault, aliceC1])
-        #expect(try service.listMappings(MappingFilter(scope: .connection("c1")), caller: alice) == [aliceC1])
-        #expect(try service.listMappings(MappingFilter(), caller: bob) == [bobDefault])
+        #expect(try service.listMappings(MappingFilter(), page: PageRequest(), caller: alice).items == [aliceDefault, aliceC1])
+        #expect(try service.listMappings(MappingFilter(userName: "alice"), page: PageRequest(), caller: alice).items == [aliceDefault, aliceC1])
+        #expect(try service.listMappings(MappingFilter(scope: .connection("c1")), page: PageRequest(), caller: alice).items == [aliceC1])
+        #expect(try service.listMappings(MappingFilter(), page: PageRequest(), caller: bob).items == [bobDefault])
 
-        let others = #expect(throws: DomainError.self) { _ = try service.listMappings(MappingFilter(userName: "bob"), caller: alice) }
+        let others = #expect(throws: DomainError.self) { _ = try service.listMappings(MappingFilter(userName: "bob"), page: PageRequest(), caller: alice).items }
         #expect(others == DomainError(
             .permissionDenied, "user \"alice\" (uid 2001) may list only their own mappings: USER_ADMIN is required for \"bob\"'s"))
-        let nameless = #expect(throws: DomainError.self) { _ = try service.listMappings(MappingFilter(), caller: Caller(uid: 3000)) }
+        let nameless = #expect(throws: DomainError.self) { _ = try service.listMappings(MappingFilter(), page: PageRequest(), caller: Caller(uid: 3000)).items }
         #expect(nameless?.code == .permissionDenied)
 
-        #expect(try service.listMappings(MappingFilter(), caller: carol) == [aliceDefault, aliceC1, bobDefault])
-        #expect(try service.listMappings(MappingFilter(userName: "bob"), caller: carol) == [bobDefault])
-        #expect(try service.listMappings(MappingFilter(userName: "alice"), caller: root) == [aliceDefault, aliceC1])
+        #expect(try service.listMappings(MappingFilter(), page: PageRequest(), caller: carol).items == [aliceDefault, aliceC1, bobDefault])
+        #expect(try service.listMappings(MappingFilter(userName: "bob"), page: PageRequest(), caller: carol).items == [bobDefault])
+        #expect(try service.listMappings(MappingFilter(userName: "alice"), page: PageRequest(), caller: root).items == [aliceDefault, aliceC1])
         // Listing is not a change: nothing was audited.
         #expect(try audit().isEmpty)
     }
@@ -489,7 +489,7 @@ final class UsersServiceTests {
                 """))
         }
         #expect(try allMappings() == before)
-        #expect(try service.listMappings(MappingFilter(), caller: root) == before)
+        #expect(try service.listMappings(MappingFilter(), page: PageRequest(), caller: root).items == before)
 
         let events = try audit(AuditFilter(method: "/steward.v1.Users/ImportMappings"))
         #expect(events.count == 2)

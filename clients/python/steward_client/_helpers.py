@@ -266,10 +266,13 @@ class ServiceHelpers:
         self.call(_USERS + "RemoveMapping", {"user_name": user_name, "connection_key": connection_key}, timeout)
 
     def list_mappings(self, user_name: str = "", connection_key: str = "", *,
-                      defaults_only: bool = False, timeout: float | None = None) -> list[Any]:
-        """The ``Mapping`` list: the caller's own, or (with USER_ADMIN) anyone's."""
-        request = {"user_name": user_name, "connection_key": connection_key, "defaults_only": defaults_only}
-        return list(self.call(_USERS + "ListMappings", request, timeout).mappings)
+                      defaults_only: bool = False, page_size: int = 0,
+                      timeout: float | None = None) -> list[Any]:
+        """The ``Mapping`` list: the caller's own, or (with USER_ADMIN) anyone's;
+        every page (``page_size`` per call, 0 for the server's default)."""
+        request = {"user_name": user_name, "connection_key": connection_key, "defaults_only": defaults_only,
+                   "page_size": page_size}
+        return list(self.iterate_pages(_USERS + "ListMappings", request, "mappings", timeout=timeout))
 
     def check_mappings(self, connection_key: str = "", user_name: str = "", *,
                        timeout: float | None = None) -> Any:

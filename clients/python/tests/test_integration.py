@@ -236,6 +236,17 @@ class RegistryTests(DaemonTestCase):
         self.assertEqual(list(response.mappings), mappings)
         self.assertIn("py-mapper", [u.name for u in self.client.list_users(page_size=2)])
 
+    def test_list_mappings_follows_every_page(self):
+        for index in range(3):
+            self.client.create_user(f"py-pager{index}", 61010 + index)
+            self.client.set_mapping(f"py-pager{index}", "POSTGRES_USERNAME", f"pager_pg{index}")
+        # One mapping per page: the helper follows next_page_token to the end.
+        mappings = [m for m in self.client.list_mappings(page_size=1) if m.user_name.startswith("py-pager")]
+        self.assertEqual([m.identity.value for m in mappings], ["pager_pg0", "pager_pg1", "pager_pg2"])
+        first = self.client.call("/steward.v1.Users/ListMappings", v1.ListMappingsRequest(page_size=1))
+        self.assertEqual(len(first.mappings), 1)
+        self.assertNotEqual(first.next_page_token, "")
+
     def test_register_then_get_shows_the_password_redacted(self):
         registered = self.client.register_connection("py-redacted", **settings())
         self.assertEqual(registered.state, v1.CONNECTION_STATE_REGISTERED)

@@ -2099,7 +2099,7 @@ const ProtobufCMessageDescriptor steward__v1__remove_mapping_response__descripto
   (ProtobufCMessageInit) steward__v1__remove_mapping_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor steward__v1__list_mappings_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor steward__v1__list_mappings_request__field_descriptors[5] =
 {
   {
     "user_name",
@@ -2137,16 +2137,42 @@ static const ProtobufCFieldDescriptor steward__v1__list_mappings_request__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "page_size",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__ListMappingsRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__ListMappingsRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned steward__v1__list_mappings_request__field_indices_by_name[] = {
   1,   /* field[1] = connection_key */
   2,   /* field[2] = defaults_only */
+  3,   /* field[3] = page_size */
+  4,   /* field[4] = page_token */
   0,   /* field[0] = user_name */
 };
 static const ProtobufCIntRange steward__v1__list_mappings_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor steward__v1__list_mappings_request__descriptor =
 {
@@ -2156,14 +2182,14 @@ const ProtobufCMessageDescriptor steward__v1__list_mappings_request__descriptor 
   "Steward__V1__ListMappingsRequest",
   "steward.v1",
   sizeof(Steward__V1__ListMappingsRequest),
-  3,
+  5,
   steward__v1__list_mappings_request__field_descriptors,
   steward__v1__list_mappings_request__field_indices_by_name,
   1,  steward__v1__list_mappings_request__number_ranges,
   (ProtobufCMessageInit) steward__v1__list_mappings_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor steward__v1__list_mappings_response__field_descriptors[1] =
+static const ProtobufCFieldDescriptor steward__v1__list_mappings_response__field_descriptors[2] =
 {
   {
     "mappings",
@@ -2177,14 +2203,27 @@ static const ProtobufCFieldDescriptor steward__v1__list_mappings_response__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__ListMappingsResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned steward__v1__list_mappings_response__field_indices_by_name[] = {
   0,   /* field[0] = mappings */
+  1,   /* field[1] = next_page_token */
 };
 static const ProtobufCIntRange steward__v1__list_mappings_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor steward__v1__list_mappings_response__descriptor =
 {
@@ -2194,7 +2233,7 @@ const ProtobufCMessageDescriptor steward__v1__list_mappings_response__descriptor
   "Steward__V1__ListMappingsResponse",
   "steward.v1",
   sizeof(Steward__V1__ListMappingsResponse),
-  1,
+  2,
   steward__v1__list_mappings_response__field_descriptors,
   steward__v1__list_mappings_response__field_indices_by_name,
   1,  steward__v1__list_mappings_response__number_ranges,

@@ -61,9 +61,12 @@ public enum UsersAPI {
             case (false, false): scope = .connection(request.connectionKey)
             case (false, true): throw DomainError.invalidArgument("defaults_only", "cannot be combined with connection_key")
             }
-            let mappings = try service.listMappings(
-                MappingFilter(userName: request.userName.isEmpty ? nil : request.userName, scope: scope), caller: context.caller)
-            return StewardV1.ListMappingsResponse(mappings: mappings.map(UsersMapping.message))
+            let page = try service.listMappings(
+                MappingFilter(userName: request.userName.isEmpty ? nil : request.userName, scope: scope),
+                page: PageRequest(size: Int(request.pageSize), token: request.pageToken.isEmpty ? nil : request.pageToken),
+                caller: context.caller)
+            return StewardV1.ListMappingsResponse(
+                mappings: page.items.map(UsersMapping.message), nextPageToken: page.nextPageToken ?? "")
         }
         router.register(API.checkMappings) { request, context in
             let (checks, failures) = try await service.checkMappings(

@@ -364,21 +364,36 @@ struct  Steward__V1__ListMappingsRequest
    * Only the default mappings; cannot be combined with connection_key.
    */
   protobuf_c_boolean defaults_only;
+  /*
+   * 0: the server's default (100); at most 1000.
+   */
+  uint32_t page_size;
+  /*
+   * The next_page_token of the previous page; empty for the first.
+   */
+  char *page_token;
 };
 #define STEWARD__V1__LIST_MAPPINGS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&steward__v1__list_mappings_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Steward__V1__ListMappingsResponse
 {
   ProtobufCMessage base;
+  /*
+   * By user name, each user's default before its per-connection mappings.
+   */
   size_t n_mappings;
   Steward__V1__Mapping **mappings;
+  /*
+   * Empty on the last page.
+   */
+  char *next_page_token;
 };
 #define STEWARD__V1__LIST_MAPPINGS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&steward__v1__list_mappings_response__descriptor) \
-    , 0,NULL }
+    , 0,NULL, (char *)protobuf_c_empty_string }
 
 
 struct  Steward__V1__MappingCheck

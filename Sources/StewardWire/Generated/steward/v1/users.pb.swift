@@ -431,31 +431,44 @@ extension StewardV1 {
         public var connectionKey: String = ""
         /// Only the default mappings; cannot be combined with connection_key.
         public var defaultsOnly: Bool = false
+        /// 0: the server's default (100); at most 1000.
+        public var pageSize: UInt32 = 0
+        /// The next_page_token of the previous page; empty for the first.
+        public var pageToken: String = ""
 
         public init() {}
 
         public init(
             userName: String = "",
             connectionKey: String = "",
-            defaultsOnly: Bool = false
+            defaultsOnly: Bool = false,
+            pageSize: UInt32 = 0,
+            pageToken: String = ""
         ) {
             self.userName = userName
             self.connectionKey = connectionKey
             self.defaultsOnly = defaultsOnly
+            self.pageSize = pageSize
+            self.pageToken = pageToken
         }
     }
 }
 
 extension StewardV1 {
     public struct ListMappingsResponse: ProtoMessage {
+        /// By user name, each user's default before its per-connection mappings.
         public var mappings: [StewardV1.Mapping] = []
+        /// Empty on the last page.
+        public var nextPageToken: String = ""
 
         public init() {}
 
         public init(
-            mappings: [StewardV1.Mapping] = []
+            mappings: [StewardV1.Mapping] = [],
+            nextPageToken: String = ""
         ) {
             self.mappings = mappings
+            self.nextPageToken = nextPageToken
         }
     }
 }
@@ -1018,6 +1031,8 @@ extension StewardV1.ListMappingsRequest {
         c.pointee.user_name = ProtoCRuntime.makeCString(self.userName)
         c.pointee.connection_key = ProtoCRuntime.makeCString(self.connectionKey)
         c.pointee.defaults_only = self.defaultsOnly ? 1 : 0
+        c.pointee.page_size = self.pageSize
+        c.pointee.page_token = ProtoCRuntime.makeCString(self.pageToken)
         return ProtoCRuntime.erase(c)
     }
 
@@ -1027,6 +1042,8 @@ extension StewardV1.ListMappingsRequest {
         self.userName = ProtoCRuntime.string(c.user_name)
         self.connectionKey = ProtoCRuntime.string(c.connection_key)
         self.defaultsOnly = c.defaults_only != 0
+        self.pageSize = c.page_size
+        self.pageToken = ProtoCRuntime.string(c.page_token)
     }
 }
 
@@ -1041,6 +1058,7 @@ extension StewardV1.ListMappingsResponse {
         let c = ProtoCRuntime.allocateMessage(Steward__V1__ListMappingsResponse.self, initializer: steward__v1__list_mappings_response__init)
         c.pointee.n_mappings = self.mappings.count
         c.pointee.mappings = ProtoCRuntime.makeArray(self.mappings, of: UnsafeMutablePointer<Steward__V1__Mapping>?.self) { ProtoCRuntime.makeCMessage($0, as: Steward__V1__Mapping.self) }
+        c.pointee.next_page_token = ProtoCRuntime.makeCString(self.nextPageToken)
         return ProtoCRuntime.erase(c)
     }
 
@@ -1048,6 +1066,7 @@ extension StewardV1.ListMappingsResponse {
         let c = ProtoCRuntime.cMessage(pointer, as: Steward__V1__ListMappingsResponse.self, descriptor: Self.protobufCDescriptor)
         self.init()
         self.mappings = ProtoCRuntime.readArray(c.n_mappings, c.mappings) { ProtoCRuntime.message(StewardV1.Mapping.self, from: $0) }
+        self.nextPageToken = ProtoCRuntime.string(c.next_page_token)
     }
 }
 

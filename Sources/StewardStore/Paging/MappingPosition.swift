@@ -1,0 +1,48 @@
+/// Where a page of mappings ends, in their order (user name, then the
+/// default scope before connection keys): the page token of ListMappings,
+/// shared by both stores so their tokens are interchangeable.
+struct MappingPosition: Sendable, Hashable {
+    var userName: String
+    /// "" for the default scope: connection keys are never empty.
+    var connectionKey: String
+
+    static let kind = "mappings"
+
+    /// The position `token` names; nil for the first page.
+    init?(token: String?) throws(StoreError) {
+        guard let token else { return nil }
+        let parts = try PageToken.decode(token, kind: Self.kind, count: 2)
+        userName = parts[0]
+        connectionKey = parts[1]
+    }
+
+    init(after mapping: IdentityMapping) {
+        userName = mapping.userName
+        connectionKey = mapping.connectionKey ?? ""
+    }
+
+    /// The first `size` of `mappings` (read with one extra to learn whether
+    /// another page follows) and the token for that page.
+    static func page(_ mappings: [IdentityMapping], size: Int) -> Page<IdentityMapping> {
+        let items = Array(mappings.prefix(size))
+        guard mappings.count > size, let last = items.last else { return Page(items: items, nextPageToken: nil) }
+        let position = MappingPosition(after: last)
+        return Page(items: items, nextPageToken: PageToken(kind: kind, position: [position.userName, position.connectionKey]).encoded)
+    }
+}
+
+extension RegistryStore {
+    /// Every mapping the filter selects, following the pages; for callers
+    /// that need them all and know the set is small (one user's mappings:
+    /// at most one per connection and a default).
+    public func listMappings(_ filter: MappingFilter) throws(StoreError) -> [IdentityMapping] {
+        var mappings: [IdentityMapping] = []
+        var token: String?
+        repeat {
+            let page = try listMappings(filter, page: PageRequest(size: PageRequest.maximumSize, token: token))
+            mappings += page.items
+            token = page.nextPageToken
+        } while token != nil
+        return mappings
+    }
+}
