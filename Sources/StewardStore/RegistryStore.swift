@@ -130,7 +130,9 @@ public protocol RegistryStore: Sendable {
 
     // MARK: Audit
 
-    /// Appends an event. There is no way to change or remove one.
+    /// Appends an event. There is no way to change or remove one. The
+    /// returned event carries the stored time (in PostgreSQL, the
+    /// database's own, not `event.at`).
     @discardableResult
     func appendAuditEvent(_ event: NewAuditEvent) throws(StoreError) -> AuditEvent
 

@@ -3,6 +3,9 @@ import StewardWire
 
 /// An audit event as the domain writes it.
 public struct NewAuditEvent: Sendable, Hashable {
+    /// When it happened by the daemon's clock. The embedded store keeps it;
+    /// the shared registry ignores it and stamps the database's time, so no
+    /// daemon (nor another writer of the table) decides an event's time.
     public var at: Date
     /// The caller's uid, from the kernel.
     public var uid: UInt32
