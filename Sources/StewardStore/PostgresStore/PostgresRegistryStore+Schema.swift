@@ -44,6 +44,7 @@ extension PostgresRegistryStore {
                         "INSERT INTO meta (name, value) VALUES ('key_check', $1::bytea)", try cipher.makeKeyCheck())
                 }
             }
+            try resealLegacyPasswords(session, cipher: cipher)
         }
     }
 

@@ -153,6 +153,7 @@ public final class SQLiteRegistryStore: RegistryStore {
             try database.run(
                 "INSERT INTO meta (name, value) VALUES ('key_check', ?)", try cipher.makeKeyCheck())
         }
+        try resealLegacyPasswords(database, cipher: cipher)
     }
 
     // MARK: - Running calls
