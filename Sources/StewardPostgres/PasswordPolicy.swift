@@ -26,8 +26,13 @@ public enum LibPQPasswordSupport {
 }
 
 extension ConnectionParameters {
-    /// The sslmodes under which libpq never talks to the server in the clear.
-    var requiresTLS: Bool { [.require, .verifyCA, .verifyFull].contains(sslMode) }
+    /// Whether libpq will only talk to the server over TLS: an sslmode that
+    /// requires it, over TCP. libpq never uses TLS on a Unix socket (a host
+    /// that is a directory), whatever the sslmode, so channel binding could
+    /// never happen there and the guard below is used instead.
+    var requiresTLS: Bool {
+        [.require, .verifyCA, .verifyFull].contains(sslMode) && !host.hasPrefix("/") && !host.hasPrefix("@")
+    }
 
     /// The libpq keywords that keep the password off any method but SCRAM.
     var passwordPolicyKeywordValues: [(String, String)] {

@@ -51,12 +51,26 @@ struct CleartextPasswordRefusalTests {
             #expect((pairs["channel_binding"] == "require") == [.require, .verifyCA, .verifyFull].contains(mode), "\(mode.rawValue)")
             #expect((pairs["require_auth"] == "scram-sha-256") == LibPQPasswordSupport.hasRequireAuth)
         }
+        // No TLS on a Unix socket, so no channel binding there either.
+        parameters.host = "/var/run/postgresql"
+        parameters.sslMode = .require
+        #expect(!parameters.keywordValuesForTesting.contains { $0.0 == "channel_binding" })
     }
 
     @Test("SCRAM logins still work with the policy on, in the clear", arguments: [TestPostgres.pg15, .pg16, .pg17, .pg18])
     func scramInTheClear(server: TestPostgres) async throws {
         var parameters = try server.adminOverTCP()
         parameters.sslMode = .disable
+        parameters.sendsPasswordOnlyBySCRAM = true
+        let version = try await testExecutor.withConnection(parameters, deadline: .after(milliseconds: 10_000)) { $0.serverMajorVersion }
+        #expect(version == server.majorVersion)
+    }
+
+    @Test("SCRAM logins still work with the policy on over the Unix socket, even with sslmode require (libpq uses no TLS there)",
+          arguments: [TestPostgres.pg16, .pg17])
+    func scramOverSocket(server: TestPostgres) async throws {
+        var parameters = try server.adminOverSocket()
+        parameters.sslMode = .require
         parameters.sendsPasswordOnlyBySCRAM = true
         let version = try await testExecutor.withConnection(parameters, deadline: .after(milliseconds: 10_000)) { $0.serverMajorVersion }
         #expect(version == server.majorVersion)
