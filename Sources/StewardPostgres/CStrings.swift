@@ -11,7 +11,13 @@ func withCStringArrays<R>(
     let values = pairs.map { strdup($0.1) }
     defer {
         keywords.forEach { free($0) }
-        values.forEach { free($0) }
+        // The values include the password: wipe the C copies before they go
+        // back to the allocator (libpq keeps copies of its own, and wipes
+        // its password copy when the connection is finished).
+        values.forEach { value in
+            if let value { explicit_bzero(value, strlen(value)) }
+            free(value)
+        }
     }
     let keywordArray: [UnsafePointer<CChar>?] = keywords.map { $0.map { UnsafePointer($0) } } + [nil]
     let valueArray: [UnsafePointer<CChar>?] = values.map { $0.map { UnsafePointer($0) } } + [nil]

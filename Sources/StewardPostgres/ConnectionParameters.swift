@@ -40,6 +40,10 @@ public struct ConnectionParameters: Sendable, CustomStringConvertible {
     /// TCP keepalives, so that a peer that vanished (a partitioned host) is
     /// noticed in about a minute, not after the kernel's two hours.
     public var usesKeepalives = false
+    /// Send the password only through SCRAM-SHA-256: libpq refuses a server
+    /// that asks for it in cleartext or as MD5 before answering (see
+    /// ``LibPQPasswordSupport``). On for governed databases.
+    public var sendsPasswordOnlyBySCRAM = false
 
     public init(host: String, port: Int = 5432, database: String, user: String, password: String? = nil) {
         self.host = host
@@ -65,6 +69,7 @@ public struct ConnectionParameters: Sendable, CustomStringConvertible {
             pairs += [("keepalives", "1"), ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3")]
         }
         if let password { pairs.append(("password", password)) }
+        pairs += passwordPolicyKeywordValues
         if let sslRootCertificatePath { pairs.append(("sslrootcert", sslRootCertificatePath)) }
         var serverOptions = options.map { [$0] } ?? []
         if let statementTimeoutMilliseconds { serverOptions.append("-c statement_timeout=\(statementTimeoutMilliseconds)") }

@@ -128,6 +128,7 @@ public final class PostgresConnection {
     ) throws(PostgresError) {
         guard PQstatus(handle) != CONNECTION_BAD else { throw classifyConnectFailure(handle, parameters) }
         var status = PGRES_POLLING_WRITING
+        let guardsRequests = parameters.needsAuthenticationRequestGuard
         while true {
             switch status {
             case PGRES_POLLING_OK:
@@ -140,6 +141,9 @@ public final class PostgresConnection {
                     throw PostgresError(
                         kind: .timeout,
                         message: "no connection to \(parameters.host):\(parameters.port) within the deadline")
+                }
+                if guardsRequests && status == PGRES_POLLING_READING {
+                    try AuthenticationRequestGuard.check(handle, deadline: deadline, parameters: parameters)
                 }
                 status = PQconnectPoll(handle)
             }

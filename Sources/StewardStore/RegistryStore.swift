@@ -23,8 +23,11 @@ public protocol RegistryStore: Sendable {
     /// NOT_FOUND when there is none.
     func connection(key: String) throws(StoreError) -> ConnectionRecord
 
-    /// The stored password, decrypted. Never log or return it.
-    func connectionPassword(key: String) throws(StoreError) -> Secret
+    /// The stored password, decrypted for the destination in `settings`
+    /// (the settings the caller is about to connect with): FAILED_PRECONDITION
+    /// when it was sealed for another host, port, username or TLS setting
+    /// (``PasswordBinding``). Never log or return it.
+    func connectionPassword(key: String, for settings: ConnectionSettings) throws(StoreError) -> Secret
 
     /// Connections in key order, optionally only those in `state`.
     func listConnections(state: LifecycleState?, page: PageRequest) throws(StoreError)
@@ -144,4 +147,13 @@ public protocol RegistryStore: Sendable {
 
     /// Closes the store; later calls fail as UNAVAILABLE.
     func close()
+}
+
+extension RegistryStore {
+    /// The stored password, for the connection's settings as stored now.
+    /// The domain uses ``connectionPassword(key:for:)`` with the settings
+    /// it connects with, so that what opens the password is what is used.
+    public func connectionPassword(key: String) throws(StoreError) -> Secret {
+        try connectionPassword(key: key, for: try connection(key: key).settings)
+    }
 }

@@ -21,9 +21,16 @@ struct ConnectionCLITests {
         #expect(register.status == 0, "\(register.standardError)")
         #expect(!register.standardOutput.contains("s3cret"))
 
-        let dryRun = try await runCommand(Executables.steward, ["connection", "update", "cli-db", "--port", "6543", "--dry-run"] + socket)
+        // A new port decides where the stored password goes: it needs the
+        // password again, or --keep-password, even in a dry run.
+        let noPassword = try await runCommand(Executables.steward, ["connection", "update", "cli-db", "--port", "6543", "--dry-run"] + socket)
+        #expect(noPassword.status == 2)
+        #expect(noPassword.standardError.contains("INVALID_ARGUMENT: password: is required when port changes"))
+        let dryRun = try await runCommand(
+            Executables.steward, ["connection", "update", "cli-db", "--port", "6543", "--dry-run", "--keep-password"] + socket)
         #expect(dryRun.status == 0, "\(dryRun.standardError)")
         #expect(dryRun.standardOutput.contains("Would change:\n  port: 5432 -> 6543"))
+        #expect(dryRun.standardOutput.contains("The stored password would be kept for the new destination (--keep-password)."))
         #expect(dryRun.standardOutput.contains("It would need validating again"))
         let shown = try await runCommand(Executables.steward, ["connection", "show", "cli-db"] + socket)
         #expect(shown.standardOutput.contains("db.example.com:5432"))

@@ -117,7 +117,7 @@ struct ConnectionsServiceTests {
         prober.set(.passed)
         _ = try await service.validate(key: "sales-db", caller: admin, deadline: .after(milliseconds: 1000))
         // An update of where Steward connects sends it back to REGISTERED.
-        let plan = try service.update(key: "sales-db", changes: [.port(6543)], expectedRevision: nil, dryRun: false, caller: admin)
+        let plan = try service.update(key: "sales-db", changes: [.port(6543), .password("pw")], expectedRevision: nil, dryRun: false, caller: admin)
         #expect(plan.connection.state == .registered)
         #expect(plan.checksToRerun == ConnectionChecks.all)
         let stale = #expect(throws: DomainError.self) { _ = try service.completeSetup(key: "sales-db", caller: admin) }
@@ -146,7 +146,7 @@ struct ConnectionsServiceTests {
         let updates = AuditFilter(method: "/steward.v1.Connections/Update")
 
         // An allowed dry run (and one whose input is bad) changes nothing and leaves nothing.
-        _ = try service.update(key: "sales-db", changes: [.port(6543)], expectedRevision: nil, dryRun: true, caller: admin)
+        _ = try service.update(key: "sales-db", changes: [.port(6543)], expectedRevision: nil, dryRun: true, keepPassword: true, caller: admin)
         let badInput = #expect(throws: DomainError.self) {
             _ = try service.update(key: "sales-db", changes: [.port(0)], expectedRevision: nil, dryRun: true, caller: admin)
         }

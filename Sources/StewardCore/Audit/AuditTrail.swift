@@ -54,13 +54,15 @@ public struct AuditTrail: Sendable {
         }
     }
 
+    /// `successMessage` is asked after `body` succeeds: what the allowed
+    /// call chose that the record should show (e.g. a kept password).
     public func audited<T>(
         _ method: String, _ caller: Caller, target: String?, connectionKey: String? = nil,
-        _ body: () throws(DomainError) -> T
+        successMessage: () -> String = { "" }, _ body: () throws(DomainError) -> T
     ) throws(DomainError) -> T {
         do {
             let result = try body()
-            record(method, caller, target: target, connectionKey: connectionKey, status: .ok, message: "")
+            record(method, caller, target: target, connectionKey: connectionKey, status: .ok, message: successMessage())
             return result
         } catch {
             record(method, caller, target: target, connectionKey: connectionKey, status: error.code, message: error.message)

@@ -57,6 +57,9 @@ public struct UpdatePlan: Sendable {
     /// Checks that must run again; non-empty means back to REGISTERED.
     public var checksToRerun: [String]
     public var dryRun: Bool
+    /// The stored password is (or would be) sent to a changed destination
+    /// because the caller asked to keep it.
+    public var passwordKept = false
 }
 
 extension ConnectionsService {
@@ -65,10 +68,16 @@ extension ConnectionsService {
     /// REGISTERED, to be validated again. `changes` is decoded only once
     /// the caller is known to be allowed, so a denied caller's malformed
     /// request is still a denial.
+    ///
+    /// A change of where the stored password is sent (host, port, username,
+    /// sslmode, CA) needs the password again, or `keepPassword`: the caller
+    /// then says on the record that the stored password may go there.
     public func update(
         key: String, changes requestedChanges: @autoclosure () throws(DomainError) -> [SettingsChange],
-        expectedRevision: Int64?, dryRun: Bool, caller: Caller, method: String = "/steward.v1.Connections/Update"
+        expectedRevision: Int64?, dryRun: Bool, keepPassword: Bool = false, caller: Caller,
+        method: String = "/steward.v1.Connections/Update"
     ) throws(DomainError) -> UpdatePlan {
+        var auditNote = ""
         func plan() throws(DomainError) -> UpdatePlan {
             try caller.require(.applicationAdmin, to: "update connections")
             let changes = try requestedChanges()
@@ -101,11 +110,17 @@ extension ConnectionsService {
                 }
             }
             try ConnectionInputRules.checkSettings(settings, password: password)
+            let passwordKept = try Self.checkPasswordDestination(fieldChanges, newPassword: password != nil, keepPassword: keepPassword)
+            if passwordKept {
+                auditNote = "keep_password: the stored password is kept for the changed "
+                    + fieldChanges.map(\.path).filter(PasswordBinding.fieldPaths.contains).joined(separator: ", ")
+            }
             let checks = ConnectionChecks.all.filter(rerun.contains)
             var updated = record
             updated.settings = settings
             guard !dryRun, !fieldChanges.isEmpty else {
-                return UpdatePlan(connection: updated, changes: fieldChanges, checksToRerun: checks, dryRun: dryRun)
+                return UpdatePlan(
+                    connection: updated, changes: fieldChanges, checksToRerun: checks, dryRun: dryRun, passwordKept: passwordKept)
             }
             var stateChange: StateChange?
             if !checks.isEmpty, case .moveTo(let next) = try ConnectionLifecycle.outcome(of: .connectionSettingsChanged, in: record.state),
@@ -118,7 +133,8 @@ extension ConnectionsService {
                     key: key, expectedRevision: record.revision, settings: newSettings,
                     password: password.map(Secret.init), stateChange: stateChange))
             }
-            return UpdatePlan(connection: stored, changes: fieldChanges, checksToRerun: checks, dryRun: false)
+            return UpdatePlan(
+                connection: stored, changes: fieldChanges, checksToRerun: checks, dryRun: false, passwordKept: passwordKept)
         }
         // A dry run changes nothing, so only its denial is an audit event.
         if dryRun {
@@ -127,7 +143,30 @@ extension ConnectionsService {
                 throw error
             }
         }
-        return try audit.audited(method, caller, target: key, connectionKey: key) { () throws(DomainError) in try plan() }
+        return try audit.audited(method, caller, target: key, connectionKey: key, successMessage: { auditNote }) {
+            () throws(DomainError) in try plan()
+        }
+    }
+
+    /// Refuses a change of the password's destination that does not give the
+    /// password again and does not say to keep it; returns whether the
+    /// stored password is kept for a new destination.
+    static func checkPasswordDestination(
+        _ changes: [UpdatePlan.FieldChange], newPassword: Bool, keepPassword: Bool
+    ) throws(DomainError) -> Bool {
+        if keepPassword && newPassword {
+            throw .invalidArgument("keep_password", "cannot be set together with a new password: give one or the other")
+        }
+        let moved = changes.map(\.path).filter(PasswordBinding.fieldPaths.contains)
+        guard !moved.isEmpty, !newPassword else { return false }
+        guard keepPassword else {
+            throw .invalidArgument(
+                "password",
+                "is required when \(moved.joined(separator: ", ")) changes, so that the stored password never goes "
+                    + "to a server it was not given for: give the password again, or set keep_password "
+                    + "(steward connection update --keep-password) to send the stored one there")
+        }
+        return true
     }
 
     /// The API's text for a settings field, for change reports. The

@@ -108,7 +108,7 @@ public struct ConnectionsService: Sendable {
         let key = record.key
         // Refuse before touching the database if the state cannot take a result.
         _ = try ConnectionLifecycle.outcome(of: .validationPassed, in: record.state)
-        let password = try storeCall { () throws(StoreError) in try store.connectionPassword(key: key) }
+        let password = try storeCall { () throws(StoreError) in try store.connectionPassword(key: key, for: record.settings) }
         let checks = await prober.validate(
             key: key, settings: record.settings, password: password.exposedValue,
             marker: Self.marker(of: record), deadline: deadline)

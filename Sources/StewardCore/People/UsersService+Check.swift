@@ -49,7 +49,7 @@ extension UsersService {
             let key = connection.key
             plans.append(try storeCall { () throws(StoreError) in
                 (connection, try store.effectiveIdentities(connectionKey: key, userName: userName),
-                 try store.connectionPassword(key: key))
+                 try store.connectionPassword(key: key, for: connection.settings))
             })
         }
         let outcomes = await withTaskGroup(of: (Int, Result<[MappingCheck], DomainError>).self) { group in

@@ -53,7 +53,7 @@ public struct SyncService: Sendable {
                 throw .failedPrecondition(
                     "connection \"\(key)\" is \(record.state.rawValue); only ACTIVE connections are synced (validate and complete setup first)")
             }
-            let password = try storeCall { () throws(StoreError) in try store.connectionPassword(key: key) }
+            let password = try storeCall { () throws(StoreError) in try store.connectionPassword(key: key, for: record.settings) }
             var tables: [DiscoveredTable] = []
             var scanned: Set<String> = []
             var failures: [(database: String, error: DomainError)] = []

@@ -42,6 +42,9 @@ struct ValidationTarget: Sendable {
         parameters.sslMode = Self.libpqSSLMode(settings.sslMode)
         parameters.sslRootCertificatePath = caFilePath
         parameters.applicationName = Self.applicationName
+        // The stored password goes only to a server that proves it knows it
+        // (SCRAM), never in cleartext or as MD5.
+        parameters.sendsPasswordOnlyBySCRAM = true
         if settings.deploymentType == .neon, let endpoint = Self.neonEndpoint(host: settings.host) {
             // Neon routes on the endpoint id. Clients without SNI cannot send
             // it in the TLS handshake, so Neon also reads it from `options`.

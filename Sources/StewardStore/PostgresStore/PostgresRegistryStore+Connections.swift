@@ -20,7 +20,7 @@ extension PostgresRegistryStore {
         key: String, settings: ConnectionSettings, password: Secret, createdBy: UInt32
     ) throws(StoreError) -> ConnectionRecord {
         try RegistryRules.checkGovernedDatabases(settings)
-        let sealed = try cipher.seal(password, connectionKey: key)
+        let sealed = try cipher.seal(password, for: PasswordBinding(connectionKey: key, settings: settings))
         let now = now()
         return try write { session in
             let inserted = try session.query(
@@ -54,13 +54,15 @@ extension PostgresRegistryStore {
         try read { session in try Self.loadConnection(key: key, in: session).record }
     }
 
-    public func connectionPassword(key: String) throws(StoreError) -> Secret {
-        let sealed = try read { session in
-            guard let row = try session.queryFirst("SELECT password_sealed FROM connections WHERE key = $1::text", key)
-            else { throw StoreError.connectionNotFound(key) }
-            return try row.bytesValue("password_sealed")
-        }
-        return try cipher.openPassword(sealed, connectionKey: key)
+    public func connectionPassword(key: String, for settings: ConnectionSettings) throws(StoreError) -> Secret {
+        let sealed = try read { session in try Self.sealedPassword(key: key, in: session) }
+        return try cipher.openPassword(sealed, for: PasswordBinding(connectionKey: key, settings: settings))
+    }
+
+    static func sealedPassword(key: String, in session: PostgresSession) throws -> [UInt8] {
+        guard let row = try session.queryFirst("SELECT password_sealed FROM connections WHERE key = $1::text", key)
+        else { throw StoreError.connectionNotFound(key) }
+        return try row.bytesValue("password_sealed")
     }
 
     public func listConnections(state: LifecycleState?, page: PageRequest) throws(StoreError)
@@ -88,13 +90,12 @@ extension PostgresRegistryStore {
     @discardableResult
     public func updateConnection(_ update: ConnectionUpdate) throws(StoreError) -> ConnectionRecord {
         try RegistryRules.checkGovernedDatabases(update.settings)
-        let sealed = try update.password.map { password throws(StoreError) in
-            try cipher.seal(password, connectionKey: update.key)
-        }
         let now = now()
         return try write { session in
             let current = try Self.loadConnection(key: update.key, lock: "FOR NO KEY UPDATE", in: session)
             try RegistryRules.checkRevision(current.record, expected: update.expectedRevision)
+            let sealed = try cipher.sealForUpdate(
+                update, current: current.record, stored: try Self.sealedPassword(key: update.key, in: session))
             if let change = update.stateChange {
                 try Self.insertTransition(
                     connectionID: current.id, from: current.record.state, change: change,
@@ -110,7 +111,7 @@ extension PostgresRegistryStore {
                 """
                 UPDATE connections SET display_name = $1::text, deployment_type = $2::text, host = $3::text,
                     port = $4::bigint, state_database = $5::text, username = $6::text,
-                    password_sealed = coalesce($7::bytea, password_sealed), ssl_mode = $8::text,
+                    password_sealed = $7::bytea, ssl_mode = $8::text,
                     ca_certificate = $9::text, state = $10::text, revision = $11::bigint,
                     settings_revision = $11::bigint, updated_at = $12::bigint
                 WHERE id = $13::bigint AND revision = $14::bigint

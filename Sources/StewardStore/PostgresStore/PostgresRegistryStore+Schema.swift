@@ -51,6 +51,7 @@ extension PostgresRegistryStore {
                     try macExistingGrants(session, grants: grants)
                 }
             }
+            try resealLegacyPasswords(session, cipher: cipher)
         }
     }
 

@@ -11,7 +11,7 @@ extension SQLiteRegistryStore {
         key: String, settings: ConnectionSettings, password: Secret, createdBy: UInt32
     ) throws(StoreError) -> ConnectionRecord {
         try RegistryRules.checkGovernedDatabases(settings)
-        let sealed = try cipher.seal(password, connectionKey: key)
+        let sealed = try cipher.seal(password, for: PasswordBinding(connectionKey: key, settings: settings))
         let now = now()
         return try write { database in
             do {
@@ -49,15 +49,17 @@ extension SQLiteRegistryStore {
         try read { database in try Self.loadConnection(key: key, in: database).record }
     }
 
-    public func connectionPassword(key: String) throws(StoreError) -> Secret {
-        let sealed = try read { database in
-            guard
-                let sealed = try database.queryFirst(
-                    "SELECT password_sealed FROM connections WHERE key = ?", key, as: { $0.blob(0) })
-            else { throw StoreError.connectionNotFound(key) }
-            return sealed
-        }
-        return try cipher.openPassword(sealed, connectionKey: key)
+    public func connectionPassword(key: String, for settings: ConnectionSettings) throws(StoreError) -> Secret {
+        let sealed = try read { database in try Self.sealedPassword(key: key, in: database) }
+        return try cipher.openPassword(sealed, for: PasswordBinding(connectionKey: key, settings: settings))
+    }
+
+    static func sealedPassword(key: String, in database: SQLiteDatabase) throws -> [UInt8] {
+        guard
+            let sealed = try database.queryFirst(
+                "SELECT password_sealed FROM connections WHERE key = ?", key, as: { $0.blob(0) })
+        else { throw StoreError.connectionNotFound(key) }
+        return sealed
     }
 
     public func listConnections(state: LifecycleState?, page: PageRequest) throws(StoreError)
@@ -86,13 +88,12 @@ extension SQLiteRegistryStore {
     @discardableResult
     public func updateConnection(_ update: ConnectionUpdate) throws(StoreError) -> ConnectionRecord {
         try RegistryRules.checkGovernedDatabases(update.settings)
-        let sealed = try update.password.map { password throws(StoreError) in
-            try cipher.seal(password, connectionKey: update.key)
-        }
         let now = now()
         return try write { database in
             let current = try Self.loadConnection(key: update.key, in: database)
             try RegistryRules.checkRevision(current.record, expected: update.expectedRevision)
+            let sealed = try cipher.sealForUpdate(
+                update, current: current.record, stored: try Self.sealedPassword(key: update.key, in: database))
             if let change = update.stateChange {
                 try Self.insertTransition(
                     connectionID: current.id, from: current.record.state, change: change,
@@ -107,7 +108,7 @@ extension SQLiteRegistryStore {
             try database.run(
                 """
                 UPDATE connections SET display_name = ?, deployment_type = ?, host = ?, port = ?,
-                    state_database = ?, username = ?, password_sealed = coalesce(?, password_sealed),
+                    state_database = ?, username = ?, password_sealed = ?,
                     ssl_mode = ?, ca_certificate = ?, state = ?, revision = ?, settings_revision = ?,
                     updated_at = ?
                 WHERE id = ? AND revision = ?

@@ -166,6 +166,7 @@ public final class SQLiteRegistryStore: RegistryStore {
                 // Grants from before version 3 get their MACs (the key check passed).
                 if version == 3 { try macExistingGrants(database, grants: grants) }
             })
+        try resealLegacyPasswords(database, cipher: cipher)
     }
 
     // MARK: - Running calls

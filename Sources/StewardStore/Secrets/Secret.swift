@@ -5,17 +5,33 @@
 /// cannot leak into a log line or a response by accident. The value is
 /// reached only through ``exposedValue``, a name that stands out in review.
 /// Deliberately not `Codable`: encoding must be an explicit choice.
+///
+/// The plaintext is held as bytes in a ``ZeroingBytes`` that wipes them
+/// when the last copy of the secret goes; ``exposedValue`` makes a String
+/// copy that Swift cannot wipe, so it is asked for only at the point of use.
 public struct Secret: Sendable, Equatable, CustomStringConvertible,
     CustomDebugStringConvertible, CustomReflectable
 {
-    private let value: String
+    private let storage: ZeroingBytes
 
     public init(_ value: String) {
-        self.value = value
+        storage = ZeroingBytes(value.utf8)
     }
 
-    /// The plaintext, for the one place that needs it (connecting, sealing).
-    public var exposedValue: String { value }
+    /// Takes bytes already checked to be UTF-8 (a decrypted password).
+    package init(utf8 bytes: [UInt8]) {
+        storage = ZeroingBytes(bytes)
+    }
+
+    /// The plaintext, for the one place that needs it (connecting).
+    public var exposedValue: String {
+        storage.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The plaintext bytes, for sealing, without a String copy.
+    package func withExposedBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try storage.withUnsafeBytes(body)
+    }
 
     public var description: String { "[REDACTED]" }
     public var debugDescription: String { "[REDACTED]" }
@@ -28,11 +44,13 @@ public struct Secret: Sendable, Equatable, CustomStringConvertible,
     /// Compares in time that depends on the lengths only, not on where the
     /// values first differ.
     public static func == (lhs: Secret, rhs: Secret) -> Bool {
-        let left = Array(lhs.value.utf8)
-        let right = Array(rhs.value.utf8)
-        guard left.count == right.count else { return false }
-        var difference: UInt8 = 0
-        for index in left.indices { difference |= left[index] ^ right[index] }
-        return difference == 0
+        lhs.storage.withUnsafeBytes { left in
+            rhs.storage.withUnsafeBytes { right in
+                guard left.count == right.count else { return false }
+                var difference: UInt8 = 0
+                for index in left.indices { difference |= left[index] ^ right[index] }
+                return difference == 0
+            }
+        }
     }
 }

@@ -136,6 +136,16 @@ struct UpdateConnection: AsyncParsableCommand {
     var changePassword = false
     @Flag(name: .customLong("dry-run"), help: "Report what would change and which checks must run again; change nothing.")
     var dryRun = false
+    @Flag(
+        name: .customLong("keep-password"),
+        help: "With a new host, port, username, sslmode or CA: send the stored password there (audited) instead of giving it again.")
+    var keepPassword = false
+
+    func validate() throws {
+        if keepPassword && (changePassword || settings.passwordFromStdin) {
+            throw ValidationError("--keep-password cannot be combined with --password or --password-stdin")
+        }
+    }
 
     func run() async throws {
         var message = StewardV1.ConnectionSettings()
@@ -154,11 +164,14 @@ struct UpdateConnection: AsyncParsableCommand {
         }
         guard !paths.isEmpty else { throw ValidationError("name at least one setting to change, e.g. --port 6543") }
         let response = try await options.call(
-            StewardV1.Connections.update, .init(key: key, settings: message, updatePaths: paths, dryRun: dryRun))
+            StewardV1.Connections.update, .init(key: key, settings: message, updatePaths: paths, dryRun: dryRun, keepPassword: keepPassword))
         options.emit(response) {
             var lines = [dryRun ? "Would change:" : "Changed:"]
             lines += response.changes.map { "  \($0.path): \($0.oldValue) -> \($0.newValue)" }
             if response.changes.isEmpty { lines.append("  nothing (the values are already set)") }
+            if response.passwordKept {
+                lines.append("The stored password " + (dryRun ? "would be" : "is") + " kept for the new destination (--keep-password).")
+            }
             if !response.checksToRerun.isEmpty {
                 lines.append((dryRun ? "It would need" : "It needs") + " validating again (checks: " + response.checksToRerun.joined(separator: ", ") + ").")
             }

@@ -123,7 +123,8 @@ struct PostgresStoreTests {
         #expect(results.withLock { $0 } == Array(repeating: "ok", count: 6))
         let versions = try database.admin("SELECT version FROM steward_registry.schema_migrations ORDER BY version")
         #expect(try versions.rows.map { try $0.int("version") } == Array(1...PostgresMigration.latestVersion))
-        #expect(try count(database, "SELECT count(*) FROM steward_registry.meta") == 1)
+        // The key check and the password-binding marker, each written once.
+        #expect(try count(database, "SELECT count(*) FROM steward_registry.meta") == 2)
     }
 
     @Test("The wrong key is refused at open, before any change, and the right one still opens",
@@ -134,14 +135,14 @@ struct PostgresStoreTests {
         let store = try database.openStore(key: key)
         try Samples.connection(store, "c", password: "pw")
         store.close()
-        let check = try database.admin("SELECT value::text AS value FROM steward_registry.meta").rows[0].string("value")
+        let check = try database.admin("SELECT value::text AS value FROM steward_registry.meta WHERE name = 'key_check'").rows[0].string("value")
         let description = try database.parameters.description
         expectStoreError(
             .keyMismatch,
             "the key file does not match the registry store \(description): it is another store's key "
                 + "or was changed; restore this store's key file"
         ) { _ = try database.openStore(key: .random()) }
-        #expect(try database.admin("SELECT value::text AS value FROM steward_registry.meta").rows[0].string("value") == check)
+        #expect(try database.admin("SELECT value::text AS value FROM steward_registry.meta WHERE name = 'key_check'").rows[0].string("value") == check)
         let reopened = try database.openStore(key: key)
         defer { reopened.close() }
         #expect(try reopened.connectionPassword(key: "c") == Secret("pw"))

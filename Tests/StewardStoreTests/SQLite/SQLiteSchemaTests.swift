@@ -125,7 +125,13 @@ struct SQLiteSchemaTests {
         #expect(test.rawError(
             "UPDATE connections SET password_sealed = (SELECT password_sealed FROM connections WHERE key = 'a') "
                 + "WHERE key = 'b'") == nil)
-        expectStoreError(.corrupt, "the stored password of connection \"b\" cannot be decrypted") {
+        // The connection key is part of the password's binding: it is refused
+        // as any seal that was not made for this row's destination.
+        expectStoreError(
+            .failedPrecondition,
+            "the stored password of connection \"b\" does not open for the connection's current host, port, "
+                + "username and TLS settings (they were changed outside Steward, or the password was damaged), "
+                + "so it is not sent anywhere: update the connection with its password again") {
             _ = try test.store.connectionPassword(key: "b")
         }
         #expect(try test.store.connectionPassword(key: "a").exposedValue == "pw-a")

@@ -145,17 +145,21 @@ class ServiceHelpers:
         return self.iterate_pages(_CONNECTIONS + "List", request, "connections", timeout=timeout)
 
     def update_connection(self, key: str, *, dry_run: bool = False, expected_revision: int = 0,
-                          timeout: float | None = None, **changes: Any) -> Any:
+                          keep_password: bool = False, timeout: float | None = None,
+                          **changes: Any) -> Any:
         """Changes the settings given as keywords (``port=5433``,
         ``password=...``) and returns the ``UpdateConnectionResponse``: the
         connection, the changes and the checks to rerun. With ``dry_run`` it
-        only reports them. ``expected_revision`` makes it compare-and-set."""
+        only reports them. ``expected_revision`` makes it compare-and-set.
+        A new host, port, username, ssl_mode or CA needs ``password=...``
+        again, or ``keep_password=True`` to send the stored one there."""
         request = {
             "key": key,
             "settings": _settings(None, changes),
             "update_paths": list(changes),
             "dry_run": dry_run,
             "expected_revision": expected_revision,
+            "keep_password": keep_password,
         }
         return self.call(_CONNECTIONS + "Update", request, timeout)
 

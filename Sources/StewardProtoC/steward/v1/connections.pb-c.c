@@ -2159,7 +2159,7 @@ const ProtobufCMessageDescriptor steward__v1__list_connections_response__descrip
   (ProtobufCMessageInit) steward__v1__list_connections_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor steward__v1__update_connection_request__field_descriptors[5] =
+static const ProtobufCFieldDescriptor steward__v1__update_connection_request__field_descriptors[6] =
 {
   {
     "key",
@@ -2221,10 +2221,23 @@ static const ProtobufCFieldDescriptor steward__v1__update_connection_request__fi
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "keep_password",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__UpdateConnectionRequest, keep_password),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned steward__v1__update_connection_request__field_indices_by_name[] = {
   3,   /* field[3] = dry_run */
   4,   /* field[4] = expected_revision */
+  5,   /* field[5] = keep_password */
   0,   /* field[0] = key */
   1,   /* field[1] = settings */
   2,   /* field[2] = update_paths */
@@ -2232,7 +2245,7 @@ static const unsigned steward__v1__update_connection_request__field_indices_by_n
 static const ProtobufCIntRange steward__v1__update_connection_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor steward__v1__update_connection_request__descriptor =
 {
@@ -2242,7 +2255,7 @@ const ProtobufCMessageDescriptor steward__v1__update_connection_request__descrip
   "Steward__V1__UpdateConnectionRequest",
   "steward.v1",
   sizeof(Steward__V1__UpdateConnectionRequest),
-  5,
+  6,
   steward__v1__update_connection_request__field_descriptors,
   steward__v1__update_connection_request__field_indices_by_name,
   1,  steward__v1__update_connection_request__number_ranges,
@@ -2313,7 +2326,7 @@ const ProtobufCMessageDescriptor steward__v1__field_change__descriptor =
   (ProtobufCMessageInit) steward__v1__field_change__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor steward__v1__update_connection_response__field_descriptors[4] =
+static const ProtobufCFieldDescriptor steward__v1__update_connection_response__field_descriptors[5] =
 {
   {
     "connection",
@@ -2363,17 +2376,30 @@ static const ProtobufCFieldDescriptor steward__v1__update_connection_response__f
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "password_kept",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__UpdateConnectionResponse, password_kept),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned steward__v1__update_connection_response__field_indices_by_name[] = {
   1,   /* field[1] = changes */
   2,   /* field[2] = checks_to_rerun */
   0,   /* field[0] = connection */
   3,   /* field[3] = dry_run */
+  4,   /* field[4] = password_kept */
 };
 static const ProtobufCIntRange steward__v1__update_connection_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor steward__v1__update_connection_response__descriptor =
 {
@@ -2383,7 +2409,7 @@ const ProtobufCMessageDescriptor steward__v1__update_connection_response__descri
   "Steward__V1__UpdateConnectionResponse",
   "steward.v1",
   sizeof(Steward__V1__UpdateConnectionResponse),
-  4,
+  5,
   steward__v1__update_connection_response__field_descriptors,
   steward__v1__update_connection_response__field_indices_by_name,
   1,  steward__v1__update_connection_response__number_ranges,

@@ -35,11 +35,11 @@ public enum ConnectionsAPI {
             let plan = try service.update(
                 key: request.key, changes: try ConnectionsMapping.changes(request),
                 expectedRevision: request.expectedRevision == 0 ? nil : Int64(request.expectedRevision),
-                dryRun: request.dryRun, caller: context.caller)
+                dryRun: request.dryRun, keepPassword: request.keepPassword, caller: context.caller)
             return StewardV1.UpdateConnectionResponse(
                 connection: ConnectionsMapping.message(plan.connection, report: nil),
                 changes: plan.changes.map { StewardV1.FieldChange(path: $0.path, oldValue: $0.oldValue, newValue: $0.newValue) },
-                checksToRerun: plan.checksToRerun, dryRun: plan.dryRun)
+                checksToRerun: plan.checksToRerun, dryRun: plan.dryRun, passwordKept: plan.passwordKept)
         }
         router.register(API.getSetupScript) { request, _ in
             let script = try service.setupScript(key: request.key)

@@ -308,10 +308,17 @@ struct  Steward__V1__UpdateConnectionRequest
    * this revision (ABORTED otherwise).
    */
   uint64_t expected_revision;
+  /*
+   * A change of host, port, ssl_mode, ca_certificate_pem or username decides
+   * where the stored password is sent, so it needs "password" in
+   * `update_paths` (INVALID_ARGUMENT otherwise), or this flag: send the
+   * stored password to the new destination. Audited as such.
+   */
+  protobuf_c_boolean keep_password;
 };
 #define STEWARD__V1__UPDATE_CONNECTION_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&steward__v1__update_connection_request__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, 0,NULL, 0, 0 }
+    , (char *)protobuf_c_empty_string, NULL, 0,NULL, 0, 0, 0 }
 
 
 struct  Steward__V1__FieldChange
@@ -342,10 +349,15 @@ struct  Steward__V1__UpdateConnectionResponse
   size_t n_checks_to_rerun;
   char **checks_to_rerun;
   protobuf_c_boolean dry_run;
+  /*
+   * The stored password is (or, in a dry run, would be) kept for a new
+   * destination because keep_password was set.
+   */
+  protobuf_c_boolean password_kept;
 };
 #define STEWARD__V1__UPDATE_CONNECTION_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&steward__v1__update_connection_response__descriptor) \
-    , NULL, 0,NULL, 0,NULL, 0 }
+    , NULL, 0,NULL, 0,NULL, 0, 0 }
 
 
 struct  Steward__V1__GetSetupScriptRequest

@@ -420,6 +420,11 @@ extension StewardV1 {
         /// When non-zero, the update applies only if the connection is still at
         /// this revision (ABORTED otherwise).
         public var expectedRevision: UInt64 = 0
+        /// A change of host, port, ssl_mode, ca_certificate_pem or username decides
+        /// where the stored password is sent, so it needs "password" in
+        /// `update_paths` (INVALID_ARGUMENT otherwise), or this flag: send the
+        /// stored password to the new destination. Audited as such.
+        public var keepPassword: Bool = false
 
         public init() {}
 
@@ -428,13 +433,15 @@ extension StewardV1 {
             settings: StewardV1.ConnectionSettings? = nil,
             updatePaths: [String] = [],
             dryRun: Bool = false,
-            expectedRevision: UInt64 = 0
+            expectedRevision: UInt64 = 0,
+            keepPassword: Bool = false
         ) {
             self.key = key
             self.settings = settings
             self.updatePaths = updatePaths
             self.dryRun = dryRun
             self.expectedRevision = expectedRevision
+            self.keepPassword = keepPassword
         }
     }
 }
@@ -468,6 +475,9 @@ extension StewardV1 {
         /// goes back to REGISTERED and must validate again.
         public var checksToRerun: [String] = []
         public var dryRun: Bool = false
+        /// The stored password is (or, in a dry run, would be) kept for a new
+        /// destination because keep_password was set.
+        public var passwordKept: Bool = false
 
         public init() {}
 
@@ -475,12 +485,14 @@ extension StewardV1 {
             connection: StewardV1.Connection? = nil,
             changes: [StewardV1.FieldChange] = [],
             checksToRerun: [String] = [],
-            dryRun: Bool = false
+            dryRun: Bool = false,
+            passwordKept: Bool = false
         ) {
             self.connection = connection
             self.changes = changes
             self.checksToRerun = checksToRerun
             self.dryRun = dryRun
+            self.passwordKept = passwordKept
         }
     }
 }
@@ -1065,6 +1077,7 @@ extension StewardV1.UpdateConnectionRequest {
         c.pointee.update_paths = ProtoCRuntime.makeArray(self.updatePaths, of: UnsafeMutablePointer<CChar>?.self) { ProtoCRuntime.makeCString($0) }
         c.pointee.dry_run = self.dryRun ? 1 : 0
         c.pointee.expected_revision = self.expectedRevision
+        c.pointee.keep_password = self.keepPassword ? 1 : 0
         return ProtoCRuntime.erase(c)
     }
 
@@ -1076,6 +1089,7 @@ extension StewardV1.UpdateConnectionRequest {
         self.updatePaths = ProtoCRuntime.readArray(c.n_update_paths, c.update_paths) { ProtoCRuntime.string($0) }
         self.dryRun = c.dry_run != 0
         self.expectedRevision = c.expected_revision
+        self.keepPassword = c.keep_password != 0
     }
 }
 
@@ -1118,6 +1132,7 @@ extension StewardV1.UpdateConnectionResponse {
         c.pointee.n_checks_to_rerun = self.checksToRerun.count
         c.pointee.checks_to_rerun = ProtoCRuntime.makeArray(self.checksToRerun, of: UnsafeMutablePointer<CChar>?.self) { ProtoCRuntime.makeCString($0) }
         c.pointee.dry_run = self.dryRun ? 1 : 0
+        c.pointee.password_kept = self.passwordKept ? 1 : 0
         return ProtoCRuntime.erase(c)
     }
 
@@ -1128,6 +1143,7 @@ extension StewardV1.UpdateConnectionResponse {
         self.changes = ProtoCRuntime.readArray(c.n_changes, c.changes) { ProtoCRuntime.message(StewardV1.FieldChange.self, from: $0) }
         self.checksToRerun = ProtoCRuntime.readArray(c.n_checks_to_rerun, c.checks_to_rerun) { ProtoCRuntime.string($0) }
         self.dryRun = c.dry_run != 0
+        self.passwordKept = c.password_kept != 0
     }
 }
 
