@@ -96,7 +96,7 @@ struct ValidationEvaluationTests {
         #expect(result.failingObjectCount == 23)
         #expect(result.failingObjects.first == "\"app\".\"many\".\"t1\" (TRUNCATE)")
         let sql = try #require(result.remediationSQL)
-        #expect(sql.contains(#"\connect -reuse-previous=on "dbname='app'""#))
+        #expect(sql.contains(#"\connect -reuse-previous=on '"dbname=''app''"'"#))
         #expect(sql.contains(#"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA "many" TO "steward" WITH GRANT OPTION;"#))
         #expect(sql.contains(#"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON TABLE "few"."a" TO "steward" WITH GRANT OPTION;"#))
         #expect(sql.contains(#"GRANT TRUNCATE ON TABLE "few"."b" TO "steward" WITH GRANT OPTION;"#))
