@@ -100,7 +100,7 @@ extension ConnectionsService {
                     rerun += change.checksToRerun
                 }
             }
-            try ConnectionInputRules.checkSettings(settings, password: password)
+            settings = try ConnectionInputRules.accepted(settings, password: password)
             let checks = ConnectionChecks.all.filter(rerun.contains)
             var updated = record
             updated.settings = settings
