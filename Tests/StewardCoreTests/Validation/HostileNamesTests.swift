@@ -18,15 +18,20 @@ struct HostileNamesTests {
         var include: String { path + ".i" }
 
         /// The hostile tails: `\!` runs a shell command, `\i` includes a file
-        /// (which runs `\!`), `\gexec` runs the query buffer's results.
-        var payloads: [String] { ["\n\\! touch \(path)", "\n\\i \(include)", "\n\\gexec"] }
+        /// (which runs `\!`), `\gexec` runs the query buffer's results. A
+        /// space ends each path, whatever follows the name on its line.
+        var payloads: [String] { ["\n\\! touch \(path) ", "\n\\i \(include) ", "\n\\gexec"] }
 
         func arm() throws {
             try "\\! touch \(path)\n".write(toFile: include, atomically: true, encoding: .utf8)
         }
 
+        /// No file named like the sentinel, in case psql ran `touch` with
+        /// more of the line than the path.
         func expectNeverRan(_ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
-            #expect(!FileManager.default.fileExists(atPath: path), "psql ran a command from \(what)", sourceLocation: sourceLocation)
+            let name = (path as NSString).lastPathComponent
+            let touched = ((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []).filter { $0.hasPrefix(name) && $0 != name + ".i" }
+            #expect(touched.isEmpty, "psql ran a command from \(what): \(touched)", sourceLocation: sourceLocation)
         }
 
         func clean() {
@@ -71,7 +76,11 @@ struct HostileNamesTests {
     func remediation(server: TestPostgres) async throws {
         let sentinel = Sentinel()
         try sentinel.arm()
-        defer { sentinel.clean() }
+        // Checked on every way out, a script that failed half-way included.
+        defer {
+            sentinel.expectNeverRan("a script")
+            sentinel.clean()
+        }
         try await withValidationFixture(server, governed: []) { fixture in
             try await makeHostile(&fixture, sentinel)
             var results = await fixture.validate()
@@ -93,7 +102,11 @@ struct HostileNamesTests {
     func setupScript(server: TestPostgres) async throws {
         let sentinel = Sentinel()
         try sentinel.arm()
-        defer { sentinel.clean() }
+        // Checked on every way out, a script that failed half-way included.
+        defer {
+            sentinel.expectNeverRan("a script")
+            sentinel.clean()
+        }
         try await withValidationFixture(server, governed: []) { fixture in
             try await makeHostile(&fixture, sentinel)
             // The host reaches only the script's header; Steward connects
