@@ -161,6 +161,16 @@ struct ValidationEvaluationTests {
         #expect(!FileManager.default.fileExists(atPath: file.path))
     }
 
+    @Test("A stored CA bundle holding a private key is never written to a file")
+    func caFileRefusesKey() {
+        // Refused before the file is created (mkstemps), so nothing is left to remove.
+        let error = #expect(throws: PostgresError.self) {
+            _ = try CACertificateFile(pem: "-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n")
+        }
+        #expect(error?.kind == .tls)
+        #expect(error?.message.contains("private key") == true)
+    }
+
     @Test("The summary follows the store's outcome rules")
     func summary() {
         let checks = [
