@@ -38,6 +38,8 @@ struct PsqlScript {
     }
 
     private var lines: [String] = []
+    /// The lines the writer put a meta-command on itself.
+    private var metaCommandLines: Set<Int> = []
     private var refusal: Refusal?
 
     init() {}
@@ -73,15 +75,27 @@ struct PsqlScript {
     }
 
     mutating func meta(_ command: MetaCommand) {
+        metaCommandLines.insert(lines.count)
         switch command {
         case .set(let setting): lines.append("\\set " + setting.rawValue)
         case .connect(let database): lines.append(Self.connectCommand(to: database))
         }
     }
 
-    /// The script, ending with a line break.
+    /// The script, ending with a line break. Besides what ``sql(_:)``
+    /// checked as it came in, the whole script is checked line by line: no
+    /// line starts with a backslash unless the writer put a meta-command
+    /// there, and no line holds a raw control character.
     func text() throws(Refusal) -> String {
         if let refusal { throw refusal }
+        for (index, line) in lines.enumerated() {
+            if line.drop(while: { $0 == " " }).hasPrefix("\\") && !metaCommandLines.contains(index) {
+                throw Refusal(line: index + 1, problem: "starts with a backslash the writer did not put there")
+            }
+            if line.unicodeScalars.contains(where: SQLQuoting.needsEscape) {
+                throw Refusal(line: index + 1, problem: "holds a raw control character")
+            }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
