@@ -223,8 +223,8 @@ struct ConnectionsServiceTests {
         let record = try await register()
         let script = try service.setupScript(key: "sales-db")
         #expect(script.marker.hasPrefix("steward:sales-db:"))
-        #expect(script.text.contains(script.marker))
-        #expect(script.text.contains("\\set ON_ERROR_STOP on"))
+        #expect(try script.text.contains(script.marker))
+        #expect(try script.text.contains("\\set ON_ERROR_STOP on"))
         #expect(record.key == "sales-db")
     }
 

@@ -48,7 +48,7 @@ struct SetupScriptTests {
             stateDatabase: stateDatabase, governedDatabases: databases, username: role, sslMode: .prefer)
         let script = SetupScript(connectionKey: "c\(suffix)", settings: settings, marker: "m-\(suffix)")
         let path = NSTemporaryDirectory() + script.fileName
-        try script.text.write(toFile: path, atomically: true, encoding: .utf8)
+        try (try script.text).write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
 
         for run in 1...2 {
@@ -108,7 +108,7 @@ struct SetupScriptTests {
             stateDatabase: uniqueName("never_created"), governedDatabases: [], username: uniqueName("nobody"), sslMode: .prefer)
         let script = SetupScript(connectionKey: "x", settings: settings, marker: "m")
         let path = NSTemporaryDirectory() + uniqueName("script") + ".sql"
-        try script.text.write(toFile: path, atomically: true, encoding: .utf8)
+        try (try script.text).write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let result = try await Psql.run(scriptAt: path, on: .pg17)
         #expect(result.status != 0)

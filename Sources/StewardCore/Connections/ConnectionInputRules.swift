@@ -1,4 +1,5 @@
 import Glibc
+import StewardPostgres
 import StewardStore
 
 /// The rules a connection's settings must meet before anything is stored,
@@ -21,7 +22,7 @@ public enum ConnectionInputRules {
             throw .invalidArgument(field, "is \(key.count) characters; at most 64 are allowed")
         }
         guard key.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") }) else {
-            throw .invalidArgument(field, "\"\(key)\" may contain only letters, digits, '-' and '_'")
+            throw .invalidArgument(field, "\(PsqlScript.shown(key)) may contain only letters, digits, '-' and '_'")
         }
         guard !reservedKeys.contains(key.lowercased()) else {
             throw .invalidArgument(field, "\"\(key)\" is a reserved word; choose another name")
@@ -54,17 +55,29 @@ public enum ConnectionInputRules {
             throw .invalidArgument(
                 "ssl_mode", "NEON connections require verify-full (TLS with certificate verification), not \(settings.sslMode.rawValue)")
         }
-        if let certificate = settings.caCertificate, !certificate.contains("-----BEGIN CERTIFICATE-----") {
-            throw .invalidArgument("ca_certificate_pem", "is not a PEM certificate bundle (no BEGIN CERTIFICATE line)")
+        if let bundle = settings.caCertificate {
+            _ = try CABundle.certificates(in: bundle)
         }
     }
 
-    /// A database or role name: 1 to 63 bytes, no control characters (they
-    /// are legal in PostgreSQL but would break the lines of a setup script).
+    /// `settings` as they are stored once they pass ``checkSettings(_:password:)``:
+    /// the CA bundle cut down to its certificates, so that nothing else
+    /// pasted with them is kept or written to a file.
+    public static func accepted(_ settings: ConnectionSettings, password: String?) throws(DomainError) -> ConnectionSettings {
+        try checkSettings(settings, password: password)
+        var accepted = settings
+        if let bundle = settings.caCertificate { accepted.caCertificate = try CABundle.certificates(in: bundle) }
+        return accepted
+    }
+
+    /// A database or role name: 1 to 63 bytes, no control characters, line
+    /// separators or bidirectional controls (legal in PostgreSQL, but they
+    /// would break or disguise the lines of a setup script). Names found on a
+    /// server (discovered databases) must pass it too.
     public static func checkIdentifier(_ name: String, field: String) throws(DomainError) {
         guard !name.isEmpty else { throw .invalidArgument(field, "is required") }
-        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw .invalidArgument(field, "contains a control character (such as a line break)")
+        guard !name.unicodeScalars.contains(where: SQLQuoting.needsEscape) else {
+            throw .invalidArgument(field, "\(PsqlScript.shown(name)) contains a control character (such as a line break)")
         }
         guard name.utf8.count <= maxIdentifierBytes else {
             throw .invalidArgument(field, "is \(name.utf8.count) bytes; PostgreSQL names are at most 63 bytes")
@@ -75,6 +88,11 @@ public enum ConnectionInputRules {
     public static func checkHost(_ host: String) throws(DomainError) {
         guard !host.isEmpty else { throw .invalidArgument("host", "is required") }
         if host.hasPrefix("/") {
+            // A path may hold any byte but NUL; a line break in it would
+            // reach the setup script's header and libpq's conninfo.
+            guard !host.unicodeScalars.contains(where: SQLQuoting.needsEscape) else {
+                throw .invalidArgument("host", "socket directory \(PsqlScript.shown(host)) contains a control character (such as a line break)")
+            }
             // libpq appends "/.s.PGSQL.<port>" to a socket directory.
             guard host.utf8.count + 18 <= 107 else {
                 throw .invalidArgument("host", "socket directory \(host) is too long for a Unix socket address")
@@ -84,7 +102,7 @@ public enum ConnectionInputRules {
         if isIPAddress(host) { return }
         guard isDNSName(host) else {
             throw .invalidArgument(
-                "host", "\"\(host)\" is not a DNS name, an IPv4 or IPv6 address, or an absolute socket directory")
+                "host", "\(PsqlScript.shown(host)) is not a DNS name, an IPv4 or IPv6 address, or an absolute socket directory")
         }
     }
 

@@ -109,7 +109,7 @@ extension ConnectionsService {
                     rerun += change.checksToRerun
                 }
             }
-            try ConnectionInputRules.checkSettings(settings, password: password)
+            settings = try ConnectionInputRules.accepted(settings, password: password)
             let passwordKept = try Self.checkPasswordDestination(fieldChanges, newPassword: password != nil, keepPassword: keepPassword)
             if passwordKept {
                 auditNote = "keep_password: the stored password is kept for the changed "

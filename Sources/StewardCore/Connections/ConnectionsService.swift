@@ -38,6 +38,13 @@ public struct ConnectionsService: Sendable {
 
     public func setupScript(key: String) throws(DomainError) -> SetupScript {
         let record = try connection(key: key)
+        // Stored settings pass today's rules before they reach a script: a
+        // connection registered before a rule existed may hold a name that
+        // breaks it (databases were once discovered unchecked).
+        do { try ConnectionInputRules.checkSettings(record.settings, password: nil) } catch {
+            throw .failedPrecondition(
+                "connection \"\(record.key)\" has a stored setting that a setup script cannot carry (\(error.message)); update the connection")
+        }
         return SetupScript(connectionKey: record.key, settings: record.settings, marker: Self.marker(of: record))
     }
 
@@ -60,9 +67,9 @@ public struct ConnectionsService: Sendable {
             let (requested, password) = try request()
             try ConnectionInputRules.checkKey(displayName)
             guard let password else { throw DomainError.invalidArgument("password", "is required") }
-            var settings = requested
-            settings.displayName = displayName
-            try ConnectionInputRules.checkSettings(settings, password: password)
+            var named = requested
+            named.displayName = displayName
+            var settings = try ConnectionInputRules.accepted(named, password: password)
             if settings.governedDatabases.isEmpty {
                 settings.governedDatabases = try await prober.discoverDatabases(
                     settings: settings, password: password, deadline: deadline)
@@ -70,6 +77,9 @@ public struct ConnectionsService: Sendable {
                     throw DomainError.failedPrecondition(
                         "no database to govern: the credentials cannot connect to any database other than the state database; name governed_databases")
                 }
+                // Found on the server, so anyone who may create a database
+                // there chose them: they pass the rules a named one does.
+                try DatabaseDiscovery.checkDiscovered(settings)
             }
             let created = settings
             return try storeCall { () throws(StoreError) in

@@ -30,4 +30,17 @@ public enum DatabaseDiscovery {
             .failedPrecondition,
             "cannot discover the databases to govern (\(lastError?.description ?? "no connection")); name them in governed_databases")
     }
+
+    /// Discovered governed databases must pass the rules a named one does
+    /// (names legal in PostgreSQL may hold a line break). A bad one fails the
+    /// registration, naming it, rather than being dropped silently: the
+    /// caller can name the databases to govern instead.
+    static func checkDiscovered(_ settings: ConnectionSettings) throws(DomainError) {
+        for database in settings.governedDatabases {
+            do { try ConnectionInputRules.checkIdentifier(database, field: "governed_databases") } catch {
+                throw .failedPrecondition(
+                    "discovered database \(PsqlScript.shown(database)) cannot be governed: its name contains a control character (such as a line break); name governed_databases explicitly")
+            }
+        }
+    }
 }

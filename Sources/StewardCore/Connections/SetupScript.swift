@@ -31,61 +31,73 @@ public struct SetupScript: Sendable {
 
     public var fileName: String { "steward-setup-\(connectionKey).sql" }
 
+    /// The script. Refused (INTERNAL) when the writer finds that psql would
+    /// read a meta-command or variable it did not put there: every value is
+    /// quoted and escaped, so that would be a bug, and the script is never
+    /// handed out with it.
     public var text: String {
-        ([header, preamble, roleCheck, createRole, stateDatabase, stateSchema] + settings.governedDatabases.map(governedDatabase))
-            .joined(separator: "\n")
+        get throws(DomainError) {
+            var script = PsqlScript()
+            script.comment(header)
+            script.blank()
+            script.meta(.set(.onErrorStop))
+            script.meta(.set(.quiet))
+            roleCheck(&script)
+            createRole(&script)
+            stateDatabase(&script)
+            stateSchema(&script)
+            for database in settings.governedDatabases { governedDatabase(database, &script) }
+            do { return try script.text() } catch {
+                throw DomainError(.internalError, "the setup script for \"\(connectionKey)\" was not produced: \(error)")
+            }
+        }
     }
 
     // MARK: Parts
 
     private var role: String { settings.username }
 
+    /// The header, in plain words. Every name in it goes through
+    /// `PsqlScript.shown`, so a line break in a name cannot end the comment.
     private var header: String {
+        let shown = PsqlScript.shown
         let databases = settings.governedDatabases.isEmpty
-            ? "(none named)" : settings.governedDatabases.map { "\"\($0)\"" }.joined(separator: ", ")
+            ? "(none named)" : settings.governedDatabases.map(shown).joined(separator: ", ")
         return """
-            -- Steward setup script for connection "\(connectionKey)"
-            --
-            -- Run it once as a PostgreSQL superuser, connected to any database of the
-            -- server at \(settings.host):\(settings.port), for example:
-            --
-            --     psql -h <host> -p <port> -U <superuser> -d postgres -f \(fileName)
-            --
-            -- It is safe to run again: each step checks before it changes anything, and
-            -- the script stops at the first error, so nothing goes half done unnoticed.
-            --
-            -- What it does, in order:
-            --   1. Checks that the role "\(role)" exists. Steward logs in as this role;
-            --      create it first (LOGIN, with the password you gave Steward) if needed.
-            --   2. Gives the role CREATEROLE (unless it is a superuser): Steward creates
-            --      and manages the roles that enforce policies.
-            --   3. Creates the state database "\(settings.stateDatabase)" if it is missing. Steward
-            --      keeps its state there, apart from the governed databases, so that a job
-            --      that drops or rebuilds those cannot take Steward's state with it.
-            --   4. In it, creates the schema "\(Self.stateSchema)", owned by the role, and writes
-            --      the registration marker that tells Steward this script ran for this
-            --      connection.
-            --   5. In each governed database (\(databases)):
-            --      lets the role connect; gives it USAGE on every schema; gives it SELECT,
-            --      INSERT, UPDATE, DELETE and TRUNCATE on every table WITH GRANT OPTION
-            --      (so it can grant access to the people policies allow); and does the
-            --      same by default for tables the role running this script creates later.
-            --   6. ALTER TABLE needs ownership, so in each governed database it makes the
-            --      role an inheriting member of every role that owns a table there; a table owned by
-            --      a superuser (membership in a superuser role is not something to hand
-            --      out) gets the role as its new owner instead.
+            Steward setup script for connection \(shown(connectionKey))
+
+            Run it once as a PostgreSQL superuser, connected to any database of the
+            server at \(SQLQuoting.visible(settings.host)):\(settings.port), for example:
+
+                psql -h <host> -p <port> -U <superuser> -d postgres -f \(fileName)
+
+            It is safe to run again: each step checks before it changes anything, and
+            the script stops at the first error, so nothing goes half done unnoticed.
+
+            What it does, in order:
+              1. Checks that the role \(shown(role)) exists. Steward logs in as this role;
+                 create it first (LOGIN, with the password you gave Steward) if needed.
+              2. Gives the role CREATEROLE (unless it is a superuser): Steward creates
+                 and manages the roles that enforce policies.
+              3. Creates the state database \(shown(settings.stateDatabase)) if it is missing. Steward
+                 keeps its state there, apart from the governed databases, so that a job
+                 that drops or rebuilds those cannot take Steward's state with it.
+              4. In it, creates the schema \(shown(Self.stateSchema)), owned by the role, and writes
+                 the registration marker that tells Steward this script ran for this
+                 connection.
+              5. In each governed database (\(databases)):
+                 lets the role connect; gives it USAGE on every schema; gives it SELECT,
+                 INSERT, UPDATE, DELETE and TRUNCATE on every table WITH GRANT OPTION
+                 (so it can grant access to the people policies allow); and does the
+                 same by default for tables the role running this script creates later.
+              6. ALTER TABLE needs ownership, so in each governed database it makes the
+                 role an inheriting member of every role that owns a table there; a table owned by
+                 a superuser (membership in a superuser role is not something to hand
+                 out) gets the role as its new owner instead.
             """
     }
 
-    private var preamble: String {
-        """
-
-        \\set ON_ERROR_STOP on
-        \\set QUIET on
-        """
-    }
-
-    private var roleCheck: String {
+    private func roleCheck(_ script: inout PsqlScript) {
         let body = """
             BEGIN
               IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = \(SQLQuoting.literal(role))) THEN
@@ -93,43 +105,43 @@ public struct SetupScript: Sendable {
               END IF;
             END
             """
-        return """
-
-            -- 1. The role Steward logs in as must exist.
-            DO \(dollarQuoted(body));
-            """
+        script.blank()
+        script.comment("1. The role Steward logs in as must exist.")
+        script.sql("DO \(dollarQuoted(body));")
     }
 
-    private var createRole: String {
-        """
-
-        -- 2. CREATEROLE, unless the role is a superuser already.
-        SELECT pg_catalog.format('ALTER ROLE %I CREATEROLE', rolname)
-          FROM pg_catalog.pg_roles
-         WHERE rolname = \(SQLQuoting.literal(role)) AND NOT rolsuper AND NOT rolcreaterole \\gexec
-        """
+    private func createRole(_ script: inout PsqlScript) {
+        script.blank()
+        script.comment("2. CREATEROLE, unless the role is a superuser already.")
+        script.gexec("""
+            SELECT pg_catalog.format('ALTER ROLE %I CREATEROLE', rolname)
+              FROM pg_catalog.pg_roles
+             WHERE rolname = \(SQLQuoting.literal(role)) AND NOT rolsuper AND NOT rolcreaterole
+            """)
     }
 
-    private var stateDatabase: String {
+    private func stateDatabase(_ script: inout PsqlScript) {
         let database = SQLQuoting.literal(settings.stateDatabase)
-        return """
-
-            -- 3. The state database, created when missing (CREATE DATABASE cannot run
-            --    inside a transaction or a DO block, hence \\gexec).
+        script.blank()
+        script.comment("""
+            3. The state database, created when missing (CREATE DATABASE cannot run
+               inside a transaction or a DO block, hence psql's gexec).
+            """)
+        script.gexec("""
             SELECT pg_catalog.format('CREATE DATABASE %I', \(database))
-             WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = \(database)) \\gexec
-            GRANT CONNECT ON DATABASE \(SQLQuoting.identifier(settings.stateDatabase)) TO \(SQLQuoting.identifier(role));
-            """
+             WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = \(database))
+            """)
+        script.sql("GRANT CONNECT ON DATABASE \(SQLQuoting.identifier(settings.stateDatabase)) TO \(SQLQuoting.identifier(role));")
     }
 
-    private var stateSchema: String {
+    private func stateSchema(_ script: inout PsqlScript) {
         let schema = SQLQuoting.identifier(Self.stateSchema)
         let table = SQLQuoting.qualified(Self.stateSchema, Self.markerTable)
         let owner = SQLQuoting.identifier(role)
-        return """
-
-            -- 4. Steward's schema and this connection's registration marker.
-            \(Self.connectCommand(to: settings.stateDatabase))
+        script.blank()
+        script.comment("4. Steward's schema and this connection's registration marker.")
+        script.meta(.connect(database: settings.stateDatabase))
+        script.sql("""
             CREATE SCHEMA IF NOT EXISTS \(schema);
             ALTER SCHEMA \(schema) OWNER TO \(owner);
             CREATE TABLE IF NOT EXISTS \(table) (
@@ -141,37 +153,47 @@ public struct SetupScript: Sendable {
             INSERT INTO \(table) (connection_key, marker)
                  VALUES (\(SQLQuoting.literal(connectionKey)), \(SQLQuoting.literal(marker)))
             ON CONFLICT (connection_key) DO UPDATE SET marker = EXCLUDED.marker, written_at = now();
-            """
+            """)
     }
 
-    private func governedDatabase(_ database: String) -> String {
+    private func governedDatabase(_ database: String, _ script: inout PsqlScript) {
         let grantee = SQLQuoting.literal(role)
         let schemas = """
               FROM pg_catalog.pg_namespace
              WHERE nspname <> 'information_schema' AND pg_catalog.left(nspname, 3) <> 'pg_'
             """
-        return """
-
-            -- 5. Governed database "\(database)".
-            GRANT CONNECT ON DATABASE \(SQLQuoting.identifier(database)) TO \(SQLQuoting.identifier(role));
-            \(Self.connectCommand(to: database))
+        script.blank()
+        script.comment("5. Governed database \(PsqlScript.shown(database)).")
+        script.sql("GRANT CONNECT ON DATABASE \(SQLQuoting.identifier(database)) TO \(SQLQuoting.identifier(role));")
+        script.meta(.connect(database: database))
+        script.gexec("""
             SELECT pg_catalog.format('GRANT USAGE ON SCHEMA %I TO %I', nspname, \(grantee))
-            \(schemas) \\gexec
+            \(schemas)
+            """)
+        script.gexec("""
             SELECT pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA %I TO %I WITH GRANT OPTION', nspname, \(grantee))
-            \(schemas) \\gexec
+            \(schemas)
+            """)
+        script.gexec("""
             SELECT pg_catalog.format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON TABLES TO %I WITH GRANT OPTION', nspname, \(grantee))
-            \(schemas) \\gexec
-            -- 6. Ownership for ALTER TABLE: membership in each owning role, or the
-            --    table itself where a superuser owns it. WITH INHERIT TRUE: only an
-            --    inheriting membership carries the owner's rights, even for a
-            --    NOINHERIT role (re-granting turns an existing membership's on).
+            \(schemas)
+            """)
+        script.comment("""
+            6. Ownership for ALTER TABLE: membership in each owning role, or the
+               table itself where a superuser owns it. WITH INHERIT TRUE: only an
+               inheriting membership carries the owner's rights, even for a
+               NOINHERIT role (re-granting turns an existing membership's on).
+            """)
+        script.gexec("""
             SELECT DISTINCT pg_catalog.format('GRANT %I TO %I WITH INHERIT TRUE', o.rolname, \(grantee))
               FROM pg_catalog.pg_class c
               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
               JOIN pg_catalog.pg_roles o ON o.oid = c.relowner
              WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT o.rolsuper AND o.rolname <> \(grantee)
                AND n.nspname <> 'information_schema' AND pg_catalog.left(n.nspname, 3) <> 'pg_'
-               AND NOT pg_catalog.pg_has_role(\(grantee), o.oid, 'USAGE') \\gexec
+               AND NOT pg_catalog.pg_has_role(\(grantee), o.oid, 'USAGE')
+            """)
+        script.gexec("""
             SELECT pg_catalog.format('ALTER %s %I.%I OWNER TO %I',
                    CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
                    n.nspname, c.relname, \(grantee))
@@ -179,20 +201,8 @@ public struct SetupScript: Sendable {
               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
               JOIN pg_catalog.pg_roles o ON o.oid = c.relowner
              WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND o.rolsuper
-               AND n.nspname <> 'information_schema' AND pg_catalog.left(n.nspname, 3) <> 'pg_' \\gexec
-            """
-    }
-
-    // MARK: Quoting for psql
-
-    /// `\connect` to `database` on the same server as the same user. The name
-    /// goes into a conninfo `dbname='…'` value (so that a name holding `=`
-    /// cannot be read as a connection string), which then goes into a
-    /// double-quoted psql argument: psql parses `\connect` arguments like SQL
-    /// identifiers, dropping double quotes unless doubled inside them.
-    static func connectCommand(to database: String) -> String {
-        let conninfo = "dbname='" + database.replacing("\\", with: "\\\\").replacing("'", with: "\\'") + "'"
-        return "\\connect -reuse-previous=on \"" + conninfo.replacing("\"", with: "\"\"") + "\""
+               AND n.nspname <> 'information_schema' AND pg_catalog.left(n.nspname, 3) <> 'pg_'
+            """)
     }
 
     /// `$tag$body$tag$` with a tag that does not occur in the body.

@@ -30,7 +30,8 @@ public struct SyncService: Sendable {
 
     /// What happened to one governed database.
     public enum Event: Sendable {
-        case scanned(database: String, tables: Int)
+        /// `refused`: tables whose names cannot be stored (``SyncNameRules``), shown escaped.
+        case scanned(database: String, tables: Int, refused: [String])
         case failed(database: String, DomainError)
     }
 
@@ -59,11 +60,12 @@ public struct SyncService: Sendable {
             var failures: [(database: String, error: DomainError)] = []
             for database in record.settings.governedDatabases {
                 do throws(DomainError) {
-                    let found = try await scanner.tables(
-                        in: database, settings: record.settings, password: password.exposedValue, deadline: deadline)
+                    let (found, refused) = SyncNameRules.partition(
+                        try await scanner.tables(
+                            in: database, settings: record.settings, password: password.exposedValue, deadline: deadline))
                     tables += found
                     scanned.insert(database)
-                    try await progress(.scanned(database: database, tables: found.count))
+                    try await progress(.scanned(database: database, tables: found.count, refused: refused))
                 } catch where error.code == .cancelled {
                     throw error
                 } catch {
@@ -112,5 +114,12 @@ public struct SyncService: Sendable {
             page.token = batch.nextPageToken
         } while page.token != nil
         return databases
+    }
+}
+
+extension SyncService {
+    /// What a database's scan report says about tables it refused, or nil.
+    public static func note(refused: [String]) -> String? {
+        SyncNameRules.note(refused)
     }
 }

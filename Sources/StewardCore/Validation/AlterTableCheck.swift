@@ -76,12 +76,12 @@ enum AlterTableCheck {
             script.connect(to: database)
             for bucket in tables.buckets {
                 if bucket.count > FailingObjects.limit {
-                    script.statement("""
+                    script.gexec("""
                         SELECT pg_catalog.format('ALTER TABLE %I.%I OWNER TO %I', n.nspname, c.relname, \(SQLQuoting.literal(role)))
                           FROM pg_catalog.pg_class c
                           JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                           JOIN pg_catalog.pg_roles o ON o.oid = c.relowner
-                         WHERE n.nspname = \(SQLQuoting.literal(bucket.schema)) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND o.rolsuper \\gexec
+                         WHERE n.nspname = \(SQLQuoting.literal(bucket.schema)) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND o.rolsuper
                         """)
                 } else {
                     // ALTER TABLE also changes the owner of views, materialized and foreign tables.

@@ -8,8 +8,14 @@ import StewardPostgres
 final class CACertificateFile {
     let path: String
 
-    /// Writes `pem` to a new file in the temporary directory.
-    init(pem: String) throws(PostgresError) {
+    /// Writes the certificates of `pem` to a new file in the temporary
+    /// directory. Only certificates: a bundle stored before `CABundle` kept
+    /// it to them may hold a private key, which must not be copied to disk.
+    init(pem bundle: String) throws(PostgresError) {
+        let pem: String
+        do { pem = try CABundle.certificates(in: bundle) } catch {
+            throw PostgresError(kind: .tls, message: "the connection's CA bundle cannot be used (\(error.message)); update the connection")
+        }
         var template = Array((NSTemporaryDirectory() as NSString).appendingPathComponent("steward-ca-XXXXXX.pem").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 4) }
         guard fd >= 0 else { throw Self.failure("create", errno: errno) }

@@ -23,10 +23,10 @@ enum SchemaUsageCheck {
             script.connect(to: database.name)
             if lacking.count > FailingObjects.limit {
                 // One statement per schema the server lists, rather than a script as long as the catalog.
-                script.statement("""
+                script.gexec("""
                     SELECT pg_catalog.format('GRANT USAGE ON SCHEMA %I TO %I', nspname, \(SQLQuoting.literal(request.role)))
                       FROM pg_catalog.pg_namespace
-                     WHERE nspname <> 'information_schema' AND pg_catalog.left(nspname, 3) <> 'pg_' \\gexec
+                     WHERE nspname <> 'information_schema' AND pg_catalog.left(nspname, 3) <> 'pg_'
                     """)
             } else {
                 for schema in lacking { script.statement("GRANT USAGE ON SCHEMA \(SQLQuoting.identifier(schema)) TO \(role);") }

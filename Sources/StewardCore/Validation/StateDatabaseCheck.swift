@@ -40,9 +40,9 @@ enum StateDatabaseCheck {
         let literal = SQLQuoting.literal(settings.stateDatabase)
         var script = RemediationScript("Creates the state database when missing, lets the role connect, and writes this connection's marker.")
         // CREATE DATABASE cannot run in a transaction block, hence \gexec.
-        script.statement("""
+        script.gexec("""
             SELECT pg_catalog.format('CREATE DATABASE %I', \(literal))
-             WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = \(literal)) \\gexec
+             WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = \(literal))
             """)
         script.statement(
             "GRANT CONNECT ON DATABASE \(SQLQuoting.identifier(settings.stateDatabase)) TO \(SQLQuoting.identifier(settings.username));")

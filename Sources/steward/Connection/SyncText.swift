@@ -18,7 +18,9 @@ enum SyncText {
             let reason = scan.message.isEmpty ? StatusCode(rawValue: scan.code).name : scan.message
             return "\(scan.database): could not scan: \(reason)"
         }
-        return "\(scan.database): \(counted(scan.tables, "table"))"
+        // A scan that worked may still say something: tables it refused to store.
+        let note = scan.message.isEmpty ? "" : " (\(scan.message))"
+        return "\(scan.database): \(counted(scan.tables, "table"))\(note)"
     }
 
     /// The counts, the names under each change that has any, and the

@@ -70,7 +70,8 @@ final class ProgressRecorder: Sendable {
         { [self] (event) async throws(DomainError) in
             let count = events.withLock { events in
                 switch event {
-                case .scanned(let database, let tables): events.append("scanned \(database) \(tables)")
+                case .scanned(let database, let tables, let refused):
+                    events.append("scanned \(database) \(tables)" + (refused.isEmpty ? "" : " refused \(refused.joined(separator: ", "))"))
                 case .failed(let database, let error): events.append("failed \(database) \(error.code.name) \(error.message)")
                 }
                 return events.count

@@ -96,7 +96,7 @@ struct ValidationEvaluationTests {
         #expect(result.failingObjectCount == 23)
         #expect(result.failingObjects.first == "\"app\".\"many\".\"t1\" (TRUNCATE)")
         let sql = try #require(result.remediationSQL)
-        #expect(sql.contains(#"\connect -reuse-previous=on "dbname='app'""#))
+        #expect(sql.contains(#"\connect -reuse-previous=on '"dbname=''app''"'"#))
         #expect(sql.contains(#"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA "many" TO "steward" WITH GRANT OPTION;"#))
         #expect(sql.contains(#"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON TABLE "few"."a" TO "steward" WITH GRANT OPTION;"#))
         #expect(sql.contains(#"GRANT TRUNCATE ON TABLE "few"."b" TO "steward" WITH GRANT OPTION;"#))
@@ -159,6 +159,16 @@ struct ValidationEvaluationTests {
         #expect(try String(contentsOfFile: file.path, encoding: .utf8).hasPrefix("-----BEGIN CERTIFICATE-----"))
         file.remove()
         #expect(!FileManager.default.fileExists(atPath: file.path))
+    }
+
+    @Test("A stored CA bundle holding a private key is never written to a file")
+    func caFileRefusesKey() {
+        // Refused before the file is created (mkstemps), so nothing is left to remove.
+        let error = #expect(throws: PostgresError.self) {
+            _ = try CACertificateFile(pem: "-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n")
+        }
+        #expect(error?.kind == .tls)
+        #expect(error?.message.contains("private key") == true)
     }
 
     @Test("The summary follows the store's outcome rules")

@@ -43,7 +43,7 @@ public enum ConnectionsAPI {
         }
         router.register(API.getSetupScript) { request, _ in
             let script = try service.setupScript(key: request.key)
-            return StewardV1.GetSetupScriptResponse(script: script.text, fileName: script.fileName)
+            return StewardV1.GetSetupScriptResponse(script: try script.text, fileName: script.fileName)
         }
         router.register(API.validate) { request, context in
             let (record, report) = try await service.validate(key: request.key, caller: context.caller, deadline: context.databaseDeadline(orAfter: defaultDeadlineMilliseconds))

@@ -27,8 +27,8 @@ enum DataSourcesMapping {
 
     static func progress(_ event: SyncService.Event) -> StewardV1.SyncProgress {
         let scan: StewardV1.DatabaseScan = switch event {
-        case .scanned(let database, let tables):
-            StewardV1.DatabaseScan(database: database, tables: UInt32(tables))
+        case .scanned(let database, let tables, let refused):
+            StewardV1.DatabaseScan(database: database, tables: UInt32(tables), message: SyncService.note(refused: refused) ?? "")
         case .failed(let database, let error):
             StewardV1.DatabaseScan(database: database, code: error.code.rawValue, message: error.message)
         }

@@ -49,7 +49,7 @@ struct ValidationFixture: Sendable {
     /// Runs the connection's setup script with psql, as an administrator would.
     func runSetupScript(_ settings: ConnectionSettings? = nil) async throws {
         let script = SetupScript(connectionKey: key, settings: settings ?? self.settings, marker: marker)
-        try await runWithPsql(script.text, what: "setup script")
+        try await runWithPsql(try script.text, what: "setup script")
     }
 
     /// Runs `result`'s remediation SQL with psql as an administrator.

@@ -1,0 +1,37 @@
+import StewardPostgres
+import StewardStore
+
+/// Names found by sync pass the rules a name given by a user does before
+/// they are stored: a schema, table or column name legal in PostgreSQL may
+/// hold a line break or another control character, and a data source is a
+/// name that later SQL and scripts are built from. Such a table is not
+/// stored (so one synced earlier becomes DISABLED, like a dropped one) and
+/// is reported by name, escaped.
+enum SyncNameRules {
+    /// How many refused tables a report names; all are counted.
+    static let listed = 10
+
+    /// `tables` split into those that can be stored and, for the others,
+    /// their names as reports show them.
+    static func partition(_ tables: [DiscoveredTable]) -> (kept: [DiscoveredTable], refused: [String]) {
+        var kept: [DiscoveredTable] = []
+        var refused: [String] = []
+        for table in tables {
+            let names = [table.schema, table.table] + table.columns.map(\.name)
+            if names.contains(where: { $0.unicodeScalars.contains(where: SQLQuoting.needsEscape) }) {
+                refused.append([table.schema, table.table].map(PsqlScript.shown).joined(separator: "."))
+            } else {
+                kept.append(table)
+            }
+        }
+        return (kept, refused)
+    }
+
+    /// The note a database's scan carries when tables were refused.
+    static func note(_ refused: [String]) -> String? {
+        guard !refused.isEmpty else { return nil }
+        let more = refused.count > listed ? " and \(refused.count - listed) more" : ""
+        return "\(refused.count) tables not synced: a schema, table or column name holds a control character (such as a line break): "
+            + refused.prefix(listed).joined(separator: ", ") + more
+    }
+}
