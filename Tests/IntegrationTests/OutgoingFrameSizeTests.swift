@@ -1,0 +1,42 @@
+import Foundation
+import StewardCore
+import StewardServer
+import StewardStore
+import StewardWire
+import Testing
+
+/// A response that would not fit in a frame is answered RESOURCE_EXHAUSTED,
+/// never sent as a frame the client must refuse (which would cost it the
+/// connection and every other call on it).
+@Suite("Outgoing frame size", .timeLimit(.minutes(2)))
+struct OutgoingFrameSizeTests {
+    @Test("Audit.List whose page would exceed the frame limit is RESOURCE_EXHAUSTED; a smaller page is served on the same connection")
+    func oversizedPage() async throws {
+        var limits = ServerLimits()
+        limits.maxFrameBytes = 16 * 1024
+        let administrator = PermissionEnforcementTests.FixedCaller { Caller.administrator(uid: $0) }
+        try await withRegistryServer(limits: limits, callers: administrator) { socketPath, store in
+            // 100 events of about 1 KiB each: a 100 KiB page.
+            let message = String(repeating: "m", count: 1_000)
+            for index in 0..<100 {
+                _ = try store.appendAuditEvent(NewAuditEvent(
+                    at: Date(), uid: 0, method: "/steward.v1.Users/Delete", target: "user\(index)", status: .notFound, message: message))
+            }
+            let connection = try RawConnection(path: socketPath)
+            var whole = StewardV1.ListAuditEventsRequest()
+            whole.pageSize = 100
+            try await connection.send(Frames.request(1, StewardV1.Audit.list, whole))
+            let refused = try #require(try await connection.nextFrame())
+            #expect(refused.callID == 1 && refused.statusCode == .resourceExhausted, "\(refused.statusCode): \(refused.statusMessage)")
+            #expect(refused.statusMessage.contains("frame limit of 16384 bytes"), "\(refused.statusMessage)")
+
+            var small = StewardV1.ListAuditEventsRequest()
+            small.pageSize = 5
+            try await connection.send(Frames.request(2, StewardV1.Audit.list, small))
+            let served = try #require(try await connection.nextFrame())
+            #expect(served.callID == 2 && served.statusCode == .ok, "\(served.statusMessage)")
+            let page = try StewardV1.ListAuditEventsResponse(serializedBytes: served.payload)
+            #expect(page.events.count == 5)
+        }
+    }
+}
