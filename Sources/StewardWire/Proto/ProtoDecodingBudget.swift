@@ -28,19 +28,22 @@ public enum ProtoDecodingBudget {
         var exceeded = false
     }
 
-    /// Runs `body` with a protobuf-c allocator limited to `bytes` in total
-    /// (memory freed during the call is not given back: the count bounds
-    /// the peak). Returns the result and whether the budget ran out.
-    static func withAllocator<T>(
-        bytes: Int, _ body: (UnsafeMutablePointer<ProtobufCAllocator>) -> T
-    ) -> (result: T, exceeded: Bool) {
-        var state = State(remaining: bytes)
+    /// `protobuf_c_message_unpack` with an allocator limited to `budget`
+    /// bytes in total (memory freed during the call is not given back: the
+    /// count bounds the peak). Returns the message, or nil, and whether the
+    /// budget ran out. The allocator takes memory from `malloc`, so the
+    /// caller frees the message with `protobuf_c_message_free_unpacked(_, nil)`.
+    /// Not generic, so the decoding path stays as cheap as before the budget.
+    static func unpack(
+        _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>, _ count: Int, _ data: UnsafePointer<UInt8>, budget: Int
+    ) -> (message: UnsafeMutablePointer<ProtobufCMessage>?, exceeded: Bool) {
+        var state = State(remaining: max(0, budget))
         return withUnsafeMutablePointer(to: &state) { statePointer in
             var allocator = ProtobufCAllocator(
                 alloc: { data, size in
                     let state = data!.assumingMemoryBound(to: State.self)
                     // size_t from C: compared without converting, so a huge request cannot trap.
-                    guard state.pointee.remaining >= 0, size <= UInt(state.pointee.remaining) else {
+                    guard size <= UInt(state.pointee.remaining) else {
                         state.pointee.exceeded = true
                         return nil
                     }
@@ -49,8 +52,8 @@ public enum ProtoDecodingBudget {
                 },
                 free: { _, pointer in free(pointer) },
                 allocator_data: UnsafeMutableRawPointer(statePointer))
-            let result = withUnsafeMutablePointer(to: &allocator) { body($0) }
-            return (result, statePointer.pointee.exceeded)
+            let message = protobuf_c_message_unpack(descriptor, &allocator, count, data)
+            return (message, statePointer.pointee.exceeded)
         }
     }
 }

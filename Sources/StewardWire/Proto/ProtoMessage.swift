@@ -89,26 +89,19 @@ extension ProtoMessage {
         let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         // protobuf-c reads nothing when the length is 0, but wants a pointer.
         var empty: UInt8 = 0
-        let (decoded, exceeded) = withUnsafePointer(to: &empty) { emptyPointer in
-            ProtoDecodingBudget.withAllocator(bytes: budget) { allocator -> Self? in
-                guard let unpacked = protobuf_c_message_unpack(descriptor, allocator, bytes.count, base ?? emptyPointer)
-                else { return nil }
-                defer { protobuf_c_message_free_unpacked(unpacked, allocator) }
-                return Self(protobufCMessage: unpacked)
-            }
+        let (unpacked, exceeded) = withUnsafePointer(to: &empty) { emptyPointer in
+            ProtoDecodingBudget.unpack(descriptor, bytes.count, base ?? emptyPointer, budget: budget)
         }
-        if exceeded {
+        guard let unpacked else {
             throw ProtoDecodingError(
                 fieldPath: "",
-                reason: "\(Self.protoFullName) of \(bytes.count) bytes would take more than \(budget) bytes of memory to decode",
-                isOverBudget: true)
+                reason: exceeded
+                    ? "\(Self.protoFullName) of \(bytes.count) bytes would take more than \(budget) bytes of memory to decode"
+                    : "not a valid encoding of \(Self.protoFullName)",
+                isOverBudget: exceeded)
         }
-        guard let decoded else {
-            throw ProtoDecodingError(
-                fieldPath: "",
-                reason: "not a valid encoding of \(Self.protoFullName)")
-        }
-        self = decoded
+        defer { protobuf_c_message_free_unpacked(unpacked, nil) }
+        self.init(protobufCMessage: unpacked)
     }
 
     /// Decodes `bytes`; see ``init(serializedBytes:)-(UnsafeRawBufferPointer)``.
