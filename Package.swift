@@ -149,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "StewardServer", "StewardClient", "StewardWire", "StewardPostgres", "PostgresTestSupport",
+                "StewardServer", "StewardClient", "StewardWire", "StewardPostgres", "PostgresTestSupport", "CProtobufC",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -15,6 +15,27 @@ public struct ServerLimits: Sendable, Equatable {
     /// A connection with no call in flight and no byte moved for this long is
     /// closed, as is one stalled half way through a frame.
     public var idleTimeoutMilliseconds = 300_000
+    /// Metadata entries one frame may carry, and their bytes on the wire.
+    /// Counted before the frame is decoded (each entry costs far more memory
+    /// than its bytes); more is RESOURCE_EXHAUSTED for the call, as gRPC
+    /// answers a header list over its limit. 8 KiB is gRPC's default.
+    public var maxMetadataEntries = 64
+    public var maxMetadataBytes = 8 * 1024
+    /// Memory protobuf-c may allocate to unpack one frame or one request;
+    /// past it the call is RESOURCE_EXHAUSTED. Four frames' worth: real
+    /// requests unpack to about their size, crafted ones to a hundred times.
+    public var maxDecodedBytesPerMessage = 16 * 1024 * 1024
+    /// Connections one uid may hold, except root and the daemon's own uid,
+    /// so that one local account cannot take every connection.
+    public var maxConnectionsPerUID = 64
+    /// Of `maxConnections`, the last this many are kept for root and the
+    /// daemon's uid (the administrators known without a store lookup), so
+    /// that many accounts together still cannot lock an administrator out.
+    public var reservedAdministratorConnections = 16
+    /// Server-streaming calls (Health.Watch, Sync) one uid may have in
+    /// flight across its connections, except root and the daemon's uid: each
+    /// holds a task and a watcher for as long as the client likes.
+    public var maxStreamsPerUID = 64
 
     public init() {}
 }

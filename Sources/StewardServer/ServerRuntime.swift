@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import Logging
 import StewardCore
 import StewardWire
@@ -18,6 +19,8 @@ final class ServerRuntime: Sendable {
     private struct State {
         var isDraining = false
         var connections: [UInt64: ServerConnection] = [:]
+        /// Per uid: open connections and server-streaming calls in flight.
+        var uidUsage = UIDUsage()
         var nextConnectionID: UInt64 = 1
         var callsInFlight = 0
         /// Shutdown waiting for the last call in flight to end.
@@ -53,24 +56,62 @@ final class ServerRuntime: Sendable {
     var openConnectionCount: Int { state.withLock { $0.connections.count } }
     var callsInFlight: Int { state.withLock { $0.callsInFlight } }
 
-    /// Registers a new connection unless the daemon is full or draining;
-    /// returns its id, or nil to refuse it.
-    func admitConnection(_ make: (UInt64) -> ServerConnection) -> ServerConnection? {
+    /// Root and the daemon's own uid: administrators known without asking
+    /// the store, so the per-uid caps spare them and reserved slots wait for them.
+    let administratorUIDs: Set<UInt32> = [0, getuid()]
+
+    /// Registers a new connection from `uid` unless the daemon is draining,
+    /// full (for this uid), or the uid holds its share; returns the
+    /// connection, or the reason to refuse it.
+    func admitConnection(uid: UInt32, _ make: (UInt64) -> ServerConnection) -> Result<ServerConnection, RPCError> {
         state.withLock { state in
-            guard !state.isDraining,
-                state.connections.count < configuration.limits.maxConnections
-            else { return nil }
+            guard !state.isDraining else { return .failure(RPCError(.unavailable, "the server is shutting down")) }
+            let limits = configuration.limits
+            let isAdministrator = administratorUIDs.contains(uid)
+            // Everyone else stops short of the slots kept for administrators.
+            // (At most half are kept, so a small limit still serves everyone.)
+            let reserved = min(limits.reservedAdministratorConnections, limits.maxConnections / 2)
+            let room = isAdministrator ? limits.maxConnections : limits.maxConnections - reserved
+            guard state.connections.count < room else {
+                return .failure(RPCError(.resourceExhausted, "the server is at its limit of \(limits.maxConnections) connections"))
+            }
+            guard isAdministrator || state.uidUsage.connections[uid, default: 0] < limits.maxConnectionsPerUID else {
+                return .failure(RPCError(
+                    .resourceExhausted, "uid \(uid) holds \(limits.maxConnectionsPerUID) connections, the most one uid may open"))
+            }
             let id = state.nextConnectionID
             state.nextConnectionID += 1
             let connection = make(id)
             state.connections[id] = connection
-            return connection
+            state.uidUsage.connections[uid, default: 0] += 1
+            return .success(connection)
         }
+    }
+
+    /// Takes one of `uid`'s server-streaming slots, or says why not; every
+    /// success is paired with ``streamEnded(uid:)``.
+    func streamStarting(uid: UInt32) -> RPCError? {
+        let limit = configuration.limits.maxStreamsPerUID
+        if administratorUIDs.contains(uid) { return nil }
+        return state.withLock { state in
+            guard state.uidUsage.streams[uid, default: 0] < limit else {
+                return RPCError(.resourceExhausted, "uid \(uid) has \(limit) streams open, the most one uid may hold")
+            }
+            state.uidUsage.streams[uid, default: 0] += 1
+            return nil
+        }
+    }
+
+    func streamEnded(uid: UInt32) {
+        if administratorUIDs.contains(uid) { return }
+        state.withLock { $0.uidUsage.streams.decrement(uid) }
     }
 
     func connectionClosed(id: UInt64) {
         let waiters = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
-            state.connections.removeValue(forKey: id)
+            if let closed = state.connections.removeValue(forKey: id) {
+                state.uidUsage.connections.decrement(closed.peer.uid)
+            }
             return state.connections.isEmpty ? state.connectionWaiters.takeAll() : []
         }
         waiters.forEach { $0.resume(returning: true) }
@@ -127,6 +168,20 @@ final class ServerRuntime: Sendable {
                 expired?.resume(returning: false)
             }
         }
+    }
+}
+
+/// What each uid holds, for the per-uid caps; a uid holding nothing has no
+/// entry, so the tables stay as small as the set of uids connected.
+struct UIDUsage {
+    var connections: [UInt32: Int] = [:]
+    var streams: [UInt32: Int] = [:]
+}
+
+extension Dictionary where Value == Int {
+    mutating func decrement(_ key: Key) {
+        guard let count = self[key] else { return }
+        self[key] = count > 1 ? count - 1 : nil
     }
 }
 

@@ -87,12 +87,16 @@ public final class StewardServer: Sendable {
             close(fd)
             return
         }
-        let connection = runtime.admitConnection { id in
+        let admitted = runtime.admitConnection(uid: peer.uid) { id in
             ServerConnection(id: id, fd: fd, peer: peer, runtime: runtime)
         }
-        guard let connection else {
+        let connection: ServerConnection
+        switch admitted {
+        case .success(let admittedConnection):
+            connection = admittedConnection
+        case .failure(let refusal):
             runtime.statistics.recordConnection(accepted: false)
-            refuse(fd, runtime: runtime)
+            refuse(fd, refusal, runtime: runtime)
             return
         }
         runtime.statistics.recordConnection(accepted: true)
@@ -104,11 +108,8 @@ public final class StewardServer: Sendable {
 
     /// Tells a connection over the limit why, as a connection-level END,
     /// then closes it. Best effort: the socket is new, so its buffer has room.
-    private static func refuse(_ fd: Int32, runtime: ServerRuntime) {
-        let message = runtime.isDraining
-            ? "the server is shutting down"
-            : "the server is at its limit of \(runtime.configuration.limits.maxConnections) connections"
-        let code: StatusCode = runtime.isDraining ? .unavailable : .resourceExhausted
+    private static func refuse(_ fd: Int32, _ refusal: RPCError, runtime: ServerRuntime) {
+        let (code, message) = (refusal.code, refusal.message)
         let bytes = FrameWriter.encode(FrameWriter.endFrame(callID: 0, code: code, message: message))
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         close(fd)

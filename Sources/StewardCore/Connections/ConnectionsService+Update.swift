@@ -65,7 +65,7 @@ public struct UpdatePlan: Sendable {
 extension ConnectionsService {
     /// Applies `changes` (or, with `dryRun`, only reports them). A change to
     /// where or how Steward connects sends the connection back to
-    /// REGISTERED, to be validated again. `changes` is decoded only once
+    /// REGISTERED, to be validated again. `changes` and `expectedRevision` are mapped only once
     /// the caller is known to be allowed, so a denied caller's malformed
     /// request is still a denial.
     ///
@@ -74,13 +74,14 @@ extension ConnectionsService {
     /// then says on the record that the stored password may go there.
     public func update(
         key: String, changes requestedChanges: @autoclosure () throws(DomainError) -> [SettingsChange],
-        expectedRevision: Int64?, dryRun: Bool, keepPassword: Bool = false, caller: Caller,
-        method: String = "/steward.v1.Connections/Update"
+        expectedRevision requestedRevision: @autoclosure () throws(DomainError) -> Int64?, dryRun: Bool,
+        keepPassword: Bool = false, caller: Caller, method: String = "/steward.v1.Connections/Update"
     ) throws(DomainError) -> UpdatePlan {
         var auditNote = ""
         func plan() throws(DomainError) -> UpdatePlan {
             try caller.require(.applicationAdmin, to: "update connections")
             let changes = try requestedChanges()
+            let expectedRevision = try requestedRevision()
             guard !changes.isEmpty else { throw DomainError.invalidArgument("update_paths", "names no field to change") }
             let record = try connection(key: key)
             if let expectedRevision, expectedRevision != record.revision {

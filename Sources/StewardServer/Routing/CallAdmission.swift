@@ -5,11 +5,36 @@ import StewardWire
 /// call's own task, not an I/O queue, because the directory may ask the
 /// registry store; it asks once per call, so a new user or a grant takes
 /// effect on the next call.
+///
+/// The decision needs only the method path and the caller: the request is
+/// not decoded, let alone mapped to domain values, until the call is
+/// admitted, so nothing a refused caller sends reaches the code that
+/// converts it (where a bad number once trapped the daemon).
 struct CallAdmission: Sendable {
     let callers: any CallerDirectory
     /// Where denials of mutating methods are recorded; nil for a server
     /// without a registry store.
     let audit: AuditTrail?
+    /// Keeps unknown callers' attempts from growing the trail without bound.
+    let unknownCallerAudit: UnknownCallerAuditFolder?
+
+    init(callers: any CallerDirectory, audit: AuditTrail?) {
+        self.callers = callers
+        self.audit = audit
+        self.unknownCallerAudit = audit.map { UnknownCallerAuditFolder(trail: $0) }
+    }
+
+    enum Decision {
+        /// The call goes on, as this caller.
+        case admitted(Caller)
+        /// Refused before any caller could be held to a permission (unknown
+        /// caller, directory failure): the error is the answer.
+        case refused(RPCError)
+        /// A known caller without the permission the method needs: the
+        /// error is the answer, and a mutating method's denial is audited
+        /// by the route, which alone can read the request's target.
+        case denied(Caller, RPCError)
+    }
 
     /// Whether admitting a call under `rule` asks the directory. Methods open
     /// to anyone skip the lookup (Health must stay cheap) and may run inline
@@ -18,27 +43,43 @@ struct CallAdmission: Sendable {
         rule.needs != .anyone
     }
 
-    /// The caller of a call of `method` under `rule` (its entry in
-    /// ``MethodPermissions``, looked up once per call by the connection), or
-    /// the error that ends the call. Without a lookup the caller carries the
-    /// uid alone.
-    func admit(method: String, rule: MethodPermissions.Rule, peer: PeerCredentials) -> Result<Caller, RPCError> {
-        guard Self.needsLookup(rule) else { return .success(.unknown(uid: peer.uid)) }
+    /// The decision for a call of `method` under `rule` (its entry in
+    /// ``MethodPermissions``, looked up once per call by the connection).
+    /// Without a lookup the caller carries the uid alone.
+    func admit(method: String, rule: MethodPermissions.Rule, peer: PeerCredentials) -> Decision {
+        guard Self.needsLookup(rule) else { return .admitted(.unknown(uid: peer.uid)) }
         let caller: Caller
-        do { caller = try callers.identify(uid: peer.uid) } catch { return .failure(error.rpcError) }
+        do { caller = try callers.identify(uid: peer.uid) } catch { return .refused(error.rpcError) }
         guard caller.isKnown else {
             let message = "uid \(peer.uid) is not a Steward user; only Health and WhoAmI are open to unknown callers"
             if rule.isMutating {
-                audit?.record(method, caller, target: nil, connectionKey: nil, status: .unauthenticated, message: message)
+                unknownCallerAudit?.record(method, caller, message: message)
             }
-            return .failure(RPCError(.unauthenticated, message))
+            return .refused(RPCError(.unauthenticated, message))
         }
-        return .success(caller)
+        guard rule.needs.admits(caller) else {
+            return .denied(caller, RPCError(.permissionDenied, "\(caller) may not call \(method): \(rule.needs.rawValue) is required"))
+        }
+        return .admitted(caller)
     }
 
     /// Where a call under `rule` records a request refused before its
     /// service saw it: the trail for mutating methods, nil for the rest.
     func auditTrail(forMutationsUnder rule: MethodPermissions.Rule) -> AuditTrail? {
         rule.isMutating ? audit : nil
+    }
+}
+
+extension MethodPermission {
+    /// Whether a known `caller` may call a method that needs this. A method
+    /// whose answer depends on the request (their own records, or anyone's)
+    /// admits every known caller and leaves the rest to its service.
+    func admits(_ caller: Caller) -> Bool {
+        switch self {
+        case .anyone, .knownCaller, .selfOrUserAdmin: true
+        case .applicationAdmin: caller.holds(.applicationAdmin)
+        case .userAdmin: caller.holds(.userAdmin)
+        case .eitherAdmin: caller.holds(.applicationAdmin) || caller.holds(.userAdmin)
+        }
     }
 }

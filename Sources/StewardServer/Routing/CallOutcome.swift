@@ -32,4 +32,17 @@ struct CallOutcome: Sendable {
             return .failure(RPCError(.internalError, "internal error"))
         }
     }
+
+    /// This outcome, or RESOURCE_EXHAUSTED when its END frame would be longer
+    /// than the frame limit: the client would have to refuse such a frame and
+    /// close the connection, losing its other calls, so the daemon never sends one.
+    func fitting(maxFrameBytes: Int, callID: UInt64) -> CallOutcome {
+        let length = FrameWriter.endFrameLength(callID: callID, code: code, message: message, payloadCount: payload.count)
+        guard length > maxFrameBytes else { return self }
+        return .failure(RPCError(.resourceExhausted, Self.tooLarge(payload.count, maxFrameBytes)))
+    }
+
+    static func tooLarge(_ bytes: Int, _ maxFrameBytes: Int) -> String {
+        "the response of \(bytes) bytes does not fit the frame limit of \(maxFrameBytes) bytes; ask for less (a smaller page)"
+    }
 }

@@ -7,6 +7,52 @@ public struct RPCRoute: Sendable {
     /// For handlers that answer at once from memory: run on the connection's
     /// I/O queue, sparing the hop to a task and back (see `registerInline`).
     var invokeInline: (@Sendable (_ payload: [UInt8], _ context: ServerCallContext) -> CallOutcome)?
+    /// Answers a call that admission denied: audits a mutating method's
+    /// denial with the target named in the request (decoded only now, after
+    /// the decision, within the decoding budget, and never mapped), and
+    /// returns the denial.
+    let deny: @Sendable (_ payload: [UInt8], _ context: ServerCallContext, _ denial: RPCError) -> CallOutcome
+
+    init(
+        method: any RPCMethodDescription, request: (some ProtoMessage).Type,
+        invoke: @escaping @Sendable (_ payload: [UInt8], _ context: ServerCallContext, _ sink: any StreamSink) async -> CallOutcome,
+        invokeInline: (@Sendable (_ payload: [UInt8], _ context: ServerCallContext) -> CallOutcome)? = nil
+    ) {
+        self.method = method
+        self.invoke = invoke
+        self.invokeInline = invokeInline
+        self.deny = { payload, context, denial in
+            if let audit = context.mutationAudit {
+                // A request that does not decode still leaves its denial on record, without a target.
+                let target = (try? request.init(serializedBytes: payload, budget: context.decodingBudget))
+                    .flatMap { ($0 as? any AuditTargeted)?.auditTarget }
+                audit.record(
+                    context.method, context.caller, target: target?.target, connectionKey: target?.connectionKey,
+                    status: denial.code, message: denial.message)
+            }
+            return .failure(denial)
+        }
+    }
+}
+
+/// A request whose mutating call is audited with a target: what the
+/// service would record, so that a denial decided at admission reads the
+/// same as one decided by the service.
+protocol AuditTargeted {
+    var auditTarget: (target: String?, connectionKey: String?) { get }
+}
+
+extension ProtoMessage {
+    /// Decodes a request within the call's budget; a failure is answered (and,
+    /// for a mutating method, audited) as the call's outcome.
+    static func decodeRequest(_ payload: [UInt8], _ context: ServerCallContext) -> Result<Self, RPCError> {
+        do throws(ProtoDecodingError) {
+            return .success(try Self(serializedBytes: payload, budget: context.decodingBudget))
+        } catch {
+            context.auditRejectedRequest(error.rpcError)
+            return .failure(error.rpcError)
+        }
+    }
 }
 
 /// Handlers keyed by method path. Built before the server starts and fixed after.
@@ -25,11 +71,11 @@ public struct Router: Sendable {
         _ method: UnaryMethod<Request, Response>,
         handler: @escaping @Sendable (Request, ServerCallContext) async throws -> Response
     ) {
-        add(RPCRoute(method: method) { payload, context, _ in
+        add(RPCRoute(method: method, request: Request.self) { payload, context, _ in
             let request: Request
-            do throws(ProtoDecodingError) { request = try Request(serializedBytes: payload) } catch {
-                context.auditRejectedRequest(error.rpcError)
-                return .failure(error.rpcError)
+            switch Request.decodeRequest(payload, context) {
+            case .success(let decoded): request = decoded
+            case .failure(let error): return .failure(error)
             }
             do {
                 return .ok(try await handler(request, context).serializedBytes())
@@ -50,9 +96,9 @@ public struct Router: Sendable {
     ) {
         let answer: @Sendable ([UInt8], ServerCallContext) -> CallOutcome = { payload, context in
             let request: Request
-            do throws(ProtoDecodingError) { request = try Request(serializedBytes: payload) } catch {
-                context.auditRejectedRequest(error.rpcError)
-                return .failure(error.rpcError)
+            switch Request.decodeRequest(payload, context) {
+            case .success(let decoded): request = decoded
+            case .failure(let error): return .failure(error)
             }
             do {
                 return .ok(try handler(request, context).serializedBytes())
@@ -60,7 +106,7 @@ public struct Router: Sendable {
                 return .failure(error, context: context)
             }
         }
-        add(RPCRoute(method: method, invoke: { payload, context, _ in answer(payload, context) }, invokeInline: answer))
+        add(RPCRoute(method: method, request: Request.self, invoke: { payload, context, _ in answer(payload, context) }, invokeInline: answer))
     }
 
     /// Routes a server-streaming method to `handler`, which sends its
@@ -69,11 +115,11 @@ public struct Router: Sendable {
         _ method: ServerStreamingMethod<Request, Response>,
         handler: @escaping @Sendable (Request, ServerCallContext, ResponseStream<Response>) async throws -> Void
     ) {
-        add(RPCRoute(method: method) { payload, context, sink in
+        add(RPCRoute(method: method, request: Request.self) { payload, context, sink in
             let request: Request
-            do throws(ProtoDecodingError) { request = try Request(serializedBytes: payload) } catch {
-                context.auditRejectedRequest(error.rpcError)
-                return .failure(error.rpcError)
+            switch Request.decodeRequest(payload, context) {
+            case .success(let decoded): request = decoded
+            case .failure(let error): return .failure(error)
             }
             do {
                 try await handler(request, context, ResponseStream(sink: sink))

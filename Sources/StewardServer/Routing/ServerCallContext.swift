@@ -24,6 +24,9 @@ public struct ServerCallContext: Sendable {
     /// Set for a mutating method: where a request refused before its
     /// service saw it (undecodable, a bad string) is still audited.
     var mutationAudit: AuditTrail?
+    /// What protobuf-c may allocate to unpack the request (the server's
+    /// `maxDecodedBytesPerMessage`).
+    public var decodingBudget = ProtoDecodingBudget.defaultBytes
 
     public init(
         method: String, peer: PeerCredentials, deadline: DispatchTime? = nil,

@@ -25,6 +25,8 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
         var startedAt: UInt64
         var task: Task<Void, Never>?
         var deadlineTimer: DispatchWorkItem?
+        /// Holds one of the peer uid's stream slots until it ends.
+        var holdsStreamSlot = false
     }
     private var calls: [UInt64: ActiveCall] = [:]
     private var nextToken: UInt64 = 0
@@ -54,11 +56,28 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
     // MARK: Frames in
 
     func channel(_ channel: FrameChannel, didReceiveFrameWithFlags flags: UInt8, payload: UnsafeRawBufferPointer) {
+        let limits = runtime.configuration.limits
+        // Metadata is counted before the Frame is decoded: decoding is what
+        // costs memory, a hundred times the bytes for empty entries.
+        let envelope = FrameEnvelope.scan(payload)
+        if envelope.metadataEntries > limits.maxMetadataEntries || envelope.metadataBytes > limits.maxMetadataBytes {
+            let message = "the frame carries \(envelope.metadataEntries) metadata entries of \(envelope.metadataBytes) bytes; "
+                + "the limit is \(limits.maxMetadataEntries) entries and \(limits.maxMetadataBytes) bytes"
+            if let callID = envelope.callID, callID != 0, flags == 0, calls[callID] == nil {
+                // The frame was read whole, so the stream is still in step: only this call fails.
+                refuse(callID, .resourceExhausted, message)
+            } else {
+                failConnection(.resourceExhausted, message)
+            }
+            return
+        }
         let frame: StewardRpcV1.Frame
         do {
-            frame = try StewardRpcV1.Frame(serializedBytes: payload)
+            frame = try StewardRpcV1.Frame(serializedBytes: payload, budget: limits.maxDecodedBytesPerMessage)
         } catch {
-            if flags != 0 {
+            if error.isOverBudget {
+                failConnection(.resourceExhausted, "undecodable frame: \(error)")
+            } else if flags != 0 {
                 failConnection(.unimplemented, "frame flags 0x\(String(flags, radix: 16)) are not supported (compression is not implemented)")
             } else {
                 failConnection(.invalidArgument, "undecodable frame: \(error)")
@@ -113,6 +132,7 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
         for (callID, call) in calls {
             call.task?.cancel()
             call.deadlineTimer?.cancel()
+            if call.holdsStreamSlot { runtime.streamEnded(uid: peer.uid) }
             calls[callID] = nil
             runtime.statistics.record(method: call.method, code: .cancelled, startedAt: call.startedAt)
             runtime.callEnded()
@@ -142,6 +162,11 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
             refuse(callID, .unimplemented, "unknown method \"\(frame.method)\"")
             return
         }
+        let holdsStreamSlot = route.method.isServerStreaming
+        if holdsStreamSlot, let refusal = runtime.streamStarting(uid: peer.uid) {
+            refuse(callID, refusal.code, refusal.message)
+            return
+        }
         nextToken += 1
         let token = nextToken
         let now = DispatchTime.now()
@@ -153,9 +178,11 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
             method: frame.method, peer: peer, deadline: deadline, metadata: frame.metadata,
             logger: callLogger)
         context.runtime = runtime
+        context.decodingBudget = runtime.configuration.limits.maxDecodedBytesPerMessage
         let sink = CallStreamSink(connection: self, callID: callID, token: token)
 
-        var call = ActiveCall(token: token, method: frame.method, startedAt: now.uptimeNanoseconds)
+        var call = ActiveCall(
+            token: token, method: frame.method, startedAt: now.uptimeNanoseconds, holdsStreamSlot: holdsStreamSlot)
         runtime.callStarted()
         let payload = frame.payload
         let rule = MethodPermissions.rule(for: frame.method)
@@ -168,13 +195,17 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
         let peer = peer
         call.task = Task {
             let outcome: CallOutcome
+            var context = context
             switch admission.admit(method: context.method, rule: rule, peer: peer) {
-            case .success(let caller):
-                var context = context
+            case .admitted(let caller):
                 context.caller = caller
                 context.mutationAudit = admission.auditTrail(forMutationsUnder: rule)
                 outcome = await route.invoke(payload, context, sink)
-            case .failure(let error):
+            case .denied(let caller, let denial):
+                context.caller = caller
+                context.mutationAudit = admission.auditTrail(forMutationsUnder: rule)
+                outcome = route.deny(payload, context, denial)
+            case .refused(let error):
                 outcome = .failure(error)
             }
             self.post(.end(callID: callID, token: token, outcome: outcome), bytes: outcome.payload.count)
@@ -212,6 +243,8 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
     private func finishCall(_ callID: UInt64, _ outcome: CallOutcome) {
         guard let call = calls.removeValue(forKey: callID) else { return }
         call.deadlineTimer?.cancel()
+        if call.holdsStreamSlot { runtime.streamEnded(uid: peer.uid) }
+        let outcome = outcome.fitting(maxFrameBytes: runtime.configuration.limits.maxFrameBytes, callID: callID)
         send(FrameWriter.endFrame(callID: callID, code: outcome.code, message: outcome.message, payload: outcome.payload))
         runtime.statistics.record(method: call.method, code: outcome.code, startedAt: call.startedAt)
         runtime.callEnded()
@@ -245,6 +278,8 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
     }
 
     fileprivate var hasCapacity: Bool { outbox.hasCapacity }
+
+    fileprivate var maxFrameBytes: Int { runtime.configuration.limits.maxFrameBytes }
 
     private func drainOutbox() {
         for item in outbox.takeAll() {
@@ -343,6 +378,11 @@ private struct CallStreamSink: StreamSink {
 
     func sendMessage(_ payload: [UInt8]) async throws {
         try Task.checkCancellation()
+        let maxFrameBytes = connection.maxFrameBytes
+        guard FrameWriter.messageFrameLength(callID: callID, payloadCount: payload.count) <= maxFrameBytes else {
+            // Ends the stream with this status instead of a frame the client must refuse.
+            throw RPCError(.resourceExhausted, CallOutcome.tooLarge(payload.count, maxFrameBytes))
+        }
         if !connection.hasCapacity {
             try await connection.waitForCapacity()
         }

@@ -36,4 +36,26 @@ public enum FrameWriter {
         frame.status = status
         return frame
     }
+
+    /// The encoded length (prefix excluded) of ``endFrame(callID:code:message:payload:)``
+    /// with a payload of `payloadCount` bytes, computed without building it,
+    /// so that a server can tell before sending whether it fits the limit.
+    public static func endFrameLength(callID: UInt64, code: StatusCode, message: String, payloadCount: Int) -> Int {
+        let messageCount = message.utf8.count
+        var status = 0
+        if code.rawValue != 0 { status += 1 + varintLength(UInt64(bitPattern: Int64(code.rawValue))) }
+        if messageCount > 0 { status += 1 + varintLength(UInt64(messageCount)) + messageCount }
+        return messageFrameLength(callID: callID, payloadCount: payloadCount) + 1 + varintLength(UInt64(status)) + status
+    }
+
+    /// The encoded length (prefix excluded) of a MESSAGE frame (or of an END
+    /// without its status) carrying `payloadCount` bytes.
+    public static func messageFrameLength(callID: UInt64, payloadCount: Int) -> Int {
+        let payload = payloadCount > 0 ? 1 + varintLength(UInt64(payloadCount)) + payloadCount : 0
+        return 1 + varintLength(callID) + 2 + payload
+    }
+
+    static func varintLength(_ value: UInt64) -> Int {
+        max(1, (64 - value.leadingZeroBitCount + 6) / 7)
+    }
 }

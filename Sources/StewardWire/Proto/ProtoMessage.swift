@@ -49,10 +49,14 @@ public struct ProtoDecodingError: Error, Equatable, Sendable, CustomStringConver
     public var fieldPath: String
     /// What was wrong, safe to show a client (it never repeats the bytes).
     public var reason: String
+    /// The encoding may be fine, but unpacking it would take more memory than
+    /// the call's budget: RESOURCE_EXHAUSTED rather than INVALID_ARGUMENT.
+    public var isOverBudget: Bool
 
-    public init(fieldPath: String, reason: String) {
+    public init(fieldPath: String, reason: String, isOverBudget: Bool = false) {
         self.fieldPath = fieldPath
         self.reason = reason
+        self.isOverBudget = isOverBudget
     }
 
     public var description: String {
@@ -74,29 +78,39 @@ extension ProtoMessage {
     /// Decodes `bytes` with `protobuf_c_message_unpack`, after checking that
     /// every string field, nested and repeated ones included, is valid UTF-8
     /// without NUL (protobuf-c checks neither, and would cut a string at a NUL).
-    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) {
+    /// protobuf-c may allocate at most `budget` bytes for the C tree
+    /// (``ProtoDecodingBudget``); past it the decoding fails with an error
+    /// whose status is RESOURCE_EXHAUSTED.
+    public init(
+        serializedBytes bytes: UnsafeRawBufferPointer, budget: Int = ProtoDecodingBudget.defaultBytes
+    ) throws(ProtoDecodingError) {
         let descriptor = Self.protobufCDescriptor
         try ProtoStringValidator.validate(bytes, as: descriptor)
         let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         // protobuf-c reads nothing when the length is 0, but wants a pointer.
         var empty: UInt8 = 0
-        let unpacked = withUnsafePointer(to: &empty) { emptyPointer in
-            protobuf_c_message_unpack(descriptor, nil, bytes.count, base ?? emptyPointer)
+        let (unpacked, exceeded) = withUnsafePointer(to: &empty) { emptyPointer in
+            ProtoDecodingBudget.unpack(descriptor, bytes.count, base ?? emptyPointer, budget: budget)
         }
         guard let unpacked else {
             throw ProtoDecodingError(
                 fieldPath: "",
-                reason: "not a valid encoding of \(Self.protoFullName)")
+                reason: exceeded
+                    ? "\(Self.protoFullName) of \(bytes.count) bytes would take more than \(budget) bytes of memory to decode"
+                    : "not a valid encoding of \(Self.protoFullName)",
+                isOverBudget: exceeded)
         }
         defer { protobuf_c_message_free_unpacked(unpacked, nil) }
         self.init(protobufCMessage: unpacked)
     }
 
     /// Decodes `bytes`; see ``init(serializedBytes:)-(UnsafeRawBufferPointer)``.
-    public init(serializedBytes bytes: [UInt8]) throws(ProtoDecodingError) {
+    public init(
+        serializedBytes bytes: [UInt8], budget: Int = ProtoDecodingBudget.defaultBytes
+    ) throws(ProtoDecodingError) {
         // withUnsafeBytes rethrows as `any Error`; a Result keeps the type.
         let decoded = bytes.withUnsafeBytes { raw in
-            Result { () throws(ProtoDecodingError) -> Self in try Self(serializedBytes: raw) }
+            Result { () throws(ProtoDecodingError) -> Self in try Self(serializedBytes: raw, budget: budget) }
         }
         self = try decoded.get()
     }

@@ -27,5 +27,5 @@ extension RPCError: RPCErrorConvertible {
 }
 
 extension ProtoDecodingError: RPCErrorConvertible {
-    public var rpcError: RPCError { RPCError(.invalidArgument, description) }
+    public var rpcError: RPCError { RPCError(isOverBudget ? .resourceExhausted : .invalidArgument, description) }
 }

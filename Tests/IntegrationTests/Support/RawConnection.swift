@@ -17,6 +17,11 @@ final class RawConnection: @unchecked Sendable {
         fd = try UnixSocket.connect(to: path)
     }
 
+    /// Takes over a connected socket (see ``ConnectAsUID``).
+    init(adopting fd: Int32) {
+        self.fd = fd
+    }
+
     deinit { close(fd) }
 
     /// Writes all of `bytes`, waiting for room when the socket is full.

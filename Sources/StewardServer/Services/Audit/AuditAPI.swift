@@ -17,8 +17,8 @@ public enum AuditAPI {
 
     static func filter(_ request: StewardV1.ListAuditEventsRequest) throws(DomainError) -> AuditFilter {
         var filter = AuditFilter()
-        if request.fromUnixMs != 0 { filter.from = date(request.fromUnixMs) }
-        if request.untilUnixMs != 0 { filter.until = date(request.untilUnixMs) }
+        if request.fromUnixMs != 0 { filter.from = try date(request.fromUnixMs, field: "from_unix_ms") }
+        if request.untilUnixMs != 0 { filter.until = try date(request.untilUnixMs, field: "until_unix_ms") }
         if let from = filter.from, let until = filter.until, until <= from {
             throw .invalidArgument("until_unix_ms", "must be after from_unix_ms")
         }
@@ -43,7 +43,15 @@ public enum AuditAPI {
             connectionKey: event.connectionKey ?? "", code: event.status.rawValue, message: event.message)
     }
 
-    private static func date(_ unixMilliseconds: Int64) -> Date {
-        Date(timeIntervalSince1970: Double(unixMilliseconds) / 1000)
+    /// Years 1 to 9999, the range every store and client can represent;
+    /// Int64.max milliseconds once overflowed the store's microseconds.
+    static let unixMillisecondsRange: ClosedRange<Int64> = -62_135_596_800_000...253_402_300_799_999
+
+    private static func date(_ unixMilliseconds: Int64, field: String) throws(DomainError) -> Date {
+        guard unixMillisecondsRange.contains(unixMilliseconds) else {
+            throw .invalidArgument(
+                field, "\(unixMilliseconds) is outside years 1 to 9999 (\(unixMillisecondsRange.lowerBound) to \(unixMillisecondsRange.upperBound))")
+        }
+        return Date(timeIntervalSince1970: Double(unixMilliseconds) / 1000)
     }
 }

@@ -34,7 +34,7 @@ public enum ConnectionsAPI {
         router.register(API.update) { request, context in
             let plan = try service.update(
                 key: request.key, changes: try ConnectionsMapping.changes(request),
-                expectedRevision: request.expectedRevision == 0 ? nil : Int64(request.expectedRevision),
+                expectedRevision: try ConnectionsMapping.expectedRevision(request.expectedRevision),
                 dryRun: request.dryRun, keepPassword: request.keepPassword, caller: context.caller)
             return StewardV1.UpdateConnectionResponse(
                 connection: ConnectionsMapping.message(plan.connection, report: nil),

@@ -123,6 +123,16 @@ enum ConnectionsMapping {
         return message
     }
 
+    /// nil for 0 (no check); a revision is an Int64, so a larger number can
+    /// match none and is refused rather than converted (which would trap).
+    static func expectedRevision(_ value: UInt64) throws(DomainError) -> Int64? {
+        guard value != 0 else { return nil }
+        guard let revision = Int64(exactly: value) else {
+            throw .invalidArgument("expected_revision", "\(value) is larger than any revision (at most \(Int64.max))")
+        }
+        return revision
+    }
+
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 
     /// The update paths of UpdateConnectionRequest as domain changes.
