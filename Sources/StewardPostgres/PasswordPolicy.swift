@@ -9,7 +9,7 @@ import Glibc
 /// refuse every authentication request but SASL (SCRAM-SHA-256-PLUS), so
 /// it closes the question under TLS with any libpq Steward links. Without
 /// TLS and without `require_auth`, ``AuthenticationRequestGuard`` reads the
-/// server's request before libpq does (docs/connections.md).
+/// server's requests before libpq does (docs/connections.md).
 public enum LibPQPasswordSupport {
     /// Whether the linked libpq knows `require_auth` (`PQconndefaults`
     /// lists every keyword it accepts; freed by `PQconninfoFree`).
@@ -29,9 +29,29 @@ extension ConnectionParameters {
     /// Whether libpq will only talk to the server over TLS: an sslmode that
     /// requires it, over TCP. libpq never uses TLS on a Unix socket (a host
     /// that is a directory), whatever the sslmode, so channel binding could
-    /// never happen there and the guard below is used instead.
+    /// never happen there and ``AuthenticationRequestGuard`` is used instead.
     var requiresTLS: Bool {
-        [.require, .verifyCA, .verifyFull].contains(sslMode) && !host.hasPrefix("/") && !host.hasPrefix("@")
+        [.require, .verifyCA, .verifyFull].contains(sslMode) && isTCP
+    }
+
+    /// Not a Unix socket (a directory, or `@` for Linux's abstract namespace).
+    var isTCP: Bool { !host.hasPrefix("/") && !host.hasPrefix("@") }
+
+    /// Whether the password goes to a server that may or may not have TLS
+    /// (`prefer`, `allow` over TCP). Such a login is made TLS-first with
+    /// `sslmode=require` and channel binding, and in the clear, under the
+    /// guard, only when the server answers that it has no TLS: libpq's own
+    /// prefer/allow would send the password inside TLS unguarded (a
+    /// cleartext request there cannot be peeked), and would retry in the
+    /// clear after any failure, a wrong password included.
+    var connectsTLSFirst: Bool {
+        sendsPasswordOnlyBySCRAM && password != nil && [.prefer, .allow].contains(sslMode) && isTCP
+    }
+
+    func with(sslMode: SSLMode) -> ConnectionParameters {
+        var parameters = self
+        parameters.sslMode = sslMode
+        return parameters
     }
 
     /// The libpq keywords that keep the password off any method but SCRAM.
@@ -50,59 +70,6 @@ extension ConnectionParameters {
     /// above guards the connection.
     var needsAuthenticationRequestGuard: Bool {
         sendsPasswordOnlyBySCRAM && password != nil && !LibPQPasswordSupport.hasRequireAuth && !requiresTLS
-    }
-}
-
-/// Reads the server's authentication request off the socket (`recv` with
-/// `MSG_PEEK`, so libpq still reads it) before libpq answers it, and ends
-/// the connection when the request is for anything but SCRAM: a cleartext
-/// (3) or MD5 (5) request would otherwise be answered with the password by
-/// libpq 15, which has no `require_auth`.
-///
-/// Used only on a connection in the clear (TLS bytes cannot be read here;
-/// under `sslmode` prefer or allow a server that does offer TLS is not
-/// guarded by this check). Limit, stated in docs/connections.md: it sees
-/// what has arrived when libpq is about to read, so a server that sends a
-/// second request right behind a SCRAM one, in the same read, is not seen.
-/// libpq 16 and later close that with `require_auth`.
-enum AuthenticationRequestGuard {
-    /// AuthenticationOk (no password asked) and the SASL steps.
-    static let allowedCodes: Set<UInt32> = [0, 10, 11, 12]
-
-    static func check(_ handle: OpaquePointer, deadline: Deadline, parameters: ConnectionParameters) throws(PostgresError) {
-        guard PQstatus(handle) == CONNECTION_AWAITING_RESPONSE, PQsslInUse(handle) == 0 else { return }
-        let socket = PQsocket(handle)
-        var header = [UInt8](repeating: 0, count: 9)
-        while true {
-            let count = recv(socket, &header, header.count, Int32(MSG_PEEK | MSG_DONTWAIT))
-            // Errors and end of stream are libpq's to report.
-            if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
-            guard count > 0, header[0] == UInt8(ascii: "R") else { return }
-            guard count == header.count else {
-                // Part of the header is here: libpq must not read it before
-                // the rest, or this check would never see the code.
-                guard !deadline.hasPassed else {
-                    throw PostgresError(kind: .timeout, message: "no authentication request from \(parameters.host):\(parameters.port) within the deadline")
-                }
-                usleep(1_000)
-                continue
-            }
-            let code = header[5...8].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            if allowedCodes.contains(code) { return }
-            throw PostgresError(
-                kind: .authentication,
-                message: "the server at \(parameters.host):\(parameters.port) asked for the password by "
-                    + "\(methodName(code)), not SCRAM-SHA-256; Steward sends a stored password only through "
-                    + "SCRAM-SHA-256, so it did not send it and closed the connection")
-        }
-    }
-
-    static func methodName(_ code: UInt32) -> String {
-        switch code {
-        case 3: "cleartext password (authentication request 3)"
-        case 5: "MD5 (authentication request 5)"
-        default: "authentication request \(code)"
-        }
     }
 }
 

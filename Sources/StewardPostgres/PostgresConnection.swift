@@ -37,12 +37,45 @@ public final class PostgresConnection {
     /// Connects (`PQconnectStartParams` + `PQconnectPoll`), waiting at most
     /// until `deadline`. The `PGconn` is finished on every failure path.
     ///
+    /// A governed login under `sslmode` prefer or allow over TCP
+    /// (``ConnectionParameters/connectsTLSFirst``) is made with
+    /// `sslmode=require` and `channel_binding=require` first; only when the
+    /// server answers the TLS request with "no" is it made again, in the
+    /// clear under ``AuthenticationRequestGuard``, within the same deadline.
+    /// A failure for any other reason is not retried.
+    ///
     /// - Parameter statementDeadline: when given, the session's
     ///   `statement_timeout` is the time left until it, so the server itself
     ///   ends work that outlives the call it serves.
     public static func connect(
         _ parameters: ConnectionParameters, deadline: Deadline, statementDeadline: Deadline? = nil
     ) throws(PostgresError) -> PostgresConnection {
+        if parameters.connectsTLSFirst,
+           let connection = try connectOnce(
+               parameters.with(sslMode: .require), reportedAs: parameters, deadline: deadline,
+               statementDeadline: statementDeadline, clearFallback: true) {
+            return connection
+        }
+        let clear = parameters.connectsTLSFirst ? parameters.with(sslMode: .disable) : parameters
+        guard let connection = try connectOnce(
+            clear, reportedAs: parameters, deadline: deadline, statementDeadline: statementDeadline, clearFallback: false)
+        else {
+            // connectOnce returns nil only when given a fallback.
+            throw PostgresError(kind: .connectionLost, message: "libpq ended the connection attempt without a connection or an error")
+        }
+        return connection
+    }
+
+    /// One connection attempt with exactly `parameters`; the connection
+    /// reports `reported` as what it was asked for.
+    ///
+    /// - Parameter clearFallback: the caller tries in the clear when the
+    ///   server has no TLS: then nil is returned when the server answers
+    ///   the TLS request with "no", instead of libpq's error.
+    private static func connectOnce(
+        _ parameters: ConnectionParameters, reportedAs reported: ConnectionParameters, deadline: Deadline,
+        statementDeadline: Deadline?, clearFallback: Bool
+    ) throws(PostgresError) -> PostgresConnection? {
         // libpq's own connect_timeout (whole seconds, at least 2) backs up the
         // polling deadline below.
         let pairs = parameters.keywordValues(
@@ -54,13 +87,31 @@ public final class PostgresConnection {
         guard let handle else {
             throw PostgresError(kind: .connectionLost, message: "libpq could not allocate a connection")
         }
+        let connected: Bool
         do {
-            try pollUntilConnected(handle, deadline: deadline, parameters: parameters)
+            connected = try pollUntilConnected(handle, deadline: deadline, parameters: parameters, clearFallback: clearFallback)
         } catch {
             PQfinish(handle)
             throw error
         }
-        return PostgresConnection(handle: handle, parameters: parameters)
+        guard connected else {
+            PQfinish(handle)
+            return nil
+        }
+        return PostgresConnection(handle: handle, parameters: reported)
+    }
+
+    /// The value of libpq's `keyword` on this connection (`PQconninfo`), for
+    /// tests that check what libpq was asked for (`sslmode`, `channel_binding`).
+    package func libpqOptionForTesting(_ keyword: String) -> String? {
+        guard let handle, let options = PQconninfo(handle) else { return nil }
+        defer { PQconninfoFree(options) }
+        var option = options
+        while let name = option.pointee.keyword {
+            if String(cString: name) == keyword { return option.pointee.val.map { String(cString: $0) } }
+            option += 1
+        }
+        return nil
     }
 
     /// Closes the connection (`PQfinish`). Safe to call twice.
@@ -123,17 +174,25 @@ public final class PostgresConnection {
         _ = PQcancel(cancel, &errorBuffer, Int32(errorBuffer.count))
     }
 
+    /// Polls libpq until connected (true) or failed (thrown); with
+    /// `clearFallback`, false when the failure is the server's "no" to the
+    /// TLS request.
     private static func pollUntilConnected(
-        _ handle: OpaquePointer, deadline: Deadline, parameters: ConnectionParameters
-    ) throws(PostgresError) {
+        _ handle: OpaquePointer, deadline: Deadline, parameters: ConnectionParameters, clearFallback: Bool
+    ) throws(PostgresError) -> Bool {
         guard PQstatus(handle) != CONNECTION_BAD else { throw classifyConnectFailure(handle, parameters) }
         var status = PGRES_POLLING_WRITING
         let guardsRequests = parameters.needsAuthenticationRequestGuard
+        var serverAnsweredNoTLS = false
         while true {
             switch status {
             case PGRES_POLLING_OK:
-                return
+                return true
             case PGRES_POLLING_FAILED:
+                // Only the server's own "no" to the TLS request, seen on the
+                // socket, marks a failure as the server having no TLS;
+                // libpq's words are not relied on for it.
+                if clearFallback && serverAnsweredNoTLS { return false }
                 throw classifyConnectFailure(handle, parameters)
             default:
                 let events = status == PGRES_POLLING_READING ? Int16(POLLIN) : Int16(POLLOUT)
@@ -142,7 +201,10 @@ public final class PostgresConnection {
                         kind: .timeout,
                         message: "no connection to \(parameters.host):\(parameters.port) within the deadline")
                 }
-                if guardsRequests && status == PGRES_POLLING_READING {
+                if clearFallback && !serverAnsweredNoTLS { serverAnsweredNoTLS = TLSAnswer.isNo(handle) }
+                // libpq reads in every call while it awaits the server's
+                // authentication messages, whatever it last asked to wait for.
+                if guardsRequests {
                     try AuthenticationRequestGuard.check(handle, deadline: deadline, parameters: parameters)
                 }
                 status = PQconnectPoll(handle)

@@ -8,16 +8,25 @@ import Glibc
 /// encryption), reads the StartupMessage, sends
 /// AuthenticationCleartextPassword (`R`, code 3), then records the client's
 /// next message (a PasswordMessage `p` with the password, if the client
-/// sends one) or nothing, if the client hangs up. One connection, then done.
+/// sends one) or nothing, if the client hangs up. A connection that ends
+/// before its StartupMessage (a client that wanted TLS and heard `N`) is
+/// noted and the next one accepted; after the one with a StartupMessage, done.
 public final class FakeCleartextServer: @unchecked Sendable {
     public let port: Int
     private let listener: Int32
+    private let saslFirst: Bool
     private let finished = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var recorded: [UInt8] = []
     private var startup: [UInt8] = []
+    private var encryptionRequests: [Int] = []
 
-    public init() {
+    /// - Parameter saslFirst: send an AuthenticationSASL request
+    ///   (SCRAM-SHA-256, code 10) right before the cleartext one, in the
+    ///   same write, as a server trying to slip the second past a client
+    ///   that looks only at the first would.
+    public init(saslFirst: Bool = false) {
+        self.saslFirst = saslFirst
         listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -31,6 +40,9 @@ public final class FakeCleartextServer: @unchecked Sendable {
             }
         }
         precondition(bound == 0, "could not listen on loopback: errno \(errno)")
+        // accept gives up after 10 s when no (further) client comes.
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         port = Int(UInt16(bigEndian: address.sin_port))
         // A thread of its own: it blocks in accept and recv.
         Thread { [self] in serve(); finished.signal() }.start()
@@ -46,6 +58,14 @@ public final class FakeCleartextServer: @unchecked Sendable {
         return lock.withLock { recorded }
     }
 
+    /// For each connection accepted, in order, how many SSLRequests or
+    /// GSSENCRequests it sent (each answered `N`).
+    public func encryptionRequestsPerConnection() -> [Int] {
+        finished.wait()
+        finished.signal()
+        return lock.withLock { encryptionRequests }
+    }
+
     /// The StartupMessage's body (protocol version and parameters).
     public func startupMessage() -> [UInt8] {
         finished.wait()
@@ -54,29 +74,45 @@ public final class FakeCleartextServer: @unchecked Sendable {
     }
 
     private func serve() {
-        let client = accept(listener, nil, nil)
-        guard client >= 0 else { return }
-        defer { close(client) }
+        // A few connections at most: one that wanted TLS, one in the clear.
+        for _ in 0..<4 {
+            let client = accept(listener, nil, nil)
+            guard client >= 0 else { return }
+            defer { close(client) }
+            if serve(client) { return }
+        }
+    }
+
+    /// Serves one connection; false when it ended before a StartupMessage.
+    private func serve(_ client: Int32) -> Bool {
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var requests = 0
+        defer { lock.withLock { encryptionRequests.append(requests) } }
         while true {
-            guard let length = readLength(client), length >= 8, let body = readExactly(client, length - 4) else { return }
+            guard let length = readLength(client), length >= 8, let body = readExactly(client, length - 4) else { return false }
             let code = bigEndian(body[0..<4])
             // SSLRequest, GSSENCRequest: no encryption here.
             if code == 80_877_103 || code == 80_877_104 {
-                guard sendAll(client, [UInt8(ascii: "N")]) else { return }
+                requests += 1
+                guard sendAll(client, [UInt8(ascii: "N")]) else { return false }
                 continue
             }
             lock.withLock { startup = body }
             break
         }
-        guard sendAll(client, [UInt8(ascii: "R"), 0, 0, 0, 8, 0, 0, 0, 3]) else { return }
+        let cleartextRequest: [UInt8] = [UInt8(ascii: "R"), 0, 0, 0, 8, 0, 0, 0, 3]
+        // AuthenticationSASL: code 10, the mechanism list, an empty name ending it.
+        let mechanisms = Array("SCRAM-SHA-256".utf8) + [0, 0]
+        let saslRequest = [UInt8(ascii: "R")] + bigEndianBytes(8 + mechanisms.count) + [0, 0, 0, 10] + mechanisms
+        guard sendAll(client, (saslFirst ? saslRequest : []) + cleartextRequest) else { return true }
         // The next message: type, length, body; or nothing when the client hangs up.
-        guard let type = readExactly(client, 1) else { return }
+        guard let type = readExactly(client, 1) else { return true }
         lock.withLock { recorded = type }
-        guard let length = readLength(client) else { return }
+        guard let length = readLength(client) else { return true }
         let body = length >= 4 ? readExactly(client, length - 4) ?? [] : []
         lock.withLock { recorded += bigEndianBytes(length) + body }
+        return true
     }
 
     private func readLength(_ fd: Int32) -> Int? {

@@ -30,6 +30,21 @@ struct CleartextPasswordRefusalTests {
         let sent = server.bytesAfterRequest()
         #expect(sent.isEmpty, "the client sent \(sent.count) bytes after the cleartext request")
         #expect(!String(decoding: sent, as: UTF8.self).contains(Self.password))
+        // Under prefer and allow, TLS is asked for first, on a connection of
+        // its own (sslmode=require); told `N`, the login is made again in the clear.
+        let expected = sslMode == .disable ? [0] : [1, 0]
+        #expect(server.encryptionRequestsPerConnection() == expected)
+    }
+
+    @Test("A cleartext request right behind a SASL one, in the same read, is refused too", arguments: [SSLMode.disable, .prefer])
+    func cleartextBehindSASLRefused(sslMode: SSLMode) async throws {
+        let server = FakeCleartextServer(saslFirst: true)
+        let error = try #require(await connectError(fakeServerParameters(server, sslMode: sslMode, policy: true)))
+        #expect(error.kind == .authentication)
+        #expect(error.message.contains("asked for the password by cleartext password"), "\(error)")
+        // Not even the SCRAM answer to the first request was sent.
+        let sent = server.bytesAfterRequest()
+        #expect(sent.isEmpty, "the client sent \(sent.count) bytes after the requests")
     }
 
     @Test("Without the policy, libpq would have sent it: the fake server does capture a password")
