@@ -10,7 +10,7 @@ enum ConnectionText {
         let settings = connection.settings ?? .init()
         let deployment = (settings.deploymentType.protoName ?? "").replacing("DEPLOYMENT_TYPE_", with: "")
         let ssl = (settings.sslMode.protoName ?? "").replacing("SSL_MODE_", with: "").lowercased().replacing("_", with: "-")
-        let e = TerminalText.escaped
+        let e = TerminalText.escaped(_:)
         return """
             connection        \(e(connection.key))
             state             \(state(connection.state))
@@ -39,7 +39,7 @@ enum ValidationText {
     /// Values from the daemon are escaped here (``TerminalText``), so that
     /// the colours may be the only escape sequences in the result.
     static func render(_ report: StewardV1.ValidationReport, color: Bool) -> String {
-        let e = TerminalText.escaped
+        let e = TerminalText.escaped(_:)
         func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
         var lines = ["Validation of \(e(report.connectionKey)): " + (report.passed ? paint("PASSED", "32") : paint("FAILED", "31"))]
         for check in report.checks {
