@@ -79,18 +79,21 @@ public final class CheckedDirectory: Sendable {
     /// made here.
     private static func makeMissing(_ path: String, role: String, mode: mode_t) throws(DirectoryRefusal) -> Bool {
         var status = stat()
-        if stat(path, &status) == 0 { return false }
+        if (try? blockingSystemCall("stat") { stat(path, &status) }) != nil { return false }
         var prefix = path.hasPrefix("/") ? "" : "."
         let components = path.split(separator: "/")
         var created = false
         for (index, component) in components.enumerated() {
             prefix += "/" + component
             let isLast = index == components.count - 1
-            // Only the owner may use it until the mode is set on the descriptor.
-            if mkdir(prefix, isLast ? mode & 0o700 : 0o700) == 0 {
+            do {
+                // Only the owner may use it until the mode is set on the descriptor.
+                try blockingSystemCall("mkdir") { mkdir(prefix, isLast ? mode & 0o700 : 0o700) }
                 created = isLast
-            } else if errno != EEXIST {
-                throw DirectoryRefusal("cannot create the \(role) \(prefix): \(String(cString: strerror(errno)))")
+            } catch where error.errno == EEXIST {
+                continue
+            } catch {
+                throw DirectoryRefusal("cannot create the \(role) \(prefix): \(error.reason)")
             }
         }
         return created
