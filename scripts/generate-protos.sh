@@ -14,6 +14,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/versions.sh
+source scripts/versions.sh
 PLUGIN="$PWD/scripts/protoc-gen-steward-swift"
 
 check_tools() {
@@ -31,6 +33,12 @@ check_tools() {
     if ((${#missing[@]})); then
         echo "generate-protos.sh: missing tools:" >&2
         printf '  %s\n' "${missing[@]}" >&2
+        exit 1
+    fi
+    # Another compiler writes other code: refuse it rather than commit a
+    # difference nobody asked for.
+    if ! steward_check_generator_versions; then
+        echo "generate-protos.sh: the generators above are not the pinned versions (scripts/versions.sh)" >&2
         exit 1
     fi
 }

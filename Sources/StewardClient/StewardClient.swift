@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Glibc
 import StewardWire
 
 /// A client of a Steward daemon over its Unix socket.
@@ -26,13 +27,23 @@ public final class StewardClient: Sendable {
     /// Connects to `socketPath`, or where `STEWARD_SOCKET` /
     /// `STEWARD_STATE_DIR` point, or the default socket.
     ///
-    /// - Throws: ``RPCError`` UNAVAILABLE saying why no daemon answered there.
+    /// - Parameter expectedDaemonUID: the uid the daemon must run as, else
+    ///   `STEWARD_EXPECT_DAEMON_UID`; for the system socket
+    ///   (``StewardPaths/systemSocketPath``) root or the `steward` user are
+    ///   always required. Checked with `SO_PEERCRED` before anything is sent.
+    /// - Throws: ``RPCError`` UNAVAILABLE saying why no daemon answered there;
+    ///   UNAUTHENTICATED when the daemon runs as another uid than expected
+    ///   (connecting sends nothing, so that is the only UNAUTHENTICATED it
+    ///   throws); INVALID_ARGUMENT for a malformed `STEWARD_EXPECT_DAEMON_UID`.
     public static func connect(
         socketPath: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        maxFrameBytes: Int = FramePrefix.defaultMaxFrameBytes
+        maxFrameBytes: Int = FramePrefix.defaultMaxFrameBytes,
+        expectedDaemonUID: uid_t? = nil
     ) throws(RPCError) -> StewardClient {
         let path = socketPath ?? StewardPaths.defaultSocketPath(environment: environment)
+        let expected = try DaemonIdentity.expectedUIDs(
+            explicit: expectedDaemonUID, environment: environment, socketPath: path)
         let fd: Int32
         do {
             fd = try UnixSocket.connect(to: path)
@@ -40,6 +51,14 @@ public final class StewardClient: Sendable {
             throw RPCError(.unavailable, "cannot reach stewardd at \(path): \(error.reason)")
         } catch {
             throw RPCError(.unavailable, "cannot reach stewardd at \(path): \(error)")
+        }
+        if let expected {
+            do {
+                try DaemonIdentity.check(fd: fd, expected: expected, socketPath: path)
+            } catch {
+                Glibc.close(fd)
+                throw error
+            }
         }
         return StewardClient(socketPath: path, connection: ClientConnection(fd: fd, maxFrameBytes: maxFrameBytes))
     }

@@ -46,7 +46,9 @@ public struct ServerConfiguration: Sendable {
     public var socketPath: String
     /// Group that owns the socket file (nil: the daemon's group).
     public var socketGroupID: gid_t?
-    /// Mode of the socket's directory when the daemon creates it.
+    /// Mode of the socket's directory when the daemon creates it. An
+    /// existing directory must belong to the daemon's user and be writable
+    /// by nobody else, or the daemon refuses to start.
     public var socketDirectoryMode: mode_t = 0o750
     /// Mode of the socket file: owner and group may connect.
     public var socketFileMode: mode_t = 0o660

@@ -18,6 +18,13 @@ public enum StewardPaths {
         return socketPath(inStateDirectory: defaultStateDirectory(environment: environment))
     }
 
+    /// The system daemon's socket (system mode, for a team). A client that
+    /// connects here always checks that the daemon runs as root or as
+    /// ``systemUser``.
+    public static let systemSocketPath = "/run/steward/steward.sock"
+    /// The account a system daemon runs as.
+    public static let systemUser = "steward"
+
     public static func socketPath(inStateDirectory stateDirectory: String) -> String {
         stateDirectory + "/run/steward.sock"
     }

@@ -3,9 +3,11 @@
 /// Shared by the user, mapping and audit commands.
 enum AlignedTable {
     /// Renders `header` and `rows` with two spaces between columns. No line
-    /// ends in spaces, even when its last cells are empty.
+    /// ends in spaces, even when its last cells are empty. Every cell is
+    /// escaped (``TerminalText``): a line break, ESC or bidi override in a
+    /// name or message would tear the table apart or forge a row.
     static func render(header: [String], rows: [[String]]) -> String {
-        let lines = [header] + rows.map { $0.map(oneLine) }
+        let lines = [header] + rows.map { $0.map(TerminalText.escaped) }
         var widths = Array(repeating: 0, count: header.count)
         for line in lines {
             for (column, cell) in line.enumerated() where column < widths.count - 1 {
@@ -19,12 +21,6 @@ enum AlignedTable {
             while text.last == " " { text.removeLast() }
             return text
         }.joined(separator: "\n")
-    }
-
-    /// A cell on one line: a daemon's message can hold line breaks, which
-    /// would tear the table apart.
-    private static func oneLine(_ cell: String) -> String {
-        String(cell.map { $0.isNewline || $0 == "\t" ? " " : $0 })
     }
 
     /// What an empty value shows as, so that columns never look shifted.

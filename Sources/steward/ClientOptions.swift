@@ -13,6 +13,11 @@ struct ClientOptions: ParsableArguments {
         valueName: "seconds"))
     var timeout: Double?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Talk only to a daemon running as this uid (checked with SO_PEERCRED before anything is sent); exit 6 otherwise. [env: STEWARD_EXPECT_DAEMON_UID] [default: any uid, except root or the steward user for the system socket]",
+        valueName: "uid"))
+    var expectDaemonUid: UInt32?
+
     @Flag(name: .long, help: "Print the answer as JSON, for scripts.")
     var json = false
 
@@ -35,10 +40,15 @@ struct ClientOptions: ParsableArguments {
         return .milliseconds(Int(seconds * 1000))
     }
 
-    /// Connects, or exits with the status class of the failure.
+    /// Connects, or exits with the status class of the failure; a daemon
+    /// that is not the expected uid exits ``CommandFailure/daemonIdentityExitCode``.
     func connect() throws -> StewardClient {
         do {
-            return try StewardClient.connect(socketPath: socket)
+            return try StewardClient.connect(socketPath: socket, expectedDaemonUID: expectDaemonUid)
+        } catch where error.code == .unauthenticated {
+            // Connecting sends nothing, so UNAUTHENTICATED here is always the
+            // peer-uid check: the daemon, not the caller, failed to prove who it is.
+            throw CommandFailure(error, exitCode: CommandFailure.daemonIdentityExitCode)
         } catch {
             throw CommandFailure(error)
         }
@@ -59,8 +69,16 @@ struct ClientOptions: ParsableArguments {
 
     /// Prints `message` as JSON when --json is given, else `text()`.
     /// Unbuffered, so a watch shows each change as it happens.
-    func emit(_ message: some ProtoMessage, text: () -> String) {
-        let line = (json ? ProtoJSON.encode(message) : text()) + "\n"
+    ///
+    /// The text's values are escaped where they are put in (table cells,
+    /// summaries); here, at the boundary, every control character but the
+    /// line breaks the text is made of is escaped too, so that no value that
+    /// slipped through can reach the terminal raw. `colored` text (a
+    /// validation report on a terminal) keeps its own escape sequences,
+    /// having escaped its values itself.
+    func emit(_ message: some ProtoMessage, colored: Bool = false, text: () -> String) {
+        let plain = colored ? text() : TerminalText.escapedKeepingLineBreaks(text())
+        let line = (json ? ProtoJSON.encode(message) : plain) + "\n"
         FileHandle.standardOutput.write(Data(line.utf8))
     }
 }

@@ -6,8 +6,17 @@ import StewardWire
 /// status class (see `steward --help`).
 struct CommandFailure: Error {
     let error: RPCError
+    /// The exit code, when not the status class's.
+    let exitCode: Int32?
 
-    init(_ error: RPCError) { self.error = error }
+    init(_ error: RPCError, exitCode: Int32? = nil) {
+        self.error = error
+        self.exitCode = exitCode
+    }
+
+    /// The daemon at the socket runs as another uid than expected
+    /// (`--expect-daemon-uid`, or the system socket's owner).
+    static let daemonIdentityExitCode: Int32 = 6
 
     static func exitCode(for code: StatusCode) -> Int32 {
         switch code {
@@ -33,8 +42,9 @@ extension StewardCommand {
                 try command.run()
             }
         } catch let failure as CommandFailure {
-            FileHandle.standardError.write(Data("steward: \(failure.error.code.name): \(failure.error.message)\n".utf8))
-            Foundation.exit(CommandFailure.exitCode(for: failure.error.code))
+            let message = TerminalText.escaped(failure.error.message)
+            FileHandle.standardError.write(Data("steward: \(failure.error.code.name): \(message)\n".utf8))
+            Foundation.exit(failure.exitCode ?? CommandFailure.exitCode(for: failure.error.code))
         } catch {
             exit(withError: error)
         }

@@ -68,8 +68,10 @@ struct ServerCommand: AsyncParsableCommand {
     }
 }
 
+/// A fixed-width column cell, escaped (``TerminalText``) like every cell.
 func pad(_ text: String, _ width: Int) -> String {
-    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    let text = TerminalText.escaped(text)
+    return text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
 }
 
 func formatDuration(milliseconds: UInt64) -> String {

@@ -21,6 +21,9 @@ struct StewardCommand: AsyncParsableCommand {
               4   not available now (UNAVAILABLE, DEADLINE_EXCEEDED,
                   RESOURCE_EXHAUSTED, CANCELLED; also health NOT_SERVING)
               5   the daemon does not implement the call (UNIMPLEMENTED)
+              6   the daemon at the socket runs as another uid than expected
+                  (--expect-daemon-uid, $STEWARD_EXPECT_DAEMON_UID, or the
+                  system socket's root/steward); nothing was sent to it
               64  the command line is wrong
             """,
         version: StewardVersion.current,

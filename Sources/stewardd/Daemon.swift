@@ -16,6 +16,11 @@ struct Daemon {
 
     func run() async throws {
         let logger = makeLogger()
+        do {
+            try CoreDumps.disable()
+        } catch {
+            try refuseToStart(error, logger: logger)
+        }
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT])
         // The state directory first: its lock keeps a second daemon from
         // using the same store, and a key problem must stop us before we serve.

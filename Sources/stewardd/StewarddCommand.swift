@@ -14,6 +14,10 @@ struct StewarddCommand: AsyncParsableCommand {
             Every option can also be set by the environment variable named in its help; \
             an option on the command line wins over the variable.
 
+            The state directory and the socket's directory must belong to the user stewardd \
+            runs as and be writable by nobody else; stewardd creates them (0700 and 0750) when \
+            missing, never follows a symlink in the state directory, and runs with core dumps off.
+
             SIGTERM or SIGINT drains the daemon: it stops accepting, lets calls in flight \
             finish within --drain-grace-ms, answers the rest UNAVAILABLE, removes its socket \
             file and exits 0.

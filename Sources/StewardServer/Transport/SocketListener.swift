@@ -2,12 +2,25 @@ import Dispatch
 import Glibc
 import StewardWire
 
-/// The daemon's listening socket: prepares its directory, replaces a stale
-/// socket file (refusing a live one), binds with the documented modes, and
-/// hands each accepted connection to `onAccept` on the accept queue.
+/// The daemon's listening socket: checks (or creates) its directory, replaces
+/// a stale socket file (refusing a live one), binds with the documented
+/// modes, and hands each accepted connection to `onAccept` on the accept queue.
+///
+/// The socket file is made inside a ``CheckedDirectory``: owned by the
+/// daemon's user and writable by nobody else, held by descriptor, and every
+/// step on the file (probe, unlink, bind, chown, chmod) goes through that
+/// descriptor, never through the configured path again. So no other user can
+/// put a symlink where the socket goes and have the daemon (often root)
+/// chown or chmod the file it points to, nor swap a parent directory between
+/// the check and the bind.
 final class SocketListener: @unchecked Sendable {
     private let configuration: ServerConfiguration
     private let fd: Int32
+    /// The socket's directory, checked; owned here and kept open until the
+    /// listener goes away, so that `stop()` removes the file in the directory
+    /// that was checked.
+    private let directory: CheckedDirectory
+    private let socketName: String
     /// Identifies the socket file this listener created, so that shutdown
     /// never removes a file another daemon put there since.
     private let socketInode: ino_t
@@ -20,31 +33,37 @@ final class SocketListener: @unchecked Sendable {
     ) throws(ServerStartError) {
         self.configuration = configuration
         let path = configuration.socketPath
+        // Clients connect by this path, so it must fit a socket address even
+        // though the daemon binds through its directory's descriptor.
         guard path.utf8.count <= UnixSocket.maxPathBytes else {
             throw .socketPathTooLong(path: path, limit: UnixSocket.maxPathBytes)
         }
-        try Self.prepareDirectory(
-            of: path, mode: configuration.socketDirectoryMode, group: configuration.socketGroupID)
-        try Self.removeStaleSocket(at: path)
+        let (directoryPath, name) = Self.split(path)
+        let directory: CheckedDirectory
+        do {
+            directory = try CheckedDirectory.open(
+                directoryPath, role: "socket directory", creatingWith: configuration.socketDirectoryMode,
+                group: configuration.socketGroupID)
+        } catch {
+            throw .unsafeDirectory(error.description)
+        }
+        try Self.removeStaleSocket(named: name, in: directory, path: path)
 
         let fd: Int32
         do { fd = try UnixSocket.makeStreamSocket(nonBlocking: true) } catch {
             throw .system(call: "socket", path: path, errno: error.errno)
         }
+        let inode: ino_t
         do {
-            try Self.bindAndListen(fd: fd, configuration: configuration)
+            inode = try Self.bindAndListen(fd: fd, name: name, in: directory, configuration: configuration)
         } catch {
             close(fd)
             throw error
         }
-        var status = stat()
-        guard stat(path, &status) == 0 else {
-            let code = errno
-            close(fd)
-            throw .system(call: "stat", path: path, errno: code)
-        }
         self.fd = fd
-        self.socketInode = status.st_ino
+        self.directory = directory
+        self.socketName = name
+        self.socketInode = inode
         self.source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
         source.setEventHandler { [fd] in
             Self.acceptAll(on: fd, onAccept)
@@ -58,9 +77,8 @@ final class SocketListener: @unchecked Sendable {
         guard !isStopped else { return }
         isStopped = true
         source.cancel()
-        var status = stat()
-        if stat(configuration.socketPath, &status) == 0, status.st_ino == socketInode {
-            unlink(configuration.socketPath)
+        if let entry = try? directory.entry(socketName), entry.st_ino == socketInode {
+            try? directory.remove(socketName)
         }
     }
 
@@ -79,54 +97,33 @@ final class SocketListener: @unchecked Sendable {
         }
     }
 
-    /// Creates the socket's directory with `mode` (and `group`, so that the
-    /// socket group's members can reach the socket) when it is missing; its
-    /// missing parents get 0700. An existing directory is used as it is.
-    private static func prepareDirectory(of path: String, mode: mode_t, group: gid_t?) throws(ServerStartError) {
-        let directory = parentDirectory(of: path)
-        var status = stat()
-        if stat(directory, &status) == 0 { return }
-        var prefix = directory.hasPrefix("/") ? "" : "."
-        let components = directory.split(separator: "/")
-        for (index, component) in components.enumerated() {
-            prefix += "/" + component
-            let isLast = index == components.count - 1
-            if mkdir(prefix, isLast ? mode : 0o700) != 0 && errno != EEXIST {
-                throw .system(call: "mkdir", path: prefix, errno: errno)
-            }
-            // mkdir's mode is filtered by the umask; the documented mode is exact.
-            if isLast && chmod(prefix, mode) != 0 {
-                throw .system(call: "chmod", path: prefix, errno: errno)
-            }
-            if isLast, let group, chown(prefix, uid_t.max, group) != 0 {
-                throw .system(call: "chown", path: prefix, errno: errno)
-            }
-        }
-    }
-
-    private static func parentDirectory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
+    /// The socket's directory and the socket file's name in it.
+    private static func split(_ path: String) -> (directory: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        let directory = slash == path.startIndex ? "/" : String(path[..<slash])
+        return (directory, String(path[path.index(after: slash)...]))
     }
 
     /// A socket file nobody answers on is left over from a daemon that did
     /// not shut down cleanly: remove it. One that answers is a live daemon.
-    private static func removeStaleSocket(at path: String) throws(ServerStartError) {
-        var status = stat()
-        guard lstat(path, &status) == 0 else {
-            if errno == ENOENT { return }
-            throw .system(call: "lstat", path: path, errno: errno)
+    private static func removeStaleSocket(
+        named name: String, in directory: CheckedDirectory, path: String
+    ) throws(ServerStartError) {
+        let entry: stat?
+        do { entry = try directory.entry(name) } catch {
+            throw .system(call: "lstat", path: path, errno: error.errno)
         }
-        guard status.st_mode & S_IFMT == S_IFSOCK else { throw .pathIsNotASocket(path: path) }
+        guard let entry else { return }
+        guard entry.st_mode & S_IFMT == S_IFSOCK else { throw .pathIsNotASocket(path: path) }
         do {
-            let probe = try UnixSocket.connect(to: path)
+            let probe = try UnixSocket.connect(to: directory.descriptorPath(of: name))
             close(probe)
             throw ServerStartError.socketInUse(path: path)
         } catch let error as ServerStartError {
             throw error
         } catch let error as SystemCallError where error.errno == ECONNREFUSED || error.errno == ENOENT {
-            if unlink(path) != 0 && errno != ENOENT {
-                throw .system(call: "unlink", path: path, errno: errno)
+            do { try directory.remove(name) } catch where error.errno == ENOENT {} catch {
+                throw .system(call: "unlink", path: path, errno: error.errno)
             }
         } catch let error as SystemCallError where error.errno == EAGAIN {
             // A full listen backlog: somebody is serving.
@@ -138,26 +135,45 @@ final class SocketListener: @unchecked Sendable {
         }
     }
 
-    /// Binds, sets the documented owner group and mode, then listens. Nobody
-    /// can connect before listen(), so the modes are in place before anyone
-    /// can use the socket.
-    private static func bindAndListen(fd: Int32, configuration: ServerConfiguration) throws(ServerStartError) {
+    /// Binds, sets the documented owner group and mode, then listens; returns
+    /// the socket file's inode.
+    ///
+    /// Why no moment exists where the socket is more open than configured:
+    /// - the mode is set on the descriptor before bind: Linux creates the
+    ///   file with the socket inode's mode less the umask (`unix_bind`:
+    ///   `SOCK_INODE(sock)->i_mode & ~current_umask()`), so the file is born
+    ///   with at most `socketFileMode` (measured on this kernel: fchmod 0600
+    ///   then bind gives 0600). A process-wide umask around bind would race
+    ///   with every other thread's file creation, so it is not used;
+    /// - the group change and the exact mode (when the umask took bits away)
+    ///   follow, through the checked directory's descriptor, and only ever
+    ///   narrow the group or restore bits the configuration asked for;
+    /// - nobody can connect before `listen()` (connect gets ECONNREFUSED),
+    ///   and listen comes last; and the directory (0750 by default, never
+    ///   writable by others) is checked before any of it.
+    private static func bindAndListen(
+        fd: Int32, name: String, in directory: CheckedDirectory, configuration: ServerConfiguration
+    ) throws(ServerStartError) -> ino_t {
         let path = configuration.socketPath
+        let mode = configuration.socketFileMode
         do {
-            try UnixSocket.bind(fd, to: path)
+            try blockingSystemCall("fchmod") { fchmod(fd, mode) }
+            // Bound through the directory's descriptor (/proc/self/fd/N/name):
+            // the file lands in the directory that was checked, whatever has
+            // happened to the path since.
+            try UnixSocket.bind(fd, to: directory.descriptorPath(of: name))
+            if let group = configuration.socketGroupID { try directory.setGroup(of: name, to: group) }
+            guard let entry = try directory.entry(name), entry.st_mode & S_IFMT == S_IFSOCK else {
+                throw SystemCallError("bind", errno: ENOENT)
+            }
+            if entry.st_mode & 0o7777 != mode { try directory.setMode(of: name, to: mode) }
+            try blockingSystemCall("listen") { listen(fd, 512) }
+            return entry.st_ino
         } catch let error as SystemCallError {
-            throw .system(call: "bind", path: path, errno: error.errno)
+            // The call's name without the descriptor path it was given.
+            throw .system(call: String(error.call.prefix { $0 != "(" }), path: path, errno: error.errno)
         } catch {
             throw .system(call: "bind", path: path, errno: EINVAL)
-        }
-        if let group = configuration.socketGroupID, chown(path, uid_t.max, group) != 0 {
-            throw .system(call: "chown", path: path, errno: errno)
-        }
-        if chmod(path, configuration.socketFileMode) != 0 {
-            throw .system(call: "chmod", path: path, errno: errno)
-        }
-        if listen(fd, 512) != 0 {
-            throw .system(call: "listen", path: path, errno: errno)
         }
     }
 }

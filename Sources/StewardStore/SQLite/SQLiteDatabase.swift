@@ -15,9 +15,13 @@ package final class SQLiteDatabase {
 
     /// Opens (and with `create`, creates) the database at `path`.
     /// Wraps `sqlite3_open_v2`; on failure the half-opened handle is closed.
+    ///
+    /// `SQLITE_OPEN_NOFOLLOW`: a path with a symlink in it is refused
+    /// (SQLITE_CANTOPEN_SYMLINK), so that a link planted where the store
+    /// lives cannot have the daemon write through it to another file.
     package init(path: String, create: Bool = true) throws(SQLiteError) {
         self.path = path
-        var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOFOLLOW
         if create { flags |= SQLITE_OPEN_CREATE }
         var database: OpaquePointer?
         let code = sqlite3_open_v2(path, &database, flags, nil)

@@ -11,17 +11,27 @@ final class DirectoryLock: Sendable {
     let path: String
     private let descriptor: Mutex<Int32?>
 
-    /// Opens (creating 0600) and locks `path` without waiting; on success
-    /// writes this process's pid into it, for the message another daemon shows.
-    /// Wraps `open`, `flock(LOCK_EX | LOCK_NB)` and `pwrite`.
-    init(path: String, directory: String) throws(StoreError) {
+    /// Opens (creating 0600) and locks the lock file `name` in the checked
+    /// state directory without waiting; on success writes this process's pid
+    /// into it, for the message another daemon shows.
+    ///
+    /// The file is opened with `O_NOFOLLOW` and must be a regular file of
+    /// ours with one link before it is truncated: a lock file planted as a
+    /// symlink or hard link to another file would otherwise have the daemon
+    /// (often root) overwrite that file. Wraps `openat`, `fstat`,
+    /// `flock(LOCK_EX | LOCK_NB)` and `pwrite`.
+    init(name: String, in directory: CheckedDirectory) throws(StoreError) {
+        let path = directory.displayPath(of: name)
         self.path = path
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0o600)
-        guard fd >= 0 else {
-            let code = errno
-            throw StoreError(
-                .stateDirectoryUnusable,
-                "cannot open the lock file \(path): \(String(cString: strerror(code)))")
+        let fd: Int32
+        do {
+            fd = try directory.openFile(name, flags: O_RDWR | O_CREAT)
+        } catch {
+            throw StoreError(.stateDirectoryUnusable, FileRefusal.message(for: error, path: path, what: "the lock file"))
+        }
+        if let refusal = FileRefusal.check(fd: fd, path: path, what: "the lock file") {
+            Glibc.close(fd)
+            throw StoreError(.stateDirectoryUnusable, refusal)
         }
         do {
             try Self.lock(fd)
@@ -34,7 +44,7 @@ final class DirectoryLock: Sendable {
             }
             throw StoreError(
                 .stateDirectoryInUse,
-                "the state directory \(directory) is in use by another stewardd"
+                "the state directory \(directory.path) is in use by another stewardd"
                     + (holder.map { " (pid \($0))" } ?? "")
                     + "; stop it, or give this one another --state-dir")
         }

@@ -2,27 +2,33 @@ import Glibc
 import StewardWire
 
 /// The file holding the store key: exactly 32 random bytes, mode 0600,
-/// owned by the daemon's user.
+/// owned by the daemon's user, reached only through the checked state
+/// directory's descriptor and never through a symlink.
 package enum KeyFile {
-    /// Whether anything exists at `path` (a dangling symlink counts).
-    package static func exists(at path: String) -> Bool {
-        var status = stat()
-        return lstat(path, &status) == 0 || errno != ENOENT
+    /// Whether anything exists at `name` (a symlink, dangling or not, counts:
+    /// loading it is then refused rather than a new key made beside it).
+    package static func exists(_ name: String, in directory: CheckedDirectory) -> Bool {
+        do { return try directory.entry(name) != nil } catch { return true }
     }
 
     /// Reads the key, refusing a file that is missing, unreadable, open to
     /// group or others, owned by another user, or not exactly 32 bytes.
-    /// Wraps `open`, `fstat` and `read`.
-    package static func load(at path: String) throws(StoreError) -> StoreKey {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
-        guard fd >= 0 else {
-            let code = errno
-            if code == ENOENT {
+    /// Wraps `openat(O_NOFOLLOW)`, `fstat` and `read`.
+    package static func load(_ name: String, in directory: CheckedDirectory) throws(StoreError) -> StoreKey {
+        let path = directory.displayPath(of: name)
+        let fd: Int32
+        do {
+            fd = try directory.openFile(name, flags: O_RDONLY)
+        } catch {
+            if error.errno == ENOENT {
                 throw StoreError(.keyMissing, "the key file \(path) does not exist")
+            }
+            if error.errno == ELOOP {
+                throw StoreError(.keyInsecure, FileRefusal.symlink(path: path, what: "the key file"))
             }
             throw StoreError(
                 .keyUnreadable,
-                "cannot read the key file \(path): \(String(cString: strerror(code))); "
+                "cannot read the key file \(path): \(error.reason); "
                     + "it must be readable by the user stewardd runs as")
         }
         defer { close(fd) }
@@ -70,19 +76,23 @@ package enum KeyFile {
         return key
     }
 
-    /// Creates a new random key at `path`, mode 0600. The bytes go to a
-    /// temporary file (O_CREAT | O_EXCL), are fsync'ed, and are linked into
-    /// place, so a crash never leaves a partial key and an existing key is
-    /// never replaced. Wraps `open`, `write`, `fsync`, `link` and `unlink`.
-    package static func create(at path: String) throws(StoreError) -> StoreKey {
+    /// Creates a new random key named `name`, mode 0600. The bytes go to a
+    /// temporary file (O_CREAT | O_EXCL, which never follows a symlink), are
+    /// fsync'ed, and are linked into place, so a crash never leaves a partial
+    /// key and an existing key is never replaced. Wraps `openat`, `write`,
+    /// `fsync`, `linkat` and `unlinkat`.
+    package static func create(_ name: String, in directory: CheckedDirectory) throws(StoreError) -> StoreKey {
         let key = StoreKey.random()
-        let temporary = "\(path).new-\(getpid())"
-        unlink(temporary)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0o600)
-        guard fd >= 0 else {
+        let path = directory.displayPath(of: name)
+        let temporary = "\(name).new-\(getpid())"
+        try? directory.remove(temporary)
+        let fd: Int32
+        do {
+            fd = try directory.openFile(temporary, flags: O_WRONLY | O_CREAT | O_EXCL)
+        } catch {
             throw StoreError(
                 .stateDirectoryUnusable,
-                "cannot create the key file \(temporary): \(String(cString: strerror(errno)))")
+                "cannot create the key file \(directory.displayPath(of: temporary)): \(error.reason)")
         }
         do throws(SystemCallError) {
             defer { close(fd) }
@@ -94,24 +104,14 @@ package enum KeyFile {
                 }
             }
             try blockingSystemCall("fsync") { fsync(fd) }
-            try blockingSystemCall("link") { link(temporary, path) }
+            try directory.link(temporary, as: name)
         } catch {
-            unlink(temporary)
+            try? directory.remove(temporary)
             throw StoreError(
                 .stateDirectoryUnusable, "cannot create the key file \(path): \(error.call): \(error.reason)")
         }
-        unlink(temporary)
-        syncDirectory(of: path)
+        try? directory.remove(temporary)
+        directory.sync()
         return key
-    }
-
-    /// Makes the new directory entry durable. Wraps `fsync` on the directory.
-    static func syncDirectory(of path: String) {
-        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
-            .joined(separator: "/")
-        let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        _ = fsync(fd)
-        close(fd)
     }
 }

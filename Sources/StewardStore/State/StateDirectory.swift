@@ -19,6 +19,8 @@ public final class StateDirectory: Sendable {
     /// PostgreSQL registry it was opened with.
     public let store: any RegistryStore
     private let lock: DirectoryLock
+    /// Held for the life of the value: every file here is reached through it.
+    private let directory: CheckedDirectory
 
     public var databasePath: String { path + "/" + Self.databaseFileName }
     public var keyPath: String { path + "/" + Self.keyFileName }
@@ -32,10 +34,11 @@ public final class StateDirectory: Sendable {
         return StewardPaths.defaultStateDirectory(environment: environment)
     }
 
-    private init(path: String, store: any RegistryStore, lock: DirectoryLock) {
+    private init(path: String, store: any RegistryStore, lock: DirectoryLock, directory: CheckedDirectory) {
         self.path = path
         self.store = store
         self.lock = lock
+        self.directory = directory
     }
 
     /// Opens the state directory at `path`. Every refusal says what is wrong
@@ -52,38 +55,50 @@ public final class StateDirectory: Sendable {
         at path: String, sharedRegistry: String? = nil, clock: @escaping @Sendable () -> Date = { Date() }
     ) throws(StoreError) -> StateDirectory {
         let path = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
-        try prepareDirectory(path)
-        let lock = try DirectoryLock(path: path + "/" + lockFileName, directory: path)
-        let databasePath = path + "/" + databaseFileName
-        let keyPath = path + "/" + keyFileName
+        let directory = try prepareDirectory(path)
+        let lock = try DirectoryLock(name: lockFileName, in: directory)
         if let sharedRegistry {
-            let store = try openShared(sharedRegistry, keyPath: keyPath, clock: clock)
-            return StateDirectory(path: path, store: store, lock: lock)
+            let store = try openShared(sharedRegistry, in: directory, clock: clock)
+            return StateDirectory(path: path, store: store, lock: lock, directory: directory)
+        }
+        // SQLite opens its files by path, so none of them may be a link, and
+        // the path it gets is the directory's own (resolved through the
+        // descriptor), opened with SQLITE_OPEN_NOFOLLOW to close the window.
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            try FileRefusal.refuseSymlink(databaseFileName + suffix, in: directory, what: "the registry store")
         }
         let key: StoreKey
-        if KeyFile.exists(at: keyPath) {
-            key = try KeyFile.load(at: keyPath)
-        } else if KeyFile.exists(at: databasePath) {
+        if KeyFile.exists(keyFileName, in: directory) {
+            key = try KeyFile.load(keyFileName, in: directory)
+        } else if KeyFile.exists(databaseFileName, in: directory) {
             throw StoreError(
                 .keyMissing,
-                "the registry store \(databasePath) exists but its key file \(keyPath) is missing; "
+                "the registry store \(path + "/" + databaseFileName) exists but its key file \(path + "/" + keyFileName) is missing; "
                     + "restore the key file (without it the stored passwords cannot be read)")
         } else {
-            key = try KeyFile.create(at: keyPath)
+            key = try KeyFile.create(keyFileName, in: directory)
         }
-        let store = try SQLiteRegistryStore(path: databasePath, key: key, clock: clock)
-        return StateDirectory(path: path, store: store, lock: lock)
+        let resolved: String
+        do {
+            resolved = try directory.resolvedPath()
+        } catch {
+            throw StoreError(.stateDirectoryUnusable, "cannot resolve the state directory \(path): \(error.reason)")
+        }
+        let store = try SQLiteRegistryStore(path: resolved + "/" + databaseFileName, key: key, clock: clock)
+        return StateDirectory(path: path, store: store, lock: lock, directory: directory)
     }
 
     /// Opens the shared registry with this directory's key, creating the key
     /// only for a registry that has none yet.
     private static func openShared(
-        _ registry: String, keyPath: String, clock: @escaping @Sendable () -> Date
+        _ registry: String, in directory: CheckedDirectory, clock: @escaping @Sendable () -> Date
     ) throws(StoreError) -> PostgresRegistryStore {
-        guard !KeyFile.exists(at: keyPath) else {
-            return try PostgresRegistryStore(connectionString: registry, key: try KeyFile.load(at: keyPath), clock: clock)
+        guard !KeyFile.exists(keyFileName, in: directory) else {
+            return try PostgresRegistryStore(
+                connectionString: registry, key: try KeyFile.load(keyFileName, in: directory), clock: clock)
         }
-        let key = try KeyFile.create(at: keyPath)
+        let keyPath = directory.displayPath(of: keyFileName)
+        let key = try KeyFile.create(keyFileName, in: directory)
         do {
             return try PostgresRegistryStore(connectionString: registry, key: key, clock: clock)
         } catch {
@@ -91,7 +106,7 @@ public final class StateDirectory: Sendable {
             // new key (a lost reply to its COMMIT): then this file is the key.
             guard error.code == .keyMismatch else { throw error }
             // A key made just now is not the registry's: leave no stray key behind.
-            unlink(keyPath)
+            try? directory.remove(keyFileName)
             throw StoreError(
                 .keyMissing,
                 "the shared registry already has a key, and \(keyPath) does not exist: copy registry.key "
@@ -106,36 +121,14 @@ public final class StateDirectory: Sendable {
     }
 
     /// Creates the directory and its missing parents with mode 0700, and
-    /// refuses one that group or others may write to (they could replace the
-    /// key or the database). Wraps `mkdir` and `stat`.
-    static func prepareDirectory(_ path: String) throws(StoreError) {
-        guard !path.isEmpty else {
-            throw StoreError(.stateDirectoryUnusable, "the state directory path is empty")
-        }
-        var prefix = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
-            prefix += "/" + component
-            if mkdir(prefix, 0o700) != 0, errno != EEXIST {
-                throw StoreError(
-                    .stateDirectoryUnusable,
-                    "cannot create the state directory \(prefix): \(String(cString: strerror(errno)))")
-            }
-        }
-        var status = stat()
-        guard stat(path, &status) == 0 else {
-            throw StoreError(
-                .stateDirectoryUnusable,
-                "cannot use the state directory \(path): \(String(cString: strerror(errno)))")
-        }
-        guard status.st_mode & S_IFMT == S_IFDIR else {
-            throw StoreError(.stateDirectoryUnusable, "the state directory \(path) is not a directory")
-        }
-        let mode = status.st_mode & 0o777
-        guard mode & 0o022 == 0 else {
-            throw StoreError(
-                .stateDirectoryUnusable,
-                "the state directory \(path) is writable by group or others (mode \(String(mode, radix: 8))); "
-                    + "run chmod go-w \(path)")
+    /// refuses one that another user owns or that group or others may write
+    /// to (they could replace the key or the database, or plant a link where
+    /// the lock file goes). Wraps ``CheckedDirectory/open(_:role:creatingWith:group:)``.
+    static func prepareDirectory(_ path: String) throws(StoreError) -> CheckedDirectory {
+        do {
+            return try CheckedDirectory.open(path, role: "state directory")
+        } catch {
+            throw StoreError(.stateDirectoryUnusable, error.description)
         }
     }
 }

@@ -33,18 +33,27 @@ struct AddConnection: AsyncParsableCommand {
 protocol Prompter {
     /// Colour the validation report?
     var colour: Bool { get }
-    func say(_ text: String)
+    /// Prints `text`; `coloured` text carries its own escape sequences and
+    /// has escaped its values itself (a validation report).
+    func say(_ text: String, coloured: Bool)
     /// Shows `prompt` and reads one line; nil at end of input.
     func ask(_ prompt: String) -> String?
     /// Shows `prompt` and reads one line without echo; nil at end of input.
     func askSecret(_ prompt: String) -> String?
 }
 
+extension Prompter {
+    func say(_ text: String) { say(text, coloured: false) }
+}
+
 struct TerminalPrompter: Prompter {
     var colour: Bool { isatty(STDOUT_FILENO) == 1 }
 
-    func say(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    /// Daemon messages and names reach the terminal through here: every
+    /// control character but the line breaks is escaped (``TerminalText``).
+    func say(_ text: String, coloured: Bool) {
+        let shown = coloured ? text : TerminalText.escapedKeepingLineBreaks(text)
+        FileHandle.standardOutput.write(Data((shown + "\n").utf8))
     }
 
     func ask(_ prompt: String) -> String? {

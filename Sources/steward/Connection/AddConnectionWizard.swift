@@ -25,7 +25,7 @@ struct AddConnectionWizard {
                 flow.step = answer.trimmingCharacters(in: .whitespaces).lowercased() == "q" ? .stopped : .validate
             case .validate:
                 let report = try await daemon.validate(flow.key!)
-                prompter.say(ValidationText.render(report, color: prompter.colour))
+                prompter.say(ValidationText.render(report, color: prompter.colour), coloured: true)
                 flow.step = report.passed ? .summary : .failed
             case .failed:
                 let answer = try line("Validation failed. [r] re-validate (after fixing in the database), [e] edit settings, [q] quit: ")

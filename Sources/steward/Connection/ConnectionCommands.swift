@@ -108,7 +108,7 @@ struct ValidateConnection: AsyncParsableCommand {
     func run() async throws {
         let response = try await options.call(StewardV1.Connections.validate, .init(key: key))
         let report = response.report ?? .init()
-        options.emit(response) { ValidationText.render(report, color: isatty(STDOUT_FILENO) == 1) }
+        options.emit(response, colored: true) { ValidationText.render(report, color: isatty(STDOUT_FILENO) == 1) }
         if !report.passed { throw ExitCode(2) }
     }
 }

@@ -10,14 +10,15 @@ enum ConnectionText {
         let settings = connection.settings ?? .init()
         let deployment = (settings.deploymentType.protoName ?? "").replacing("DEPLOYMENT_TYPE_", with: "")
         let ssl = (settings.sslMode.protoName ?? "").replacing("SSL_MODE_", with: "").lowercased().replacing("_", with: "-")
+        let e = TerminalText.escaped(_:)
         return """
-            connection        \(connection.key)
+            connection        \(e(connection.key))
             state             \(state(connection.state))
             deployment        \(deployment)
-            server            \(settings.host):\(settings.port) (sslmode \(ssl))
-            state database    \(settings.stateDatabase)
-            governed          \(settings.governedDatabases.joined(separator: ", "))
-            role              \(settings.username)
+            server            \(e(settings.host)):\(settings.port) (sslmode \(ssl))
+            state database    \(e(settings.stateDatabase))
+            governed          \(e(settings.governedDatabases.joined(separator: ", ")))
+            role              \(e(settings.username))
             revision          \(connection.revision)
             """
     }
@@ -27,7 +28,7 @@ enum ConnectionText {
         var lines = [pad("KEY", 28) + pad("STATE", 20) + "SERVER"]
         for connection in connections {
             let settings = connection.settings ?? .init()
-            lines.append(pad(connection.key, 28) + pad(state(connection.state), 20) + "\(settings.host):\(settings.port)")
+            lines.append(pad(connection.key, 28) + pad(state(connection.state), 20) + TerminalText.escaped("\(settings.host):\(settings.port)"))
         }
         return lines.joined(separator: "\n")
     }
@@ -35,9 +36,12 @@ enum ConnectionText {
 
 /// A validation report as people read it, coloured on a terminal.
 enum ValidationText {
+    /// Values from the daemon are escaped here (``TerminalText``), so that
+    /// the colours may be the only escape sequences in the result.
     static func render(_ report: StewardV1.ValidationReport, color: Bool) -> String {
+        let e = TerminalText.escaped(_:)
         func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
-        var lines = ["Validation of \(report.connectionKey): " + (report.passed ? paint("PASSED", "32") : paint("FAILED", "31"))]
+        var lines = ["Validation of \(e(report.connectionKey)): " + (report.passed ? paint("PASSED", "32") : paint("FAILED", "31"))]
         for check in report.checks {
             let status: String = switch check.status {
             case .passed: paint("PASS", "32")
@@ -45,15 +49,15 @@ enum ValidationText {
             case .warning: paint("WARN", "33")
             default: paint("SKIP", "90")
             }
-            lines.append("  [\(status)] \(pad(check.name, 18)) \(check.message)")
+            lines.append("  [\(status)] \(pad(check.name, 18)) \(e(check.message))")
             if check.failingObjectCount > 0 {
-                let shown = check.failingObjects.joined(separator: ", ")
+                let shown = e(check.failingObjects.joined(separator: ", "))
                 let more = Int(check.failingObjectCount) - check.failingObjects.count
                 lines.append("         \(check.failingObjectCount) failing: \(shown)" + (more > 0 ? " and \(more) more" : ""))
             }
             if !check.remediationSql.isEmpty {
                 lines.append("         fix (run as a superuser with psql):")
-                lines += check.remediationSql.split(separator: "\n", omittingEmptySubsequences: false).map { "           " + $0 }
+                lines += check.remediationSql.split(separator: "\n", omittingEmptySubsequences: false).map { "           " + e(String($0)) }
             }
         }
         return lines.joined(separator: "\n")

@@ -52,7 +52,9 @@ struct SyncConnection: AsyncParsableCommand {
     /// scanned. With --json the line is the message itself (JSON Lines), not
     /// the pretty-printed form of `options.emit`, which would span lines.
     private func printLine(_ progress: StewardV1.SyncProgress) {
-        let text = options.json ? ProtoJSON.encode(progress, pretty: false) : SyncText.render(progress)
+        let text = options.json
+            ? ProtoJSON.encode(progress, pretty: false)
+            : TerminalText.escapedKeepingLineBreaks(SyncText.render(progress))
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 }

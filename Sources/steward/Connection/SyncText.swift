@@ -1,6 +1,8 @@
 import StewardWire
 
-/// A sync's progress as people read it.
+/// A sync's progress as people read it. Database and table names (any
+/// character PostgreSQL allows) and the daemon's messages are escaped
+/// (``TerminalText``) where they are put in.
 enum SyncText {
     /// One scanned database per line; the summary after a blank line.
     static func render(_ progress: StewardV1.SyncProgress) -> String {
@@ -16,11 +18,11 @@ enum SyncText {
     static func scanLine(_ scan: StewardV1.DatabaseScan) -> String {
         guard scan.code == 0 else {
             let reason = scan.message.isEmpty ? StatusCode(rawValue: scan.code).name : scan.message
-            return "\(scan.database): could not scan: \(reason)"
+            return "\(TerminalText.escaped(scan.database)): could not scan: \(TerminalText.escaped(reason))"
         }
         // A scan that worked may still say something: tables it refused to store.
-        let note = scan.message.isEmpty ? "" : " (\(scan.message))"
-        return "\(scan.database): \(counted(scan.tables, "table"))\(note)"
+        let note = scan.message.isEmpty ? "" : " (\(TerminalText.escaped(scan.message)))"
+        return "\(TerminalText.escaped(scan.database)): \(counted(scan.tables, "table"))\(note)"
     }
 
     /// The counts, the names under each change that has any, and the
@@ -36,7 +38,7 @@ enum SyncText {
             names("Disabled (no longer found)", summary.disabled, count: summary.disabledCount),
         ].compactMap { $0 }
         if !summary.databasesNotScanned.isEmpty {
-            sections.append("Not scanned (their data sources are unchanged): " + summary.databasesNotScanned.joined(separator: ", "))
+            sections.append("Not scanned (their data sources are unchanged): " + TerminalText.escaped(summary.databasesNotScanned.joined(separator: ", ")))
         }
         return sections.joined(separator: "\n")
     }
@@ -45,7 +47,7 @@ enum SyncText {
     /// lists only the first 100, so the rest are counted.
     private static func names(_ heading: String, _ listed: [String], count: UInt32) -> String? {
         guard count > 0 else { return nil }
-        var lines = ["\(heading):"] + listed.map { "  " + $0 }
+        var lines = ["\(heading):"] + listed.map { "  " + TerminalText.escaped($0) }
         let more = Int(count) - listed.count
         if more > 0 { lines.append("  … and \(grouped(more)) more") }
         return lines.joined(separator: "\n")

@@ -26,8 +26,9 @@ enum MappingText {
     /// One mapping as a sentence, for set.
     static func sentence(_ mapping: StewardV1.Mapping) -> String {
         let cells = identityCells(mapping.identity)
-        let place = mapping.connectionKey.isEmpty ? " by default" : " on \(mapping.connectionKey)"
-        return "\(mapping.userName)\(place): \(cells[0]) \(cells[1])"
+        let e = TerminalText.escaped(_:)
+        let place = mapping.connectionKey.isEmpty ? " by default" : " on \(e(mapping.connectionKey))"
+        return "\(e(mapping.userName))\(place): \(cells[0]) \(e(cells[1]))"
     }
 
     static func table(_ mappings: [StewardV1.Mapping]) -> String {

@@ -13,13 +13,16 @@ enum SourceText {
     }
 
     /// Where the table is, then its columns in table order.
+    /// PostgreSQL names may hold any character, line breaks included:
+    /// each value is escaped (``TerminalText``).
     static func detail(_ source: StewardV1.DataSource) -> String {
+        let e = TerminalText.escaped(_:)
         var text = """
-            data source       \(source.name)
-            connection        \(source.connectionKey)
-            database          \(source.database)
-            schema            \(source.schema)
-            table             \(source.table)
+            data source       \(e(source.name))
+            connection        \(e(source.connectionKey))
+            database          \(e(source.database))
+            schema            \(e(source.schema))
+            table             \(e(source.table))
             state             \(SourceStateName.text(source.state))
             created           \(Timestamp.text(unixMs: source.createdAtUnixMs))
             updated           \(Timestamp.text(unixMs: source.updatedAtUnixMs))

@@ -5,7 +5,7 @@ enum UserText {
     static func summary(_ user: StewardV1.User) -> String {
         let account = OSUserID.name(of: user.uid).map { " (\($0))" } ?? ""
         return """
-            user              \(user.name)
+            user              \(TerminalText.escaped(user.name))
             uid               \(user.uid)\(account)
             permissions       \(PermissionName.list(user.permissions))
             created           \(Timestamp.text(unixMs: user.createdAtUnixMs))
@@ -16,9 +16,9 @@ enum UserText {
     static func detail(_ user: StewardV1.User, mappings: [StewardV1.Mapping], withheld: Bool) -> String {
         var text = summary(user) + "\n\n"
         if withheld {
-            text += "mappings not shown: only \(user.name) and USER_ADMINs may see them"
+            text += "mappings not shown: only \(TerminalText.escaped(user.name)) and USER_ADMINs may see them"
         } else if mappings.isEmpty {
-            text += "no mappings: the PostgreSQL username is \(user.name) on every connection"
+            text += "no mappings: the PostgreSQL username is \(TerminalText.escaped(user.name)) on every connection"
         } else {
             text += AlignedTable.render(
                 header: ["SCOPE", "KIND", "IDENTITY"],

@@ -95,8 +95,15 @@ final class DaemonProcess: @unchecked Sendable {
     /// Starts stewardd and returns once it logged that it is listening.
     /// Unless `arguments` name one, its state directory is `state/` beside
     /// the socket's directory, so that parallel tests never share a store.
+    ///
+    /// - Parameters:
+    ///   - user: run as this OS account (setpriv, which execs, so the
+    ///     process is stewardd itself); needs root.
+    ///   - umask: start with this umask (through sh), without touching the
+    ///     test process's own, which every parallel test shares.
     static func start(
-        socketPath: String, arguments: [String] = [], environment: [String: String] = [:]
+        socketPath: String, arguments: [String] = [], environment: [String: String] = [:],
+        user: String? = nil, umask: mode_t? = nil
     ) async throws -> DaemonProcess {
         var arguments = arguments
         if !arguments.contains("--state-dir") {
@@ -106,14 +113,24 @@ final class DaemonProcess: @unchecked Sendable {
         }
         let allArguments = arguments
         return try await offThePool {
-            try DaemonProcess(socketPath: socketPath, arguments: allArguments, environment: environment)
+            try DaemonProcess(
+                socketPath: socketPath, arguments: allArguments, environment: environment, user: user, umask: umask)
         }
     }
 
-    private init(socketPath: String, arguments: [String], environment: [String: String]) throws {
+    private init(
+        socketPath: String, arguments: [String], environment: [String: String], user: String?, umask: mode_t?
+    ) throws {
         self.socketPath = socketPath
-        process.executableURL = Executables.stewardd
-        process.arguments = ["--socket", socketPath, "--log-level", "info"] + arguments
+        var command = [Executables.stewardd.path, "--socket", socketPath, "--log-level", "info"] + arguments
+        if let user {
+            command = ["/usr/bin/setpriv", "--reuid=\(user)", "--regid=\(user)", "--init-groups", "--"] + command
+        }
+        if let umask {
+            command = ["/bin/sh", "-c", "umask \(String(umask, radix: 8)) && exec \"$0\" \"$@\""] + command
+        }
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         var merged = ProcessInfo.processInfo.environment
         merged.merge(environment) { $1 }
         process.environment = merged
@@ -141,6 +158,8 @@ final class DaemonProcess: @unchecked Sendable {
         }
         return true
     }
+
+    var pid: Int32 { process.processIdentifier }
 
     func signal(_ number: Int32) {
         kill(process.processIdentifier, number)

@@ -15,6 +15,7 @@ stream or a closed socket fails every call in flight at once.
 from __future__ import annotations
 
 import collections
+import os
 import math
 import queue
 import select
@@ -31,6 +32,7 @@ from . import _pool, rpc_v1
 from ._helpers import ServiceHelpers
 from .discovery import resolve_socket_path
 from .errors import StatusCode, StewardError
+from .peer import check_daemon_uid, expected_daemon_uids
 from .framing import (
     DEFAULT_MAX_FRAME_BYTES,
     FrameDecoder,
@@ -125,6 +127,7 @@ class StewardClient(ServiceHelpers):
         max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
         connect_timeout: float = 10.0,
         environ: Mapping[str, str] | None = None,
+        expected_daemon_uid: int | None = None,
     ) -> StewardClient:
         """Connects to the daemon's socket: ``socket_path``, else
         ``$STEWARD_SOCKET``, else ``<state dir>/run/steward.sock`` (see
@@ -134,8 +137,14 @@ class StewardClient(ServiceHelpers):
         daemon's default; ``server_info().limits.max_frame_bytes`` tells the
         one in force). Raises :class:`StewardError` UNAVAILABLE saying why
         when nothing answers there.
+
+        ``expected_daemon_uid`` (else ``$STEWARD_EXPECT_DAEMON_UID``; for the
+        system socket root or the ``steward`` account, always) is the uid the
+        daemon must run as, checked with ``SO_PEERCRED`` before anything is
+        sent: UNAUTHENTICATED otherwise (see :mod:`steward_client.peer`).
         """
         path = resolve_socket_path(socket_path, environ)
+        expected = expected_daemon_uids(expected_daemon_uid, os.environ if environ is None else environ, path)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             sock.settimeout(connect_timeout)
@@ -146,6 +155,12 @@ class StewardClient(ServiceHelpers):
             raise StewardError(
                 StatusCode.UNAVAILABLE, f"cannot reach stewardd at {path}: {reason}"
             ) from error
+        if expected is not None:
+            try:
+                check_daemon_uid(sock, expected, path)
+            except StewardError:
+                sock.close()
+                raise
         return cls(sock, socket_path=path, default_timeout=default_timeout, max_frame_bytes=max_frame_bytes)
 
     # -- lifecycle -----------------------------------------------------------------

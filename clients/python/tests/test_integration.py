@@ -81,6 +81,17 @@ class BasicCallTests(DaemonTestCase):
         with StewardClient.connect(environ={"STEWARD_SOCKET": DAEMON.socket_path}) as client:
             self.assertEqual(client.health_check(timeout=5), SERVING)
 
+    def test_connect_refuses_a_daemon_of_another_uid_before_sending(self):
+        daemon_uid = os.getuid()  # the fixture's daemon runs as this process's user
+        other = daemon_uid + 4242
+        for kwargs in ({"expected_daemon_uid": other}, {"environ": {"STEWARD_EXPECT_DAEMON_UID": str(other)}}):
+            with self.assertRaises(StewardError) as caught:
+                StewardClient.connect(DAEMON.socket_path, **kwargs)
+            self.assertEqual(caught.exception.code, StatusCode.UNAUTHENTICATED)
+            self.assertIn(f"runs as uid {daemon_uid}, not uid {other} as expected", caught.exception.message)
+        with StewardClient.connect(DAEMON.socket_path, expected_daemon_uid=daemon_uid) as client:
+            self.assertEqual(client.health_check(timeout=5), SERVING)
+
     def test_unknown_method_is_unimplemented(self):
         for path in ("/steward.v1.Nope/Missing", "/steward.v1.Server/Missing"):
             with self.assertRaises(StewardError) as caught:
