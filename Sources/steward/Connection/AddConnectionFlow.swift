@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import StewardCore
+import StewardStore
 import StewardWire
 
 /// One answer the guided `steward connection add` asks for, in the order the
@@ -268,8 +269,15 @@ struct AddConnectionFlow: Sendable {
     var defaultScriptPath: String { "./steward-setup-\(key ?? draft.displayName).sql" }
 
     /// The settings and paths of an Update for the edits so far.
+    /// An edit of where the password is sent (host, port, username, TLS)
+    /// carries the password typed earlier in this walk: the daemon never
+    /// sends a stored password to a new destination unless it is given
+    /// again, and here the person at the terminal gave both.
     var update: (settings: StewardV1.ConnectionSettings, paths: [String]) {
-        (draft.settings, edited.compactMap(\.updatePath))
+        var paths = edited.compactMap(\.updatePath)
+        let movesPassword = paths.contains { PasswordBinding.fieldPaths.contains($0) }
+        if movesPassword, !draft.password.isEmpty, !paths.contains("password") { paths.append("password") }
+        return (draft.settings, paths)
     }
 
     // MARK: The daemon's rules, checked locally
