@@ -28,10 +28,11 @@ public struct ServerLimits: Sendable, Equatable {
     /// Connections one uid may hold, except root and the daemon's own uid,
     /// so that one local account cannot take every connection.
     public var maxConnectionsPerUID = 64
-    /// Of `maxConnections`, the last this many are kept for root and the
-    /// daemon's uid (the administrators known without a store lookup), so
-    /// that many accounts together still cannot lock an administrator out.
-    public var reservedAdministratorConnections = 16
+    /// Of `maxConnections`, the last this many are kept for known callers:
+    /// root, the daemon's uid, and uids whose calls the registry has
+    /// recognised as Steward users (``RecentlyKnownCallers``), so that many
+    /// unknown accounts together cannot lock the team out.
+    public var reservedKnownCallerConnections = 16
     /// Server-streaming calls (Health.Watch, Sync) one uid may have in
     /// flight across its connections, except root and the daemon's uid: each
     /// holds a task and a watcher for as long as the client likes.

@@ -68,10 +68,11 @@ final class ServerRuntime: Sendable {
             guard !state.isDraining else { return .failure(RPCError(.unavailable, "the server is shutting down")) }
             let limits = configuration.limits
             let isAdministrator = administratorUIDs.contains(uid)
-            // Everyone else stops short of the slots kept for administrators.
+            // Callers not known stop short of the slots kept for known ones.
             // (At most half are kept, so a small limit still serves everyone.)
-            let reserved = min(limits.reservedAdministratorConnections, limits.maxConnections / 2)
-            let room = isAdministrator ? limits.maxConnections : limits.maxConnections - reserved
+            let isKnown = isAdministrator || admission.recentlyKnown.contains(uid)
+            let reserved = min(limits.reservedKnownCallerConnections, limits.maxConnections / 2)
+            let room = isKnown ? limits.maxConnections : limits.maxConnections - reserved
             guard state.connections.count < room else {
                 return .failure(RPCError(.resourceExhausted, "the server is at its limit of \(limits.maxConnections) connections"))
             }

@@ -1,4 +1,5 @@
 import Foundation
+import StewardCore
 import StewardServer
 import StewardWire
 import Testing
@@ -13,9 +14,20 @@ struct PerUIDLimitsTests {
     static let strangerA: uid_t = 61_871
     static let strangerB: uid_t = 61_872
 
+    /// A Steward user's uid (known to the directory below, no account needed).
+    static let teammate: uid_t = 61_873
+
+    /// Root and the daemon's uid as always, and `teammate` as a plain user.
+    struct TeamDirectory: CallerDirectory {
+        func identify(uid: UInt32) throws(DomainError) -> Caller {
+            if uid == 0 || uid == getuid() { return .administrator(uid: uid) }
+            return uid == PerUIDLimitsTests.teammate ? Caller(uid: uid, userName: "teammate") : .unknown(uid: uid)
+        }
+    }
+
     /// A server whose socket every uid can reach.
     static func start(_ limits: ServerLimits) throws -> TestServer {
-        let server = try TestServer.start(limits: limits) { configuration in
+        let server = try TestServer.start(limits: limits, callers: TeamDirectory()) { configuration in
             configuration.socketDirectoryMode = 0o755
             configuration.socketFileMode = 0o666
         }
@@ -41,7 +53,7 @@ struct PerUIDLimitsTests {
         try #require(getuid() == 0, Self.needsRoot)
         var limits = ServerLimits()
         limits.maxConnections = 24
-        limits.reservedAdministratorConnections = 8
+        limits.reservedKnownCallerConnections = 8
         limits.maxConnectionsPerUID = 10
         let server = try Self.start(limits)
         var held: [RawConnection] = []
@@ -72,6 +84,44 @@ struct PerUIDLimitsTests {
             #expect(try await Self.check(connection).statusCode == .ok, "root's connection \(index)")
             held.append(connection)
         }
+        await server.stop()
+    }
+
+    @Test("A Steward user the daemon has recognised gets into the slots kept for known callers; strangers do not")
+    func knownCallersShareTheReserve() async throws {
+        try #require(getuid() == 0, Self.needsRoot)
+        var limits = ServerLimits()
+        limits.maxConnections = 12
+        limits.reservedKnownCallerConnections = 4
+        limits.maxConnectionsPerUID = 8
+        let server = try Self.start(limits)
+        var held: [RawConnection] = []
+
+        // The teammate's first call (Server.Info needs a known caller) is
+        // where the daemon learns, from its directory, who the uid is.
+        let first = try await Self.connect(server, as: Self.teammate)
+        try await first.send(Frames.request(1, StewardV1.Server.info, .init()))
+        #expect(try await first.nextFrame()?.statusCode == .ok)
+        held.append(first)
+
+        // Strangers take what is not kept: 12 - 4 = 8, one of them the teammate's.
+        for index in 1...7 {
+            let connection = try await Self.connect(server, as: index <= 4 ? Self.strangerA : Self.strangerB)
+            #expect(try await Self.check(connection).statusCode == .ok, "stranger connection \(index)")
+            held.append(connection)
+        }
+        let stranger = try await Self.connect(server, as: Self.strangerB)
+        #expect(try await Self.check(stranger).statusCode == .resourceExhausted, "a stranger reached the reserve")
+
+        // The teammate still gets in, into the reserve.
+        for index in 1...3 {
+            let connection = try await Self.connect(server, as: Self.teammate)
+            #expect(try await Self.check(connection).statusCode == .ok, "teammate's connection \(index)")
+            held.append(connection)
+        }
+        // And the last kept slot is still there for root.
+        let administrator = try RawConnection(path: server.socketPath)
+        #expect(try await Self.check(administrator).statusCode == .ok)
         await server.stop()
     }
 

@@ -17,6 +17,9 @@ struct CallAdmission: Sendable {
     let audit: AuditTrail?
     /// Keeps unknown callers' attempts from growing the trail without bound.
     let unknownCallerAudit: UnknownCallerAuditFolder?
+    /// Who the directory last said is a Steward user, for the connection
+    /// slots kept for known callers.
+    let recentlyKnown = RecentlyKnownCallers()
 
     init(callers: any CallerDirectory, audit: AuditTrail?) {
         self.callers = callers
@@ -50,6 +53,7 @@ struct CallAdmission: Sendable {
         guard Self.needsLookup(rule) else { return .admitted(.unknown(uid: peer.uid)) }
         let caller: Caller
         do { caller = try callers.identify(uid: peer.uid) } catch { return .refused(error.rpcError) }
+        recentlyKnown.note(uid: peer.uid, isKnown: caller.isKnown)
         guard caller.isKnown else {
             let message = "uid \(peer.uid) is not a Steward user; only Health and WhoAmI are open to unknown callers"
             if rule.isMutating {

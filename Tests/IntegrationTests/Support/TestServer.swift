@@ -1,4 +1,5 @@
 import Foundation
+import StewardCore
 import Logging
 import StewardServer
 import StewardWire
@@ -15,6 +16,7 @@ struct TestServer {
     static func start(
         limits: ServerLimits = ServerLimits(),
         drainGraceMilliseconds: Int = 5_000,
+        callers: any CallerDirectory = DaemonAdministrators(),
         configure: (inout ServerConfiguration) -> Void = { _ in }
     ) throws -> TestServer {
         let directory = try makeTemporaryDirectory()
@@ -27,7 +29,7 @@ struct TestServer {
         TestRoutes.register(in: &router, probes: probes)
         var logger = Logger(label: "test-server")
         logger.logLevel = .error
-        let server = StewardServer(configuration: configuration, router: router, logger: logger)
+        let server = StewardServer(configuration: configuration, router: router, callers: callers, logger: logger)
         try server.start()
         return TestServer(server: server, directory: directory, probes: probes)
     }

@@ -1,0 +1,31 @@
+import Synchronization
+
+/// The uids that the registry last said are Steward users, as call
+/// admission learns them, so that accepting a connection — on an I/O queue,
+/// where the store must not be asked — can let them into the connection
+/// slots kept for known callers. A uid's first connection is judged as an
+/// unknown one's; from its first admitted call on it is known, until a
+/// lookup says otherwise (the user was deleted).
+final class RecentlyKnownCallers: Sendable {
+    /// Enough for every user of a large team; past it, uids not yet seen
+    /// are not added (those already in stay), so the set cannot grow
+    /// without bound.
+    static let capacity = 4_096
+
+    private let uids = Mutex(Set<UInt32>())
+
+    func contains(_ uid: UInt32) -> Bool {
+        uids.withLock { $0.contains(uid) }
+    }
+
+    /// What admission just learned of `uid` from the directory.
+    func note(uid: UInt32, isKnown: Bool) {
+        uids.withLock { uids in
+            if !isKnown {
+                uids.remove(uid)
+            } else if uids.count < Self.capacity {
+                uids.insert(uid)
+            }
+        }
+    }
+}
