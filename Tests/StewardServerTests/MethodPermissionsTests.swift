@@ -54,4 +54,18 @@ struct MethodPermissionsTests {
         let open = try Self.daemonPermissions().filter { $0.value.needs == .anyone }.keys.sorted()
         #expect(open == ["/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch", "/steward.v1.Server/WhoAmI"])
     }
+
+    @Test("The domain never names a wire path: routes hand services their method and audit target")
+    func domainNamesNoWirePath() throws {
+        let core = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/StewardCore")
+        let files = try #require(FileManager.default.enumerator(atPath: core.path)).compactMap { $0 as? String }
+            .filter { $0.hasSuffix(".swift") }
+        #expect(files.count > 20, "found the domain's sources")
+        for file in files {
+            let text = try String(contentsOf: core.appendingPathComponent(file), encoding: .utf8)
+            #expect(!text.contains("\"/steward.v1") && !text.contains("\"/grpc."), "\(file) names a wire path")
+        }
+    }
 }

@@ -46,10 +46,15 @@ public struct AuditTrail: Sendable {
             message: Self.clamp(message, to: Self.maxMessageCharacters))
     }
 
+    /// Records one outcome of `call` in a transaction of its own.
+    public func record(_ call: AuditedCall, status: StatusCode, message: String) {
+        record(call.method, call.caller, target: call.target, connectionKey: call.connectionKey, status: status, message: message)
+    }
+
     /// The success event of a call, for the store to commit with its change.
-    func successEvent(_ method: String, _ caller: Caller, target: String?, connectionKey: String?) -> CallAuditEvent {
+    func successEvent(_ call: AuditedCall) -> CallAuditEvent {
         CallAuditEvent { [self] message in
-            event(method, caller, target: target, connectionKey: connectionKey, status: .ok, message: message)
+            event(call.method, call.caller, target: call.target, connectionKey: call.connectionKey, status: .ok, message: message)
         }
     }
 
@@ -58,48 +63,42 @@ public struct AuditTrail: Sendable {
     /// anything else in one of its own. One event per call: once the change
     /// and its event are committed they stand, even if the call fails later.
     public func audited<T>(
-        _ method: String, _ caller: Caller, target: String?, connectionKey: String? = nil,
-        _ body: () async throws(DomainError) -> T
+        _ call: AuditedCall, _ body: () async throws(DomainError) -> T
     ) async throws(DomainError) -> T {
-        let success = successEvent(method, caller, target: target, connectionKey: connectionKey)
+        let success = successEvent(call)
         let outcome: Result<T, DomainError> = await store.recording(success) { () async -> Result<T, DomainError> in
             do throws(DomainError) { return .success(try await body()) } catch { return .failure(error) }
         }
-        return try settle(outcome, success, method, caller, target: target, connectionKey: connectionKey)
+        return try settle(outcome, success, call)
     }
 
     /// The synchronous form.
-    public func audited<T>(
-        _ method: String, _ caller: Caller, target: String?, connectionKey: String? = nil,
-        _ body: () throws(DomainError) -> T
-    ) throws(DomainError) -> T {
-        try audited(method, caller, target: target, connectionKey: connectionKey, noting: { _ throws(DomainError) in try body() })
+    public func audited<T>(_ call: AuditedCall, _ body: () throws(DomainError) -> T) throws(DomainError) -> T {
+        try audited(call, noting: { _ throws(DomainError) in try body() })
     }
 
     /// The synchronous form whose `body` may ``CallAuditEvent/note(_:)`` what
     /// the allowed call chose that the record should show (e.g. a kept password).
     public func audited<T>(
-        _ method: String, _ caller: Caller, target: String?, connectionKey: String? = nil,
-        noting body: (CallAuditEvent) throws(DomainError) -> T
+        _ call: AuditedCall, noting body: (CallAuditEvent) throws(DomainError) -> T
     ) throws(DomainError) -> T {
-        let success = successEvent(method, caller, target: target, connectionKey: connectionKey)
+        let success = successEvent(call)
         let outcome: Result<T, DomainError> = store.recording(success) { () -> Result<T, DomainError> in
             do throws(DomainError) { return .success(try body(success)) } catch { return .failure(error) }
         }
-        return try settle(outcome, success, method, caller, target: target, connectionKey: connectionKey)
+        return try settle(outcome, success, call)
     }
 
     private func settle<T>(
-        _ outcome: Result<T, DomainError>, _ success: CallAuditEvent, _ method: String, _ caller: Caller,
-        target: String?, connectionKey: String?
+        _ outcome: Result<T, DomainError>, _ success: CallAuditEvent, _ call: AuditedCall
     ) throws(DomainError) -> T {
         guard !success.isCommitted else { return try outcome.get() }
         switch outcome {
         case .success(let result):
-            record(method, caller, target: target, connectionKey: connectionKey, status: .ok, message: success.message)
+            record(call, status: .ok, message: success.message)
             return result
         case .failure(let error):
-            record(method, caller, target: target, connectionKey: connectionKey, status: error.code, message: error.message)
+            record(call, status: error.code, message: error.message)
             throw error
         }
     }

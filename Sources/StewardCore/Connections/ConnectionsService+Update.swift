@@ -75,8 +75,9 @@ extension ConnectionsService {
     public func update(
         key: String, changes requestedChanges: @autoclosure () throws(DomainError) -> [SettingsChange],
         expectedRevision requestedRevision: @autoclosure () throws(DomainError) -> Int64?, dryRun: Bool,
-        keepPassword: Bool = false, caller: Caller, method: String = "/steward.v1.Connections/Update"
+        keepPassword: Bool = false, call: AuditedCall
     ) throws(DomainError) -> UpdatePlan {
+        let caller = call.caller
         func plan(_ successEvent: CallAuditEvent?) throws(DomainError) -> UpdatePlan {
             try caller.require(.applicationAdmin, to: "update connections")
             let changes = try requestedChanges()
@@ -139,11 +140,11 @@ extension ConnectionsService {
         // A dry run changes nothing, so only its denial is an audit event.
         if dryRun {
             do { return try plan(nil) } catch where error.code == .permissionDenied {
-                audit.record(method, caller, target: key, connectionKey: key, status: error.code, message: error.message)
+                audit.record(call, status: error.code, message: error.message)
                 throw error
             }
         }
-        return try audit.audited(method, caller, target: key, connectionKey: key, noting: { event throws(DomainError) in
+        return try audit.audited(call, noting: { event throws(DomainError) in
             try plan(event)
         })
     }

@@ -80,6 +80,7 @@ public struct Router: Sendable {
             case .success(let decoded): request = decoded
             case .failure(let error): return .failure(error)
             }
+            let context = context.auditing(request, under: policy)
             do {
                 return .ok(try await handler(request, context).serializedBytes())
             } catch {
@@ -103,6 +104,7 @@ public struct Router: Sendable {
             case .success(let decoded): request = decoded
             case .failure(let error): return .failure(error)
             }
+            let context = context.auditing(request, under: policy)
             do {
                 return .ok(try handler(request, context).serializedBytes())
             } catch {
@@ -124,6 +126,7 @@ public struct Router: Sendable {
             case .success(let decoded): request = decoded
             case .failure(let error): return .failure(error)
             }
+            let context = context.auditing(request, under: policy)
             do {
                 try await handler(request, context, ResponseStream(sink: sink))
                 return .ok([])

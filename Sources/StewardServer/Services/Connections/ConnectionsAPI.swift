@@ -15,7 +15,7 @@ public enum ConnectionsAPI {
             let record = try await service.register(
                 displayName: request.displayName,
                 request: try ConnectionsMapping.settings(request.settings, displayName: request.displayName),
-                caller: context.caller, deadline: context.databaseDeadline(orAfter: defaultDeadlineMilliseconds))
+                call: context.auditedCall, deadline: context.databaseDeadline(orAfter: defaultDeadlineMilliseconds))
             return StewardV1.RegisterConnectionResponse(connection: ConnectionsMapping.message(record, report: nil))
         }
         router.register(API.get, policy: .requires(.knownCaller)) { request, _ in
@@ -35,7 +35,7 @@ public enum ConnectionsAPI {
             let plan = try service.update(
                 key: request.key, changes: try ConnectionsMapping.changes(request),
                 expectedRevision: try ConnectionsMapping.expectedRevision(request.expectedRevision),
-                dryRun: request.dryRun, keepPassword: request.keepPassword, caller: context.caller)
+                dryRun: request.dryRun, keepPassword: request.keepPassword, call: context.auditedCall)
             return StewardV1.UpdateConnectionResponse(
                 connection: ConnectionsMapping.message(plan.connection, report: nil),
                 changes: plan.changes.map { StewardV1.FieldChange(path: $0.path, oldValue: $0.oldValue, newValue: $0.newValue) },
@@ -46,24 +46,24 @@ public enum ConnectionsAPI {
             return StewardV1.GetSetupScriptResponse(script: try script.text, fileName: script.fileName)
         }
         router.register(API.validate, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
-            let (record, report) = try await service.validate(key: request.key, caller: context.caller, deadline: context.databaseDeadline(orAfter: defaultDeadlineMilliseconds))
+            let (record, report) = try await service.validate(key: request.key, call: context.auditedCall, deadline: context.databaseDeadline(orAfter: defaultDeadlineMilliseconds))
             return StewardV1.ValidateConnectionResponse(
                 report: ConnectionsMapping.message(report), connection: ConnectionsMapping.message(record, report: report))
         }
         router.register(API.completeSetup, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
             StewardV1.CompleteSetupResponse(
-                connection: ConnectionsMapping.message(try service.completeSetup(key: request.key, caller: context.caller), report: nil))
+                connection: ConnectionsMapping.message(try service.completeSetup(key: request.key, call: context.auditedCall), report: nil))
         }
         router.register(API.deactivate, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
             StewardV1.DeactivateConnectionResponse(
-                connection: ConnectionsMapping.message(try service.deactivate(key: request.key, caller: context.caller), report: nil))
+                connection: ConnectionsMapping.message(try service.deactivate(key: request.key, call: context.auditedCall), report: nil))
         }
         router.register(API.activate, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
             StewardV1.ActivateConnectionResponse(
-                connection: ConnectionsMapping.message(try service.activate(key: request.key, caller: context.caller), report: nil))
+                connection: ConnectionsMapping.message(try service.activate(key: request.key, call: context.auditedCall), report: nil))
         }
         router.register(API.delete, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
-            try service.delete(key: request.key, caller: context.caller)
+            try service.delete(key: request.key, call: context.auditedCall)
             return StewardV1.DeleteConnectionResponse()
         }
         router.register(API.rotateCredentials, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
@@ -71,8 +71,7 @@ public enum ConnectionsAPI {
             if !request.username.isEmpty { changes.append(.username(request.username)) }
             if !request.password.isEmpty { changes.append(.password(request.password)) }
             let plan = try service.update(
-                key: request.key, changes: changes, expectedRevision: nil, dryRun: false, caller: context.caller,
-                method: API.rotateCredentials.path)
+                key: request.key, changes: changes, expectedRevision: nil, dryRun: false, call: context.auditedCall)
             return StewardV1.RotateCredentialsResponse(connection: ConnectionsMapping.message(plan.connection, report: nil))
         }
     }

@@ -9,7 +9,7 @@ public enum UsersAPI {
         router.register(API.create, policy: .requires(.userAdmin, audited: { .user($0.name) })) { request, context in
             let user = try service.create(
                 name: request.name, uid: request.uid, permissions: request.permissions.map(PermissionMapping.permission),
-                caller: context.caller)
+                call: context.auditedCall)
             return StewardV1.CreateUserResponse(user: UsersMapping.message(user))
         }
         router.register(API.get, policy: .requires(.knownCaller)) { request, context in
@@ -26,16 +26,16 @@ public enum UsersAPI {
         }
         router.register(API.grant, policy: .requires(.userAdmin, audited: { .user($0.userName) })) { request, context in
             let user = try service.grant(
-                PermissionMapping.permission(request.permission), to: request.userName, caller: context.caller)
+                PermissionMapping.permission(request.permission), to: request.userName, call: context.auditedCall)
             return StewardV1.GrantPermissionResponse(user: UsersMapping.message(user))
         }
         router.register(API.revoke, policy: .requires(.userAdmin, audited: { .user($0.userName) })) { request, context in
             let user = try service.revoke(
-                PermissionMapping.permission(request.permission), from: request.userName, caller: context.caller)
+                PermissionMapping.permission(request.permission), from: request.userName, call: context.auditedCall)
             return StewardV1.RevokePermissionResponse(user: UsersMapping.message(user))
         }
         router.register(API.delete, policy: .requires(.userAdmin, audited: { .user($0.name) })) { request, context in
-            try service.delete(name: request.name, caller: context.caller)
+            try service.delete(name: request.name, call: context.auditedCall)
             return StewardV1.DeleteUserResponse()
         }
         registerMappings(in: &router, service: service)
@@ -47,7 +47,7 @@ public enum UsersAPI {
             API.setMapping,
             policy: .requires(.userAdmin, audited: { .user($0.mapping?.userName ?? "", connection: $0.mapping?.connectionKey) })
         ) { request, context in
-            let mapping = try service.setMapping(UsersMapping.mappingRequest(request.mapping), caller: context.caller)
+            let mapping = try service.setMapping(UsersMapping.mappingRequest(request.mapping), call: context.auditedCall)
             return StewardV1.SetMappingResponse(mapping: UsersMapping.message(mapping))
         }
         router.register(
@@ -55,7 +55,7 @@ public enum UsersAPI {
         ) { request, context in
             try service.removeMapping(
                 userName: request.userName, connectionKey: request.connectionKey.isEmpty ? nil : request.connectionKey,
-                caller: context.caller)
+                call: context.auditedCall)
             return StewardV1.RemoveMappingResponse()
         }
         router.register(API.listMappings, policy: .requires(.selfOrUserAdmin)) { request, context in
@@ -82,7 +82,7 @@ public enum UsersAPI {
                 checks: checks.map(UsersMapping.message), failures: failures.map(UsersMapping.message))
         }
         router.register(API.importMappings, policy: .requires(.userAdmin, audited: { _ in .none })) { request, context in
-            let count = try service.importMappings(csv: request.csv, dryRun: request.dryRun, caller: context.caller)
+            let count = try service.importMappings(csv: request.csv, dryRun: request.dryRun, call: context.auditedCall)
             return StewardV1.ImportMappingsResponse(imported: UInt32(count), dryRun: request.dryRun)
         }
     }
