@@ -16,7 +16,7 @@ public final class StewardServer: Sendable {
     /// - Parameter router: the application's routes; the built-in services
     ///   are added to them.
     ///   - callers: who is known; unknown callers may call only the methods
-    ///     ``MethodPermissions`` opens to anyone.
+    ///     their ``RoutePolicy`` opens to anyone.
     ///   - audit: where denials of mutating methods to unknown callers are
     ///     recorded (the services record everything else they do).
     public init(
@@ -33,6 +33,10 @@ public final class StewardServer: Sendable {
 
     /// Every method path this server routes, sorted.
     public var methodPaths: [String] { runtime.router.methodPaths }
+
+    /// What each routed method needs and whether it is audited, as its
+    /// route declared (docs/permissions.md publishes it).
+    public var permissions: [String: MethodPermissions.Rule] { runtime.router.permissions }
 
     public var socketPath: String { runtime.configuration.socketPath }
 

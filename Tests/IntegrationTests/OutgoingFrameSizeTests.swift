@@ -56,7 +56,7 @@ struct OutgoingStreamFrameSizeTests {
         var configuration = ServerConfiguration(socketPath: directory + "/steward.sock")
         configuration.limits.maxFrameBytes = 16 * 1024
         var router = Router()
-        router.register(Self.grow) { request, _, stream in
+        router.register(Self.grow, policy: .requires(.knownCaller)) { request, _, stream in
             try await stream.send(.init(key: "small", value: String(repeating: "s", count: 100)))
             try await stream.send(.init(key: "large", value: String(repeating: "l", count: Int(request.key) ?? 0)))
         }

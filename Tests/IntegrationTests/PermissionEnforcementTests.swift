@@ -20,7 +20,8 @@ struct PermissionEnforcementTests {
     }
 
     static func withRegistryServer(
-        _ callers: FixedCaller, _ body: (String, any RegistryStore) async throws -> Void
+        _ callers: FixedCaller,
+        _ body: (_ socketPath: String, _ store: any RegistryStore, _ permissions: [String: MethodPermissions.Rule]) async throws -> Void
     ) async throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -33,7 +34,7 @@ struct PermissionEnforcementTests {
             executor: PostgresExecutor(maxConcurrentJobs: 1), callers: callers, logger: logger)
         try server.start()
         do {
-            try await body(server.socketPath, state.store)
+            try await body(server.socketPath, state.store, server.permissions)
         } catch {
             await server.shutDown()
             throw error
@@ -55,9 +56,9 @@ struct PermissionEnforcementTests {
     @Test("A user without permissions is denied exactly the methods that need one, and mutating denials are audited")
     func plainUserDenied() async throws {
         let plain = FixedCaller { Caller(uid: $0, userName: "plain") }
-        try await Self.withRegistryServer(plain) { socketPath, store in
+        try await Self.withRegistryServer(plain) { socketPath, store, permissions in
             for method in StewardProtoRegistry.allMethods {
-                let rule = MethodPermissions.rule(for: method.path)
+                let rule = try #require(permissions[method.path])
                 let (code, message) = try await Self.status(of: method.path, socketPath: socketPath)
                 switch rule.needs {
                 case .applicationAdmin, .userAdmin, .eitherAdmin:
@@ -68,7 +69,7 @@ struct PermissionEnforcementTests {
                 }
             }
             let denials = try store.listAuditEvents(AuditFilter(outcome: .denied), page: PageRequest(size: 1000)).items
-            let mutating = Set(MethodPermissions.table.filter { $0.value.isMutating }.keys)
+            let mutating = Set(permissions.filter { $0.value.isMutating }.keys)
             #expect(Set(denials.map(\.method)) == mutating)
             #expect(denials.allSatisfy { $0.userName == "plain" && $0.uid == getuid() && $0.status == .permissionDenied })
         }
@@ -86,7 +87,7 @@ struct PermissionEnforcementTests {
     @Test("A mutating request refused before its service (undecodable, or a string that is not UTF-8) is audited; a read is not")
     func undecodableMutatingRequestsAudited() async throws {
         let administrator = FixedCaller { Caller.administrator(uid: $0) }
-        try await Self.withRegistryServer(administrator) { socketPath, store in
+        try await Self.withRegistryServer(administrator) { socketPath, store, _ in
             let create = "/steward.v1.Users/Create"
             // A varint that never ends.
             let undecodable: [UInt8] = [0xFF, 0xFF, 0xFF]
@@ -115,17 +116,17 @@ struct PermissionEnforcementTests {
     @Test("An unknown caller is refused everything but Health and WhoAmI, and its mutating attempts are audited")
     func unknownCallerRefused() async throws {
         let stranger = FixedCaller { Caller.unknown(uid: $0) }
-        try await Self.withRegistryServer(stranger) { socketPath, store in
+        try await Self.withRegistryServer(stranger) { socketPath, store, permissions in
             for method in StewardProtoRegistry.allMethods {
                 let (code, message) = try await Self.status(of: method.path, socketPath: socketPath)
-                if MethodPermissions.rule(for: method.path).needs == .anyone {
+                if try #require(permissions[method.path]).needs == .anyone {
                     #expect(code != .unauthenticated, "\(method.path): \(message)")
                 } else {
                     #expect(code == .unauthenticated, "\(method.path) answered \(code): \(message)")
                 }
             }
             let denials = try store.listAuditEvents(AuditFilter(outcome: .denied), page: PageRequest(size: 1000)).items
-            #expect(Set(denials.map(\.method)) == Set(MethodPermissions.table.filter { $0.value.isMutating }.keys))
+            #expect(Set(denials.map(\.method)) == Set(permissions.filter { $0.value.isMutating }.keys))
             #expect(denials.allSatisfy { $0.status == .unauthenticated && $0.userName == nil })
         }
     }

@@ -96,7 +96,7 @@ struct RouterTests {
     /// A router whose /t.T/Fail handler throws `error`.
     static func failingRouter(_ error: @escaping @Sendable () -> any Error) -> Router {
         var router = Router()
-        router.register(fail) { _, _ in throw error() }
+        router.register(fail, policy: .requires(.knownCaller)) { _, _ in throw error() }
         return router
     }
 
@@ -105,7 +105,7 @@ struct RouterTests {
     @Test("a unary handler's response is the OK outcome's payload")
     func unaryOK() async throws {
         var router = Router()
-        router.register(Self.echo) { request, context in
+        router.register(Self.echo, policy: .requires(.knownCaller)) { request, context in
             Entry(key: context.method, value: request.key + "!")
         }
         let outcome = try await Self.invoke(router, "/t.T/Echo", Entry(key: "hi").serializedBytes())
@@ -117,7 +117,7 @@ struct RouterTests {
     @Test("a streaming handler's messages go to the sink in order; the outcome is OK with no payload")
     func streamingOK() async throws {
         var router = Router()
-        router.register(Self.count) { request, _, stream in
+        router.register(Self.count, policy: .requires(.knownCaller)) { request, _, stream in
             for index in 0..<Int(request.key)! {
                 try await stream.send(Entry(key: "n", value: "\(index)"))
             }
@@ -165,7 +165,7 @@ struct RouterTests {
     @Test("a handler cancelled while sleeping answers CANCELLED")
     func cancelledTask() async throws {
         var router = Router()
-        router.register(Self.echo) { _, _ in
+        router.register(Self.echo, policy: .requires(.knownCaller)) { _, _ in
             withUnsafeCurrentTask { $0?.cancel() }
             try await Task.sleep(for: .seconds(60))
             return Entry()
@@ -210,7 +210,7 @@ struct RouterTests {
     @Test("a streaming handler's errors map the same way, after the messages it sent")
     func streamingErrors() async throws {
         var router = Router()
-        router.register(Self.count) { request, _, stream in
+        router.register(Self.count, policy: .requires(.knownCaller)) { request, _, stream in
             try await stream.send(Entry(key: "first"))
             switch request.key {
             case "rpc": throw RPCError(.aborted, "stopped")
@@ -234,7 +234,7 @@ struct RouterTests {
     func sinkRefuses() async throws {
         let sends = Counter()
         var router = Router()
-        router.register(Self.count) { _, _, stream in
+        router.register(Self.count, policy: .requires(.knownCaller)) { _, _, stream in
             while true {
                 sends.increment()
                 try await stream.send(Entry(key: "more"))
@@ -255,11 +255,11 @@ struct RouterTests {
     func undecodable(payload: [UInt8]) async throws {
         let runs = Counter()
         var router = Router()
-        router.register(Self.echo) { request, _ in
+        router.register(Self.echo, policy: .requires(.knownCaller)) { request, _ in
             runs.increment()
             return request
         }
-        router.register(Self.count) { _, _, _ in runs.increment() }
+        router.register(Self.count, policy: .requires(.knownCaller)) { _, _, _ in runs.increment() }
         for path in ["/t.T/Echo", "/t.T/Count"] {
             let sink = RecordingSink()
             let outcome = try await Self.invoke(router, path, payload, sink: sink)
@@ -280,11 +280,11 @@ struct RouterTests {
     func badString(payload: [UInt8], field: String) async throws {
         let runs = Counter()
         var router = Router()
-        router.register(Self.echo) { request, _ in
+        router.register(Self.echo, policy: .requires(.knownCaller)) { request, _ in
             runs.increment()
             return request
         }
-        router.register(Self.count) { _, _, _ in runs.increment() }
+        router.register(Self.count, policy: .requires(.knownCaller)) { _, _, _ in runs.increment() }
         for path in ["/t.T/Echo", "/t.T/Count"] {
             let outcome = try await Self.invoke(router, path, payload)
             #expect(outcome.code == .invalidArgument, "\(path)")
@@ -296,7 +296,7 @@ struct RouterTests {
     @Test("an empty payload is the default request, not an error")
     func emptyPayload() async throws {
         var router = Router()
-        router.register(Self.echo) { request, _ in
+        router.register(Self.echo, policy: .requires(.knownCaller)) { request, _ in
             #expect(request == Entry())
             return Entry(key: "ok")
         }
@@ -311,10 +311,10 @@ struct RouterTests {
     func methodPaths() {
         var router = Router()
         #expect(router.methodPaths.isEmpty)
-        router.register(UnaryMethod<Entry, Entry>(path: "/t.T/Zeta")) { request, _ in request }
-        router.register(ServerStreamingMethod<Entry, Entry>(path: "/t.T/Alpha")) { _, _, _ in }
-        router.register(UnaryMethod<Entry, Entry>(path: "/a.B/Mid")) { request, _ in request }
-        router.register(UnaryMethod<Entry, Entry>(path: "/t.T/alpha")) { request, _ in request }
+        router.register(UnaryMethod<Entry, Entry>(path: "/t.T/Zeta"), policy: .requires(.knownCaller)) { request, _ in request }
+        router.register(ServerStreamingMethod<Entry, Entry>(path: "/t.T/Alpha"), policy: .requires(.knownCaller)) { _, _, _ in }
+        router.register(UnaryMethod<Entry, Entry>(path: "/a.B/Mid"), policy: .requires(.knownCaller)) { request, _ in request }
+        router.register(UnaryMethod<Entry, Entry>(path: "/t.T/alpha"), policy: .requires(.knownCaller)) { request, _ in request }
         #expect(router.methodPaths == ["/a.B/Mid", "/t.T/Alpha", "/t.T/Zeta", "/t.T/alpha"])
         #expect(router.route(for: "/t.T/Missing") == nil)
         #expect(router.route(for: "/t.t/zeta") == nil)

@@ -75,10 +75,10 @@ extension ConnectionsService {
     public func update(
         key: String, changes requestedChanges: @autoclosure () throws(DomainError) -> [SettingsChange],
         expectedRevision requestedRevision: @autoclosure () throws(DomainError) -> Int64?, dryRun: Bool,
-        keepPassword: Bool = false, caller: Caller, method: String = "/steward.v1.Connections/Update"
+        keepPassword: Bool = false, call: AuditedCall
     ) throws(DomainError) -> UpdatePlan {
-        var auditNote = ""
-        func plan() throws(DomainError) -> UpdatePlan {
+        let caller = call.caller
+        func plan(_ successEvent: CallAuditEvent?) throws(DomainError) -> UpdatePlan {
             try caller.require(.applicationAdmin, to: "update connections")
             let changes = try requestedChanges()
             let expectedRevision = try requestedRevision()
@@ -113,8 +113,8 @@ extension ConnectionsService {
             settings = try ConnectionInputRules.accepted(settings, password: password)
             let passwordKept = try Self.checkPasswordDestination(fieldChanges, newPassword: password != nil, keepPassword: keepPassword)
             if passwordKept {
-                auditNote = "keep_password: the stored password is kept for the changed "
-                    + fieldChanges.map(\.path).filter(PasswordBinding.fieldPaths.contains).joined(separator: ", ")
+                successEvent?.note("keep_password: the stored password is kept for the changed "
+                    + fieldChanges.map(\.path).filter(PasswordBinding.fieldPaths.contains).joined(separator: ", "))
             }
             let checks = ConnectionChecks.all.filter(rerun.contains)
             var updated = record
@@ -139,14 +139,14 @@ extension ConnectionsService {
         }
         // A dry run changes nothing, so only its denial is an audit event.
         if dryRun {
-            do { return try plan() } catch where error.code == .permissionDenied {
-                audit.record(method, caller, target: key, connectionKey: key, status: error.code, message: error.message)
+            do { return try plan(nil) } catch where error.code == .permissionDenied {
+                audit.record(call, status: error.code, message: error.message)
                 throw error
             }
         }
-        return try audit.audited(method, caller, target: key, connectionKey: key, successMessage: { auditNote }) {
-            () throws(DomainError) in try plan()
-        }
+        return try audit.audited(call, noting: { event throws(DomainError) in
+            try plan(event)
+        })
     }
 
     /// Refuses a change of the password's destination that does not give the

@@ -60,9 +60,10 @@ public struct ConnectionsService: Sendable {
     /// a denied caller's malformed request is still a denial, and audited.
     public func register(
         displayName: String, request: @autoclosure () throws(DomainError) -> (settings: ConnectionSettings, password: String?),
-        caller: Caller, deadline: Deadline
+        call: AuditedCall, deadline: Deadline
     ) async throws(DomainError) -> ConnectionRecord {
-        try await audit.audited("/steward.v1.Connections/Register", caller, target: displayName, connectionKey: displayName) { () async throws(DomainError) in
+        let caller = call.caller
+        return try await audit.audited(call) { () async throws(DomainError) in
             try caller.require(.applicationAdmin, to: "register connections")
             let (requested, password) = try request()
             try ConnectionInputRules.checkKey(displayName)
@@ -93,10 +94,10 @@ public struct ConnectionsService: Sendable {
     /// Runs the checks against the live database, stores the report with the
     /// connection and moves its state (VALIDATED / VALIDATION_FAILED, or for
     /// ACTIVE and UNHEALTHY connections ACTIVE / UNHEALTHY).
-    public func validate(key: String, caller: Caller, deadline: Deadline) async throws(DomainError) -> (ConnectionRecord, ValidationReport) {
-        try await audit.audited("/steward.v1.Connections/Validate", caller, target: key, connectionKey: key) { () async throws(DomainError) in
-            try caller.require(.applicationAdmin, to: "validate connections")
-            return try await runValidation(of: try connection(key: key), actor: caller.uid, reason: "validation", deadline: deadline)
+    public func validate(key: String, call: AuditedCall, deadline: Deadline) async throws(DomainError) -> (ConnectionRecord, ValidationReport) {
+        try await audit.audited(call) { () async throws(DomainError) in
+            try call.caller.require(.applicationAdmin, to: "validate connections")
+            return try await runValidation(of: try connection(key: key), actor: call.caller.uid, reason: "validation", deadline: deadline)
         }
     }
 
@@ -139,8 +140,9 @@ public struct ConnectionsService: Sendable {
     // MARK: Lifecycle
 
     /// VALIDATED → ACTIVE, only with a passing validation of the current settings.
-    public func completeSetup(key: String, caller: Caller) throws(DomainError) -> ConnectionRecord {
-        try audit.audited("/steward.v1.Connections/CompleteSetup", caller, target: key, connectionKey: key) { () throws(DomainError) in
+    public func completeSetup(key: String, call: AuditedCall) throws(DomainError) -> ConnectionRecord {
+        let caller = call.caller
+        return try audit.audited(call) { () throws(DomainError) in
             try caller.require(.applicationAdmin, to: "complete setup")
             let record = try connection(key: key)
             _ = try ConnectionLifecycle.outcome(of: .completeSetup, in: record.state)
@@ -154,17 +156,17 @@ public struct ConnectionsService: Sendable {
         }
     }
 
-    public func deactivate(key: String, caller: Caller) throws(DomainError) -> ConnectionRecord {
-        try lifecycleCall("/steward.v1.Connections/Deactivate", key: key, event: .deactivate, caller: caller, action: "deactivate connections")
+    public func deactivate(key: String, call: AuditedCall) throws(DomainError) -> ConnectionRecord {
+        try lifecycleCall(key: key, event: .deactivate, call: call, action: "deactivate connections")
     }
 
-    public func activate(key: String, caller: Caller) throws(DomainError) -> ConnectionRecord {
-        try lifecycleCall("/steward.v1.Connections/Activate", key: key, event: .activate, caller: caller, action: "activate connections")
+    public func activate(key: String, call: AuditedCall) throws(DomainError) -> ConnectionRecord {
+        try lifecycleCall(key: key, event: .activate, call: call, action: "activate connections")
     }
 
-    public func delete(key: String, caller: Caller) throws(DomainError) {
-        try audit.audited("/steward.v1.Connections/Delete", caller, target: key, connectionKey: key) { () throws(DomainError) in
-            try caller.require(.applicationAdmin, to: "delete connections")
+    public func delete(key: String, call: AuditedCall) throws(DomainError) {
+        try audit.audited(call) { () throws(DomainError) in
+            try call.caller.require(.applicationAdmin, to: "delete connections")
             let record = try connection(key: key)
             _ = try ConnectionLifecycle.outcome(of: .delete, in: record.state)
             try storeCall { () throws(StoreError) in try store.deleteConnection(key: key, expectedRevision: record.revision) }
@@ -172,9 +174,10 @@ public struct ConnectionsService: Sendable {
     }
 
     private func lifecycleCall(
-        _ method: String, key: String, event: ConnectionLifecycle.Event, caller: Caller, action: String
+        key: String, event: ConnectionLifecycle.Event, call: AuditedCall, action: String
     ) throws(DomainError) -> ConnectionRecord {
-        try audit.audited(method, caller, target: key, connectionKey: key) { () throws(DomainError) in
+        let caller = call.caller
+        return try audit.audited(call) { () throws(DomainError) in
             try caller.require(.applicationAdmin, to: action)
             let record = try connection(key: key)
             guard case .moveTo(let state) = try ConnectionLifecycle.outcome(of: event, in: record.state) else {

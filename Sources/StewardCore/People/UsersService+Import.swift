@@ -12,8 +12,9 @@ extension UsersService {
     /// Sets every mapping of a CSV (`user,connection,kind,value`) or none:
     /// any bad row fails the call with INVALID_ARGUMENT listing every bad
     /// row by line.
-    public func importMappings(csv: String, dryRun: Bool, caller: Caller) throws(DomainError) -> Int {
-        try audit.audited(Self.path + "ImportMappings", caller, target: nil) { () throws(DomainError) in
+    public func importMappings(csv: String, dryRun: Bool, call: AuditedCall) throws(DomainError) -> Int {
+        let caller = call.caller
+        return try audit.audited(call) { () throws(DomainError) in
             try caller.require(.userAdmin, to: "import mappings")
             let parsed = MappingImport(csv: csv)
             // One import is one write transaction, which holds the store

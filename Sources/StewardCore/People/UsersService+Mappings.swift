@@ -2,8 +2,9 @@ import StewardStore
 
 /// Users' PostgreSQL identities: set, remove, list.
 extension UsersService {
-    public func setMapping(_ request: MappingRequest, caller: Caller) throws(DomainError) -> IdentityMapping {
-        try audit.audited(Self.path + "SetMapping", caller, target: request.userName, connectionKey: request.connectionKey) {
+    public func setMapping(_ request: MappingRequest, call: AuditedCall) throws(DomainError) -> IdentityMapping {
+        let caller = call.caller
+        return try audit.audited(call) {
             () throws(DomainError) in
             try caller.require(.userAdmin, to: "set mappings")
             try IdentityRules.checkUserName(request.userName, field: "mapping.user_name")
@@ -17,8 +18,9 @@ extension UsersService {
         }
     }
 
-    public func removeMapping(userName: String, connectionKey: String?, caller: Caller) throws(DomainError) {
-        try audit.audited(Self.path + "RemoveMapping", caller, target: userName, connectionKey: connectionKey) {
+    public func removeMapping(userName: String, connectionKey: String?, call: AuditedCall) throws(DomainError) {
+        let caller = call.caller
+        try audit.audited(call) {
             () throws(DomainError) in
             try caller.require(.userAdmin, to: "remove mappings")
             try storeCall { () throws(StoreError) in try store.removeMapping(userName: userName, connectionKey: connectionKey) }

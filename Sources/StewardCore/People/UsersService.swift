@@ -20,14 +20,13 @@ public struct UsersService: Sendable {
         self.audit = audit ?? AuditTrail(store: store)
     }
 
-    static let path = "/steward.v1.Users/"
-
     // MARK: Users
 
     /// `permissions` as requested: nil stands for a value the API did not
     /// recognise, refused once the caller is known to be allowed.
-    public func create(name: String, uid: UInt32, permissions: [Permission?], caller: Caller) throws(DomainError) -> UserRecord {
-        try audit.audited(Self.path + "Create", caller, target: name) { () throws(DomainError) in
+    public func create(name: String, uid: UInt32, permissions: [Permission?], call: AuditedCall) throws(DomainError) -> UserRecord {
+        let caller = call.caller
+        return try audit.audited(call) { () throws(DomainError) in
             try caller.require(.userAdmin, to: "create users")
             try IdentityRules.checkUserName(name)
             let permissions = try Self.known(permissions, field: "permissions")
@@ -52,8 +51,9 @@ public struct UsersService: Sendable {
     }
 
     /// Idempotent: granting a held permission changes nothing.
-    public func grant(_ permission: Permission?, to name: String, caller: Caller) throws(DomainError) -> UserRecord {
-        try audit.audited(Self.path + "Grant", caller, target: name) { () throws(DomainError) in
+    public func grant(_ permission: Permission?, to name: String, call: AuditedCall) throws(DomainError) -> UserRecord {
+        let caller = call.caller
+        return try audit.audited(call) { () throws(DomainError) in
             try caller.require(.userAdmin, to: "grant permissions")
             let permission = try Self.known(permission, field: "permission")
             try caller.requireHolding([permission], toGrant: "grant")
@@ -63,8 +63,9 @@ public struct UsersService: Sendable {
 
     /// Idempotent. Root and the daemon's uid keep every permission whatever
     /// their user record says.
-    public func revoke(_ permission: Permission?, from name: String, caller: Caller) throws(DomainError) -> UserRecord {
-        try audit.audited(Self.path + "Revoke", caller, target: name) { () throws(DomainError) in
+    public func revoke(_ permission: Permission?, from name: String, call: AuditedCall) throws(DomainError) -> UserRecord {
+        let caller = call.caller
+        return try audit.audited(call) { () throws(DomainError) in
             try caller.require(.userAdmin, to: "revoke permissions")
             let permission = try Self.known(permission, field: "permission")
             return try storeCall { () throws(StoreError) in try store.revoke(permission, fromUser: name) }
@@ -74,8 +75,9 @@ public struct UsersService: Sendable {
     /// Removes a user with their permissions and mappings; their audit
     /// events stay. Deleting one's own user is refused, so that a user admin
     /// cannot lock themselves out by mistake.
-    public func delete(name: String, caller: Caller) throws(DomainError) {
-        try audit.audited(Self.path + "Delete", caller, target: name) { () throws(DomainError) in
+    public func delete(name: String, call: AuditedCall) throws(DomainError) {
+        let caller = call.caller
+        try audit.audited(call) { () throws(DomainError) in
             try caller.require(.userAdmin, to: "delete users")
             guard caller.userName != name else {
                 throw .failedPrecondition("\(caller) cannot delete their own user; another USER_ADMIN (or root) can")

@@ -19,7 +19,6 @@ public struct SyncService: Sendable {
 
     /// How long a sync may take when the call gives no deadline.
     public static let defaultMilliseconds = 60_000
-    static let method = "/steward.v1.Connections/Sync"
 
     /// - Parameter audit: where events go; by default straight to `store`.
     public init(store: any RegistryStore, scanner: any TableScanner, audit: AuditTrail? = nil) {
@@ -45,10 +44,10 @@ public struct SyncService: Sendable {
     /// is done, then stores what was found in one transaction. Fails when no
     /// database could be scanned; otherwise reports the ones that could not.
     public func sync(
-        key: String, caller: Caller, deadline: Deadline, progress: @Sendable (Event) async throws(DomainError) -> Void
+        key: String, call: AuditedCall, deadline: Deadline, progress: @Sendable (Event) async throws(DomainError) -> Void
     ) async throws(DomainError) -> Outcome {
-        try await audit.audited(Self.method, caller, target: key, connectionKey: key) { () async throws(DomainError) in
-            try caller.require(.applicationAdmin, to: "sync connections")
+        try await audit.audited(call) { () async throws(DomainError) in
+            try call.caller.require(.applicationAdmin, to: "sync connections")
             let record = try storeCall { () throws(StoreError) in try store.connection(key: key) }
             guard record.state == .active else {
                 throw .failedPrecondition(

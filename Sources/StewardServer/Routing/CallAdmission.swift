@@ -46,8 +46,8 @@ struct CallAdmission: Sendable {
         rule.needs != .anyone
     }
 
-    /// The decision for a call of `method` under `rule` (its entry in
-    /// ``MethodPermissions``, looked up once per call by the connection).
+    /// The decision for a call of `method` under `rule` (its route's
+    /// ``RoutePolicy``, looked up once per call by the connection).
     /// Without a lookup the caller carries the uid alone.
     func admit(method: String, rule: MethodPermissions.Rule, peer: PeerCredentials) -> Decision {
         guard Self.needsLookup(rule) else { return .admitted(.unknown(uid: peer.uid)) }

@@ -1,31 +1,37 @@
 import StewardWire
 
-/// One method's handler, with its request decoding and response encoding.
+/// One method's handler, with its request decoding and response encoding,
+/// and the policy it was registered with.
 public struct RPCRoute: Sendable {
     public let method: any RPCMethodDescription
+    /// What the caller needs and whether calls are audited (from its ``RoutePolicy``).
+    let rule: MethodPermissions.Rule
     let invoke: @Sendable (_ payload: [UInt8], _ context: ServerCallContext, _ sink: any StreamSink) async -> CallOutcome
     /// For handlers that answer at once from memory: run on the connection's
     /// I/O queue, sparing the hop to a task and back (see `registerInline`).
     var invokeInline: (@Sendable (_ payload: [UInt8], _ context: ServerCallContext) -> CallOutcome)?
     /// Answers a call that admission denied: audits a mutating method's
-    /// denial with the target named in the request (decoded only now, after
-    /// the decision, within the decoding budget, and never mapped), and
-    /// returns the denial.
+    /// denial with the target its policy reads from the request (decoded
+    /// only now, after the decision, within the decoding budget, and never
+    /// mapped), and returns the denial.
     let deny: @Sendable (_ payload: [UInt8], _ context: ServerCallContext, _ denial: RPCError) -> CallOutcome
 
-    init(
-        method: any RPCMethodDescription, request: (some ProtoMessage).Type,
+    init<Request: ProtoMessage>(
+        method: any RPCMethodDescription, policy: RoutePolicy<Request>,
         invoke: @escaping @Sendable (_ payload: [UInt8], _ context: ServerCallContext, _ sink: any StreamSink) async -> CallOutcome,
         invokeInline: (@Sendable (_ payload: [UInt8], _ context: ServerCallContext) -> CallOutcome)? = nil
     ) {
         self.method = method
+        self.rule = policy.rule
         self.invoke = invoke
         self.invokeInline = invokeInline
+        let auditTarget = policy.auditTarget
         self.deny = { payload, context, denial in
             if let audit = context.mutationAudit {
                 // A request that does not decode still leaves its denial on record, without a target.
-                let target = (try? request.init(serializedBytes: payload, budget: context.decodingBudget))
-                    .flatMap { ($0 as? any AuditTargeted)?.auditTarget }
+                let target = auditTarget.flatMap { read in
+                    (try? Request(serializedBytes: payload, budget: context.decodingBudget)).map(read)
+                }
                 audit.record(
                     context.method, context.caller, target: target?.target, connectionKey: target?.connectionKey,
                     status: denial.code, message: denial.message)
@@ -33,13 +39,6 @@ public struct RPCRoute: Sendable {
             return .failure(denial)
         }
     }
-}
-
-/// A request whose mutating call is audited with a target: what the
-/// service would record, so that a denial decided at admission reads the
-/// same as one decided by the service.
-protocol AuditTargeted {
-    var auditTarget: (target: String?, connectionKey: String?) { get }
 }
 
 extension ProtoMessage {
@@ -64,19 +63,24 @@ public struct Router: Sendable {
     /// The paths of every routed method, sorted.
     public var methodPaths: [String] { routes.keys.sorted() }
 
+    /// What every routed method needs and whether it is audited: the
+    /// permission table, as the routes declared it.
+    public var permissions: [String: MethodPermissions.Rule] { routes.mapValues(\.rule) }
+
     func route(for path: String) -> RPCRoute? { routes[path] }
 
     /// Routes a unary method to `handler`.
     public mutating func register<Request, Response>(
-        _ method: UnaryMethod<Request, Response>,
+        _ method: UnaryMethod<Request, Response>, policy: RoutePolicy<Request>,
         handler: @escaping @Sendable (Request, ServerCallContext) async throws -> Response
     ) {
-        add(RPCRoute(method: method, request: Request.self) { payload, context, _ in
+        add(RPCRoute(method: method, policy: policy) { payload, context, _ in
             let request: Request
             switch Request.decodeRequest(payload, context) {
             case .success(let decoded): request = decoded
             case .failure(let error): return .failure(error)
             }
+            let context = context.auditing(request, under: policy)
             do {
                 return .ok(try await handler(request, context).serializedBytes())
             } catch {
@@ -91,7 +95,7 @@ public struct Router: Sendable {
     /// connection's I/O queue and its answer goes out with the read batch
     /// it arrived in; otherwise it runs as a task like any other.
     public mutating func registerInline<Request, Response>(
-        _ method: UnaryMethod<Request, Response>,
+        _ method: UnaryMethod<Request, Response>, policy: RoutePolicy<Request>,
         handler: @escaping @Sendable (Request, ServerCallContext) throws -> Response
     ) {
         let answer: @Sendable ([UInt8], ServerCallContext) -> CallOutcome = { payload, context in
@@ -100,27 +104,29 @@ public struct Router: Sendable {
             case .success(let decoded): request = decoded
             case .failure(let error): return .failure(error)
             }
+            let context = context.auditing(request, under: policy)
             do {
                 return .ok(try handler(request, context).serializedBytes())
             } catch {
                 return .failure(error, context: context)
             }
         }
-        add(RPCRoute(method: method, request: Request.self, invoke: { payload, context, _ in answer(payload, context) }, invokeInline: answer))
+        add(RPCRoute(method: method, policy: policy, invoke: { payload, context, _ in answer(payload, context) }, invokeInline: answer))
     }
 
     /// Routes a server-streaming method to `handler`, which sends its
     /// messages through the stream and returns when the stream is complete.
     public mutating func register<Request, Response>(
-        _ method: ServerStreamingMethod<Request, Response>,
+        _ method: ServerStreamingMethod<Request, Response>, policy: RoutePolicy<Request>,
         handler: @escaping @Sendable (Request, ServerCallContext, ResponseStream<Response>) async throws -> Void
     ) {
-        add(RPCRoute(method: method, request: Request.self) { payload, context, sink in
+        add(RPCRoute(method: method, policy: policy) { payload, context, sink in
             let request: Request
             switch Request.decodeRequest(payload, context) {
             case .success(let decoded): request = decoded
             case .failure(let error): return .failure(error)
             }
+            let context = context.auditing(request, under: policy)
             do {
                 try await handler(request, context, ResponseStream(sink: sink))
                 return .ok([])

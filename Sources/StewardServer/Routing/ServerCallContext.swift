@@ -24,6 +24,9 @@ public struct ServerCallContext: Sendable {
     /// Set for a mutating method: where a request refused before its
     /// service saw it (undecodable, a bad string) is still audited.
     var mutationAudit: AuditTrail?
+    /// What a mutating call's audit events name, read from its decoded
+    /// request by its route's policy.
+    var auditTarget: AuditTarget?
     /// What protobuf-c may allocate to unpack the request (the server's
     /// `maxDecodedBytesPerMessage`).
     public var decodingBudget = ProtoDecodingBudget.defaultBytes
@@ -50,6 +53,19 @@ public struct ServerCallContext: Sendable {
 }
 
 extension ServerCallContext {
+    /// The admitted call as its service audits it: the caller, this method,
+    /// and the target the route's policy read from the request.
+    public var auditedCall: AuditedCall {
+        AuditedCall(caller: caller, method: method, target: auditTarget?.target, connectionKey: auditTarget?.connectionKey)
+    }
+
+    /// This context with the audit target `policy` reads from `request`.
+    func auditing<Request>(_ request: Request, under policy: RoutePolicy<Request>) -> ServerCallContext {
+        var context = self
+        context.auditTarget = policy.auditTarget?(request)
+        return context
+    }
+
     /// Records a mutating call whose request was refused before it reached
     /// its service, which would otherwise have audited it.
     func auditRejectedRequest(_ error: RPCError) {

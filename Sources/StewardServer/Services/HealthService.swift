@@ -5,14 +5,14 @@ import StewardWire
 /// router routes at least one of its methods.
 enum HealthService {
     static func register(in router: inout Router) {
-        router.registerInline(GrpcHealthV1.Health.check) { request, context in
+        router.registerInline(GrpcHealthV1.Health.check, policy: .requires(.anyone)) { request, context in
             let runtime = try context.requireRuntime()
             guard runtime.servesService(named: request.service) else {
                 throw RPCError(.notFound, "unknown service \"\(request.service)\"")
             }
             return GrpcHealthV1.HealthCheckResponse(status: runtime.health.overall)
         }
-        router.register(GrpcHealthV1.Health.watch) { request, context, stream in
+        router.register(GrpcHealthV1.Health.watch, policy: .requires(.anyone)) { request, context, stream in
             let runtime = try context.requireRuntime()
             guard runtime.servesService(named: request.service) else {
                 // gRPC's Watch reports an unknown service rather than failing,

@@ -185,7 +185,7 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
             token: token, method: frame.method, startedAt: now.uptimeNanoseconds, holdsStreamSlot: holdsStreamSlot)
         runtime.callStarted()
         let payload = frame.payload
-        let rule = MethodPermissions.rule(for: frame.method)
+        let rule = route.rule
         if let inline = route.invokeInline, !CallAdmission.needsLookup(rule) {
             calls[callID] = call
             finishCall(callID, inline(payload, context))

@@ -1,3 +1,4 @@
+import Foundation
 import StewardPostgres
 import StewardWire
 
@@ -14,19 +15,23 @@ extension PostgresRegistryStore {
     /// time is returned.
     @discardableResult
     public func appendAuditEvent(_ event: NewAuditEvent) throws(StoreError) -> AuditEvent {
-        let (id, at) = try write { session in
-            let rows = try session.query(
-                """
-                INSERT INTO audit_events (uid, user_name, method, target, connection_key, status_code, message)
-                VALUES ($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::integer, $7::text)
-                RETURNING id, at
-                """, event.uid, event.userName, event.method, event.target, event.connectionKey,
-                event.status.rawValue, event.message)
-            return (try rows[0].int64Value("id"), try rows[0].dateValue("at"))
-        }
+        // An event of its own: it never carries a call's pending event.
+        let (id, at) = try write(recordingCallEvent: false) { session in try Self.insertAuditEvent(event, in: session) }
         var stored = event
         stored.at = at
         return AuditEvent(id: id, event: stored)
+    }
+
+    /// Appends `event` in the transaction `session` has open; returns its id and stored time.
+    static func insertAuditEvent(_ event: NewAuditEvent, in session: PostgresSession) throws -> (Int64, Date) {
+        let rows = try session.query(
+            """
+            INSERT INTO audit_events (uid, user_name, method, target, connection_key, status_code, message)
+            VALUES ($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::integer, $7::text)
+            RETURNING id, at
+            """, event.uid, event.userName, event.method, event.target, event.connectionKey,
+            event.status.rawValue, event.message)
+        return (try rows[0].int64Value("id"), try rows[0].dateValue("at"))
     }
 
     public func listAuditEvents(_ filter: AuditFilter, page: PageRequest) throws(StoreError)

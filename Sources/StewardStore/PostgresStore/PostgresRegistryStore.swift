@@ -161,10 +161,23 @@ public final class PostgresRegistryStore: RegistryStore {
     /// Runs `body` in one READ COMMITTED transaction on the write session:
     /// all of it or none of it. Writers lock what they compare (see the
     /// type's documentation).
-    func write<Result: Sendable>(commit: Bool = true, _ body: (PostgresSession) throws -> Result) throws(StoreError) -> Result {
-        try writer.withSession { session in
-            try session.transaction("BEGIN ISOLATION LEVEL READ COMMITTED", commit: commit, body)
+    /// The call's pending audit event (``CallAuditEvent``), if any, is
+    /// appended in the same transaction when it commits, unless
+    /// `recordingCallEvent` is false (an event of its own).
+    func write<Result: Sendable>(
+        commit: Bool = true, recordingCallEvent: Bool = true, _ body: (PostgresSession) throws -> Result
+    ) throws(StoreError) -> Result {
+        // Read on the calling task, before the session's lock.
+        let call = commit && recordingCallEvent ? CallAuditEvent.current : nil
+        let result = try writer.withSession { session in
+            try session.transaction("BEGIN ISOLATION LEVEL READ COMMITTED", commit: commit) { session in
+                let result = try body(session)
+                if let event = call?.pendingEvent() { _ = try Self.insertAuditEvent(event, in: session) }
+                return result
+            }
         }
+        call?.markCommitted()
+        return result
     }
 
     /// Runs `body` in one read-only REPEATABLE READ transaction on the read

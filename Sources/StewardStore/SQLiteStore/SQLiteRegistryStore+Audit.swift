@@ -6,17 +6,21 @@ extension SQLiteRegistryStore {
         var event = event
         event.at = StoreTime.normalized(event.at)
         let stored = event
-        let id = try write { database in
-            try database.run(
-                """
-                INSERT INTO audit_events (at, uid, user_name, method, target, connection_key,
-                    status_code, message)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, StoreTime.microseconds(stored.at), stored.uid, stored.userName, stored.method,
-                stored.target, stored.connectionKey, stored.status.rawValue, stored.message)
-            return database.lastInsertRowID
-        }
+        // An event of its own: it never carries a call's pending event.
+        let id = try write(recordingCallEvent: false) { database in try Self.insertAuditEvent(stored, in: database) }
         return AuditEvent(id: id, event: stored)
+    }
+
+    /// Appends `event` in the transaction `database` has open; returns its id.
+    static func insertAuditEvent(_ event: NewAuditEvent, in database: SQLiteDatabase) throws -> Int64 {
+        try database.run(
+            """
+            INSERT INTO audit_events (at, uid, user_name, method, target, connection_key,
+                status_code, message)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, StoreTime.microseconds(StoreTime.normalized(event.at)), event.uid, event.userName, event.method,
+            event.target, event.connectionKey, event.status.rawValue, event.message)
+        return database.lastInsertRowID
     }
 
     public func listAuditEvents(_ filter: AuditFilter, page: PageRequest) throws(StoreError)

@@ -79,7 +79,8 @@ extension SQLiteRegistryStore {
     @discardableResult
     public func importMappings(_ mappings: [IdentityMapping], dryRun: Bool) throws(StoreError) -> Int {
         let now = now()
-        return try write { database in
+        // A dry run changes nothing, so the call's event is not its to commit.
+        return try write(recordingCallEvent: !dryRun) { database in
             // Every mapping is tried, so that one answer names every row that
             // fails; a failed statement undoes only itself, and the savepoint
             // undoes the rest when anything failed or this is a dry run.

@@ -172,8 +172,22 @@ public final class SQLiteRegistryStore: RegistryStore {
     // MARK: - Running calls
 
     /// Runs `body` in one IMMEDIATE transaction: all of it or none of it.
-    func write<Result: Sendable>(_ body: (SQLiteDatabase) throws -> Result) throws(StoreError) -> Result {
-        try withDatabase { database in try database.transaction(.immediate) { try body(database) } }
+    /// The call's pending audit event (``CallAuditEvent``), if any, is
+    /// appended in the same transaction unless `recordingCallEvent` is false
+    /// (a write that changes nothing, or an event of its own).
+    func write<Result: Sendable>(
+        recordingCallEvent: Bool = true, _ body: (SQLiteDatabase) throws -> Result
+    ) throws(StoreError) -> Result {
+        let call = recordingCallEvent ? CallAuditEvent.current : nil
+        let result = try withDatabase { database in
+            try database.transaction(.immediate) {
+                let result = try body(database)
+                if let event = call?.pendingEvent() { _ = try Self.insertAuditEvent(event, in: database) }
+                return result
+            }
+        }
+        call?.markCommitted()
+        return result
     }
 
     /// Runs `body` in one read transaction on the read connection, so it

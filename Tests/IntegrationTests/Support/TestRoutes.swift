@@ -18,14 +18,14 @@ enum TestRoutes {
     static let count = ServerStreamingMethod<StewardRpcV1.MetadataEntry, StewardRpcV1.MetadataEntry>(path: "/steward.testing.Echo/Count")
 
     static func register(in router: inout Router, probes: TestProbes) {
-        router.register(echo) { request, _ in
+        router.register(echo, policy: .requires(.knownCaller)) { request, _ in
             StewardRpcV1.MetadataEntry(key: "echo", value: request.key)
         }
-        router.register(sleep) { request, _ in
+        router.register(sleep, policy: .requires(.knownCaller)) { request, _ in
             try await Task.sleep(for: .milliseconds(Int(request.key) ?? 0))
             return StewardRpcV1.MetadataEntry(key: "slept", value: request.key)
         }
-        router.register(stubbornSleep) { request, _ in
+        router.register(stubbornSleep, policy: .requires(.knownCaller)) { request, _ in
             let milliseconds = Int(request.key) ?? 0
             await withCheckedContinuation { continuation in
                 DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds)) {
@@ -34,7 +34,7 @@ enum TestRoutes {
             }
             return StewardRpcV1.MetadataEntry(key: "slept", value: request.key)
         }
-        router.register(count) { request, _, stream in
+        router.register(count, policy: .requires(.knownCaller)) { request, _, stream in
             probes.streamStarted()
             defer { probes.streamFinished() }
             var index = 0

@@ -6,7 +6,7 @@ import StewardWire
 /// `steward.v1.Audit`: the RPC face of ``AuditLog``.
 public enum AuditAPI {
     public static func register(in router: inout Router, log: AuditLog) {
-        router.register(StewardV1.Audit.list) { request, context in
+        router.register(StewardV1.Audit.list, policy: .requires(.eitherAdmin)) { request, context in
             let page = try log.list(
                 try filter(request),
                 page: PageRequest(size: Int(request.pageSize), token: request.pageToken.isEmpty ? nil : request.pageToken),

@@ -11,19 +11,19 @@ public enum ConnectionsAPI {
 
     public static func register(in router: inout Router, service: ConnectionsService) {
         typealias API = StewardV1.Connections
-        router.register(API.register) { request, context in
+        router.register(API.register, policy: .requires(.applicationAdmin, audited: { .connection($0.displayName) })) { request, context in
             let record = try await service.register(
                 displayName: request.displayName,
                 request: try ConnectionsMapping.settings(request.settings, displayName: request.displayName),
-                caller: context.caller, deadline: context.databaseDeadline(orAfter: defaultDeadlineMilliseconds))
+                call: context.auditedCall, deadline: context.databaseDeadline(orAfter: defaultDeadlineMilliseconds))
             return StewardV1.RegisterConnectionResponse(connection: ConnectionsMapping.message(record, report: nil))
         }
-        router.register(API.get) { request, _ in
+        router.register(API.get, policy: .requires(.knownCaller)) { request, _ in
             let record = try service.connection(key: request.key)
             return StewardV1.GetConnectionResponse(
                 connection: ConnectionsMapping.message(record, report: try service.latestReport(key: request.key)))
         }
-        router.register(API.list) { request, _ in
+        router.register(API.list, policy: .requires(.knownCaller)) { request, _ in
             let page = try service.list(
                 state: try ConnectionsMapping.state(request.state),
                 page: PageRequest(size: Int(request.pageSize), token: request.pageToken.isEmpty ? nil : request.pageToken))
@@ -31,48 +31,47 @@ public enum ConnectionsAPI {
                 connections: page.items.map { ConnectionsMapping.message($0, report: nil) },
                 nextPageToken: page.nextPageToken ?? "")
         }
-        router.register(API.update) { request, context in
+        router.register(API.update, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
             let plan = try service.update(
                 key: request.key, changes: try ConnectionsMapping.changes(request),
                 expectedRevision: try ConnectionsMapping.expectedRevision(request.expectedRevision),
-                dryRun: request.dryRun, keepPassword: request.keepPassword, caller: context.caller)
+                dryRun: request.dryRun, keepPassword: request.keepPassword, call: context.auditedCall)
             return StewardV1.UpdateConnectionResponse(
                 connection: ConnectionsMapping.message(plan.connection, report: nil),
                 changes: plan.changes.map { StewardV1.FieldChange(path: $0.path, oldValue: $0.oldValue, newValue: $0.newValue) },
                 checksToRerun: plan.checksToRerun, dryRun: plan.dryRun, passwordKept: plan.passwordKept)
         }
-        router.register(API.getSetupScript) { request, _ in
+        router.register(API.getSetupScript, policy: .requires(.knownCaller)) { request, _ in
             let script = try service.setupScript(key: request.key)
             return StewardV1.GetSetupScriptResponse(script: try script.text, fileName: script.fileName)
         }
-        router.register(API.validate) { request, context in
-            let (record, report) = try await service.validate(key: request.key, caller: context.caller, deadline: context.databaseDeadline(orAfter: defaultDeadlineMilliseconds))
+        router.register(API.validate, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
+            let (record, report) = try await service.validate(key: request.key, call: context.auditedCall, deadline: context.databaseDeadline(orAfter: defaultDeadlineMilliseconds))
             return StewardV1.ValidateConnectionResponse(
                 report: ConnectionsMapping.message(report), connection: ConnectionsMapping.message(record, report: report))
         }
-        router.register(API.completeSetup) { request, context in
+        router.register(API.completeSetup, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
             StewardV1.CompleteSetupResponse(
-                connection: ConnectionsMapping.message(try service.completeSetup(key: request.key, caller: context.caller), report: nil))
+                connection: ConnectionsMapping.message(try service.completeSetup(key: request.key, call: context.auditedCall), report: nil))
         }
-        router.register(API.deactivate) { request, context in
+        router.register(API.deactivate, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
             StewardV1.DeactivateConnectionResponse(
-                connection: ConnectionsMapping.message(try service.deactivate(key: request.key, caller: context.caller), report: nil))
+                connection: ConnectionsMapping.message(try service.deactivate(key: request.key, call: context.auditedCall), report: nil))
         }
-        router.register(API.activate) { request, context in
+        router.register(API.activate, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
             StewardV1.ActivateConnectionResponse(
-                connection: ConnectionsMapping.message(try service.activate(key: request.key, caller: context.caller), report: nil))
+                connection: ConnectionsMapping.message(try service.activate(key: request.key, call: context.auditedCall), report: nil))
         }
-        router.register(API.delete) { request, context in
-            try service.delete(key: request.key, caller: context.caller)
+        router.register(API.delete, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
+            try service.delete(key: request.key, call: context.auditedCall)
             return StewardV1.DeleteConnectionResponse()
         }
-        router.register(API.rotateCredentials) { request, context in
+        router.register(API.rotateCredentials, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
             var changes: [SettingsChange] = []
             if !request.username.isEmpty { changes.append(.username(request.username)) }
             if !request.password.isEmpty { changes.append(.password(request.password)) }
             let plan = try service.update(
-                key: request.key, changes: changes, expectedRevision: nil, dryRun: false, caller: context.caller,
-                method: API.rotateCredentials.path)
+                key: request.key, changes: changes, expectedRevision: nil, dryRun: false, call: context.auditedCall)
             return StewardV1.RotateCredentialsResponse(connection: ConnectionsMapping.message(plan.connection, report: nil))
         }
     }

@@ -4,9 +4,9 @@ import StewardWire
 /// `steward.v1.Connections/Sync`: the streaming RPC face of ``SyncService``.
 public enum SyncAPI {
     public static func register(in router: inout Router, service: SyncService) {
-        router.register(StewardV1.Connections.sync) { request, context, stream in
+        router.register(StewardV1.Connections.sync, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context, stream in
             let outcome = try await service.sync(
-                key: request.key, caller: context.caller,
+                key: request.key, call: context.auditedCall,
                 deadline: context.databaseDeadline(orAfter: SyncService.defaultMilliseconds)
             ) { (event) async throws(DomainError) in
                 do {
