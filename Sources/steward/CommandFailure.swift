@@ -8,10 +8,22 @@ struct CommandFailure: Error {
     let error: RPCError
     /// The exit code, when not the status class's.
     let exitCode: Int32?
+    /// Whether the message is a list, one item a line (an import's bad
+    /// rows): each line is then escaped and printed on its own, indented.
+    var isLineList = false
 
     init(_ error: RPCError, exitCode: Int32? = nil) {
         self.error = error
         self.exitCode = exitCode
+    }
+
+    /// The message as printed: every control character escaped, so no text
+    /// from the daemon can move the cursor or forge a line of output; a
+    /// line list keeps its line breaks, each item indented under the first.
+    var printedMessage: String {
+        guard isLineList else { return TerminalText.escaped(error.message) }
+        return error.message.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { TerminalText.escaped(String($0)) }.joined(separator: "\n  ")
     }
 
     /// The daemon at the socket runs as another uid than expected
@@ -42,8 +54,7 @@ extension StewardCommand {
                 try command.run()
             }
         } catch let failure as CommandFailure {
-            let message = TerminalText.escaped(failure.error.message)
-            FileHandle.standardError.write(Data("steward: \(failure.error.code.name): \(message)\n".utf8))
+            FileHandle.standardError.write(Data("steward: \(failure.error.code.name): \(failure.printedMessage)\n".utf8))
             Foundation.exit(failure.exitCode ?? CommandFailure.exitCode(for: failure.error.code))
         } catch {
             exit(withError: error)

@@ -363,6 +363,8 @@ struct PeopleTests {
         #expect(refused.status == 2, "\(refused.standardError)")
         #expect(refused.standardError.contains("INVALID_ARGUMENT"))
         #expect(refused.standardError.contains("line 4"), "\(refused.standardError)")
+        // The report keeps one bad row a line, indented under steward's own line.
+        #expect(refused.standardError.contains("imported:\n  line 4: "), "\(refused.standardError)")
         #expect(refused.standardError.contains("BOGUS"), "\(refused.standardError)")
         for goodLine in [2, 3, 5, 6] {
             #expect(!refused.standardError.contains("line \(goodLine):"), "\(refused.standardError)")

@@ -1,4 +1,5 @@
 import StewardStore
+import StewardPostgres
 
 /// ImportMappings: many mappings from a CSV, all or none.
 extension UsersService {
@@ -33,7 +34,9 @@ extension UsersService {
                 throw DomainError(error.code.status, error.message)
             }
             problems.sort { $0.line < $1.line }
-            var report = problems.prefix(Self.maxReportedProblems).map { "line \($0.line): \($0.message)" }
+            // One bad row a line: a row's own text (a quoted CSV field may hold a
+            // line break) is made single-line, so every break is the report's.
+            var report = problems.prefix(Self.maxReportedProblems).map { "line \($0.line): \(SQLQuoting.visible($0.message))" }
             if problems.count > Self.maxReportedProblems {
                 report.append("… and \(problems.count - Self.maxReportedProblems) more bad rows")
             }

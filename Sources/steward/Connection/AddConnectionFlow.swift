@@ -256,8 +256,17 @@ struct AddConnectionFlow: Sendable {
     var defaultScriptPath: String { "./steward-setup-\(key ?? draft.displayName).sql" }
 
     /// The settings and paths of an Update for the edits so far.
+    /// An edit of where the password is sent (host, port, username, TLS)
+    /// carries the password typed earlier in this walk: the daemon never
+    /// sends a stored password to a new destination unless it is given
+    /// again, and here the person at the terminal gave both.
     var update: (settings: StewardV1.ConnectionSettings, paths: [String]) {
-        (draft.settings, edited.compactMap(\.updatePath))
+        var paths = edited.compactMap(\.updatePath)
+        let movesPassword = edited.contains { $0.settingsField?.descriptor.decidesPasswordDestination == true }
+        if movesPassword, !draft.password.isEmpty, !edited.contains(.password) {
+            paths.append(ConnectionSettingsField.password.path)
+        }
+        return (draft.settings, paths)
     }
 
     // MARK: The daemon's rules, checked locally

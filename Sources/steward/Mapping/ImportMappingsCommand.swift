@@ -21,8 +21,15 @@ struct ImportMappings: AsyncParsableCommand {
     var dryRun = false
 
     func run() async throws {
-        let response = try await options.call(
-            StewardV1.Users.importMappings, .init(csv: try readCSV(), dryRun: dryRun))
+        let response: StewardV1.ImportMappingsResponse
+        do {
+            response = try await options.call(
+                StewardV1.Users.importMappings, .init(csv: try readCSV(), dryRun: dryRun))
+        } catch var failure as CommandFailure {
+            // The daemon lists the bad rows one a line.
+            failure.isLineList = true
+            throw failure
+        }
         options.emit(response) {
             (response.dryRun ? "would import " : "imported ") + MappingText.counted(response.imported, "mapping")
         }
