@@ -39,10 +39,10 @@ struct ListConnections: AsyncParsableCommand {
     func run() async throws {
         var request = StewardV1.ListConnectionsRequest()
         if let state {
-            guard let value = StewardV1.ConnectionState.knownValues.first(where: { $0.protoName == "CONNECTION_STATE_" + state.uppercased() }) else {
+            guard let value = LifecycleState(rawValue: state.uppercased()) else {
                 throw ValidationError("unknown --state \(state)")
             }
-            request.state = value
+            request.state = StewardV1.ConnectionState(value)
         }
         var all: [StewardV1.Connection] = []
         var last = StewardV1.ListConnectionsResponse()

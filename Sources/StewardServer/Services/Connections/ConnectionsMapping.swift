@@ -35,16 +35,9 @@ enum ConnectionsMapping {
     }
 
     static func state(_ value: StewardV1.ConnectionState) throws(DomainError) -> LifecycleState? {
-        switch value {
-        case .unspecified: return nil
-        case .registered: return .registered
-        case .validated: return .validated
-        case .validationFailed: return .validationFailed
-        case .active: return .active
-        case .unhealthy: return .unhealthy
-        case .inactive: return .inactive
-        default: throw DomainError.invalidArgument("state", "\(value.rawValue) is not a connection state")
-        }
+        if let state = LifecycleState(value) { return state }
+        guard value == .unspecified else { throw DomainError.invalidArgument("state", "\(value.rawValue) is not a connection state") }
+        return nil
     }
 
     static func message(_ record: ConnectionRecord, report: ValidationReport?) -> StewardV1.Connection {
@@ -61,24 +54,13 @@ enum ConnectionsMapping {
         var connection = StewardV1.Connection()
         connection.key = record.key
         connection.settings = settings
-        connection.state = message(record.state)
+        connection.state = StewardV1.ConnectionState(record.state)
         connection.revision = UInt64(record.revision)
         connection.createdAtUnixMs = milliseconds(record.createdAt)
         connection.updatedAtUnixMs = milliseconds(record.updatedAt)
         connection.createdByUid = record.createdBy
         connection.lastValidation = report.map(message)
         return connection
-    }
-
-    static func message(_ state: LifecycleState) -> StewardV1.ConnectionState {
-        switch state {
-        case .registered: .registered
-        case .validated: .validated
-        case .validationFailed: .validationFailed
-        case .active: .active
-        case .unhealthy: .unhealthy
-        case .inactive: .inactive
-        }
     }
 
     static func message(_ report: ValidationReport) -> StewardV1.ValidationReport {
