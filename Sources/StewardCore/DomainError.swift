@@ -1,3 +1,4 @@
+import StewardModel
 import StewardStore
 import StewardWire
 
@@ -15,6 +16,11 @@ public struct DomainError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public static func invalidArgument(_ field: String, _ problem: String) -> DomainError {
         DomainError(.invalidArgument, "\(field): \(problem)")
+    }
+
+    /// A model rule's refusal, as INVALID_ARGUMENT naming the field.
+    public init(_ problem: InputProblem) {
+        self = .invalidArgument(problem.field, problem.problem)
     }
 
     public static func failedPrecondition(_ message: String) -> DomainError {

@@ -1,5 +1,6 @@
 import CLibPQ
 import Glibc
+import StewardModel
 
 /// Reads the server's authentication requests off the socket (`recv` with
 /// `MSG_PEEK`, so libpq still reads them) before libpq does, and ends the

@@ -1,21 +1,4 @@
-/// libpq's `sslmode`.
-public struct SSLMode: RawRepresentable, Hashable, Sendable, CaseIterable {
-    public let rawValue: String
-    public init?(rawValue: String) {
-        guard Self.allCases.contains(where: { $0.rawValue == rawValue }) else { return nil }
-        self.rawValue = rawValue
-    }
-    private init(_ value: String) { rawValue = value }
-
-    public static let disable = SSLMode("disable")
-    public static let allow = SSLMode("allow")
-    public static let prefer = SSLMode("prefer")
-    public static let require = SSLMode("require")
-    public static let verifyCA = SSLMode("verify-ca")
-    public static let verifyFull = SSLMode("verify-full")
-
-    public static let allCases: [SSLMode] = [.disable, .allow, .prefer, .require, .verifyCA, .verifyFull]
-}
+import StewardModel
 
 /// Where and how to connect. Passed to libpq as keyword/value pairs, never
 /// concatenated into a conninfo string, so no value can inject another.

@@ -1,5 +1,6 @@
 import CLibPQ
 import Glibc
+import StewardModel
 
 /// What the linked libpq can enforce about how a password is sent.
 ///

@@ -1,3 +1,5 @@
+import StewardModel
+
 extension PostgresCatalog {
     /// A table (or view, materialized view, foreign or partitioned table)
     /// with its columns in `attnum` order.

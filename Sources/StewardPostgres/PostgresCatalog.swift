@@ -1,3 +1,5 @@
+import StewardModel
+
 /// The catalog facts Steward's checks need, each read with one set-based
 /// query per database (never one query per table).
 public enum PostgresCatalog {

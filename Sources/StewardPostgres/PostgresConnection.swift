@@ -1,5 +1,6 @@
 import CLibPQ
 import Glibc
+import StewardModel
 
 /// One libpq connection (`PGconn`), owned here and finished exactly once.
 ///

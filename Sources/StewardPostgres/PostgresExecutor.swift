@@ -1,4 +1,5 @@
 import Foundation
+import StewardModel
 import Synchronization
 
 /// Runs blocking libpq work on threads of its own, so that a slow or hung

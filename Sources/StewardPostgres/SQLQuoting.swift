@@ -1,3 +1,5 @@
+import StewardModel
+
 /// Quoting for SQL that Steward generates (the setup script, remediation
 /// SQL): a name or value from a user, a catalog or an attacker becomes one
 /// token, whatever it contains, and never spans a line.
@@ -55,44 +57,11 @@ public enum SQLQuoting {
         parts.map(identifier).joined(separator: ".")
     }
 
-    /// Characters that must never appear raw in a line of a script for psql:
-    /// control characters (psql ends a line, and with it a `--` comment, at
-    /// CR as well as LF, and a line break lets the next line start with a
-    /// meta-command such as `\!`), Unicode line and paragraph separators
-    /// (editors break lines there), and bidirectional controls (they make a
-    /// line display in another order than psql reads it).
-    public static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.properties.generalCategory {
-        case .control, .lineSeparator, .paragraphSeparator: return true
-        default: return bidirectionalControls.contains(scalar.value)
-        }
-    }
+    /// Whether `scalar` must be escaped in a script line (``VisibleText/needsEscape(_:)``).
+    public static func needsEscape(_ scalar: Unicode.Scalar) -> Bool { VisibleText.needsEscape(scalar) }
 
-    /// U+061C, U+200E–U+200F, U+202A–U+202E and U+2066–U+2069.
-    private static let bidirectionalControls: Set<UInt32> = [
-        0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069,
-    ]
+    /// `value` as a readable single-line text (``VisibleText/visible(_:)``).
+    public static func visible(_ value: String) -> String { VisibleText.visible(value) }
 
-    /// `value` as a readable single-line text, each character that
-    /// ``needsEscape(_:)`` written as `\n`, `\r`, `\t` or `\u{…}`: how a
-    /// name appears in comments and messages.
-    public static func visible(_ value: String) -> String {
-        guard value.unicodeScalars.contains(where: needsEscape) else { return value }
-        var text = ""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where needsEscape(scalar): text += "\\u{" + hex(scalar.value, digits: 4) + "}"
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        return text
-    }
-
-    private static func hex(_ value: UInt32, digits: Int) -> String {
-        let text = String(value, radix: 16, uppercase: true)
-        return String(repeating: "0", count: max(0, digits - text.count)) + text
-    }
+    private static func hex(_ value: UInt32, digits: Int) -> String { VisibleText.hex(value, digits: digits) }
 }

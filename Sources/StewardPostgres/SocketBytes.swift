@@ -1,4 +1,5 @@
 import Glibc
+import StewardModel
 
 /// Waiting until a socket holds a number of bytes, without reading them
 /// (they are libpq's to read). `poll` alone cannot do it: it reports a

@@ -1,3 +1,5 @@
+import StewardModel
+
 /// The registry's persistence, as the domain uses it: connections and their
 /// lifecycle history, validation reports, data sources, users, permissions,
 /// identity mappings and the audit trail.

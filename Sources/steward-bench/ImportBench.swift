@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StewardCore
+import StewardModel
 import StewardStore
 
 /// Times ImportMappings, which holds the registry store (one write

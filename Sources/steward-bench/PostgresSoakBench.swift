@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StewardModel
 import StewardPostgres
 
 /// Connect/query/close cycles, failures included, watching the process's

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StewardModel
 import StewardPostgres
 
 /// Times the full privilege picture of a role on a database with many tables.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StewardModel
 import StewardPostgres
 import StewardStore
 

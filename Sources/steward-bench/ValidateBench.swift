@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StewardCore
+import StewardModel
 import StewardPostgres
 import StewardStore
 

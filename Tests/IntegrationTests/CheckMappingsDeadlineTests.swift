@@ -3,6 +3,7 @@ import Logging
 import PostgresTestSupport
 import StewardClient
 import StewardCore
+import StewardModel
 import StewardPostgres
 @testable import StewardServer
 import StewardStore
@@ -21,7 +22,7 @@ struct CheckMappingsDeadlineTests {
     ) throws {
         let settings = ConnectionSettings(
             displayName: key, deploymentType: .selfManaged, host: host, port: port, stateDatabase: "postgres",
-            governedDatabases: ["template1"], username: username, sslMode: StewardStore.SSLMode.disable)
+            governedDatabases: ["template1"], username: username, sslMode: SSLMode.disable)
         var record = try store.createConnection(key: key, settings: settings, password: Secret(password), createdBy: 0)
         for next in [LifecycleState.validated, .active] {
             record = try store.transitionConnection(
@@ -89,7 +90,7 @@ struct CheckMappingsDeadlineTests {
     static func context(deadlineAfterMilliseconds milliseconds: Int?) -> ServerCallContext {
         ServerCallContext(
             method: "/steward.v1.Users/CheckMappings", peer: PeerCredentials(pid: 1, uid: 0, gid: 0),
-            deadline: milliseconds.map { .now() + .milliseconds($0) }, logger: Logger(label: "deadline"))
+            deadline: milliseconds.map { .after(milliseconds: $0) }, logger: Logger(label: "deadline"))
     }
 
     /// How far the database deadline falls short of the call's, in milliseconds.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StewardCore
+import StewardModel
 import StewardPostgres
 import StewardServer
 import StewardStore

@@ -1,5 +1,6 @@
 import Foundation
 import StewardCore
+import StewardModel
 import StewardPostgres
 import StewardStore
 import StewardWire

@@ -1,4 +1,5 @@
 import PostgresTestSupport
+import StewardModel
 import StewardPostgres
 import Testing
 

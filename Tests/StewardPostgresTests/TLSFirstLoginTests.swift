@@ -1,5 +1,6 @@
 import Foundation
 import PostgresTestSupport
+import StewardModel
 import StewardPostgres
 import Testing
 

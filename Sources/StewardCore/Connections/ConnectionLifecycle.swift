@@ -1,3 +1,4 @@
+import StewardModel
 import StewardStore
 
 /// The connection lifecycle (docs/connections.md) as a pure value: given a

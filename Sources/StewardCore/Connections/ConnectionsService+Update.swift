@@ -1,3 +1,4 @@
+import StewardModel
 import StewardStore
 import StewardWire
 
@@ -6,37 +7,30 @@ public enum SettingsChange: Sendable, Hashable {
     case host(String)
     case port(Int)
     case deploymentType(DeploymentType)
-    case sslMode(StewardStore.SSLMode)
+    case sslMode(SSLMode)
     case caCertificate(String?)
     case stateDatabase(String)
     case governedDatabases([String])
     case username(String)
     case password(String)
 
-    /// The API's name for the field.
-    public var path: String {
+    /// The field this changes.
+    public var field: ConnectionSettingsField {
         switch self {
-        case .host: "host"
-        case .port: "port"
-        case .deploymentType: "deployment_type"
-        case .sslMode: "ssl_mode"
-        case .caCertificate: "ca_certificate_pem"
-        case .stateDatabase: "state_database"
-        case .governedDatabases: "governed_databases"
-        case .username: "username"
-        case .password: "password"
+        case .host: .host
+        case .port: .port
+        case .deploymentType: .deploymentType
+        case .sslMode: .sslMode
+        case .caCertificate: .caCertificate
+        case .stateDatabase: .stateDatabase
+        case .governedDatabases: .governedDatabases
+        case .username: .username
+        case .password: .password
         }
     }
 
-    /// The checks whose verdict this change may alter.
-    var checksToRerun: [String] {
-        switch self {
-        case .host, .port, .deploymentType, .sslMode, .caCertificate: ConnectionChecks.all
-        case .username, .password: Array(ConnectionChecks.all.drop { $0 != "login" })
-        case .stateDatabase: ["state_database", "state_marker"]
-        case .governedDatabases: ["database_connect", "schema_usage", "table_privileges", "alter_table"]
-        }
-    }
+    /// The API's name for the field.
+    public var path: String { field.path }
 }
 
 /// The stable names of the validation checks, in the order they run.
@@ -92,7 +86,8 @@ extension ConnectionsService {
             var fieldChanges: [UpdatePlan.FieldChange] = []
             var rerun: [String] = []
             for change in changes {
-                let old = Self.value(of: change.path, in: settings)
+                let before = settings
+                let old = Self.shown(change.field, in: settings)
                 switch change {
                 case .host(let value): settings.host = value
                 case .port(let value): settings.port = value
@@ -104,17 +99,19 @@ extension ConnectionsService {
                 case .username(let value): settings.username = value
                 case .password(let value): password = value
                 }
-                let new = change.path == "password" ? Secret.redacted : Self.value(of: change.path, in: settings)
-                if change.path == "password" || old != new {
+                let new = Self.shown(change.field, in: settings)
+                // A secret reads the same before and after, so it counts as
+                // changed whenever it is given.
+                if change.field.descriptor.shown == .secret || settings != before {
                     fieldChanges.append(.init(path: change.path, oldValue: old, newValue: new))
-                    rerun += change.checksToRerun
+                    rerun += change.field.descriptor.checksToRerun.map(\.rawValue)
                 }
             }
             settings = try ConnectionInputRules.accepted(settings, password: password)
             let passwordKept = try Self.checkPasswordDestination(fieldChanges, newPassword: password != nil, keepPassword: keepPassword)
             if passwordKept {
                 successEvent?.note("keep_password: the stored password is kept for the changed "
-                    + fieldChanges.map(\.path).filter(PasswordBinding.fieldPaths.contains).joined(separator: ", "))
+                    + fieldChanges.map(\.path).filter(ConnectionSettingsField.passwordDestinationPaths.contains).joined(separator: ", "))
             }
             let checks = ConnectionChecks.all.filter(rerun.contains)
             var updated = record
@@ -158,7 +155,7 @@ extension ConnectionsService {
         if keepPassword && newPassword {
             throw .invalidArgument("keep_password", "cannot be set together with a new password: give one or the other")
         }
-        let moved = changes.map(\.path).filter(PasswordBinding.fieldPaths.contains)
+        let moved = changes.map(\.path).filter(ConnectionSettingsField.passwordDestinationPaths.contains)
         guard !moved.isEmpty, !newPassword else { return false }
         guard keepPassword else {
             throw .invalidArgument(
@@ -170,19 +167,14 @@ extension ConnectionsService {
         return true
     }
 
-    /// The API's text for a settings field, for change reports. The
-    /// password is never shown.
-    static func value(of path: String, in settings: ConnectionSettings) -> String {
-        switch path {
-        case "host": settings.host
-        case "port": String(settings.port)
-        case "deployment_type": settings.deploymentType.rawValue
-        case "ssl_mode": settings.sslMode.rawValue
-        case "ca_certificate_pem": settings.caCertificate ?? ""
-        case "state_database": settings.stateDatabase
-        case "governed_databases": settings.governedDatabases.joined(separator: ",")
-        case "username": settings.username
-        default: Secret.redacted
+    /// A settings field's value as change reports show it
+    /// (``ConnectionSettingsFieldDescriptor/Shown``): a secret never, a CA
+    /// bundle by its certificates' fingerprints.
+    static func shown(_ field: ConnectionSettingsField, in settings: ConnectionSettings) -> String {
+        switch field.descriptor.shown {
+        case .plain: field.text(in: settings) ?? Secret.redacted
+        case .secret: Secret.redacted
+        case .fingerprint: CABundle.fingerprints(of: field.text(in: settings) ?? "")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import StewardModel
 import StewardPostgres
 import StewardStore
 import StewardWire

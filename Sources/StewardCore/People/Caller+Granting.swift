@@ -1,3 +1,4 @@
+import StewardModel
 import StewardStore
 
 extension Caller {

@@ -1,3 +1,4 @@
+import StewardModel
 import StewardStore
 
 /// Who is calling: the uid the kernel reported (`SO_PEERCRED`), never what

@@ -1,4 +1,5 @@
 import Foundation
+import StewardModel
 import StewardStore
 
 /// The people of the registry: users identified by uid, their permissions

@@ -1,3 +1,4 @@
+import StewardModel
 import StewardPostgres
 
 /// The one writer of every script Steward hands a database administrator
@@ -101,9 +102,7 @@ struct PsqlScript {
 
     /// A name as comments show it: double-quoted, with line breaks and other
     /// characters that would break or disguise a line written as escapes.
-    static func shown(_ name: String) -> String {
-        "\"" + SQLQuoting.visible(name) + "\""
-    }
+    static func shown(_ name: String) -> String { VisibleText.quoted(name) }
 
     // MARK: Checking
 

@@ -1,3 +1,4 @@
+import StewardModel
 import StewardPostgres
 import StewardStore
 

@@ -1,3 +1,4 @@
+import StewardModel
 import StewardStore
 
 /// What one validation is asked to prove, apart from how to connect.

@@ -1,3 +1,4 @@
+import StewardModel
 import StewardPostgres
 import StewardStore
 
@@ -39,7 +40,7 @@ struct ValidationTarget: Sendable {
     func parameters(database: String, caFilePath: String?) -> ConnectionParameters {
         var parameters = ConnectionParameters(
             host: settings.host, port: settings.port, database: database, user: settings.username, password: password)
-        parameters.sslMode = Self.libpqSSLMode(settings.sslMode)
+        parameters.sslMode = settings.sslMode
         parameters.sslRootCertificatePath = caFilePath
         parameters.applicationName = Self.applicationName
         // The stored password goes only to a server that proves it knows it
@@ -51,18 +52,6 @@ struct ValidationTarget: Sendable {
             parameters.options = "endpoint=\(endpoint)"
         }
         return parameters
-    }
-
-    /// The store's sslmode as libpq spells it.
-    static func libpqSSLMode(_ mode: StewardStore.SSLMode) -> StewardPostgres.SSLMode {
-        switch mode {
-        case .disable: .disable
-        case .allow: .allow
-        case .prefer: .prefer
-        case .require: .require
-        case .verifyCA: .verifyCA
-        case .verifyFull: .verifyFull
-        }
     }
 
     /// Neon's endpoint id, the host name's first label when it starts with

@@ -1,6 +1,7 @@
 import Dispatch
 import Logging
 import StewardCore
+import StewardModel
 import StewardWire
 
 /// What a handler knows about the call it is serving.
@@ -14,7 +15,7 @@ public struct ServerCallContext: Sendable {
     /// alone (shown as unknown).
     public var caller: Caller
     /// When the call's deadline passes (monotonic), if it has one.
-    public var deadline: DispatchTime?
+    public var deadline: Deadline?
     /// The REQUEST frame's headers.
     public var metadata: [StewardRpcV1.MetadataEntry]
     /// A logger carrying the call's method, call id and peer uid.
@@ -32,7 +33,7 @@ public struct ServerCallContext: Sendable {
     public var decodingBudget = ProtoDecodingBudget.defaultBytes
 
     public init(
-        method: String, peer: PeerCredentials, deadline: DispatchTime? = nil,
+        method: String, peer: PeerCredentials, deadline: Deadline? = nil,
         metadata: [StewardRpcV1.MetadataEntry] = [], logger: Logger
     ) {
         self.method = method

@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import StewardModel
 import StewardWire
 
 /// One client connection: reads frames, starts and ends calls, writes answers.
@@ -170,7 +171,7 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
         nextToken += 1
         let token = nextToken
         let now = DispatchTime.now()
-        let deadline = frame.timeoutMs > 0 ? now + .milliseconds(Int(frame.timeoutMs)) : nil
+        let deadline = frame.timeoutMs > 0 ? Deadline.after(milliseconds: UInt64(frame.timeoutMs), from: now.uptimeNanoseconds) : nil
         var callLogger = logger
         callLogger[metadataKey: "method"] = "\(frame.method)"
         callLogger[metadataKey: "call_id"] = "\(callID)"
@@ -216,7 +217,7 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
                 self.abandonCall(callID, .deadlineExceeded, "deadline of \(frame.timeoutMs) ms exceeded")
                 self.flush()
             }
-            queue.asyncAfter(deadline: deadline, execute: timer)
+            queue.asyncAfter(deadline: DispatchTime(uptimeNanoseconds: deadline.uptimeNanoseconds), execute: timer)
             call.deadlineTimer = timer
         }
         calls[callID] = call

@@ -1,4 +1,5 @@
 import Crypto
+import StewardModel
 
 /// MACs for the rows that grant authority (`user_permissions`), so that
 /// whoever can write the registry's tables but does not hold the registry

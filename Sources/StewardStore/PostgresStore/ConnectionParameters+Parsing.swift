@@ -1,4 +1,5 @@
 import Foundation
+import StewardModel
 import StewardPostgres
 
 extension ConnectionParameters {
@@ -36,7 +37,7 @@ extension ConnectionParameters {
             host: values["host"] ?? "localhost", port: port, database: values["dbname"] ?? user, user: user,
             password: values["password"])
         if let mode = values["sslmode"] {
-            guard let sslMode = StewardPostgres.SSLMode(rawValue: mode) else {
+            guard let sslMode = SSLMode(rawValue: mode) else {
                 throw StoreError(.invalidArgument, "the registry connection string has an invalid sslmode")
             }
             parameters.sslMode = sslMode

@@ -1,3 +1,5 @@
+import StewardModel
+
 extension PostgresMigration {
     /// The lifecycle's legal (from, to) pairs as this migration froze them.
     /// `ConnectionLifecycle` (StewardCore) is the one home of the fact; a

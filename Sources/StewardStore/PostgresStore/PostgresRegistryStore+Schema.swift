@@ -1,3 +1,4 @@
+import StewardModel
 import StewardPostgres
 
 extension PostgresRegistryStore {

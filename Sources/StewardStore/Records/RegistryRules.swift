@@ -1,3 +1,5 @@
+import StewardModel
+
 /// The rules every backend checks in Swift before it writes, with the same
 /// words, so that SQLite and PostgreSQL answer alike.
 enum RegistryRules {

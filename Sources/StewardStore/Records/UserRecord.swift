@@ -1,11 +1,5 @@
 import Foundation
-
-public enum Permission: String, Sendable, Hashable, CaseIterable {
-    /// Registers and manages connections.
-    case applicationAdmin = "APPLICATION_ADMIN"
-    /// Manages users, permissions and mappings.
-    case userAdmin = "USER_ADMIN"
-}
+import StewardModel
 
 /// A Steward user: a name, and the kernel uid that identifies its callers.
 public struct UserRecord: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import Foundation
+import StewardModel
 
 extension SQLiteRegistryStore {
     static let connectionColumns = """

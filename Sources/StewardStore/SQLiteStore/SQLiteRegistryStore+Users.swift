@@ -1,3 +1,5 @@
+import StewardModel
+
 extension SQLiteRegistryStore {
     @discardableResult
     public func createUser(name: String, uid: UInt32, permissions: Set<Permission>) throws(StoreError)

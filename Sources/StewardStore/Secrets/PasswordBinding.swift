@@ -1,4 +1,5 @@
 import Crypto
+import StewardModel
 
 /// Where a stored password may be sent: the associated data its AES-GCM
 /// seal authenticates.
@@ -8,6 +9,8 @@ import Crypto
 /// the password (by hand, or by another program in shared mode) fails to
 /// decrypt instead of handing the password to the new destination. Every
 /// change of these settings reseals the password (``SecretCipher/reseal``).
+/// They are the fields whose descriptor `decidesPasswordDestination`
+/// (``ConnectionSettingsField``); the encoding below is frozen per version.
 ///
 /// Canonical and versioned: a fixed prefix, then each field as a 4-byte
 /// big-endian length and its UTF-8 bytes, so no two different bindings
@@ -32,10 +35,6 @@ package struct PasswordBinding: Sendable, Hashable {
         sslMode = settings.sslMode
         caCertificate = settings.caCertificate
     }
-
-    /// The settings fields (by their API names) that decide where the
-    /// password goes; changing any of them needs the password again.
-    package static let fieldPaths: Set<String> = ["host", "port", "username", "ssl_mode", "ca_certificate_pem"]
 
     var associatedData: [UInt8] {
         var bytes: [UInt8] = []

@@ -1,7 +1,6 @@
 import Foundation
 import Glibc
-import StewardCore
-import StewardStore
+import StewardModel
 import StewardWire
 
 /// One answer the guided `steward connection add` asks for, in the order the
@@ -12,49 +11,40 @@ enum AddConnectionField: Int, CaseIterable, Sendable {
     /// The field after this one on the first pass, nil after the last.
     var next: AddConnectionField? { AddConnectionField(rawValue: rawValue + 1) }
 
-    /// The `update_paths` entry of Connections.Update (nil: cannot change after registering).
-    var updatePath: String? {
+    /// The settings field this step sets (nil: the display name, which
+    /// cannot change after registering).
+    var settingsField: ConnectionSettingsField? {
         switch self {
-        case .deployment: "deployment_type"
+        case .deployment: .deploymentType
         case .displayName: nil
-        case .host: "host"
-        case .port: "port"
-        case .stateDatabase: "state_database"
-        case .governedDatabases: "governed_databases"
-        case .username: "username"
-        case .password: "password"
-        case .sslMode: "ssl_mode"
-        case .caFile: "ca_certificate_pem"
+        case .host: .host
+        case .port: .port
+        case .stateDatabase: .stateDatabase
+        case .governedDatabases: .governedDatabases
+        case .username: .username
+        case .password: .password
+        case .sslMode: .sslMode
+        case .caFile: .caCertificate
         }
     }
 
-    var label: String {
-        switch self {
-        case .deployment: "deployment type"
-        case .displayName: "display name"
-        case .host: "host"
-        case .port: "port"
-        case .stateDatabase: "state database"
-        case .governedDatabases: "governed databases"
-        case .username: "username"
-        case .password: "password"
-        case .sslMode: "sslmode"
-        case .caFile: "CA certificate file"
-        }
-    }
+    /// The `update_paths` entry of Connections.Update (nil: cannot change after registering).
+    var updatePath: String? { settingsField?.path }
+
+    var label: String { settingsField?.descriptor.label ?? "display name" }
 
     /// The step a field named in a daemon error belongs to, e.g.
     /// "governed_databases[1]" or "ca_certificate_pem".
     init?(serverField: String) {
         let base = serverField.split(separator: "[").first.map(String.init) ?? serverField
-        switch base {
-        case "display_name", "key": self = .displayName
-        case "deployment_type": self = .deployment
-        case "ca_certificate_pem": self = .caFile
-        default:
-            guard let field = AddConnectionField.allCases.first(where: { $0.updatePath == base }) else { return nil }
-            self = field
+        if base == "display_name" || base == "key" {
+            self = .displayName
+            return
         }
+        guard let settingsField = ConnectionSettingsField(path: base),
+            let field = AddConnectionField.allCases.first(where: { $0.settingsField == settingsField })
+        else { return nil }
+        self = field
     }
 }
 
@@ -105,13 +95,8 @@ struct AddConnectionDraft: Sendable {
             sslMode: sslMode, caCertificatePem: caCertificatePem)
     }
 
-    static let sslModes: [(String, StewardV1.SslMode)] = [
-        ("disable", .disable), ("allow", .allow), ("prefer", .prefer),
-        ("require", .require), ("verify-ca", .verifyCa), ("verify-full", .verifyFull),
-    ]
-
     static func sslModeName(_ mode: StewardV1.SslMode) -> String {
-        sslModes.first { $0.1 == mode }?.0 ?? "prefer"
+        SSLMode(mode)?.rawValue ?? SSLMode.prefer.rawValue
     }
 }
 
@@ -147,7 +132,9 @@ struct AddConnectionFlow: Sendable {
             return "Databases to govern, comma-separated (empty: discover them)\(current(d.governedDatabases.joined(separator: ","))): "
         case .username: return "Username (the PostgreSQL role Steward connects as)\(current(d.username)): "
         case .password: return d.password.isEmpty ? "Password for \(d.username): " : "Password for \(d.username) (Enter keeps it): "
-        case .sslMode: return "sslmode (disable, allow, prefer, require, verify-ca, verify-full) [\(AddConnectionDraft.sslModeName(d.sslMode))]: "
+        case .sslMode:
+            let modes = SSLMode.allCases.map(\.rawValue).joined(separator: ", ")
+            return "sslmode (\(modes)) [\(AddConnectionDraft.sslModeName(d.sslMode))]: "
         case .caFile:
             return "CA certificate file (PEM; optional, '-' for none)\(current(d.caFile)): "
         }
@@ -211,10 +198,10 @@ struct AddConnectionFlow: Sendable {
         case .sslMode:
             if draft.deployment == .neon { draft.sslMode = .verifyFull; break }
             guard !answer.isEmpty else { break }
-            guard let mode = AddConnectionDraft.sslModes.first(where: { $0.0 == answer.lowercased() }) else {
-                return "\"\(answer)\" is not an sslmode; choose disable, allow, prefer, require, verify-ca or verify-full"
+            guard let mode = SSLMode(rawValue: answer.lowercased()) else {
+                return "\"\(answer)\" is not an sslmode; choose \(SSLMode.choices)"
             }
-            draft.sslMode = mode.1
+            draft.sslMode = StewardV1.SslMode(mode)
         case .caFile:
             if answer == "-" { draft.caFile = ""; draft.caCertificatePem = ""; break }
             guard !answer.isEmpty else { break }
@@ -275,37 +262,38 @@ struct AddConnectionFlow: Sendable {
     /// again, and here the person at the terminal gave both.
     var update: (settings: StewardV1.ConnectionSettings, paths: [String]) {
         var paths = edited.compactMap(\.updatePath)
-        let movesPassword = paths.contains { PasswordBinding.fieldPaths.contains($0) }
-        if movesPassword, !draft.password.isEmpty, !paths.contains("password") { paths.append("password") }
+        let movesPassword = edited.contains { $0.settingsField?.descriptor.decidesPasswordDestination == true }
+        if movesPassword, !draft.password.isEmpty, !edited.contains(.password) {
+            paths.append(ConnectionSettingsField.password.path)
+        }
         return (draft.settings, paths)
     }
 
     // MARK: The daemon's rules, checked locally
 
-    // The same rules the daemon applies (StewardCore.ConnectionInputRules),
+    // The model's rules, which the daemon applies too (ConnectionNameRules),
     // so a bad answer is re-asked at once; the daemon's verdict on save
     // stays authoritative.
 
     static func checkKey(_ key: String) -> String? {
-        problem { () throws(DomainError) in try ConnectionInputRules.checkKey(key) }
+        problem { () throws(InputProblem) in try ConnectionNameRules.checkKey(key) }
     }
 
     static func checkIdentifier(_ name: String) -> String? {
-        problem { () throws(DomainError) in try ConnectionInputRules.checkIdentifier(name, field: "name") }
+        problem { () throws(InputProblem) in try ConnectionNameRules.checkIdentifier(name, field: "name") }
     }
 
     static func checkHost(_ host: String) -> String? {
-        problem { () throws(DomainError) in try ConnectionInputRules.checkHost(host) }
+        problem { () throws(InputProblem) in try ConnectionNameRules.checkHost(host) }
     }
 
-    /// The rule's complaint without its field prefix ("host: …"), or nil.
-    private static func problem(_ check: () throws(DomainError) -> Void) -> String? {
+    /// The rule's complaint without its field ("host"), or nil.
+    private static func problem(_ check: () throws(InputProblem) -> Void) -> String? {
         do {
             try check()
             return nil
         } catch {
-            guard let colon = error.message.range(of: ": ") else { return error.message }
-            return String(error.message[colon.upperBound...])
+            return error.problem
         }
     }
 }

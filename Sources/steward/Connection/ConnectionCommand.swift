@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StewardModel
 import StewardWire
 
 /// `steward connection …`: register and manage PostgreSQL connections.
@@ -21,54 +22,84 @@ struct ConnectionCommand: AsyncParsableCommand {
         ])
 }
 
-/// Where and how to connect, as flags shared by register and update.
+/// Where and how to connect, as flags shared by register and update. Each
+/// flag's name is its field's (``ConnectionSettingsField``).
 struct ConnectionSettingsOptions: ParsableArguments {
-    @Option(help: "NEON or SELF_MANAGED.")
+    @Option(name: .customLong(ConnectionSettingsField.deploymentType.descriptor.flag), help: "NEON or SELF_MANAGED.")
     var deployment: String?
 
-    @Option(help: "Host name, IPv4/IPv6 address, or socket directory.")
+    @Option(name: .customLong(ConnectionSettingsField.host.descriptor.flag), help: "Host name, IPv4/IPv6 address, or socket directory.")
     var host: String?
 
-    @Option(help: "Port (1-65535).")
+    @Option(name: .customLong(ConnectionSettingsField.port.descriptor.flag), help: "Port (1-65535).")
     var port: UInt32?
 
-    @Option(name: .customLong("state-database"), help: "The separate database Steward keeps its state in.")
+    @Option(
+        name: .customLong(ConnectionSettingsField.stateDatabase.descriptor.flag),
+        help: "The separate database Steward keeps its state in.")
     var stateDatabase: String?
 
-    @Option(name: .customLong("database"), help: "A database to govern (repeat for several; none: discover them).")
+    @Option(
+        name: .customLong(ConnectionSettingsField.governedDatabases.descriptor.flag),
+        help: "A database to govern (repeat for several; none: discover them).")
     var databases: [String] = []
 
-    @Option(help: "The PostgreSQL role Steward connects as.")
+    @Option(name: .customLong(ConnectionSettingsField.username.descriptor.flag), help: "The PostgreSQL role Steward connects as.")
     var username: String?
 
-    @Option(name: .customLong("ssl-mode"), help: "disable, allow, prefer, require, verify-ca or verify-full.")
+    @Option(name: .customLong(ConnectionSettingsField.sslMode.descriptor.flag), help: "\(SSLMode.choices).")
     var sslMode: String?
 
-    @Option(name: .customLong("ca-file"), help: "PEM file of CA certificates to trust.")
+    @Option(name: .customLong(ConnectionSettingsField.caCertificate.descriptor.flag), help: "PEM file of CA certificates to trust.")
     var caFile: String?
 
     @Flag(name: .customLong("password-stdin"), help: "Read the password from standard input instead of a prompt.")
     var passwordFromStdin = false
 
     func deploymentType() throws -> StewardV1.DeploymentType {
-        switch deployment?.uppercased().replacing("-", with: "_") {
-        case nil: return .unspecified
-        case "NEON": return .neon
-        case "SELF_MANAGED": return .selfManaged
-        case let other?: throw ValidationError("--deployment must be NEON or SELF_MANAGED, not \(other)")
+        guard let deployment else { return .unspecified }
+        let name = deployment.uppercased().replacing("-", with: "_")
+        guard let type = DeploymentType(rawValue: name) else {
+            throw ValidationError("--deployment must be NEON or SELF_MANAGED, not \(name)")
         }
+        return StewardV1.DeploymentType(type)
     }
 
     func sslModeValue() throws -> StewardV1.SslMode {
-        switch sslMode?.lowercased() {
-        case nil: return .unspecified
-        case "disable": return .disable
-        case "allow": return .allow
-        case "prefer": return .prefer
-        case "require": return .require
-        case "verify-ca": return .verifyCa
-        case "verify-full": return .verifyFull
-        case let other?: throw ValidationError("--ssl-mode must be disable, allow, prefer, require, verify-ca or verify-full, not \(other)")
+        guard let sslMode else { return .unspecified }
+        guard let mode = SSLMode(rawValue: sslMode.lowercased()) else {
+            throw ValidationError("--ssl-mode must be \(SSLMode.choices), not \(sslMode.lowercased())")
+        }
+        return StewardV1.SslMode(mode)
+    }
+
+    /// Whether the flag of `field` was given (the password: asked for).
+    func gives(_ field: ConnectionSettingsField, passwordAsked: Bool) -> Bool {
+        switch field {
+        case .host: host != nil
+        case .port: port != nil
+        case .deploymentType: deployment != nil
+        case .sslMode: sslMode != nil
+        case .caCertificate: caFile != nil
+        case .stateDatabase: stateDatabase != nil
+        case .governedDatabases: !databases.isEmpty
+        case .username: username != nil
+        case .password: passwordAsked || passwordFromStdin
+        }
+    }
+
+    /// Sets `field` of `message` from its flag.
+    func set(_ field: ConnectionSettingsField, in message: inout StewardV1.ConnectionSettings, newPassword: () throws -> String) throws {
+        switch field {
+        case .host: message.host = host ?? ""
+        case .port: message.port = port ?? 5432
+        case .deploymentType: message.deploymentType = try deploymentType()
+        case .sslMode: message.sslMode = try sslModeValue()
+        case .caCertificate: message.caCertificatePem = try caCertificate()
+        case .stateDatabase: message.stateDatabase = stateDatabase ?? ""
+        case .governedDatabases: message.governedDatabases = databases
+        case .username: message.username = username ?? ""
+        case .password: message.password = try newPassword()
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StewardModel
 import StewardWire
 
 struct RegisterConnection: AsyncParsableCommand {
@@ -38,10 +39,10 @@ struct ListConnections: AsyncParsableCommand {
     func run() async throws {
         var request = StewardV1.ListConnectionsRequest()
         if let state {
-            guard let value = StewardV1.ConnectionState.knownValues.first(where: { $0.protoName == "CONNECTION_STATE_" + state.uppercased() }) else {
+            guard let value = LifecycleState(rawValue: state.uppercased()) else {
                 throw ValidationError("unknown --state \(state)")
             }
-            request.state = value
+            request.state = StewardV1.ConnectionState(value)
         }
         var all: [StewardV1.Connection] = []
         var last = StewardV1.ListConnectionsResponse()
@@ -150,17 +151,11 @@ struct UpdateConnection: AsyncParsableCommand {
     func run() async throws {
         var message = StewardV1.ConnectionSettings()
         var paths: [String] = []
-        if settings.deployment != nil { message.deploymentType = try settings.deploymentType(); paths.append("deployment_type") }
-        if let host = settings.host { message.host = host; paths.append("host") }
-        if let port = settings.port { message.port = port; paths.append("port") }
-        if let database = settings.stateDatabase { message.stateDatabase = database; paths.append("state_database") }
-        if !settings.databases.isEmpty { message.governedDatabases = settings.databases; paths.append("governed_databases") }
-        if let username = settings.username { message.username = username; paths.append("username") }
-        if settings.sslMode != nil { message.sslMode = try settings.sslModeValue(); paths.append("ssl_mode") }
-        if settings.caFile != nil { message.caCertificatePem = try settings.caCertificate(); paths.append("ca_certificate_pem") }
-        if changePassword || settings.passwordFromStdin {
-            message.password = try PasswordInput.read(prompt: "New password: ", fromStdin: settings.passwordFromStdin)
-            paths.append("password")
+        for field in ConnectionSettingsField.allCases where settings.gives(field, passwordAsked: changePassword) {
+            try settings.set(field, in: &message) {
+                try PasswordInput.read(prompt: "New password: ", fromStdin: settings.passwordFromStdin)
+            }
+            paths.append(field.path)
         }
         guard !paths.isEmpty else { throw ValidationError("name at least one setting to change, e.g. --port 6543") }
         let response = try await options.call(

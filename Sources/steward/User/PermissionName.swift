@@ -1,10 +1,11 @@
 import ArgumentParser
+import StewardModel
 import StewardWire
 
 /// Permissions as people type and read them: APPLICATION_ADMIN, USER_ADMIN.
 enum PermissionName {
-    /// The permissions one can grant, in the order the contract lists them.
-    static let grantable: [StewardV1.Permission] = StewardV1.Permission.knownValues.filter { $0 != .unspecified }
+    /// The permissions one can grant: the model's, in the order the contract lists them.
+    static let grantable: [StewardV1.Permission] = Permission.allCases.map(StewardV1.Permission.init)
 
     static func text(_ permission: StewardV1.Permission) -> String {
         (permission.protoName ?? "\(permission.rawValue)").replacing("PERMISSION_", with: "")
@@ -20,11 +21,11 @@ enum PermissionName {
     @Sendable
     static func parse(_ argument: String) throws -> StewardV1.Permission {
         var name = argument.uppercased().replacing("-", with: "_")
-        if !name.hasPrefix("PERMISSION_") { name = "PERMISSION_" + name }
-        guard let permission = grantable.first(where: { $0.protoName == name }) else {
+        if name.hasPrefix("PERMISSION_") { name.removeFirst("PERMISSION_".count) }
+        guard let permission = Permission(rawValue: name) else {
             let allowed = grantable.map(text).joined(separator: " or ")
             throw ValidationError("the permission must be \(allowed), not \(argument)")
         }
-        return permission
+        return StewardV1.Permission(permission)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 @testable import StewardCore
+import StewardModel
 import StewardStore
 import StewardWire
 import Testing

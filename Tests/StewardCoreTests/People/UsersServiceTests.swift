@@ -1,5 +1,6 @@
 import Foundation
 @testable import StewardCore
+import StewardModel
 import StewardPostgres
 import StewardStore
 import StewardWire

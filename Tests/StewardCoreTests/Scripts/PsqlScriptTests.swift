@@ -1,4 +1,5 @@
 @testable import StewardCore
+import StewardModel
 import StewardPostgres
 import StewardStore
 import Testing

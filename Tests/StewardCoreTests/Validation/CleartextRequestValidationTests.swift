@@ -1,6 +1,7 @@
 import Foundation
 import PostgresTestSupport
 import StewardCore
+import StewardModel
 import StewardPostgres
 import StewardStore
 import Testing
@@ -12,8 +13,8 @@ import Testing
 @Suite("Validation against a server that asks for a cleartext password", .timeLimit(.minutes(2)))
 struct CleartextRequestValidationTests {
     @Test("The login check fails saying why, and the server receives nothing after its request",
-          arguments: [StewardStore.SSLMode.disable, .prefer])
-    func refusedAndNothingSent(sslMode: StewardStore.SSLMode) async throws {
+          arguments: [SSLMode.disable, .prefer])
+    func refusedAndNothingSent(sslMode: SSLMode) async throws {
         let server = FakeCleartextServer()
         let password = "stored-password-that-must-not-leak"
         let settings = ConnectionSettings(

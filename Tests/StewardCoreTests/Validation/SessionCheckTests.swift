@@ -1,6 +1,7 @@
 import Foundation
 import PostgresTestSupport
 import StewardCore
+import StewardModel
 import StewardPostgres
 import StewardStore
 import Testing

@@ -1,5 +1,6 @@
 import PostgresTestSupport
 import StewardCore
+import StewardModel
 import StewardPostgres
 import StewardStore
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 @testable import StewardCore
 @testable import StewardPostgres
+import StewardModel
 import StewardStore
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 @Suite("Validation rules, without a database")
 struct ValidationEvaluationTests {
     static func settings(
-        _ deployment: DeploymentType = .selfManaged, host: String = "db.example.com", sslMode: StewardStore.SSLMode = .prefer
+        _ deployment: DeploymentType = .selfManaged, host: String = "db.example.com", sslMode: SSLMode = .prefer
     ) -> ConnectionSettings {
         ConnectionSettings(
             displayName: "k", deploymentType: deployment, host: host, port: 5432, stateDatabase: "state",

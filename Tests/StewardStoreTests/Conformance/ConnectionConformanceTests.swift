@@ -1,4 +1,5 @@
 import Foundation
+import StewardModel
 import StewardStore
 import StewardWire
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import StewardModel
 import StewardStore
 
 /// Sample values for store tests.

@@ -1,5 +1,6 @@
 import Foundation
 import StewardCore
+import StewardModel
 import StewardStore
 import StewardWire
 
@@ -20,83 +21,46 @@ enum ConnectionsMapping {
     }
 
     static func deploymentType(_ value: StewardV1.DeploymentType) throws(DomainError) -> DeploymentType {
-        switch value {
-        case .neon: return .neon
-        case .selfManaged: return .selfManaged
-        case .unspecified: throw DomainError.invalidArgument("deployment_type", "is required: NEON or SELF_MANAGED")
-        default: throw DomainError.invalidArgument("deployment_type", "\(value.rawValue) is not NEON or SELF_MANAGED")
+        if let type = DeploymentType(value) { return type }
+        guard value == .unspecified else {
+            throw DomainError.invalidArgument("deployment_type", "\(value.rawValue) is not NEON or SELF_MANAGED")
         }
+        throw DomainError.invalidArgument("deployment_type", "is required: NEON or SELF_MANAGED")
     }
 
-    static func sslMode(_ value: StewardV1.SslMode) throws(DomainError) -> StewardStore.SSLMode? {
-        switch value {
-        case .unspecified: return nil
-        case .disable: return .disable
-        case .allow: return .allow
-        case .prefer: return .prefer
-        case .require: return .require
-        case .verifyCa: return .verifyCA
-        case .verifyFull: return .verifyFull
-        default: throw DomainError.invalidArgument("ssl_mode", "\(value.rawValue) is not a known sslmode")
-        }
+    static func sslMode(_ value: StewardV1.SslMode) throws(DomainError) -> SSLMode? {
+        if let mode = SSLMode(value) { return mode }
+        guard value == .unspecified else { throw DomainError.invalidArgument("ssl_mode", "\(value.rawValue) is not a known sslmode") }
+        return nil
     }
 
     static func state(_ value: StewardV1.ConnectionState) throws(DomainError) -> LifecycleState? {
-        switch value {
-        case .unspecified: return nil
-        case .registered: return .registered
-        case .validated: return .validated
-        case .validationFailed: return .validationFailed
-        case .active: return .active
-        case .unhealthy: return .unhealthy
-        case .inactive: return .inactive
-        default: throw DomainError.invalidArgument("state", "\(value.rawValue) is not a connection state")
-        }
+        if let state = LifecycleState(value) { return state }
+        guard value == .unspecified else { throw DomainError.invalidArgument("state", "\(value.rawValue) is not a connection state") }
+        return nil
     }
 
     static func message(_ record: ConnectionRecord, report: ValidationReport?) -> StewardV1.Connection {
         var settings = StewardV1.ConnectionSettings()
-        settings.deploymentType = record.deploymentType == .neon ? .neon : .selfManaged
+        settings.deploymentType = StewardV1.DeploymentType(record.deploymentType)
         settings.host = record.host
         settings.port = UInt32(record.port)
         settings.stateDatabase = record.stateDatabase
         settings.governedDatabases = record.governedDatabases
         settings.username = record.username
         settings.password = Secret.redacted
-        settings.sslMode = message(record.sslMode)
+        settings.sslMode = StewardV1.SslMode(record.sslMode)
         settings.caCertificatePem = record.caCertificate ?? ""
         var connection = StewardV1.Connection()
         connection.key = record.key
         connection.settings = settings
-        connection.state = message(record.state)
+        connection.state = StewardV1.ConnectionState(record.state)
         connection.revision = UInt64(record.revision)
         connection.createdAtUnixMs = milliseconds(record.createdAt)
         connection.updatedAtUnixMs = milliseconds(record.updatedAt)
         connection.createdByUid = record.createdBy
         connection.lastValidation = report.map(message)
         return connection
-    }
-
-    static func message(_ mode: StewardStore.SSLMode) -> StewardV1.SslMode {
-        switch mode {
-        case .disable: .disable
-        case .allow: .allow
-        case .prefer: .prefer
-        case .require: .require
-        case .verifyCA: .verifyCa
-        case .verifyFull: .verifyFull
-        }
-    }
-
-    static func message(_ state: LifecycleState) -> StewardV1.ConnectionState {
-        switch state {
-        case .registered: .registered
-        case .validated: .validated
-        case .validationFailed: .validationFailed
-        case .active: .active
-        case .unhealthy: .unhealthy
-        case .inactive: .inactive
-        }
     }
 
     static func message(_ report: ValidationReport) -> StewardV1.ValidationReport {
@@ -140,21 +104,22 @@ enum ConnectionsMapping {
         let settings = request.settings ?? StewardV1.ConnectionSettings()
         var changes: [SettingsChange] = []
         for path in request.updatePaths {
-            switch path {
-            case "host": changes.append(.host(settings.host))
-            case "port": changes.append(.port(Int(settings.port)))
-            case "deployment_type": changes.append(.deploymentType(try deploymentType(settings.deploymentType)))
-            case "ssl_mode":
+            guard let field = ConnectionSettingsField(path: path) else {
+                let updatable = ConnectionSettingsField.allCases.map(\.path).joined(separator: ", ")
+                throw DomainError.invalidArgument("update_paths", "\"\(path)\" is not an updatable field (\(updatable))")
+            }
+            switch field {
+            case .host: changes.append(.host(settings.host))
+            case .port: changes.append(.port(Int(settings.port)))
+            case .deploymentType: changes.append(.deploymentType(try deploymentType(settings.deploymentType)))
+            case .sslMode:
                 guard let mode = try sslMode(settings.sslMode) else { throw DomainError.invalidArgument("ssl_mode", "is required when updating it") }
                 changes.append(.sslMode(mode))
-            case "ca_certificate_pem": changes.append(.caCertificate(settings.caCertificatePem.isEmpty ? nil : settings.caCertificatePem))
-            case "state_database": changes.append(.stateDatabase(settings.stateDatabase))
-            case "governed_databases": changes.append(.governedDatabases(settings.governedDatabases))
-            case "username": changes.append(.username(settings.username))
-            case "password": changes.append(.password(settings.password))
-            default:
-                throw DomainError.invalidArgument(
-                    "update_paths", "\"\(path)\" is not an updatable field (host, port, deployment_type, ssl_mode, ca_certificate_pem, state_database, governed_databases, username, password)")
+            case .caCertificate: changes.append(.caCertificate(settings.caCertificatePem.isEmpty ? nil : settings.caCertificatePem))
+            case .stateDatabase: changes.append(.stateDatabase(settings.stateDatabase))
+            case .governedDatabases: changes.append(.governedDatabases(settings.governedDatabases))
+            case .username: changes.append(.username(settings.username))
+            case .password: changes.append(.password(settings.password))
             }
         }
         return changes

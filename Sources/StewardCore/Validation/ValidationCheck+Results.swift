@@ -1,31 +1,8 @@
+import StewardModel
 import StewardStore
 
-/// The validation checks, in the order they run, named as clients see them
-/// (`CheckResult.name`). The names are part of the API: never rename one.
-public enum ValidationCheck: String, CaseIterable, Sendable {
-    /// A TCP or Unix socket connection could be made.
-    case reachable
-    /// TLS is in use as the connection's settings require.
-    case tls
-    /// The server accepted the credentials.
-    case login
-    /// The server runs PostgreSQL 16 or 17.
-    case serverVersion = "server_version"
-    /// The state database exists, apart from the governed ones.
-    case stateDatabase = "state_database"
-    /// This connection's setup script wrote its marker in the state database.
-    case stateMarker = "state_marker"
-    /// The role is a superuser or has CREATEROLE.
-    case createRole = "create_role"
-    /// The role may connect to every governed database.
-    case databaseConnect = "database_connect"
-    /// The role has USAGE on every schema of the governed databases.
-    case schemaUsage = "schema_usage"
-    /// The role owns every table or holds all five privileges on it WITH GRANT OPTION.
-    case tablePrivileges = "table_privileges"
-    /// The role may ALTER every table: ownership, or membership in the owning role.
-    case alterTable = "alter_table"
-
+/// The results a check records, named by the check itself.
+extension ValidationCheck {
     func passed(_ message: String) -> CheckResult {
         CheckResult(name: rawValue, status: .passed, message: message)
     }

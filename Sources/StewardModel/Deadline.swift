@@ -1,7 +1,7 @@
 import Dispatch
-import Glibc
 
-/// A point in monotonic time by which work must be done.
+/// A point in monotonic time by which work must be done: a call's, carried
+/// from the socket into the domain and on into libpq.
 public struct Deadline: Sendable, Comparable {
     public let uptimeNanoseconds: UInt64
 
@@ -12,6 +12,16 @@ public struct Deadline: Sendable, Comparable {
         Deadline(uptimeNanoseconds: DispatchTime.now().uptimeNanoseconds + UInt64(max(0, milliseconds)) * 1_000_000)
     }
 
+    /// `milliseconds` after `start` (uptime nanoseconds), saturating: a
+    /// timeout too large to represent is a deadline that never comes, not a
+    /// trap on overflow.
+    public static func after(milliseconds: UInt64, from start: UInt64) -> Deadline {
+        let (span, spanOverflow) = milliseconds.multipliedReportingOverflow(by: 1_000_000)
+        let (end, endOverflow) = start.addingReportingOverflow(span)
+        return Deadline(uptimeNanoseconds: spanOverflow || endOverflow ? .max : end)
+    }
+
+    /// Time left, rounded up to whole milliseconds; 0 once it has passed.
     public var remainingMilliseconds: Int {
         let now = DispatchTime.now().uptimeNanoseconds
         return uptimeNanoseconds > now ? Int((uptimeNanoseconds - now + 999_999) / 1_000_000) : 0
@@ -20,18 +30,4 @@ public struct Deadline: Sendable, Comparable {
     public var hasPassed: Bool { remainingMilliseconds == 0 }
 
     public static func < (lhs: Deadline, rhs: Deadline) -> Bool { lhs.uptimeNanoseconds < rhs.uptimeNanoseconds }
-}
-
-/// Waits until `fd` is ready for `events` or the deadline passes; returns
-/// false on timeout. Retries EINTR.
-func waitForSocket(_ fd: Int32, events: Int16, until deadline: Deadline) -> Bool {
-    while true {
-        let remaining = deadline.remainingMilliseconds
-        if remaining == 0 { return false }
-        var descriptor = pollfd(fd: fd, events: events, revents: 0)
-        let result = poll(&descriptor, 1, Int32(min(remaining, Int(Int32.max))))
-        if result > 0 { return true }
-        if result == 0 { return false }
-        if errno != EINTR { return true }  // let libpq report the error
-    }
 }
