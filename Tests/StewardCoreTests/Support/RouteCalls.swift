@@ -1,4 +1,5 @@
 import StewardCore
+import StewardModel
 import StewardPostgres
 import StewardStore
 
