@@ -130,17 +130,26 @@ let package = Package(
             dependencies: ["StewardPostgres"],
             path: "Tests/PostgresTestSupport"
         ),
+        // What several test targets set up the same way: connections walked
+        // through their states.
+        .target(
+            name: "StewardTestSupport",
+            dependencies: ["StewardStore"],
+            path: "Tests/StewardTestSupport"
+        ),
         .testTarget(
             name: "StewardPostgresTests",
             dependencies: ["StewardPostgres", "StewardWire", "PostgresTestSupport"]
         ),
         .testTarget(
             name: "StewardStoreTests",
-            dependencies: ["StewardStore", "StewardWire", "StewardPostgres", "PostgresTestSupport"]
+            dependencies: ["StewardStore", "StewardWire", "StewardPostgres", "PostgresTestSupport", "StewardTestSupport"]
         ),
         .testTarget(
             name: "StewardCoreTests",
-            dependencies: ["StewardCore", "StewardStore", "StewardPostgres", "StewardWire", "PostgresTestSupport"]
+            dependencies: [
+                "StewardCore", "StewardStore", "StewardPostgres", "StewardWire", "PostgresTestSupport", "StewardTestSupport",
+            ]
         ),
         .testTarget(
             name: "StewardServerTests",
@@ -152,7 +161,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "StewardServer", "StewardClient", "StewardWire", "StewardPostgres", "PostgresTestSupport", "CProtobufC",
+                "StewardServer", "StewardClient", "StewardWire", "StewardPostgres", "PostgresTestSupport", "StewardTestSupport",
+                "CProtobufC",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import StewardStore
+import StewardTestSupport
 
 /// Sample values for store tests.
 enum Samples {
@@ -29,22 +30,8 @@ enum Samples {
     static func connection(
         _ store: any RegistryStore, _ key: String, in state: LifecycleState
     ) throws -> ConnectionRecord {
-        var record = try connection(store, key)
-        let path: [LifecycleState] =
-            switch state {
-            case .registered: []
-            case .validated: [.validated]
-            case .validationFailed: [.validationFailed]
-            case .active: [.validated, .active]
-            case .unhealthy: [.validated, .active, .unhealthy]
-            case .inactive: [.validated, .active, .inactive]
-            }
-        for next in path {
-            record = try store.transitionConnection(
-                key: key, expectedRevision: record.revision,
-                change: StateChange(to: next, actor: adminUID, reason: "test"))
-        }
-        return record
+        try store.createConnection(
+            key: key, settings: settings(key), password: Secret("s3cret-pw"), createdBy: adminUID, walkedTo: state)
     }
 
     static func table(
