@@ -5,6 +5,8 @@ import StewardTestSupport
 /// Sample values for store tests.
 enum Samples {
     static let adminUID: UInt32 = 1000
+    /// The password sample connections are registered with.
+    static let password = "s3cret-pw"
 
     static func settings(
         _ name: String = "warehouse", governed: [String] = ["sales", "hr"],
@@ -19,7 +21,7 @@ enum Samples {
 
     @discardableResult
     static func connection(
-        _ store: any RegistryStore, _ key: String = "warehouse", password: String = "s3cret-pw"
+        _ store: any RegistryStore, _ key: String = "warehouse", password: String = Samples.password
     ) throws -> ConnectionRecord {
         try store.createConnection(
             key: key, settings: settings(key), password: Secret(password), createdBy: adminUID)
@@ -31,7 +33,7 @@ enum Samples {
         _ store: any RegistryStore, _ key: String, in state: LifecycleState
     ) throws -> ConnectionRecord {
         try store.createConnection(
-            key: key, settings: settings(key), password: Secret("s3cret-pw"), createdBy: adminUID, walkedTo: state)
+            key: key, settings: settings(key), password: Secret(password), createdBy: adminUID, walkedTo: state)
     }
 
     static func table(
