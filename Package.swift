@@ -151,17 +151,26 @@ let package = Package(
             dependencies: ["StewardPostgres"],
             path: "Tests/PostgresTestSupport"
         ),
+        // What several test targets set up the same way: connections walked
+        // through their states.
+        .target(
+            name: "StewardTestSupport",
+            dependencies: ["StewardModel", "StewardStore"],
+            path: "Tests/StewardTestSupport"
+        ),
         .testTarget(
             name: "StewardPostgresTests",
             dependencies: ["StewardModel", "StewardPostgres", "StewardWire", "PostgresTestSupport"]
         ),
         .testTarget(
             name: "StewardStoreTests",
-            dependencies: ["StewardModel", "StewardStore", "StewardWire", "StewardPostgres", "PostgresTestSupport"]
+            dependencies: ["StewardModel", "StewardStore", "StewardWire", "StewardPostgres", "PostgresTestSupport", "StewardTestSupport"]
         ),
         .testTarget(
             name: "StewardCoreTests",
-            dependencies: ["StewardModel", "StewardCore", "StewardStore", "StewardPostgres", "StewardWire", "PostgresTestSupport"]
+            dependencies: [
+                "StewardModel", "StewardCore", "StewardStore", "StewardPostgres", "StewardWire", "PostgresTestSupport", "StewardTestSupport",
+            ]
         ),
         .testTarget(
             name: "StewardServerTests",
@@ -173,7 +182,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "StewardModel", "StewardServer", "StewardClient", "StewardWire", "StewardPostgres", "PostgresTestSupport", "CProtobufC",
+                "StewardModel", "StewardServer", "StewardClient", "StewardWire", "StewardPostgres", "PostgresTestSupport", "StewardTestSupport",
+                "CProtobufC",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

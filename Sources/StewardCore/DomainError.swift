@@ -27,6 +27,11 @@ public struct DomainError: Error, Hashable, Sendable, CustomStringConvertible {
         DomainError(.failedPrecondition, message)
     }
 
+    /// A store's refusal or failure, with its status and message.
+    init(_ error: StoreError) {
+        self.init(error.code.status, error.message)
+    }
+
     public var description: String { "\(code.name): \(message)" }
 }
 
@@ -36,5 +41,5 @@ extension DomainError: RPCErrorConvertible {
 
 /// Runs `body`, turning store errors into domain errors with their status.
 func storeCall<T>(_ body: () throws(StoreError) -> T) throws(DomainError) -> T {
-    do { return try body() } catch { throw DomainError(error.code.status, error.message) }
+    do { return try body() } catch { throw DomainError(error) }
 }

@@ -7,6 +7,7 @@ import StewardModel
 import StewardPostgres
 @testable import StewardServer
 import StewardStore
+import StewardTestSupport
 import StewardWire
 import Testing
 
@@ -23,11 +24,8 @@ struct CheckMappingsDeadlineTests {
         let settings = ConnectionSettings(
             displayName: key, deploymentType: .selfManaged, host: host, port: port, stateDatabase: "postgres",
             governedDatabases: ["template1"], username: username, sslMode: SSLMode.disable)
-        var record = try store.createConnection(key: key, settings: settings, password: Secret(password), createdBy: 0)
-        for next in [LifecycleState.validated, .active] {
-            record = try store.transitionConnection(
-                key: key, expectedRevision: record.revision, change: StateChange(to: next, actor: 0, reason: "test"))
-        }
+        let record = try store.createConnection(
+            key: key, settings: settings, password: Secret(password), createdBy: 0, walkedTo: .active)
         #expect(record.state == .active)
     }
 

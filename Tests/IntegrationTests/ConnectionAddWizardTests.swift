@@ -80,11 +80,7 @@ struct ConnectionAddWizardTests {
 
             terminal.send("")
             try await terminal.waitFor("Validation of \(key): ")
-            try await terminal.waitFor("PASSED")
-            try await terminal.waitFor("Complete setup? [Y/n]: ")
-            terminal.send("y")
-            let status = try await terminal.waitForExit()
-            let output = terminal.transcript
+            let (status, output) = try await terminal.completeSetupAfterPassing()
             #expect(status == 0, "\(output)")
             #expect(output.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("ACTIVE"), "\(output)")
             #expect(!output.contains(password), "the password is never echoed or printed")
@@ -126,21 +122,10 @@ struct ConnectionAddWizardTests {
         let terminal = try TerminalSession(Executables.steward, ["connection", "add"] + socket, directory: directory)
         defer { terminal.stop() }
         do {
-            let answers: [(String, String)] = [
-                ("2) SELF_MANAGED", "2"), ("Display name", taken), ("Hostname", target.host), ("Port [5432]: ", String(target.port)),
-                ("State database", "nope_state"), ("Databases to govern", "nope_db"), ("Username", "nope_role_\(suffix)"),
-            ]
-            for (prompt, answer) in answers {
-                try await terminal.waitFor(prompt)
-                terminal.send(answer)
-            }
-            try await terminal.waitFor("Password for")
-            try await terminal.waitForEchoOff()
-            terminal.send("pw")
-            try await terminal.waitFor("sslmode (")
-            terminal.send("")
-            try await terminal.waitFor("CA certificate file")
-            terminal.send("")
+            try await terminal.answer(TerminalSession.selfManagedSettings(
+                key: taken, host: target.host, port: String(target.port), stateDatabase: "nope_state", governed: "nope_db",
+                username: "nope_role_\(suffix)"))
+            try await terminal.enterPasswordKeepingTLSDefaults("pw", at: "Password for")
             // The daemon's answer is authoritative: back to the display name.
             try await terminal.waitFor("ALREADY_EXISTS")
             try await terminal.waitFor("Display name")
@@ -185,25 +170,10 @@ struct ConnectionAddWizardTests {
         let terminal = try TerminalSession(Executables.steward, ["connection", "add"] + socket, directory: directory)
         defer { terminal.stop() }
         do {
-            let answers: [(String, String)] = [
-                ("2) SELF_MANAGED", "2"), ("Display name", key), ("Hostname", target.host), ("Port [5432]: ", closedPort),
-                ("State database", state), ("Databases to govern", governed), ("Username", role),
-            ]
-            for (prompt, answer) in answers {
-                try await terminal.waitFor(prompt)
-                terminal.send(answer)
-            }
-            try await terminal.waitFor("Password for \(role)")
-            try await terminal.waitForEchoOff()
-            terminal.send(password)
-            try await terminal.waitFor("sslmode (")
-            terminal.send("")
-            try await terminal.waitFor("CA certificate file")
-            terminal.send("")
-            try await terminal.waitFor("Saved: \(key) is REGISTERED")
-            try await terminal.waitFor("Write the setup script to [./steward-setup-\(key).sql]: ")
-            terminal.send("")
-            try await terminal.waitFor("press Enter to validate")
+            try await terminal.answer(TerminalSession.selfManagedSettings(
+                key: key, host: target.host, port: closedPort, stateDatabase: state, governed: governed, username: role))
+            try await terminal.enterPasswordKeepingTLSDefaults(password, at: "Password for \(role)")
+            try await terminal.acceptSavedAndDefaultScriptFile(key: key)
             // The administrator runs the script on the real server: only the
             // port Steward was given is wrong.
             let scriptPath = directory + "/steward-setup-\(key).sql"
@@ -236,11 +206,7 @@ struct ConnectionAddWizardTests {
             #expect(rewritten.contains("server at \(target.host):\(target.port)"), "\(rewritten)")
             terminal.send("")
             try await terminal.waitFor("Validation of \(key): ")
-            try await terminal.waitFor("PASSED")
-            try await terminal.waitFor("Complete setup? [Y/n]: ")
-            terminal.send("y")
-            let status = try await terminal.waitForExit()
-            let output = terminal.transcript
+            let (status, output) = try await terminal.completeSetupAfterPassing()
             #expect(status == 0, "\(output)")
             #expect(output.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("ACTIVE"), "\(output)")
             #expect(!output.contains(password), "the password is never echoed or printed")
@@ -282,25 +248,10 @@ struct ConnectionAddWizardTests {
         let terminal = try TerminalSession(Executables.steward, ["connection", "add"] + socket, directory: directory)
         defer { terminal.stop() }
         do {
-            let answers: [(String, String)] = [
-                ("2) SELF_MANAGED", "2"), ("Display name", key), ("Hostname", target.host), ("Port [5432]: ", String(target.port)),
-                ("State database", state), ("Databases to govern", governed), ("Username", role),
-            ]
-            for (prompt, answer) in answers {
-                try await terminal.waitFor(prompt)
-                terminal.send(answer)
-            }
-            try await terminal.waitFor("Password for \(role): ")
-            try await terminal.waitForEchoOff()
-            terminal.send(wrongPassword)
-            try await terminal.waitFor("sslmode (")
-            terminal.send("")
-            try await terminal.waitFor("CA certificate file")
-            terminal.send("")
-            try await terminal.waitFor("Saved: \(key) is REGISTERED")
-            try await terminal.waitFor("Write the setup script to [./steward-setup-\(key).sql]: ")
-            terminal.send("")
-            try await terminal.waitFor("press Enter to validate")
+            try await terminal.answer(TerminalSession.selfManagedSettings(
+                key: key, host: target.host, port: String(target.port), stateDatabase: state, governed: governed, username: role))
+            try await terminal.enterPasswordKeepingTLSDefaults(wrongPassword, at: "Password for \(role): ")
+            try await terminal.acceptSavedAndDefaultScriptFile(key: key)
             let scriptPath = directory + "/steward-setup-\(key).sql"
             let script = try String(contentsOfFile: scriptPath, encoding: .utf8)
             let psql = try await Psql.run(scriptAt: scriptPath, on: server)
@@ -326,11 +277,7 @@ struct ConnectionAddWizardTests {
             let beforeValidation = try await terminal.waitFor("Validation of \(key): ")
             #expect(!beforeValidation.contains("Rewrite it?"), "\(beforeValidation)")
             #expect(!beforeValidation.contains("press Enter to validate"), "\(beforeValidation)")
-            try await terminal.waitFor("PASSED")
-            try await terminal.waitFor("Complete setup? [Y/n]: ")
-            terminal.send("y")
-            let status = try await terminal.waitForExit()
-            let output = terminal.transcript
+            let (status, output) = try await terminal.completeSetupAfterPassing()
             #expect(status == 0, "\(output)")
             #expect(output.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("ACTIVE"), "\(output)")
             #expect(!output.contains(password) && !output.contains(wrongPassword), "passwords are never echoed or printed")

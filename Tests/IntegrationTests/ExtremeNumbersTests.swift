@@ -68,7 +68,7 @@ struct ExtremeNumbersTests {
     @Test("An unknown caller and a user without permissions: every extreme value of every field is answered")
     func withoutPermissions() async throws {
         for callers in [FixedCaller { Caller.unknown(uid: $0) }, FixedCaller { Caller(uid: $0, userName: "plain") }] {
-            try await PermissionEnforcementTests.withRegistryServer(callers) { socketPath, _, _ in
+            try await withRegistryServer(limits: ServerLimits(), callers: callers) { socketPath, _, _ in
                 let codes = try await Self.callEveryCase(socketPath: socketPath)
                 #expect(!codes.isEmpty)
                 try await Self.expectServing(socketPath)

@@ -16,7 +16,7 @@ struct OutgoingFrameSizeTests {
         var limits = ServerLimits()
         limits.maxFrameBytes = 16 * 1024
         let administrator = PermissionEnforcementTests.FixedCaller { Caller.administrator(uid: $0) }
-        try await withRegistryServer(limits: limits, callers: administrator) { socketPath, store in
+        try await withRegistryServer(limits: limits, callers: administrator) { socketPath, store, _ in
             // 100 events of about 1 KiB each: a 100 KiB page.
             let message = String(repeating: "m", count: 1_000)
             for index in 0..<100 {

@@ -20,29 +20,6 @@ struct PermissionEnforcementTests {
         func identify(uid: UInt32) -> Caller { caller(uid) }
     }
 
-    static func withRegistryServer(
-        _ callers: FixedCaller,
-        _ body: (_ socketPath: String, _ store: any RegistryStore, _ permissions: [String: MethodPermissions.Rule]) async throws -> Void
-    ) async throws {
-        let directory = try makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let state = try StateDirectory.open(at: directory + "/state")
-        defer { state.close() }
-        var logger = Logger(label: "permissions")
-        logger.logLevel = .critical
-        let server = RegistryServer.make(
-            configuration: ServerConfiguration(socketPath: directory + "/steward.sock"), store: state.store,
-            executor: PostgresExecutor(maxConcurrentJobs: 1), callers: callers, logger: logger)
-        try server.start()
-        do {
-            try await body(server.socketPath, state.store, server.permissions)
-        } catch {
-            await server.shutDown()
-            throw error
-        }
-        await server.shutDown()
-    }
-
     /// The status of calling `path` with an empty request; a stream that
     /// starts answering (Health.Watch never ends) counts as OK.
     static func status(of path: String, socketPath: String) async throws -> (StatusCode, String) {
@@ -57,7 +34,7 @@ struct PermissionEnforcementTests {
     @Test("A user without permissions is denied exactly the methods that need one, and mutating denials are audited")
     func plainUserDenied() async throws {
         let plain = FixedCaller { Caller(uid: $0, userName: "plain") }
-        try await Self.withRegistryServer(plain) { socketPath, store, permissions in
+        try await withRegistryServer(limits: ServerLimits(), callers: plain) { socketPath, store, permissions in
             for method in StewardProtoRegistry.allMethods {
                 let rule = try #require(permissions[method.path])
                 let (code, message) = try await Self.status(of: method.path, socketPath: socketPath)
@@ -88,7 +65,7 @@ struct PermissionEnforcementTests {
     @Test("A mutating request refused before its service (undecodable, or a string that is not UTF-8) is audited; a read is not")
     func undecodableMutatingRequestsAudited() async throws {
         let administrator = FixedCaller { Caller.administrator(uid: $0) }
-        try await Self.withRegistryServer(administrator) { socketPath, store, _ in
+        try await withRegistryServer(limits: ServerLimits(), callers: administrator) { socketPath, store, _ in
             let create = "/steward.v1.Users/Create"
             // A varint that never ends.
             let undecodable: [UInt8] = [0xFF, 0xFF, 0xFF]
@@ -117,7 +94,7 @@ struct PermissionEnforcementTests {
     @Test("An unknown caller is refused everything but Health and WhoAmI, and its mutating attempts are audited")
     func unknownCallerRefused() async throws {
         let stranger = FixedCaller { Caller.unknown(uid: $0) }
-        try await Self.withRegistryServer(stranger) { socketPath, store, permissions in
+        try await withRegistryServer(limits: ServerLimits(), callers: stranger) { socketPath, store, permissions in
             for method in StewardProtoRegistry.allMethods {
                 let (code, message) = try await Self.status(of: method.path, socketPath: socketPath)
                 if try #require(permissions[method.path]).needs == .anyone {

@@ -13,7 +13,7 @@ struct UnknownCallerAuditTests {
     @Test("Two hundred refused attempts from one unknown uid leave ten rows (the rest are folded into a summary at the window's end)")
     func folded() async throws {
         let stranger = PermissionEnforcementTests.FixedCaller { Caller.unknown(uid: $0) }
-        try await withRegistryServer(limits: ServerLimits(), callers: stranger) { socketPath, store in
+        try await withRegistryServer(limits: ServerLimits(), callers: stranger) { socketPath, store, _ in
             let connection = try RawConnection(path: socketPath)
             var request = StewardV1.RegisterConnectionRequest()
             request.displayName = "flood"

@@ -74,20 +74,12 @@ public struct RecheckSchedule: Sendable {
         return results
     }
 
+    /// The states a connection is rechecked in.
+    static let dueStates: Set<LifecycleState> = [.active, .unhealthy]
+
     private func dueConnections() -> [ConnectionRecord] {
-        var due: [ConnectionRecord] = []
-        var page = PageRequest(size: PageRequest.maximumSize)
-        repeat {
-            let chosen = page
-            let batch: Page<ConnectionRecord>
-            do { batch = try store.listConnections(state: nil, page: chosen) } catch {
-                // A store that cannot answer now is asked again next round.
-                reportListFailure(error)
-                break
-            }
-            due += batch.items.filter { $0.state == .active || $0.state == .unhealthy }
-            page.token = batch.nextPageToken
-        } while page.token != nil
-        return due
+        // A store that cannot answer now is asked again next round; the
+        // connections read before it failed are rechecked in this one.
+        store.connections(in: Self.dueStates, ifStoreFails: reportListFailure)
     }
 }

@@ -90,15 +90,7 @@ extension UsersService {
 
     private func connectionsToCheck(_ key: String?) throws(DomainError) -> [ConnectionRecord] {
         if let key { return [try storeCall { () throws(StoreError) in try store.connection(key: key) }] }
-        var found: [ConnectionRecord] = []
-        var page = PageRequest(size: PageRequest.maximumSize)
-        repeat {
-            let chosen = page
-            let batch = try storeCall { () throws(StoreError) in try store.listConnections(state: nil, page: chosen) }
-            found += batch.items.filter { Self.checkableStates.contains($0.state) }
-            page.token = batch.nextPageToken
-        } while page.token != nil
-        return found
+        return try store.connections(in: Self.checkableStates) { error throws(DomainError) in throw DomainError(error) }
     }
 
     private func check(

@@ -48,20 +48,12 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var request = StewardV1.ListAuditEventsRequest(
+        let request = StewardV1.ListAuditEventsRequest(
             fromUnixMs: since ?? 0, untilUnixMs: until ?? 0, userName: user ?? "", connectionKey: connection ?? "",
             method: method ?? "", outcome: outcome ?? .unspecified, uidFilter: uid.map { .uid($0) })
-        var events: [StewardV1.AuditEvent] = []
-        repeat {
-            request.pageSize = UInt32(min(limit - events.count, 1000))
-            let page = try await options.call(StewardV1.Audit.list, request)
-            events += page.events.prefix(limit - events.count)
-            request.pageToken = page.nextPageToken
-            // An empty page that still names a next one would loop forever.
-            if page.events.isEmpty { break }
-        } while !request.pageToken.isEmpty && events.count < limit
+        let (events, nextPageToken) = try await options.fetchPages(StewardV1.Audit.list, request, limit: limit)
         // A token left over says that --limit cut the trail short.
-        let shown = StewardV1.ListAuditEventsResponse(events: events, nextPageToken: request.pageToken)
-        options.emit(shown) { AuditText.table(events, mayHaveMore: !request.pageToken.isEmpty) }
+        let shown = StewardV1.ListAuditEventsResponse(events: events, nextPageToken: nextPageToken)
+        options.emit(shown) { AuditText.table(events, mayHaveMore: !nextPageToken.isEmpty) }
     }
 }

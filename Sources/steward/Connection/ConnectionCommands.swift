@@ -44,13 +44,7 @@ struct ListConnections: AsyncParsableCommand {
             }
             request.state = StewardV1.ConnectionState(value)
         }
-        var all: [StewardV1.Connection] = []
-        var last = StewardV1.ListConnectionsResponse()
-        repeat {
-            last = try await options.call(StewardV1.Connections.list, request)
-            all += last.connections
-            request.pageToken = last.nextPageToken
-        } while !last.nextPageToken.isEmpty
+        let all = try await options.fetchPages(StewardV1.Connections.list, request).items
         let everything = StewardV1.ListConnectionsResponse(connections: all)
         options.emit(everything) { ConnectionText.table(all) }
     }
@@ -175,37 +169,27 @@ struct UpdateConnection: AsyncParsableCommand {
     }
 }
 
-struct DeactivateConnection: AsyncParsableCommand {
+struct DeactivateConnection: ConnectionKeyCommand {
     static let configuration = CommandConfiguration(commandName: "deactivate", abstract: "Stop governing a connection (it can be activated or deleted later).")
+    static let method = StewardV1.Connections.deactivate
     @OptionGroup var options: ClientOptions
     @Argument var key: String
-
-    func run() async throws {
-        let response = try await options.call(StewardV1.Connections.deactivate, .init(key: key))
-        options.emit(response) { ConnectionText.summary(response.connection ?? .init()) }
-    }
 }
 
-struct ActivateConnection: AsyncParsableCommand {
+struct ActivateConnection: ConnectionKeyCommand {
     static let configuration = CommandConfiguration(commandName: "activate", abstract: "Bring an INACTIVE connection back; it must validate again.")
+    static let method = StewardV1.Connections.activate
     @OptionGroup var options: ClientOptions
     @Argument var key: String
-
-    func run() async throws {
-        let response = try await options.call(StewardV1.Connections.activate, .init(key: key))
-        options.emit(response) { ConnectionText.summary(response.connection ?? .init()) }
-    }
 }
 
-struct DeleteConnection: AsyncParsableCommand {
+struct DeleteConnection: ConnectionKeyCommand {
     static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete an INACTIVE connection and everything recorded about it.")
+    static let method = StewardV1.Connections.delete
     @OptionGroup var options: ClientOptions
     @Argument var key: String
 
-    func run() async throws {
-        let response = try await options.call(StewardV1.Connections.delete, .init(key: key))
-        options.emit(response) { "deleted \(key)" }
-    }
+    func text(_ response: StewardV1.DeleteConnectionResponse) -> String { "deleted \(key)" }
 }
 
 struct RotateCredentials: AsyncParsableCommand {

@@ -59,15 +59,9 @@ struct ListMappings: AsyncParsableCommand {
 
     /// Follows the pages, so the list (and `--json`) is complete.
     func run() async throws {
-        var request = StewardV1.ListMappingsRequest(
+        let request = StewardV1.ListMappingsRequest(
             userName: user ?? "", connectionKey: connection ?? "", defaultsOnly: defaultsOnly)
-        var all: [StewardV1.Mapping] = []
-        var last = StewardV1.ListMappingsResponse()
-        repeat {
-            last = try await options.call(StewardV1.Users.listMappings, request)
-            all += last.mappings
-            request.pageToken = last.nextPageToken
-        } while !last.nextPageToken.isEmpty
+        let all = try await options.fetchPages(StewardV1.Users.listMappings, request).items
         let everything = StewardV1.ListMappingsResponse(mappings: all)
         options.emit(everything) { MappingText.table(all) }
     }

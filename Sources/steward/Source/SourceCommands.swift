@@ -13,18 +13,12 @@ struct ListSources: AsyncParsableCommand {
     var state: StewardV1.DataSourceState?
 
     func run() async throws {
-        var request = StewardV1.ListDataSourcesRequest(
+        let request = StewardV1.ListDataSourcesRequest(
             connectionKey: connection ?? "", namePrefix: prefix ?? "", state: state ?? .unspecified,
             // The most the daemon gives at once: a server can hold thousands
             // of tables, and every page is a call of its own.
-            pageSize: 1000)
-        var all: [StewardV1.DataSource] = []
-        var last = StewardV1.ListDataSourcesResponse()
-        repeat {
-            last = try await options.call(StewardV1.DataSources.list, request)
-            all += last.dataSources
-            request.pageToken = last.nextPageToken
-        } while !last.nextPageToken.isEmpty
+            pageSize: UInt32(ClientOptions.largestPage))
+        let all = try await options.fetchPages(StewardV1.DataSources.list, request).items
         let everything = StewardV1.ListDataSourcesResponse(dataSources: all)
         options.emit(everything) { SourceText.table(all) }
     }

@@ -28,14 +28,7 @@ struct ListUsers: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
-        var request = StewardV1.ListUsersRequest()
-        var all: [StewardV1.User] = []
-        var last = StewardV1.ListUsersResponse()
-        repeat {
-            last = try await options.call(StewardV1.Users.list, request)
-            all += last.users
-            request.pageToken = last.nextPageToken
-        } while !last.nextPageToken.isEmpty
+        let all = try await options.fetchPages(StewardV1.Users.list, StewardV1.ListUsersRequest()).items
         let everything = StewardV1.ListUsersResponse(users: all)
         options.emit(everything) { UserText.table(all) }
     }
@@ -53,36 +46,26 @@ struct ShowUser: AsyncParsableCommand {
     }
 }
 
-struct GrantPermission: AsyncParsableCommand {
+struct GrantPermission: PermissionCommand {
     static let configuration = CommandConfiguration(
         commandName: "grant", abstract: "Give a user a permission (granting one it holds changes nothing).")
+    static let method = StewardV1.Users.grant
 
     @OptionGroup var options: ClientOptions
     @Argument var name: String
-    @Argument(help: ArgumentHelp("APPLICATION_ADMIN or USER_ADMIN (any case).", valueName: "permission"),
-              transform: PermissionName.parse)
+    @Argument(help: Self.permissionHelp, transform: PermissionName.parse)
     var permission: StewardV1.Permission
-
-    func run() async throws {
-        let response = try await options.call(StewardV1.Users.grant, .init(userName: name, permission: permission))
-        options.emit(response) { UserText.summary(response.user ?? .init()) }
-    }
 }
 
-struct RevokePermission: AsyncParsableCommand {
+struct RevokePermission: PermissionCommand {
     static let configuration = CommandConfiguration(
         commandName: "revoke", abstract: "Take a permission from a user.")
+    static let method = StewardV1.Users.revoke
 
     @OptionGroup var options: ClientOptions
     @Argument var name: String
-    @Argument(help: ArgumentHelp("APPLICATION_ADMIN or USER_ADMIN (any case).", valueName: "permission"),
-              transform: PermissionName.parse)
+    @Argument(help: Self.permissionHelp, transform: PermissionName.parse)
     var permission: StewardV1.Permission
-
-    func run() async throws {
-        let response = try await options.call(StewardV1.Users.revoke, .init(userName: name, permission: permission))
-        options.emit(response) { UserText.summary(response.user ?? .init()) }
-    }
 }
 
 struct DeleteUser: AsyncParsableCommand {

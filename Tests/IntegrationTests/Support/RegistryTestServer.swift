@@ -8,7 +8,8 @@ import StewardStore
 /// The daemon's services over a fresh SQLite store, in this process on a real
 /// socket, with the limits and caller directory a test chooses.
 func withRegistryServer(
-    limits: ServerLimits, callers: any CallerDirectory, _ body: (String, any RegistryStore) async throws -> Void
+    limits: ServerLimits, callers: any CallerDirectory,
+    _ body: (_ socketPath: String, _ store: any RegistryStore, _ permissions: [String: MethodPermissions.Rule]) async throws -> Void
 ) async throws {
     let directory = try makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -23,7 +24,7 @@ func withRegistryServer(
         callers: callers, logger: logger)
     try server.start()
     do {
-        try await body(server.socketPath, state.store)
+        try await body(server.socketPath, state.store, server.permissions)
     } catch {
         await server.shutDown()
         throw error

@@ -1,10 +1,13 @@
 import Foundation
 import StewardModel
 import StewardStore
+import StewardTestSupport
 
 /// Sample values for store tests.
 enum Samples {
     static let adminUID: UInt32 = 1000
+    /// The password sample connections are registered with.
+    static let password = "s3cret-pw"
 
     static func settings(
         _ name: String = "warehouse", governed: [String] = ["sales", "hr"],
@@ -19,7 +22,7 @@ enum Samples {
 
     @discardableResult
     static func connection(
-        _ store: any RegistryStore, _ key: String = "warehouse", password: String = "s3cret-pw"
+        _ store: any RegistryStore, _ key: String = "warehouse", password: String = Samples.password
     ) throws -> ConnectionRecord {
         try store.createConnection(
             key: key, settings: settings(key), password: Secret(password), createdBy: adminUID)
@@ -30,22 +33,8 @@ enum Samples {
     static func connection(
         _ store: any RegistryStore, _ key: String, in state: LifecycleState
     ) throws -> ConnectionRecord {
-        var record = try connection(store, key)
-        let path: [LifecycleState] =
-            switch state {
-            case .registered: []
-            case .validated: [.validated]
-            case .validationFailed: [.validationFailed]
-            case .active: [.validated, .active]
-            case .unhealthy: [.validated, .active, .unhealthy]
-            case .inactive: [.validated, .active, .inactive]
-            }
-        for next in path {
-            record = try store.transitionConnection(
-                key: key, expectedRevision: record.revision,
-                change: StateChange(to: next, actor: adminUID, reason: "test"))
-        }
-        return record
+        try store.createConnection(
+            key: key, settings: settings(key), password: Secret(password), createdBy: adminUID, walkedTo: state)
     }
 
     static func table(
