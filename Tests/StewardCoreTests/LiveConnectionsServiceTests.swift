@@ -27,7 +27,7 @@ struct LiveConnectionsServiceTests {
     func registerAndSetUp(_ fixture: ValidationFixture, in service: ConnectionsService) async throws {
         _ = try await service.register(
             displayName: fixture.key, request: (fixture.settings, fixture.password), caller: admin,
-            deadline: .after(milliseconds: 10_000))
+            deadline: .after(milliseconds: 30_000))
         let path = NSTemporaryDirectory() + "steward-\(UUID().uuidString).sql"
         try service.setupScript(key: fixture.key).text.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -79,7 +79,7 @@ struct LiveConnectionsServiceTests {
             let error = await #expect(throws: DomainError.self) {
                 _ = try await service.register(
                     displayName: "old-server", request: (settings, password), caller: admin,
-                    deadline: .after(milliseconds: 10_000))
+                    deadline: .after(milliseconds: 30_000))
             }
             #expect(error?.code == .failedPrecondition)
             #expect(error?.message.contains("runs PostgreSQL \(version), which Steward does not support; Steward supports 16 and 17") == true,
@@ -97,7 +97,7 @@ struct LiveConnectionsServiceTests {
         let password = try server.password
         try await withService { service, _ in
             let record = try await service.register(
-                displayName: "new-server", request: (settings, password), caller: admin, deadline: .after(milliseconds: 10_000))
+                displayName: "new-server", request: (settings, password), caller: admin, deadline: .after(milliseconds: 30_000))
             #expect(record.settings.governedDatabases.contains("postgres"))
         }
     }
