@@ -109,6 +109,7 @@ struct LiveConnectionsServiceTests {
         try await withValidationFixture(server) { fixture in
             let prober = OverlapProber(key: fixture.key)
             try await withService(prober: prober) { service, store in
+                prober.store = store
                 try await registerAndSetUp(fixture, in: service)
                 async let first = service.validate(key: fixture.key, caller: admin, deadline: .after(milliseconds: 30_000))
                 async let second = service.validate(key: fixture.key, caller: admin, deadline: .after(milliseconds: 30_000))
@@ -172,9 +173,11 @@ struct LiveConnectionsServiceTests {
 /// The live prober, counting validations that overlap. The first one
 /// holds until the second either overlaps it or waits its turn in the
 /// queue, so that an overlap would be seen, not left to timing.
-final class OverlapProber: ConnectionProber {
+final class OverlapProber: ConnectionProber, @unchecked Sendable {
     let live = LiveConnectionProber(executor: testExecutor)
     let key: String
+    // Set before the validations start, only read by them.
+    var store: (any RegistryStore)?
     private let counts = Mutex((now: 0, most: 0, started: 0))
 
     init(key: String) { self.key = key }
@@ -194,7 +197,7 @@ final class OverlapProber: ConnectionProber {
         }
         if isFirst {
             let giveUp = ContinuousClock.now + .seconds(10)
-            while counts.withLock({ $0.now }) < 2 && ValidationQueue.processWide.pending(key) < 2 && ContinuousClock.now < giveUp {
+            while counts.withLock({ $0.now }) < 2 && ValidationQueue.processWide.pending(.init(store: store!, connection: key)) < 2 && ContinuousClock.now < giveUp {
                 await Task.yield()
             }
         }

@@ -116,7 +116,7 @@ public struct ConnectionsService: Sendable {
         of requested: ConnectionRecord, actor: UInt32, reason: String, deadline: Deadline
     ) async throws(DomainError) -> (ConnectionRecord, ValidationReport) {
         let key = requested.key
-        return try await ValidationQueue.processWide.run(key: key) { () async throws(DomainError) in
+        return try await ValidationQueue.processWide.run(key: .init(store: store, connection: key)) { () async throws(DomainError) in
             // Read again: a validation that ran while this one waited moved the revision.
             let record = try connection(key: key)
             guard deadline.remainingMilliseconds > 0 else {
