@@ -15,11 +15,18 @@ extension PostgresConnection {
             // The server accepts this login only over TLS.
             kind = .tls
             sqlState = "28000"
+        } else if lower.contains("is not permitted to log in") {
+            // A NOLOGIN role; the server checks this only after the
+            // password, so the credentials themselves were right.
+            kind = .authentication
+            sqlState = "28000"
         } else if lower.contains("password authentication failed") || lower.contains("no password supplied")
             || lower.contains("authentication failed") || lower.contains("no pg_hba.conf entry")
             || lower.contains("role \"") && lower.contains("does not exist") {
             kind = .authentication
-            sqlState = lower.contains("no pg_hba.conf entry") ? "28000" : "28P01"
+            // The server's codes: 28000 for a pg_hba refusal or an unknown
+            // role (under trust), 28P01 for a failed password.
+            sqlState = lower.contains("no pg_hba.conf entry") || lower.contains("does not exist") ? "28000" : "28P01"
         } else if lower.contains("database \"") && lower.contains("does not exist") {
             kind = .databaseMissing
             sqlState = "3D000"

@@ -13,6 +13,10 @@ public final class PostgresConnection {
 
     /// The server's version as libpq reports it (`PQserverVersion`), e.g. 170010.
     public let serverVersionNumber: Int
+    /// The server's `server_version` as it reported it at login
+    /// (`PQparameterStatus`), e.g. `17.4 (Debian 17.4-1.pgdg120+2)`; the
+    /// server chooses this text.
+    public let serverVersionText: String?
     /// Whether the connection is encrypted (`PQsslInUse`).
     public let usesTLS: Bool
 
@@ -26,6 +30,7 @@ public final class PostgresConnection {
         self.handle = handle
         self.parameters = parameters
         serverVersionNumber = Int(PQserverVersion(handle))
+        serverVersionText = PQparameterStatus(handle, "server_version").map { String(cString: $0) }
         usesTLS = PQsslInUse(handle) == 1
     }
 

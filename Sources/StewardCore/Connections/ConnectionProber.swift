@@ -12,5 +12,19 @@ public protocol ConnectionProber: Sendable {
 
     /// The databases the credentials may connect to, other than the state
     /// database and templates, for a registration that names none.
+    /// The checks and the server's version string. A prober that knows
+    /// no version answers with ``validate(key:settings:password:marker:deadline:)``'s checks alone.
+    func findings(
+        key: String, settings: ConnectionSettings, password: String, marker: String, deadline: Deadline
+    ) async -> ValidationFindings
+
     func discoverDatabases(settings: ConnectionSettings, password: String, deadline: Deadline) async throws(DomainError) -> [String]
+}
+
+extension ConnectionProber {
+    public func findings(
+        key: String, settings: ConnectionSettings, password: String, marker: String, deadline: Deadline
+    ) async -> ValidationFindings {
+        ValidationFindings(checks: await validate(key: key, settings: settings, password: password, marker: marker, deadline: deadline))
+    }
 }

@@ -115,27 +115,61 @@ public struct ConnectionsService: Sendable {
     }
 
     private func runValidation(
-        of record: ConnectionRecord, actor: UInt32, reason: String, deadline: Deadline
+        of requested: ConnectionRecord, actor: UInt32, reason: String, deadline: Deadline
     ) async throws(DomainError) -> (ConnectionRecord, ValidationReport) {
-        let key = record.key
-        // Refuse before touching the database if the state cannot take a result.
-        _ = try ConnectionLifecycle.outcome(of: .validationPassed, in: record.state)
-        let password = try storeCall { () throws(StoreError) in try store.connectionPassword(key: key, for: record.settings) }
-        let checks = await prober.validate(
-            key: key, settings: record.settings, password: password.exposedValue,
-            marker: Self.marker(of: record), deadline: deadline)
-        let passed = !checks.contains { $0.status == .failed }
-        let next = try ConnectionLifecycle.outcome(of: passed ? .validationPassed : .validationFailed, in: record.state)
-        var change: StateChange?
-        if case .moveTo(let state) = next, state != record.state {
-            change = StateChange(to: state, actor: actor, reason: passed ? "\(reason) passed" : "\(reason) failed")
+        let key = requested.key
+        return try await ValidationQueue.processWide.run(key: .init(store: store, connection: key)) { () async throws(DomainError) in
+            // Read again: a validation that ran while this one waited moved the revision.
+            let record = try connection(key: key)
+            guard deadline.remainingMilliseconds > 0 else {
+                throw DomainError(
+                    .deadlineExceeded,
+                    "the call's deadline passed while another validation of connection \"\(key)\" ran; nothing was checked")
+            }
+            // Refuse before touching the database if the state cannot take a result.
+            _ = try ConnectionLifecycle.outcome(of: .validationPassed, in: record.state)
+            let password = try storeCall { () throws(StoreError) in try store.connectionPassword(key: key, for: record.settings) }
+            let findings = await prober.findings(
+                key: key, settings: record.settings, password: password.exposedValue,
+                marker: Self.marker(of: record), deadline: deadline)
+            return try storeValidation(findings, of: record, actor: actor, reason: reason)
         }
-        let stored = try storeCall { () throws(StoreError) in
-            try store.recordValidation(
-                ValidationResult(at: clock(), checks: checks), connectionKey: key,
-                expectedRevision: record.revision, change: change)
+    }
+
+    /// Stores the report and the state change it causes. Validate sends no
+    /// revision, so a revision moved meanwhile by something that left the
+    /// settings as validated (a recheck, a daemon sharing the registry) is
+    /// no conflict: the report is stored against the current revision, its
+    /// state change decided from the current state. A change of settings
+    /// meanwhile is ABORTED: the report tested settings that are gone.
+    private func storeValidation(
+        _ findings: ValidationFindings, of validated: ConnectionRecord, actor: UInt32, reason: String
+    ) throws(DomainError) -> (ConnectionRecord, ValidationReport) {
+        let passed = !findings.checks.contains { $0.status == .failed }
+        let result = ValidationResult(at: clock(), checks: findings.checks, serverVersion: findings.serverVersion)
+        var record = validated
+        for attempt in 1...3 {
+            let next = try ConnectionLifecycle.outcome(of: passed ? .validationPassed : .validationFailed, in: record.state)
+            var change: StateChange?
+            if case .moveTo(let state) = next, state != record.state {
+                change = StateChange(to: state, actor: actor, reason: passed ? "\(reason) passed" : "\(reason) failed")
+            }
+            let revision = record.revision
+            do {
+                let stored = try store.recordValidation(result, connectionKey: validated.key, expectedRevision: revision, change: change)
+                return (stored.connection, stored.report)
+            } catch where error.code == .revisionConflict && attempt < 3 {
+                record = try connection(key: validated.key)
+                guard record.settingsRevision == validated.settingsRevision else {
+                    throw DomainError(
+                        .aborted,
+                        "connection \"\(validated.key)\" changed since revision \(validated.revision), which this validation tested: validate it again")
+                }
+            } catch {
+                throw DomainError(error.code.status, error.message)
+            }
         }
-        return (stored.connection, stored.report)
+        throw DomainError(.aborted, "connection \"\(validated.key)\" kept changing while its validation was stored: validate it again")
     }
 
     // MARK: Lifecycle

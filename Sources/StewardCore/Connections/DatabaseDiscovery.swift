@@ -16,20 +16,37 @@ public enum DatabaseDiscovery {
         for database in candidates {
             var attempt = parameters
             attempt.database = database
+            let found: (version: Int, access: [(name: String, canConnect: Bool)])
             do {
-                let access = try await executor.withConnection(attempt, deadline: deadline, statementDeadline: deadline) {
-                    (connection) throws(PostgresError) -> [(name: String, canConnect: Bool)] in
-                    try PostgresCatalog.databaseAccess(of: settings.username, on: connection, deadline: deadline)
+                found = try await executor.withConnection(attempt, deadline: deadline, statementDeadline: deadline) {
+                    (connection) throws(PostgresError) -> (Int, [(name: String, canConnect: Bool)]) in
+                    // An unsupported server is refused below, not inspected.
+                    guard SessionChecks.supportedMajorVersions.contains(connection.serverMajorVersion) else {
+                        return (connection.serverVersionNumber, [])
+                    }
+                    return (connection.serverVersionNumber,
+                            try PostgresCatalog.databaseAccess(of: settings.username, on: connection, deadline: deadline))
                 }
-                return access.filter { $0.canConnect && $0.name != settings.stateDatabase }.map(\.name)
             } catch {
                 lastError = error
                 if error.kind != .databaseMissing { break }
+                continue
             }
+            try checkVersion(found.version, settings: settings)
+            return found.access.filter { $0.canConnect && $0.name != settings.stateDatabase }.map(\.name)
         }
         throw DomainError(
             .failedPrecondition,
             "cannot discover the databases to govern (\(lastError?.description ?? "no connection")); name them in governed_databases")
+    }
+
+    /// A registration that reaches the server refuses one Steward does not
+    /// support now, rather than at its first validation.
+    static func checkVersion(_ number: Int, settings: ConnectionSettings) throws(DomainError) {
+        guard !SessionChecks.supportedMajorVersions.contains(number / 10_000) else { return }
+        throw .failedPrecondition(
+            "the server at \(ValidationTarget.address(of: settings)) runs PostgreSQL \(SessionChecks.versionText(number)), "
+                + "which Steward does not support; Steward supports 16 and 17")
     }
 
     /// Discovered governed databases must pass the rules a named one does

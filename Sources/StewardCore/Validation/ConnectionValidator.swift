@@ -31,18 +31,26 @@ public struct ConnectionValidator: Sendable {
     public func validate(
         key: String, settings: ConnectionSettings, password: String, marker: String, deadline: Deadline
     ) async -> [CheckResult] {
+        await findings(key: key, settings: settings, password: password, marker: marker, deadline: deadline).checks
+    }
+
+    /// ``validate(key:settings:password:marker:deadline:)``'s checks, with
+    /// the server's version string when a session was opened.
+    public func findings(
+        key: String, settings: ConnectionSettings, password: String, marker: String, deadline: Deadline
+    ) async -> ValidationFindings {
         let run = ValidationRun(
             request: ValidationRequest(key: key, settings: settings, marker: marker),
             target: ValidationTarget(settings: settings, password: password), deadline: deadline)
         do {
-            return try await executor.run { () throws(PostgresError) -> [CheckResult] in run.perform() }
+            return try await executor.run { () throws(PostgresError) -> ValidationFindings in run.perform() }
         } catch {
             // perform() reports every failure as a check, so nothing should
             // reach here; if something does, it must not read as a pass
             // (all-SKIPPED would count as PASSED).
             var checks = CheckList()
             checks.record(.reachable, ValidationCheck.reachable.failed("the validation could not run: \(error.description)"))
-            return checks.results(skippingUndecidedBecause: .reachable)
+            return ValidationFindings(checks: checks.results(skippingUndecidedBecause: .reachable))
         }
     }
 }

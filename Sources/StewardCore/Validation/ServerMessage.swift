@@ -6,7 +6,7 @@ enum ServerMessage {
     /// `connection to server at "h", port p failed:` prefix and the severity
     /// label: `password authentication failed for user "x"`. When libpq
     /// tried several addresses or TLS modes it reports each attempt; the last
-    /// one is the one that decided.
+    /// one is the one that decided. Control characters are escaped.
     static func essence(of error: PostgresError) -> String {
         let lines = error.message.split(whereSeparator: \.isNewline).map(String.init)
         guard let line = lines.last(where: { $0.contains(" failed: ") }) ?? lines.first else { return error.message }
@@ -16,7 +16,9 @@ enum ServerMessage {
             text = text.dropFirst(label.count)
         }
         let essence = text.trimmingPrefix(while: \.isWhitespace)
-        return essence.isEmpty ? error.message : String(essence)
+        // The server (or whatever answers at its address) chooses these
+        // words: no raw control character reaches a report or a terminal.
+        return SQLQuoting.visible(essence.isEmpty ? error.message : String(essence))
     }
 
     /// The server refused the named database itself (not the login): it is

@@ -21,7 +21,7 @@ enum SessionChecks {
             return ([
                 .reachable: reachablePassed(target),
                 .tls: tls(usesTLS: nil, target: target),
-                .login: ValidationCheck.login.failed("the server refused the login: \(essence)"),
+                .login: LoginFailure.result(error, target: target),
             ], .login)
         default:
             // The server answered but ended the session before it was ready

@@ -10,20 +10,20 @@ struct ValidationRun {
     let target: ValidationTarget
     let deadline: Deadline
 
-    func perform() -> [CheckResult] {
+    func perform() -> ValidationFindings {
         var caFile: CACertificateFile?
         if let pem = request.settings.caCertificate {
             do {
                 caFile = try CACertificateFile(pem: pem)
             } catch {
-                return connectFailed(error)
+                return ValidationFindings(checks: connectFailed(error))
             }
         }
         defer { caFile?.remove() }
         let opener = SessionOpener(target: target, caFilePath: caFile?.path, deadline: deadline)
         switch opener.open() {
         case .failed(let error):
-            return connectFailed(error)
+            return ValidationFindings(checks: connectFailed(error))
         case .noDatabase(let stateAccess, let tried, let error):
             var checks = CheckList()
             checks.record(.reachable, SessionChecks.reachablePassed(target))
@@ -32,10 +32,13 @@ struct ValidationRun {
             checks.record(.login, ValidationCheck.login.failed(
                 "the credentials were accepted, but the server let the role open none of the databases tried (\(names)): \(ServerMessage.essence(of: error))"))
             checks.record(.stateDatabase, StateDatabaseCheck.evaluate(stateAccess, request: request))
-            return checks.results(skippingUndecidedBecause: .login)
+            return ValidationFindings(checks: checks.results(skippingUndecidedBecause: .login))
         case .opened(let session, let stateAccess):
             defer { session.close() }
-            return checks(on: session, stateAccess: stateAccess, opener: opener)
+            // The server chooses this text: escaped like its messages.
+            return ValidationFindings(
+                checks: checks(on: session, stateAccess: stateAccess, opener: opener),
+                serverVersion: session.serverVersionText.map(SQLQuoting.visible))
         }
     }
 

@@ -14,8 +14,10 @@ struct ValidationTarget: Sendable {
     var isLocalSocket: Bool { settings.host.hasPrefix("/") }
 
     /// The address for messages: `host:port`, `[v6]:port`, or the socket file.
-    var address: String {
-        if isLocalSocket { return "socket \(settings.host)/.s.PGSQL.\(settings.port)" }
+    var address: String { Self.address(of: settings) }
+
+    static func address(of settings: ConnectionSettings) -> String {
+        if settings.host.hasPrefix("/") { return "socket \(settings.host)/.s.PGSQL.\(settings.port)" }
         return settings.host.contains(":") ? "[\(settings.host)]:\(settings.port)" : "\(settings.host):\(settings.port)"
     }
 

@@ -17,9 +17,9 @@ extension PostgresRegistryStore {
             try RegistryRules.checkRevision(current.record, expected: expectedRevision)
             let inserted = try session.query(
                 """
-                INSERT INTO validation_reports (connection_id, connection_revision, at, outcome)
-                VALUES ($1::bigint, $2::bigint, $3::bigint, $4::text) RETURNING id
-                """, current.id, expectedRevision, StoreTime.microseconds(at), outcome.rawValue)
+                INSERT INTO validation_reports (connection_id, connection_revision, at, outcome, server_version)
+                VALUES ($1::bigint, $2::bigint, $3::bigint, $4::text, $5::text) RETURNING id
+                """, current.id, expectedRevision, StoreTime.microseconds(at), outcome.rawValue, result.serverVersion)
             let reportID = try inserted[0].int64Value("id")
             for (index, check) in result.checks.enumerated() {
                 let position = index + 1
@@ -53,7 +53,7 @@ extension PostgresRegistryStore {
         }
         let report = ValidationReport(
             id: stored.1, connectionKey: connectionKey, connectionRevision: expectedRevision,
-            at: at, outcome: outcome, checks: result.checks)
+            at: at, outcome: outcome, checks: result.checks, serverVersion: result.serverVersion)
         return (stored.0, report)
     }
 
@@ -63,14 +63,15 @@ extension PostgresRegistryStore {
             guard
                 let row = try session.queryFirst(
                     """
-                    SELECT id, connection_revision, at, outcome FROM validation_reports
+                    SELECT id, connection_revision, at, outcome, server_version FROM validation_reports
                     WHERE connection_id = $1::bigint ORDER BY id DESC LIMIT 1
                     """, connectionID)
             else { return nil }
             var report = ValidationReport(
                 id: try row.int64Value("id"), connectionKey: connectionKey,
                 connectionRevision: try row.int64Value("connection_revision"), at: try row.dateValue("at"),
-                outcome: try row.value(ValidationOutcome.self, "outcome"), checks: [])
+                outcome: try row.value(ValidationOutcome.self, "outcome"), checks: [],
+                serverVersion: try row.optionalTextValue("server_version"))
             var checks = try session.query(
                 """
                 SELECT name, status, message, failing_object_count, remediation_sql

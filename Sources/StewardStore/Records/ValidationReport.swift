@@ -56,10 +56,13 @@ public struct ValidationResult: Sendable, Hashable {
     public var at: Date
     /// In the order they ran.
     public var checks: [CheckResult]
+    /// The server's version string, when a session was opened.
+    public var serverVersion: String?
 
-    public init(at: Date, checks: [CheckResult]) {
+    public init(at: Date, checks: [CheckResult], serverVersion: String? = nil) {
         self.at = at
         self.checks = checks
+        self.serverVersion = serverVersion
     }
 }
 
@@ -73,10 +76,12 @@ public struct ValidationReport: Sendable, Hashable {
     public var at: Date
     public var outcome: ValidationOutcome
     public var checks: [CheckResult]
+    /// The server's version string, when a session was opened.
+    public var serverVersion: String?
 
     public init(
         id: Int64, connectionKey: String, connectionRevision: Int64, at: Date,
-        outcome: ValidationOutcome, checks: [CheckResult]
+        outcome: ValidationOutcome, checks: [CheckResult], serverVersion: String? = nil
     ) {
         self.id = id
         self.connectionKey = connectionKey
@@ -84,5 +89,6 @@ public struct ValidationReport: Sendable, Hashable {
         self.at = at
         self.outcome = outcome
         self.checks = checks
+        self.serverVersion = serverVersion
     }
 }

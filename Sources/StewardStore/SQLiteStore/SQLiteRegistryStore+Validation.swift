@@ -12,9 +12,9 @@ extension SQLiteRegistryStore {
             try RegistryRules.checkRevision(current.record, expected: expectedRevision)
             try database.run(
                 """
-                INSERT INTO validation_reports (connection_id, connection_revision, at, outcome)
-                VALUES (?, ?, ?, ?)
-                """, current.id, expectedRevision, StoreTime.microseconds(at), outcome.rawValue)
+                INSERT INTO validation_reports (connection_id, connection_revision, at, outcome, server_version)
+                VALUES (?, ?, ?, ?, ?)
+                """, current.id, expectedRevision, StoreTime.microseconds(at), outcome.rawValue, result.serverVersion)
             let reportID = database.lastInsertRowID
             for (index, check) in result.checks.enumerated() {
                 let position = index + 1
@@ -43,7 +43,7 @@ extension SQLiteRegistryStore {
             } ?? current.record
             let report = ValidationReport(
                 id: reportID, connectionKey: connectionKey, connectionRevision: expectedRevision,
-                at: at, outcome: outcome, checks: result.checks)
+                at: at, outcome: outcome, checks: result.checks, serverVersion: result.serverVersion)
             return (connection, report)
         }
     }
@@ -54,14 +54,15 @@ extension SQLiteRegistryStore {
             guard
                 var report = try database.queryFirst(
                     """
-                    SELECT id, connection_revision, at, outcome FROM validation_reports
+                    SELECT id, connection_revision, at, outcome, server_version FROM validation_reports
                     WHERE connection_id = ? ORDER BY id DESC LIMIT 1
                     """, connectionID,
                     as: { row in
                         ValidationReport(
                             id: row.int64(0), connectionKey: connectionKey,
                             connectionRevision: row.int64(1), at: StoreTime.date(row.int64(2)),
-                            outcome: try row.value(ValidationOutcome.self, 3), checks: [])
+                            outcome: try row.value(ValidationOutcome.self, 3), checks: [],
+                            serverVersion: row.optionalText(4))
                     })
             else { return nil }
             var checks = try database.query(

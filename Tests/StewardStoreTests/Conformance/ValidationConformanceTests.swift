@@ -21,14 +21,15 @@ struct ValidationConformanceTests {
             #expect(try store.latestValidationReport(connectionKey: "warehouse") == nil)
             let at = Date(timeIntervalSince1970: 1_760_000_000.123456)
             let (connection, report) = try store.recordValidation(
-                ValidationResult(at: at, checks: Self.checks), connectionKey: "warehouse",
-                expectedRevision: 1,
+                ValidationResult(at: at, checks: Self.checks, serverVersion: "17.4 (Debian 17.4-1.pgdg120+2)"),
+                connectionKey: "warehouse", expectedRevision: 1,
                 change: StateChange(to: .validationFailed, actor: 5, reason: "validation failed"))
             #expect(connection.state == .validationFailed)
             #expect(connection.revision == 2)
             #expect(report.outcome == .failed)
             #expect(report.connectionRevision == 1)
             #expect(report.checks == Self.checks)
+            #expect(report.serverVersion == "17.4 (Debian 17.4-1.pgdg120+2)")
             #expect(abs(report.at.timeIntervalSince(at)) < 0.000_001)
 
             let latest = try #require(try store.latestValidationReport(connectionKey: "warehouse"))
@@ -55,6 +56,7 @@ struct ValidationConformanceTests {
                 connectionKey: "warehouse", expectedRevision: 1,
                 change: StateChange(to: .validated, actor: 1, reason: "validation passed"))
             #expect(second.report.outcome == .warning)
+            #expect(second.report.serverVersion == nil, "no version given, none stored")
             #expect(second.report.id > first.report.id)
             #expect(try store.latestValidationReport(connectionKey: "warehouse") == second.report)
             #expect(ValidationOutcome(checks: [CheckResult(name: "a", status: .passed, message: "")]) == .passed)

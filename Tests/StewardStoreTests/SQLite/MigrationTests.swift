@@ -10,6 +10,7 @@ struct MigrationTests {
     static let fixtures: [(version: Int, sql: String, key: StoreKey)] = [
         (SchemaV1Fixture.version, SchemaV1Fixture.sql, SchemaV1Fixture.key),
         (SchemaV2Fixture.version, SchemaV2Fixture.sql, SchemaV2Fixture.key),
+        (SchemaV3Fixture.version, SchemaV3Fixture.sql, SchemaV3Fixture.key),
     ]
 
     @Test("Migrations are numbered 1, 2, … without gaps, and every older version has a fixture")

@@ -67,11 +67,9 @@ public enum ConnectionsAPI {
             return StewardV1.DeleteConnectionResponse()
         }
         router.register(API.rotateCredentials, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
-            var changes: [SettingsChange] = []
-            if !request.username.isEmpty { changes.append(.username(request.username)) }
-            if !request.password.isEmpty { changes.append(.password(request.password)) }
             let plan = try service.update(
-                key: request.key, changes: changes, expectedRevision: nil, dryRun: false, call: context.auditedCall)
+                key: request.key, changes: try ConnectionsMapping.rotation(request), expectedRevision: nil, dryRun: false,
+                call: context.auditedCall)
             return StewardV1.RotateCredentialsResponse(connection: ConnectionsMapping.message(plan.connection, report: nil))
         }
     }

@@ -69,6 +69,7 @@ enum ConnectionsMapping {
         message.validatedAtUnixMs = milliseconds(report.at)
         message.passed = report.outcome != .failed
         message.connectionRevision = UInt64(report.connectionRevision)
+        message.serverVersion = report.serverVersion ?? ""
         message.checks = report.checks.map { check in
             var result = StewardV1.CheckResult()
             result.name = check.name
@@ -98,6 +99,18 @@ enum ConnectionsMapping {
     }
 
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+
+    /// RotateCredentials' request as domain changes. It has no
+    /// `update_paths`: an empty request is refused naming its own fields.
+    static func rotation(_ request: StewardV1.RotateCredentialsRequest) throws(DomainError) -> [SettingsChange] {
+        var changes: [SettingsChange] = []
+        if !request.username.isEmpty { changes.append(.username(request.username)) }
+        if !request.password.isEmpty { changes.append(.password(request.password)) }
+        guard !changes.isEmpty else {
+            throw .invalidArgument("password", "is required: give the new password (and username, to change the role too); the request has nothing to rotate")
+        }
+        return changes
+    }
 
     /// The update paths of UpdateConnectionRequest as domain changes.
     static func changes(_ request: StewardV1.UpdateConnectionRequest) throws(DomainError) -> [SettingsChange] {

@@ -1,0 +1,9 @@
+extension Migration {
+    /// A validation report keeps the server's version string
+    /// (`ValidationReport.server_version`); reports from before have none.
+    package static let v4ReportServerVersion = Migration(
+        version: 4, summary: "validation_reports.server_version",
+        sql: """
+            ALTER TABLE validation_reports ADD COLUMN server_version TEXT;
+            """)
+}
