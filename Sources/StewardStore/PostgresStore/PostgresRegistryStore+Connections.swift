@@ -82,10 +82,7 @@ extension PostgresRegistryStore {
                 """, state?.rawValue, after ?? "", size + 1
             ).map { row in try Self.connectionRow(row).record }
         }
-        let items = Array(records.prefix(size))
-        let next = records.count > size
-            ? PageToken(kind: "connections", position: [items[items.count - 1].key]).encoded : nil
-        return Page(items: items, nextPageToken: next)
+        return Page(fetched: records, size: size, tokenKind: "connections") { [$0.key] }
     }
 
     @discardableResult

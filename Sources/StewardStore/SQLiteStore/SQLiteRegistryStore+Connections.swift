@@ -80,10 +80,7 @@ extension SQLiteRegistryStore {
                 values: [state?.rawValue, after ?? "", size + 1], as: Self.connectionRow)
             return try rows.map { row in try Self.completeConnection(row, in: database) }
         }
-        let items = Array(records.prefix(size))
-        let next = records.count > size
-            ? PageToken(kind: "connections", position: [items[items.count - 1].key]).encoded : nil
-        return Page(items: items, nextPageToken: next)
+        return Page(fetched: records, size: size, tokenKind: "connections") { [$0.key] }
     }
 
     @discardableResult
