@@ -24,10 +24,10 @@ struct MappingPosition: Sendable, Hashable {
     /// The first `size` of `mappings` (read with one extra to learn whether
     /// another page follows) and the token for that page.
     static func page(_ mappings: [IdentityMapping], size: Int) -> Page<IdentityMapping> {
-        let items = Array(mappings.prefix(size))
-        guard mappings.count > size, let last = items.last else { return Page(items: items, nextPageToken: nil) }
-        let position = MappingPosition(after: last)
-        return Page(items: items, nextPageToken: PageToken(kind: kind, position: [position.userName, position.connectionKey]).encoded)
+        Page(fetched: mappings, size: size, tokenKind: kind) { last in
+            let position = MappingPosition(after: last)
+            return [position.userName, position.connectionKey]
+        }
     }
 }
 

@@ -32,3 +32,21 @@ public struct Page<Item: Sendable>: Sendable {
 }
 
 extension Page: Equatable where Item: Equatable {}
+
+extension Page {
+    /// The page made of the rows a list read with `LIMIT size + 1`: the extra
+    /// row only says that a next page exists, and the token holds the last
+    /// kept row's position (keyset paging, so a page never shifts).
+    init<Row>(
+        fetched rows: [Row], size: Int, tokenKind: String, position: (Row) -> [String], item: (Row) -> Item
+    ) {
+        let kept = rows.prefix(size)
+        items = kept.map(item)
+        nextPageToken = rows.count > size
+            ? kept.last.map { PageToken(kind: tokenKind, position: position($0)).encoded } : nil
+    }
+
+    init(fetched items: [Item], size: Int, tokenKind: String, position: (Item) -> [String]) {
+        self.init(fetched: items, size: size, tokenKind: tokenKind, position: position, item: { $0 })
+    }
+}

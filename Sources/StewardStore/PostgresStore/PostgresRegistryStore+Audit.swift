@@ -37,50 +37,9 @@ extension PostgresRegistryStore {
     public func listAuditEvents(_ filter: AuditFilter, page: PageRequest) throws(StoreError)
         -> Page<AuditEvent>
     {
-        // The WHERE clause is assembled from fixed fragments; every value is
-        // a bound parameter.
-        var conditions: [String] = []
-        var values: [any PostgresBindable] = []
-        func require(_ condition: String, _ value: (any PostgresBindable)? = nil) {
-            if let value {
-                values.append(value)
-                conditions.append(condition.replacingOccurrences(of: "?", with: "$\(values.count)"))
-            } else {
-                conditions.append(condition)
-            }
-        }
-        if let from = filter.from { require("at >= ?::bigint", StoreTime.microseconds(from)) }
-        if let until = filter.until { require("at < ?::bigint", StoreTime.microseconds(until)) }
-        if let uid = filter.uid { require("uid = ?::bigint", uid) }
-        if let userName = filter.userName { require("user_name = ?::text", userName) }
-        if let connectionKey = filter.connectionKey { require("connection_key = ?::text", connectionKey) }
-        if let method = filter.method { require("method = ?::text", method) }
-        switch filter.outcome {
-        case nil: break
-        case .succeeded: require("status_code = 0")
-        case .failed: require("status_code <> 0")
-        case .status(let code): require("status_code = ?::integer", code.rawValue)
-        case .denied:
-            require("status_code IN (\(StatusCode.permissionDenied.rawValue), \(StatusCode.unauthenticated.rawValue))")
-        }
-        if let token = page.token {
-            let position = try PageToken.decode(token, kind: "audit", count: 1)[0]
-            guard let before = Int64(position) else {
-                throw StoreError(.invalidArgument, "the page token is not one this list issued")
-            }
-            require("id < ?::bigint", before)
-        }
-        let size = page.effectiveSize
-        values.append(size + 1)
-        let sql = """
-            SELECT id, at, uid, user_name, method, target, connection_key, status_code, message
-            FROM audit_events
-            WHERE \(conditions.isEmpty ? "true" : conditions.joined(separator: " AND "))
-            ORDER BY id DESC LIMIT $\(values.count)::bigint
-            """
-        let boundValues = values
+        let query = try AuditQuery(filter, page: page, dialect: .postgres)
         let events = try read { session in
-            try session.query(sql, values: boundValues).map { row in
+            try session.query(query.statement.sql, values: query.statement.parameters).map { row in
                 AuditEvent(
                     id: try row.int64Value("id"),
                     event: NewAuditEvent(
@@ -92,9 +51,6 @@ extension PostgresRegistryStore {
                         message: try row.textValue("message")))
             }
         }
-        let items = Array(events.prefix(size))
-        let next = events.count > size
-            ? PageToken(kind: "audit", position: [String(items[items.count - 1].id)]).encoded : nil
-        return Page(items: items, nextPageToken: next)
+        return query.page(of: events)
     }
 }

@@ -43,11 +43,9 @@ extension PostgresRegistryStore {
             try Self.insertGovernedDatabases(settings, connectionID: id, in: session)
             try Self.insertTransition(
                 connectionID: id, from: nil,
-                change: StateChange(to: .registered, actor: createdBy, reason: "registered"),
+                change: ConnectionRecord.registration(by: createdBy),
                 at: now.microseconds, in: session)
-            return ConnectionRecord(
-                key: key, settings: settings, state: .registered, revision: 1, settingsRevision: 1,
-                createdAt: now.date, updatedAt: now.date, createdBy: createdBy)
+            return ConnectionRecord.registered(key: key, settings: settings, createdBy: createdBy, at: now.date)
         }
     }
 
@@ -82,10 +80,7 @@ extension PostgresRegistryStore {
                 """, state?.rawValue, after ?? "", size + 1
             ).map { row in try Self.connectionRow(row).record }
         }
-        let items = Array(records.prefix(size))
-        let next = records.count > size
-            ? PageToken(kind: "connections", position: [items[items.count - 1].key]).encoded : nil
-        return Page(items: items, nextPageToken: next)
+        return Page(fetched: records, size: size, tokenKind: "connections") { [$0.key] }
     }
 
     @discardableResult
@@ -105,9 +100,8 @@ extension PostgresRegistryStore {
             // Governed databases go first, so the state database may take the
             // name of one that is being dropped from the list.
             try session.query("DELETE FROM governed_databases WHERE connection_id = $1::bigint", current.id)
-            let settings = update.settings
-            let revision = update.expectedRevision + 1
-            let state = update.stateChange?.to ?? current.record.state
+            let record = current.record.updated(by: update, at: now.date)
+            let settings = record.settings
             let updated = try session.query(
                 """
                 UPDATE connections SET display_name = $1::text, deployment_type = $2::text, host = $3::text,
@@ -120,18 +114,12 @@ extension PostgresRegistryStore {
                 """,
                 settings.displayName, settings.deploymentType.rawValue, settings.host, settings.port,
                 settings.stateDatabase, settings.username, sealed, settings.sslMode.rawValue,
-                settings.caCertificate, state.rawValue, revision, now.microseconds, current.id,
+                settings.caCertificate, record.state.rawValue, record.revision, now.microseconds, current.id,
                 update.expectedRevision)
             guard updated.count == 1 else {
                 throw StoreError(.io, "the registry store failed", detail: "locked connection row not updated")
             }
             try Self.insertGovernedDatabases(settings, connectionID: current.id, in: session)
-            var record = current.record
-            record.settings = settings
-            record.state = state
-            record.revision = revision
-            record.settingsRevision = revision
-            record.updatedAt = now.date
             return record
         }
     }
@@ -177,12 +165,7 @@ extension PostgresRegistryStore {
             // FOR UPDATE: the row goes, so rows referring to it wait too.
             let current = try Self.loadConnection(key: key, lock: "FOR UPDATE", in: session)
             if let expectedRevision { try RegistryRules.checkRevision(current.record, expected: expectedRevision) }
-            guard current.record.state == .inactive else {
-                throw StoreError(
-                    .failedPrecondition,
-                    "connection \"\(key)\" is \(current.record.state.rawValue); only an INACTIVE "
-                        + "connection can be deleted (deactivate it first)")
-            }
+            try RegistryRules.checkDeletable(current.record)
             try session.query("DELETE FROM connections WHERE id = $1::bigint", current.id)
         }
     }
@@ -278,10 +261,6 @@ extension PostgresRegistryStore {
             UPDATE connections SET state = $1::text, revision = revision + 1, updated_at = $2::bigint
             WHERE id = $3::bigint
             """, change.to.rawValue, now.microseconds, current.id)
-        var record = current.record
-        record.state = change.to
-        record.revision += 1
-        record.updatedAt = now.date
-        return record
+        return current.record.transitioned(by: change, at: now.date)
     }
 }

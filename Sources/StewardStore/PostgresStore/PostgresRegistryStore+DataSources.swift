@@ -54,29 +54,31 @@ extension PostgresRegistryStore {
                     OR (x.i IS NULL AND x.state = 'ENABLED')
                     OR (x.i IS NOT NULL AND (x.state <> 'ENABLED' OR x.columns_changed))
                 """, connectionID, databases, found)
-            var added: [Int] = []
-            var reenabled: [Int64] = []
-            var updated: [Int] = []
-            var replaced: [(id: Int64, index: Int)] = []
-            var gone: [(id: Int64, name: String)] = []
+            // The query is the plan's rule in SQL (it must agree with
+            // DataSourceSyncPlan(tables:columns:stored:), which the random
+            // sync conformance test checks); only changes come back.
+            var plan = DataSourceSyncPlan()
             for row in rows {
                 let index = try row.optionalInt64Value("i").map(Int.init)
                 let id = try row.optionalInt64Value("id")
                 switch (index, id) {
-                case (let index?, nil): added.append(index)
+                case (let index?, nil): plan.added.append(index)
                 case (let index?, let id?):
-                    reenabled.append(id)
-                    updated.append(index)
-                    if try row.optionalTextValue("columns_changed") == "t" { replaced.append((id, index)) }
-                case (nil, let id?): gone.append((id, try row.textValue("name")))
+                    plan.updated.append(DataSourceSyncPlan.Update(
+                        index: index, id: id, replacesColumns: try row.optionalTextValue("columns_changed") == "t"))
+                case (nil, let id?): plan.disabled.append(DataSourceSyncPlan.Disable(id: id, name: try row.textValue("name")))
                 case (nil, nil): throw StoreError(.io, "the registry store failed", detail: "empty sync row")
                 }
             }
-            added.sort()
+            plan.added.sort()
+            plan.updated.sort { $0.index < $1.index }
+            plan.disabled.sort { $0.id < $1.id }
+            plan.unchanged = tables.count - plan.added.count - plan.updated.count
+            let added = plan.added
+            let replaced = plan.updated.filter(\.replacesColumns)
             // What inserting the columns row by row would refuse, in the
             // same order (tables as given, columns by position).
             try Self.checkColumns((added + replaced.map(\.index)).sorted().map { columns[$0] })
-            var summary = DataSourceSyncSummary()
             func name(_ index: Int) -> String {
                 DataSourceRecord.name(
                     connectionKey: connectionKey, database: tables[index].database, schema: tables[index].schema,
@@ -103,15 +105,13 @@ extension PostgresRegistryStore {
                     JOIN f ON f.d = inserted.database_name AND f.s = inserted.schema_name AND f.t = inserted.table_name
                     CROSS JOIN LATERAL json_to_recordset(f.c) AS k(n text, y text, p bigint)
                     """, connectionID, json, now.microseconds)
-                summary.added = names
             }
-            if !reenabled.isEmpty {
+            if !plan.updated.isEmpty {
                 try session.query(
                     """
                     UPDATE data_sources SET state = 'ENABLED', updated_at = $1::bigint
                     WHERE id IN (SELECT value::bigint FROM json_array_elements_text($2::json))
-                    """, now.microseconds, try Self.idsJSON(reenabled))
-                summary.updated = updated.map(name)
+                    """, now.microseconds, try Self.idsJSON(plan.updated.map(\.id)))
             }
             if !replaced.isEmpty {
                 try session.query(
@@ -135,19 +135,14 @@ extension PostgresRegistryStore {
                     CROSS JOIN LATERAL json_to_recordset(f.c) AS k(n text, y text, p bigint)
                     """, json)
             }
-            if !gone.isEmpty {
+            if !plan.disabled.isEmpty {
                 try session.query(
                     """
                     UPDATE data_sources SET state = 'DISABLED', updated_at = $1::bigint
                     WHERE id IN (SELECT value::bigint FROM json_array_elements_text($2::json))
-                    """, now.microseconds, try Self.idsJSON(gone.map(\.id)))
-                summary.disabled = gone.map(\.name)
+                    """, now.microseconds, try Self.idsJSON(plan.disabled.map(\.id)))
             }
-            summary.unchanged = tables.count - added.count - reenabled.count
-            summary.added.sort()
-            summary.updated.sort()
-            summary.disabled.sort()
-            return summary
+            return plan.summary(connectionKey: connectionKey, tables: tables)
         }
     }
 
@@ -163,47 +158,11 @@ extension PostgresRegistryStore {
     public func listDataSources(_ filter: DataSourceFilter, page: PageRequest) throws(StoreError)
         -> Page<DataSourceRecord>
     {
-        var conditions: [String] = []
-        var values: [any PostgresBindable] = []
-        func parameter(_ value: any PostgresBindable) -> String {
-            values.append(value)
-            return "$\(values.count)"
-        }
-        if let key = filter.connectionKey {
-            conditions.append("c.key = \(parameter(key))::text")
-        }
-        if let prefix = filter.namePrefix, !prefix.isEmpty {
-            // Exact and case-sensitive, with no wildcard characters.
-            conditions.append("starts_with(d.name, \(parameter(prefix))::text)")
-        }
-        if let state = filter.state {
-            conditions.append("d.state = \(parameter(state.rawValue))::text")
-        }
-        if let token = page.token {
-            let position = try PageToken.decode(token, kind: "data-sources", count: 2)
-            guard let id = Int64(position[1]) else {
-                throw StoreError(.invalidArgument, "the page token is not one this list issued")
-            }
-            let name = parameter(position[0])
-            conditions.append("(d.name > \(name)::text OR (d.name = \(name)::text AND d.id > \(parameter(id))::bigint))")
-        }
-        let size = page.effectiveSize
-        let limit = parameter(size + 1)
-        let sql = """
-            \(Self.dataSourceSelect)
-            WHERE \(conditions.isEmpty ? "true" : conditions.joined(separator: " AND "))
-            ORDER BY d.name, d.id LIMIT \(limit)::bigint
-            """
-        let boundValues = values
+        let query = try DataSourceQuery(filter, page: page, select: Self.dataSourceSelect, dialect: .postgres)
         let rows = try read { session in
-            try session.query(sql, values: boundValues).map { row in try Self.dataSourceRow(row) }
+            try session.query(query.statement.sql, values: query.statement.parameters).map(Self.dataSourceRow)
         }
-        let items = rows.prefix(size)
-        let next = rows.count > size
-            ? items.last.map {
-                PageToken(kind: "data-sources", position: [$0.record.name, String($0.id)]).encoded
-            } : nil
-        return Page(items: items.map(\.record), nextPageToken: next)
+        return query.page(of: rows)
     }
 }
 

@@ -45,49 +45,16 @@ extension PostgresRegistryStore {
     }
 
     public func listMappings(_ filter: MappingFilter, page: PageRequest) throws(StoreError) -> Page<IdentityMapping> {
-        var conditions: [String] = []
-        var values: [any PostgresBindable] = []
-        if let userName = filter.userName {
-            values.append(userName)
-            conditions.append("u.name = $\(values.count)::text")
-        }
-        switch filter.scope {
-        case .any: break
-        case .defaults: conditions.append("m.connection_id IS NULL")
-        case .connection(let key):
-            values.append(key)
-            conditions.append("c.key = $\(values.count)::text")
-        }
-        if let after = try MappingPosition(token: page.token) {
-            values.append(after.userName)
-            values.append(after.connectionKey)
-            let (name, key) = (values.count - 1, values.count)
-            conditions.append(
-                "(u.name > $\(name)::text OR (u.name = $\(name)::text AND coalesce(c.key, '') > $\(key)::text))")
-        }
-        let size = page.effectiveSize
-        values.append(size + 1)
-        // coalesce(c.key, ''): the default scope ('') sorts before every
-        // connection key (never empty).
-        let sql = """
-            SELECT u.name AS user_name, c.key AS connection_key, m.kind, m.value
-            FROM identity_mappings AS m
-            JOIN users AS u ON u.id = m.user_id
-            LEFT JOIN connections AS c ON c.id = m.connection_id
-            WHERE \(conditions.isEmpty ? "true" : conditions.joined(separator: " AND "))
-            ORDER BY u.name, coalesce(c.key, '')
-            LIMIT $\(values.count)::bigint
-            """
-        let boundValues = values
+        let query = try MappingQuery(filter, page: page, dialect: .postgres)
         let mappings = try read { session in
-            try session.query(sql, values: boundValues).map { row in
+            try session.query(query.statement.sql, values: query.statement.parameters).map { row in
                 IdentityMapping(
                     userName: try row.textValue("user_name"), connectionKey: try row.optionalTextValue("connection_key"),
                     identity: try Self.identity(
                         kind: row.value(Identity.Kind.self, "kind"), value: row.optionalTextValue("value")))
             }
         }
-        return MappingPosition.page(mappings, size: size)
+        return MappingPosition.page(mappings, size: query.pageSize)
     }
 
     /// All or none, and one answer names every row that fails, exactly as

@@ -74,11 +74,7 @@ extension PostgresRegistryStore {
             ).map { row in try Self.userRow(row, grants: grants) }
         }
         report(loaded.flatMap(\.unverified), log: unverifiedGrants, now: clock())
-        let users = loaded.map(\.record)
-        let items = Array(users.prefix(size))
-        let next = users.count > size
-            ? PageToken(kind: "users", position: [items[items.count - 1].name]).encoded : nil
-        return Page(items: items, nextPageToken: next)
+        return Page(fetched: loaded.map(\.record), size: size, tokenKind: "users") { [$0.name] }
     }
 
     public func deleteUser(name: String) throws(StoreError) {

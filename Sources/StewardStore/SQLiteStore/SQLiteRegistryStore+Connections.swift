@@ -38,11 +38,9 @@ extension SQLiteRegistryStore {
             try Self.insertGovernedDatabases(settings, connectionID: id, in: database)
             try Self.insertTransition(
                 connectionID: id, from: nil,
-                change: StateChange(to: .registered, actor: createdBy, reason: "registered"),
+                change: ConnectionRecord.registration(by: createdBy),
                 at: now.microseconds, in: database)
-            return ConnectionRecord(
-                key: key, settings: settings, state: .registered, revision: 1, settingsRevision: 1,
-                createdAt: now.date, updatedAt: now.date, createdBy: createdBy)
+            return ConnectionRecord.registered(key: key, settings: settings, createdBy: createdBy, at: now.date)
         }
     }
 
@@ -80,10 +78,7 @@ extension SQLiteRegistryStore {
                 values: [state?.rawValue, after ?? "", size + 1], as: Self.connectionRow)
             return try rows.map { row in try Self.completeConnection(row, in: database) }
         }
-        let items = Array(records.prefix(size))
-        let next = records.count > size
-            ? PageToken(kind: "connections", position: [items[items.count - 1].key]).encoded : nil
-        return Page(items: items, nextPageToken: next)
+        return Page(fetched: records, size: size, tokenKind: "connections") { [$0.key] }
     }
 
     @discardableResult
@@ -103,9 +98,8 @@ extension SQLiteRegistryStore {
             // Governed databases go first, so the state database may take the
             // name of one that is being dropped from the list.
             try database.run("DELETE FROM governed_databases WHERE connection_id = ?", current.id)
-            let settings = update.settings
-            let revision = update.expectedRevision + 1
-            let state = update.stateChange?.to ?? current.record.state
+            let record = current.record.updated(by: update, at: now.date)
+            let settings = record.settings
             try database.run(
                 """
                 UPDATE connections SET display_name = ?, deployment_type = ?, host = ?, port = ?,
@@ -117,16 +111,10 @@ extension SQLiteRegistryStore {
                 values: [
                     settings.displayName, settings.deploymentType.rawValue, settings.host,
                     settings.port, settings.stateDatabase, settings.username, sealed,
-                    settings.sslMode.rawValue, settings.caCertificate, state.rawValue, revision,
-                    revision, now.microseconds, current.id, update.expectedRevision,
+                    settings.sslMode.rawValue, settings.caCertificate, record.state.rawValue, record.revision,
+                    record.settingsRevision, now.microseconds, current.id, update.expectedRevision,
                 ])
             try Self.insertGovernedDatabases(settings, connectionID: current.id, in: database)
-            var record = current.record
-            record.settings = settings
-            record.state = state
-            record.revision = revision
-            record.settingsRevision = revision
-            record.updatedAt = now.date
             return record
         }
     }
@@ -166,12 +154,7 @@ extension SQLiteRegistryStore {
         try write { database in
             let current = try Self.loadConnection(key: key, in: database)
             if let expectedRevision { try RegistryRules.checkRevision(current.record, expected: expectedRevision) }
-            guard current.record.state == .inactive else {
-                throw StoreError(
-                    .failedPrecondition,
-                    "connection \"\(key)\" is \(current.record.state.rawValue); only an INACTIVE "
-                        + "connection can be deleted (deactivate it first)")
-            }
+            try RegistryRules.checkDeletable(current.record)
             try database.run("DELETE FROM connections WHERE id = ?", current.id)
         }
     }
@@ -267,10 +250,6 @@ extension SQLiteRegistryStore {
         try database.run(
             "UPDATE connections SET state = ?, revision = revision + 1, updated_at = ? WHERE id = ?",
             change.to.rawValue, now.microseconds, current.id)
-        var record = current.record
-        record.state = change.to
-        record.revision += 1
-        record.updatedAt = now.date
-        return record
+        return current.record.transitioned(by: change, at: now.date)
     }
 }

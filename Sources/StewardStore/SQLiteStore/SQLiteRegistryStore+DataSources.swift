@@ -6,53 +6,46 @@ extension SQLiteRegistryStore {
         connectionKey: String, scannedDatabases: Set<String>, tables: [DiscoveredTable]
     ) throws(StoreError) -> DataSourceSyncSummary {
         try DiscoveredTable.checkSyncInput(tables, scannedDatabases: scannedDatabases)
-        let seen = Set(tables.map(TableKey.init))
+        let columns = tables.map { table in table.columns.sorted { $0.position < $1.position } }
         let now = now()
         return try write { database in
             let connectionID = try Self.connectionID(key: connectionKey, in: database)
-            let existing = try Self.loadDataSources(connectionID: connectionID, in: database)
+            let stored = try Self.loadDataSources(connectionID: connectionID, in: database)
                 .filter { scannedDatabases.contains($0.key.database) }
-            var summary = DataSourceSyncSummary()
-            for table in tables {
-                let columns = table.columns.sorted { $0.position < $1.position }
-                let name = DataSourceRecord.name(
-                    connectionKey: connectionKey, database: table.database, schema: table.schema,
-                    table: table.table)
-                guard let stored = existing[TableKey(table)] else {
+            let plan = DataSourceSyncPlan(tables: tables, columns: columns, stored: stored)
+            let updates = Dictionary(uniqueKeysWithValues: plan.updated.map { ($0.index, $0) })
+            // In the order given: ids follow it, and a bad column list is
+            // reported for the first table that has one.
+            for index in (plan.added + updates.keys).sorted() {
+                let table = tables[index]
+                guard let update = updates[index] else {
                     try database.run(
                         """
                         INSERT INTO data_sources (connection_id, database_name, schema_name, table_name,
                             name, state, created_at, updated_at)
                         VALUES (?, ?, ?, ?, ?, 'ENABLED', ?, ?)
-                        """, connectionID, table.database, table.schema, table.table, name,
+                        """, connectionID, table.database, table.schema, table.table,
+                        DataSourceRecord.name(
+                            connectionKey: connectionKey, database: table.database, schema: table.schema,
+                            table: table.table),
                         now.microseconds, now.microseconds)
-                    try Self.insertColumns(columns, dataSourceID: database.lastInsertRowID, in: database)
-                    summary.added.append(name)
-                    continue
-                }
-                guard stored.state != .enabled || stored.columns != columns else {
-                    summary.unchanged += 1
+                    try Self.insertColumns(columns[index], dataSourceID: database.lastInsertRowID, in: database)
                     continue
                 }
                 try database.run(
                     "UPDATE data_sources SET state = 'ENABLED', updated_at = ? WHERE id = ?",
-                    now.microseconds, stored.id)
-                if stored.columns != columns {
-                    try database.run("DELETE FROM data_source_columns WHERE data_source_id = ?", stored.id)
-                    try Self.insertColumns(columns, dataSourceID: stored.id, in: database)
+                    now.microseconds, update.id)
+                if update.replacesColumns {
+                    try database.run("DELETE FROM data_source_columns WHERE data_source_id = ?", update.id)
+                    try Self.insertColumns(columns[index], dataSourceID: update.id, in: database)
                 }
-                summary.updated.append(name)
             }
-            for (key, stored) in existing where stored.state == .enabled && !seen.contains(key) {
+            for gone in plan.disabled {
                 try database.run(
                     "UPDATE data_sources SET state = 'DISABLED', updated_at = ? WHERE id = ?",
-                    now.microseconds, stored.id)
-                summary.disabled.append(stored.name)
+                    now.microseconds, gone.id)
             }
-            summary.added.sort()
-            summary.updated.sort()
-            summary.disabled.sort()
-            return summary
+            return plan.summary(connectionKey: connectionKey, tables: tables)
         }
     }
 
@@ -69,60 +62,18 @@ extension SQLiteRegistryStore {
     public func listDataSources(_ filter: DataSourceFilter, page: PageRequest) throws(StoreError)
         -> Page<DataSourceRecord>
     {
-        var conditions: [String] = []
-        var values: [any SQLiteBindable] = []
-        if let key = filter.connectionKey {
-            conditions.append("c.key = ?")
-            values.append(key)
-        }
-        if let prefix = filter.namePrefix, !prefix.isEmpty {
-            conditions.append("d.name GLOB ?")
-            values.append(Self.globPrefix(prefix))
-        }
-        if let state = filter.state {
-            conditions.append("d.state = ?")
-            values.append(state.rawValue)
-        }
-        if let token = page.token {
-            let position = try PageToken.decode(token, kind: "data-sources", count: 2)
-            guard let id = Int64(position[1]) else {
-                throw StoreError(.invalidArgument, "the page token is not one this list issued")
-            }
-            conditions.append("(d.name > ? OR (d.name = ? AND d.id > ?))")
-            values += [position[0], position[0], id]
-        }
-        let size = page.effectiveSize
-        values.append(size + 1)
-        let sql = """
-            \(Self.dataSourceSelect)
-            WHERE \(conditions.isEmpty ? "1" : conditions.joined(separator: " AND "))
-            ORDER BY d.name, d.id LIMIT ?
-            """
-        let boundValues = values
+        let query = try DataSourceQuery(filter, page: page, select: Self.dataSourceSelect, dialect: .sqlite)
         let rows = try read { database in
-            try database.query(sql, values: boundValues, as: Self.dataSourceRow).map { row in
-                (row.id, try Self.withColumns(row, in: database))
-            }
+            try database.query(query.statement.sql, values: query.statement.parameters, as: Self.dataSourceRow)
+                .map { row in (id: row.id, record: try Self.withColumns(row, in: database)) }
         }
-        let items = rows.prefix(size)
-        let next = rows.count > size
-            ? items.last.map {
-                PageToken(kind: "data-sources", position: [$0.1.name, String($0.0)]).encoded
-            } : nil
-        return Page(items: items.map(\.1), nextPageToken: next)
+        return query.page(of: rows)
     }
 }
 
 // MARK: - Shared steps
 
 extension SQLiteRegistryStore {
-
-    struct StoredDataSource {
-        var id: Int64
-        var name: String
-        var state: DataSourceState
-        var columns: [ColumnRecord]
-    }
 
     static let dataSourceSelect = """
         SELECT d.id, d.name, c.key, d.database_name, d.schema_name, d.table_name, d.state,
@@ -151,9 +102,9 @@ extension SQLiteRegistryStore {
 
     /// The connection's data sources with their columns, in two queries.
     static func loadDataSources(connectionID: Int64, in database: SQLiteDatabase) throws
-        -> [TableKey: StoredDataSource]
+        -> [TableKey: DataSourceSyncPlan.Stored]
     {
-        var byID: [Int64: (TableKey, StoredDataSource)] = [:]
+        var byID: [Int64: (TableKey, DataSourceSyncPlan.Stored)] = [:]
         let rows = try database.query(
             """
             SELECT id, database_name, schema_name, table_name, name, state FROM data_sources
@@ -162,9 +113,9 @@ extension SQLiteRegistryStore {
         ) { row in
             (
                 TableKey(database: row.text(1), schema: row.text(2), table: row.text(3)),
-                StoredDataSource(
-                    id: row.int64(0), name: row.text(4), state: try row.value(DataSourceState.self, 5),
-                    columns: [])
+                DataSourceSyncPlan.Stored(
+                    id: row.int64(0), name: row.text(4),
+                    enabled: try row.value(DataSourceState.self, 5) == .enabled, columns: [])
             )
         }
         for row in rows { byID[row.1.id] = row }
@@ -196,19 +147,5 @@ extension SQLiteRegistryStore {
                     detail: error.description)
             }
         }
-    }
-
-    /// A GLOB pattern matching names that start with `prefix` exactly:
-    /// GLOB is case-sensitive, and its wildcards are escaped as one-character
-    /// sets (`[*]`, `[?]`, `[[]`).
-    static func globPrefix(_ prefix: String) -> String {
-        var pattern = ""
-        for character in prefix {
-            switch character {
-            case "*", "?", "[": pattern += "[\(character)]"
-            default: pattern.append(character)
-            }
-        }
-        return pattern + "*"
     }
 }

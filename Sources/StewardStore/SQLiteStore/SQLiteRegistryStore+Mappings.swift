@@ -35,45 +35,15 @@ extension SQLiteRegistryStore {
     }
 
     public func listMappings(_ filter: MappingFilter, page: PageRequest) throws(StoreError) -> Page<IdentityMapping> {
-        var conditions: [String] = []
-        var values: [any SQLiteBindable] = []
-        if let userName = filter.userName {
-            conditions.append("u.name = ?")
-            values.append(userName)
-        }
-        switch filter.scope {
-        case .any: break
-        case .defaults: conditions.append("m.connection_id IS NULL")
-        case .connection(let key):
-            conditions.append("c.key = ?")
-            values.append(key)
-        }
-        if let after = try MappingPosition(token: page.token) {
-            conditions.append("(u.name > ? OR (u.name = ? AND coalesce(c.key, '') > ?))")
-            values += [after.userName, after.userName, after.connectionKey]
-        }
-        let size = page.effectiveSize
-        values.append(size + 1)
-        // coalesce(c.key, ''): the default scope ('') sorts before every
-        // connection key (never empty).
-        let sql = """
-            SELECT u.name, c.key, m.kind, m.value
-            FROM identity_mappings AS m
-            JOIN users AS u ON u.id = m.user_id
-            LEFT JOIN connections AS c ON c.id = m.connection_id
-            WHERE \(conditions.isEmpty ? "1" : conditions.joined(separator: " AND "))
-            ORDER BY u.name, coalesce(c.key, '')
-            LIMIT ?
-            """
-        let boundValues = values
+        let query = try MappingQuery(filter, page: page, dialect: .sqlite)
         let mappings = try read { database in
-            try database.query(sql, values: boundValues) { row in
+            try database.query(query.statement.sql, values: query.statement.parameters) { row in
                 IdentityMapping(
                     userName: row.text(0), connectionKey: row.optionalText(1),
                     identity: try Self.identity(kind: row.value(Identity.Kind.self, 2), value: row.optionalText(3)))
             }
         }
-        return MappingPosition.page(mappings, size: size)
+        return MappingPosition.page(mappings, size: query.pageSize)
     }
 
     @discardableResult

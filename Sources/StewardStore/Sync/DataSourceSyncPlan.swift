@@ -1,0 +1,83 @@
+/// What a data-source sync changes, computed from the stored data sources
+/// (of the scanned databases only) and the tables a scan found — a pure
+/// value, so the rule lives here once and each store only applies it.
+///
+/// The rule: a table not stored is added; a stored one found again is
+/// updated when it was not ENABLED or its column list (by position) differs,
+/// and unchanged otherwise; an ENABLED one not found is disabled (never
+/// deleted, so its grants survive a table that comes back).
+struct DataSourceSyncPlan: Sendable, Hashable {
+    /// A data source as stored, as much as the plan needs.
+    struct Stored: Sendable, Hashable {
+        var id: Int64
+        var name: String
+        var enabled: Bool
+        /// Ordered by position.
+        var columns: [ColumnRecord]
+    }
+
+    /// A stored data source found again that changes.
+    struct Update: Sendable, Hashable {
+        /// Index into the scanned tables.
+        var index: Int
+        var id: Int64
+        /// The column list differs, so the stored columns are replaced.
+        var replacesColumns: Bool
+    }
+
+    /// An ENABLED data source the scan did not find.
+    struct Disable: Sendable, Hashable {
+        var id: Int64
+        var name: String
+    }
+
+    /// Indexes into the scanned tables, ascending (so ids follow the order given).
+    var added: [Int] = []
+    /// Ascending by index.
+    var updated: [Update] = []
+    /// Ascending by id.
+    var disabled: [Disable] = []
+    var unchanged = 0
+
+    init(added: [Int] = [], updated: [Update] = [], disabled: [Disable] = [], unchanged: Int = 0) {
+        self.added = added
+        self.updated = updated
+        self.disabled = disabled
+        self.unchanged = unchanged
+    }
+
+    /// `columns[i]` is `tables[i]`'s columns ordered by position; `stored`
+    /// holds the data sources of the scanned databases only (a database the
+    /// scan did not reach disables nothing).
+    init(tables: [DiscoveredTable], columns: [[ColumnRecord]], stored: [TableKey: Stored]) {
+        var seen = Set<TableKey>()
+        for (index, table) in tables.enumerated() {
+            let key = TableKey(table)
+            seen.insert(key)
+            guard let existing = stored[key] else {
+                added.append(index)
+                continue
+            }
+            let replacesColumns = existing.columns != columns[index]
+            if existing.enabled && !replacesColumns {
+                unchanged += 1
+            } else {
+                updated.append(Update(index: index, id: existing.id, replacesColumns: replacesColumns))
+            }
+        }
+        disabled = stored.filter { $0.value.enabled && !seen.contains($0.key) }
+            .map { Disable(id: $0.value.id, name: $0.value.name) }.sorted { $0.id < $1.id }
+    }
+
+    /// The summary a sync reports: names sorted in each list.
+    func summary(connectionKey: String, tables: [DiscoveredTable]) -> DataSourceSyncSummary {
+        func name(_ index: Int) -> String {
+            let table = tables[index]
+            return DataSourceRecord.name(
+                connectionKey: connectionKey, database: table.database, schema: table.schema, table: table.table)
+        }
+        return DataSourceSyncSummary(
+            added: added.map(name).sorted(), updated: updated.map { name($0.index) }.sorted(),
+            disabled: disabled.map(\.name).sorted(), unchanged: unchanged)
+    }
+}
