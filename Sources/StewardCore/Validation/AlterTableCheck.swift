@@ -24,8 +24,6 @@ enum AlterTableCheck {
         let check = ValidationCheck.alterTable
         if let verdict = databases.nothingToJudge(check) { return verdict }
         var objects = FailingObjects()
-        databases.addUnreadable(to: &objects)
-        let unreadable = objects.count
         let superuserNames = (try? superusers?.get()) ?? []
         var total = 0
         var owners: Set<String> = []
@@ -46,13 +44,12 @@ enum AlterTableCheck {
             }
             if !superuserOwned.isEmpty { ownedBySuperusers.append((database.name, superuserOwned)) }
         }
-        let note = databases.notCheckedNote
+        let note = databases.notObservedNote
         guard !objects.isEmpty else {
             let how = isSuperuser ? "the role is a superuser, which may alter" : "the role owns, or is a member of the role that owns,"
-            return check.passed("\(how) all \(total) tables of the governed databases\(note)")
+            return check.passed("\(how) \(allOf(total, "table"))\(note)")
         }
-        var message = "the role may not ALTER \(objects.count - unreadable) of \(total) tables: it neither owns them nor is a member of their owners"
-        if unreadable > 0 { message += "; \(unreadable) governed databases could not be read" }
+        var message = "the role may not ALTER \(objects.count) of \(total) tables: it neither owns them nor is a member of their owners"
         var remediation: String?
         switch superusers {
         case .failure(let error)?:

@@ -6,9 +6,11 @@ import StewardStore
 /// it and two set-based queries, however many schemas and tables it has.
 struct GovernedDatabase {
     enum Content {
-        /// The role may not connect (database_connect reports why).
+        /// The role lacks CONNECT, or the database does not exist: no attempt is made.
         case notConnectable
-        /// Connecting or reading the catalog failed.
+        /// The server refused the connection attempt.
+        case refused(PostgresError)
+        /// Connected, but reading the catalog failed.
         case unreadable(PostgresError)
         case inspected(schemas: [(name: String, hasUsage: Bool)], tables: [PostgresCatalog.TablePrivileges])
     }
@@ -16,13 +18,20 @@ struct GovernedDatabase {
     let name: String
     let content: Content
 
-    /// Connects to `name` and reads its schemas and tables as `role` sees them.
+    /// Connects to `name` and reads its schemas and tables as `role` sees
+    /// them. This connection is also database_connect's proof that the role
+    /// can connect: its failure is kept apart from a failed catalog read.
     static func inspect(
         _ name: String, role: String, parameters: ConnectionParameters, deadline: Deadline
     ) -> GovernedDatabase {
+        let connection: PostgresConnection
+        do {
+            connection = try PostgresConnection.connect(parameters, deadline: deadline, statementDeadline: deadline)
+        } catch {
+            return GovernedDatabase(name: name, content: .refused(error))
+        }
+        defer { connection.close() }
         do throws(PostgresError) {
-            let connection = try PostgresConnection.connect(parameters, deadline: deadline, statementDeadline: deadline)
-            defer { connection.close() }
             let schemas = try PostgresCatalog.schemaAccess(of: role, on: connection, deadline: deadline)
             let tables: [PostgresCatalog.TablePrivileges]
             do {
@@ -38,31 +47,46 @@ struct GovernedDatabase {
             return GovernedDatabase(name: name, content: .unreadable(error))
         }
     }
+
+    var isInspected: Bool {
+        if case .inspected = content { true } else { false }
+    }
+
+    /// Why the later checks could not look at this database; nil when they could.
+    var notObservableReason: String? {
+        switch content {
+        case .inspected: nil
+        case .notConnectable: "the role may not connect"
+        case .refused(let error): "the connection was refused: \(ServerMessage.essence(of: error))"
+        case .unreadable(let error): "its catalog could not be read: \(ServerMessage.essence(of: error))"
+        }
+    }
 }
 
 extension [GovernedDatabase] {
     /// The verdict for a check that has nothing to look at: no governed
-    /// databases, or none the role may connect to. Nil otherwise.
+    /// databases (PASSED), or none Steward could read (SKIPPED: database_connect
+    /// fails for each and says why). Nil otherwise.
     func nothingToJudge(_ check: ValidationCheck) -> CheckResult? {
         if isEmpty { return check.passed("no governed databases to check") }
-        let reachable = contains { if case .notConnectable = $0.content { false } else { true } }
-        return reachable ? nil : check.skipped(because: .databaseConnect, "the role may connect to none of the governed databases")
+        guard !contains(where: \.isInspected) else { return nil }
+        return check.skipped(because: .databaseConnect, "no governed database could be read" + notObservedNote)
     }
 
-    /// Adds a failing object for each database whose catalog could not be read.
-    func addUnreadable(to objects: inout FailingObjects) {
-        for database in self {
-            if case .unreadable(let error) = database.content {
-                objects.add(ObjectName.database(database.name) + " (could not be read: \(ServerMessage.essence(of: error)))")
-            }
-        }
+    /// Said once per check: the databases whose objects were not checked,
+    /// each with its reason, as `; not checked, see database_connect: "a" (…)`,
+    /// or empty. Their objects are neither counted nor failing here.
+    var notObservedNote: String {
+        let unseen = filter { !$0.isInspected }
+        guard !unseen.isEmpty else { return "" }
+        let listed = unseen.prefix(FailingObjects.limit).map { "\(ObjectName.database($0.name)) (\($0.notObservableReason ?? ""))" }
+        let more = unseen.count > FailingObjects.limit ? " and \(unseen.count - FailingObjects.limit) more" : ""
+        return "; not checked, see database_connect: \(listed.joined(separator: ", "))\(more)"
     }
+}
 
-    /// ` ("a", "b" not checked: the role may not connect to them)`, or empty.
-    var notCheckedNote: String {
-        let skipped = filter { if case .notConnectable = $0.content { true } else { false } }
-        guard !skipped.isEmpty else { return "" }
-        let names = skipped.prefix(FailingObjects.limit).map { ObjectName.database($0.name) }.joined(separator: ", ")
-        return " (\(names)\(skipped.count > FailingObjects.limit ? " and \(skipped.count - FailingObjects.limit) more" : "") not checked: see database_connect)"
-    }
+/// `all 3 tables of the governed databases`; with none, no count: a report
+/// never says "all 0" or "0 of 0".
+func allOf(_ total: Int, _ noun: String) -> String {
+    total == 0 ? "every \(noun) of the governed databases (there are none)" : "all \(total) \(noun)s of the governed databases"
 }

@@ -10,8 +10,6 @@ enum SchemaUsageCheck {
         if let verdict = databases.nothingToJudge(check) { return verdict }
         let role = SQLQuoting.identifier(request.role)
         var objects = FailingObjects()
-        databases.addUnreadable(to: &objects)
-        let unreadable = objects.count
         var total = 0
         var script = RemediationScript("Gives the role USAGE on the schemas of the governed databases.")
         for database in databases {
@@ -33,12 +31,10 @@ enum SchemaUsageCheck {
                 for schema in lacking { script.statement("GRANT USAGE ON SCHEMA \(SQLQuoting.identifier(schema)) TO \(role);") }
             }
         }
-        let note = databases.notCheckedNote
+        let note = databases.notObservedNote
         guard !objects.isEmpty else {
-            return check.passed("the role has USAGE on all \(total) schemas of the governed databases\(note)")
+            return check.passed("the role has USAGE on \(allOf(total, "schema"))\(note)")
         }
-        var message = "the role lacks USAGE on \(objects.count - unreadable) of \(total) schemas"
-        if unreadable > 0 { message += "; \(unreadable) governed databases could not be read" }
-        return check.failed(message + note, objects: objects, remediation: script.text)
+        return check.failed("the role lacks USAGE on \(objects.count) of \(total) schemas\(note)", objects: objects, remediation: script.text)
     }
 }

@@ -17,7 +17,7 @@ enum SessionChecks {
                 .reachable: reachablePassed(target),
                 .tls: ValidationCheck.tls.failed(TLSFailure.message(essence, target: target)),
             ], .tls)
-        case .authentication:
+        case _ where error.kind == .authentication || LoginFailure.isRoleConnectionLimit(essence):
             return ([
                 .reachable: reachablePassed(target),
                 .tls: tls(usesTLS: nil, target: target),

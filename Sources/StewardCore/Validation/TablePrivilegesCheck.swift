@@ -11,8 +11,6 @@ enum TablePrivilegesCheck {
         let check = ValidationCheck.tablePrivileges
         if let verdict = databases.nothingToJudge(check) { return verdict }
         var objects = FailingObjects()
-        databases.addUnreadable(to: &objects)
-        let unreadable = objects.count
         var total = 0
         var script = RemediationScript("Gives the role every privilege Steward needs on the tables, WITH GRANT OPTION.")
         for database in databases {
@@ -31,13 +29,12 @@ enum TablePrivilegesCheck {
                 grant(bucket, role: request.role, into: &script)
             }
         }
-        let note = databases.notCheckedNote
+        let note = databases.notObservedNote
         guard !objects.isEmpty else {
             let how = isSuperuser ? "the role is a superuser, which holds every privilege on" : "the role owns or holds SELECT, INSERT, UPDATE, DELETE and TRUNCATE WITH GRANT OPTION on"
-            return check.passed("\(how) all \(total) tables of the governed databases\(note)")
+            return check.passed("\(how) \(allOf(total, "table"))\(note)")
         }
-        var message = "\(objects.count - unreadable) of \(total) tables are neither owned by the role nor grant it SELECT, INSERT, UPDATE, DELETE and TRUNCATE WITH GRANT OPTION"
-        if unreadable > 0 { message += "; \(unreadable) governed databases could not be read" }
+        let message = "\(objects.count) of \(total) tables are neither owned by the role nor grant it SELECT, INSERT, UPDATE, DELETE and TRUNCATE WITH GRANT OPTION"
         return check.failed(message + note, objects: objects, remediation: script.text)
     }
 

@@ -78,22 +78,24 @@ struct ValidationRun {
         let isSuperuser = (try? attributes.get())??.isSuperuser ?? false
 
         let access = Result { () throws(PostgresError) in
-            try PostgresCatalog.databaseAccess(of: request.role, on: session, deadline: deadline)
+            try PostgresCatalog.databaseConnectFacts(of: request.role, on: session, deadline: deadline)
         }
-        let (connectResult, connectable) = DatabaseConnectCheck.evaluate(access, request: request)
-        checks.record(.databaseConnect, connectResult)
-        if case .failure = access {
+        guard case .success(let facts) = access else {
+            checks.record(.databaseConnect, DatabaseConnectCheck.evaluate(access, databases: [], request: request))
             return checks.results(skippingUndecidedBecause: .databaseConnect, "which governed databases to inspect is unknown")
         }
 
-        // pg_namespace and pg_class belong to each database: one session per governed database.
+        // pg_namespace and pg_class belong to each database: one session per
+        // governed database, which is also database_connect's connection attempt.
+        let attempted = DatabaseConnectCheck.attempted(facts, request: request)
         let databases = request.settings.governedDatabases.map { name in
-            connectable.contains(name)
+            attempted.contains(name)
                 ? GovernedDatabase.inspect(
                     name, role: request.role, parameters: opener.target.parameters(database: name, caFilePath: opener.caFilePath),
                     deadline: deadline)
                 : GovernedDatabase(name: name, content: .notConnectable)
         }
+        checks.record(.databaseConnect, DatabaseConnectCheck.evaluate(access, databases: databases, request: request))
         checks.record(.schemaUsage, SchemaUsageCheck.evaluate(databases, request: request, isSuperuser: isSuperuser))
         checks.record(.tablePrivileges, TablePrivilegesCheck.evaluate(databases, request: request, isSuperuser: isSuperuser))
         let superusers = AlterTableCheck.hasFailures(databases, isSuperuser: isSuperuser)

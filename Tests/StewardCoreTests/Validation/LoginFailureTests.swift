@@ -25,7 +25,7 @@ struct LoginFailureTests {
         }
     }
 
-    @Test("An expired password (VALID UNTIL passed) is told apart from nothing: the message says both causes, SQLSTATE 28P01", arguments: TestPostgres.supported)
+    @Test("An expired password (VALID UNTIL passed) is told apart from nothing: the message says both causes, SQLSTATE 28P01; the remediation lifts an expired VALID UNTIL", arguments: TestPostgres.supported)
     func expiredPassword(server: TestPostgres) async throws {
         try await withValidationFixture(server) { fixture in
             try await fixture.admin("ALTER ROLE \(q(fixture.role)) VALID UNTIL '2000-01-01'")
@@ -38,6 +38,11 @@ struct LoginFailureTests {
                 #expect(login.message.contains("SQLSTATE 28P01: password authentication failed for user"), "\(login.message)")
                 #expect(!login.message.contains(password))
             }
+            // The remediation lifts VALID UNTIL only because it has passed; then the right password logs in.
+            let expired = await fixture.validate()[.login]
+            #expect(expired.remediationSQL?.contains("VALID UNTIL") == true, "\(expired.remediationSQL ?? "")")
+            try await fixture.runRemediation(of: expired)
+            #expect(await fixture.validate()[.login].status == .passed)
         }
     }
 

@@ -28,7 +28,7 @@ struct RoleAndAccessCheckTests {
             fixture.settings.governedDatabases.append(fresh)
             let results = await fixture.validate()
             let connect = results[.databaseConnect]
-            #expect(connect.failingObjectCount == 1 && connect.failingObjects == [q(fresh)], "\(connect)")
+            #expect(connect.failingObjectCount == 1 && connect.failingObjects == ["\(q(fresh)) (no CONNECT privilege)"], "\(connect)")
             // The other governed database is still inspected; the fresh one is named as not checked.
             #expect(results[.schemaUsage].status == .passed && results[.schemaUsage].message.contains("not checked"))
             let again = try await fixture.expectRemediationFixes(.databaseConnect, in: results)
@@ -46,7 +46,7 @@ struct RoleAndAccessCheckTests {
             let connect = results[.databaseConnect]
             #expect(connect.status == .failed)
             #expect(connect.failingObjects == ["\(q(missing)) (does not exist)"])
-            #expect(connect.message.contains("missing or closed to all connections: 1"), "\(connect.message)")
+            #expect(connect.message.contains("missing: 1"), "\(connect.message)")
             #expect(connect.remediationSQL == nil, "nothing to grant: the database must be created or removed from the connection")
         }
     }

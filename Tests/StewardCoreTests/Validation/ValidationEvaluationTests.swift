@@ -128,6 +128,26 @@ struct ValidationEvaluationTests {
         #expect(result.status == .skipped && result.message.contains("database_connect"))
     }
 
+    @Test("A database whose catalog could not be read is not a failing object of the later checks, and nothing says \"0 of 0\"")
+    func unreadableIsNotObserved() {
+        let request = ValidationRequest(key: "k", settings: Self.settings(), marker: "m")
+        let error = PostgresError(kind: .timeout, message: "canceling statement due to statement timeout", sqlState: "57014")
+        let unreadable = GovernedDatabase(name: "app", content: .unreadable(error))
+        let schemas = SchemaUsageCheck.evaluate([unreadable], request: request, isSuperuser: false)
+        #expect(schemas.status == .skipped && schemas.failingObjectCount == 0, "\(schemas)")
+        #expect(schemas.message.contains("\"app\" (its catalog could not be read: canceling statement"), "\(schemas.message)")
+        let empty = GovernedDatabase(name: "empty", content: .inspected(schemas: [], tables: []))
+        let results = [
+            SchemaUsageCheck.evaluate([empty, unreadable], request: request, isSuperuser: false),
+            TablePrivilegesCheck.evaluate([empty, unreadable], request: request, isSuperuser: false),
+            AlterTableCheck.evaluate([empty, unreadable], request: request, isSuperuser: false, superusers: nil),
+        ]
+        for result in results {
+            #expect(result.status == .passed && result.failingObjectCount == 0, "\(result)")
+            #expect(!result.message.contains(" 0 ") && result.message.contains("not checked"), "\(result.message)")
+        }
+    }
+
     @Test("A marker row of this key with another marker, or only other keys, fails naming them")
     func markerRules() {
         let request = ValidationRequest(key: "k", settings: Self.settings(), marker: "m")
