@@ -72,6 +72,18 @@ public struct AuditTrail: Sendable {
         return try settle(outcome, success, call)
     }
 
+    /// The asynchronous form whose `body` may ``CallAuditEvent/note(_:)`` what
+    /// the allowed call did that the record should show.
+    public func audited<T>(
+        _ call: AuditedCall, noting body: (CallAuditEvent) async throws(DomainError) -> T
+    ) async throws(DomainError) -> T {
+        let success = successEvent(call)
+        let outcome: Result<T, DomainError> = await store.recording(success) { () async -> Result<T, DomainError> in
+            do throws(DomainError) { return .success(try await body(success)) } catch { return .failure(error) }
+        }
+        return try settle(outcome, success, call)
+    }
+
     /// The synchronous form.
     public func audited<T>(_ call: AuditedCall, _ body: () throws(DomainError) -> T) throws(DomainError) -> T {
         try audited(call, noting: { _ throws(DomainError) in try body() })

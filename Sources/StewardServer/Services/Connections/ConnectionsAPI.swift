@@ -67,10 +67,10 @@ public enum ConnectionsAPI {
             return StewardV1.DeleteConnectionResponse()
         }
         router.register(API.rotateCredentials, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
-            let plan = try service.update(
-                key: request.key, changes: try ConnectionsMapping.rotation(request), expectedRevision: nil, dryRun: false,
-                call: context.auditedCall)
-            return StewardV1.RotateCredentialsResponse(connection: ConnectionsMapping.message(plan.connection, report: nil))
+            let (record, report) = try await service.rotateCredentials(
+                key: request.key, changes: try ConnectionsMapping.rotation(request), call: context.auditedCall,
+                deadline: context.databaseDeadline(orAfter: defaultDeadlineMilliseconds))
+            return StewardV1.RotateCredentialsResponse(connection: ConnectionsMapping.message(record, report: report))
         }
     }
 }
