@@ -1,3 +1,5 @@
+import StewardModel
+
 /// Text from the daemon (names, messages, audit text: anything a user could
 /// have typed) made safe to print to a terminal.
 ///
@@ -38,13 +40,11 @@ enum TerminalText {
         return result
     }
 
+    /// The model's set (``VisibleText/needsEscape(_:)``: controls, line and
+    /// paragraph separators, bidi controls), the one the daemon's input rules
+    /// and SQL quoting use too; only the escape spelling here is the CLI's.
     private static func needsEscape(_ scalar: Unicode.Scalar, _ keepingLineBreaks: Bool) -> Bool {
         if keepingLineBreaks && scalar == "\n" { return false }
-        switch scalar.value {
-        case 0x00...0x1F, 0x7F...0x9F: return true  // C0, DEL, C1
-        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true  // bidi marks, embeddings, overrides, isolates
-        case 0x2028, 0x2029: return true  // line and paragraph separators
-        default: return false
-        }
+        return VisibleText.needsEscape(scalar)
     }
 }

@@ -1,5 +1,5 @@
+import StewardModel
 import StewardStore
-import StewardPostgres
 
 /// ImportMappings: many mappings from a CSV, all or none.
 extension UsersService {
@@ -37,7 +37,7 @@ extension UsersService {
             problems.sort { $0.line < $1.line }
             // One bad row a line: a row's own text (a quoted CSV field may hold a
             // line break) is made single-line, so every break is the report's.
-            var report = problems.prefix(Self.maxReportedProblems).map { "line \($0.line): \(SQLQuoting.visible($0.message))" }
+            var report = problems.prefix(Self.maxReportedProblems).map { "line \($0.line): \(VisibleText.visible($0.message))" }
             if problems.count > Self.maxReportedProblems {
                 report.append("… and \(problems.count - Self.maxReportedProblems) more bad rows")
             }
