@@ -65,11 +65,7 @@ public struct AuditTrail: Sendable {
     public func audited<T>(
         _ call: AuditedCall, _ body: () async throws(DomainError) -> T
     ) async throws(DomainError) -> T {
-        let success = successEvent(call)
-        let outcome: Result<T, DomainError> = await store.recording(success) { () async -> Result<T, DomainError> in
-            do throws(DomainError) { return .success(try await body()) } catch { return .failure(error) }
-        }
-        return try settle(outcome, success, call)
+        try await audited(call, noting: { _ async throws(DomainError) in try await body() })
     }
 
     /// The asynchronous form whose `body` may ``CallAuditEvent/note(_:)`` what

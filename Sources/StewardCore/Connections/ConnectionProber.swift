@@ -10,14 +10,14 @@ public protocol ConnectionProber: Sendable {
         key: String, settings: ConnectionSettings, password: String, marker: String, deadline: Deadline
     ) async -> [CheckResult]
 
-    /// The databases the credentials may connect to, other than the state
-    /// database and templates, for a registration that names none.
     /// The checks and the server's version string. A prober that knows
     /// no version answers with ``validate(key:settings:password:marker:deadline:)``'s checks alone.
     func findings(
         key: String, settings: ConnectionSettings, password: String, marker: String, deadline: Deadline
     ) async -> ValidationFindings
 
+    /// The databases the credentials may connect to, other than the state
+    /// database and templates, for a registration that names none.
     func discoverDatabases(settings: ConnectionSettings, password: String, deadline: Deadline) async throws(DomainError) -> [String]
 }
 

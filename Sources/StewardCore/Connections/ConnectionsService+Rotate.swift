@@ -43,7 +43,7 @@ extension ConnectionsService {
                     throw DomainError.failedPrecondition(
                         "connection \"\(key)\" became \(record.state.rawValue) while the rotation waited; nothing was changed: retry")
                 }
-                guard deadline.remainingMilliseconds > 0 else {
+                guard !deadline.hasPassed else {
                     throw DomainError(
                         .deadlineExceeded,
                         "the call's deadline passed while another validation of connection \"\(key)\" ran; the credentials were not rotated")

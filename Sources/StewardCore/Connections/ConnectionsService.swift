@@ -121,7 +121,7 @@ public struct ConnectionsService: Sendable {
         return try await ValidationQueue.processWide.run(key: .init(store: store, connection: key)) { () async throws(DomainError) in
             // Read again: a validation that ran while this one waited moved the revision.
             let record = try connection(key: key)
-            guard deadline.remainingMilliseconds > 0 else {
+            guard !deadline.hasPassed else {
                 throw DomainError(
                     .deadlineExceeded,
                     "the call's deadline passed while another validation of connection \"\(key)\" ran; nothing was checked")

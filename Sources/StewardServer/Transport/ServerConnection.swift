@@ -197,14 +197,13 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
         call.task = Task {
             let outcome: CallOutcome
             var context = context
+            context.mutationAudit = admission.auditTrail(forMutationsUnder: rule)
             switch admission.admit(method: context.method, rule: rule, peer: peer) {
             case .admitted(let caller):
                 context.caller = caller
-                context.mutationAudit = admission.auditTrail(forMutationsUnder: rule)
                 outcome = await route.invoke(payload, context, sink)
             case .denied(let caller, let denial):
                 context.caller = caller
-                context.mutationAudit = admission.auditTrail(forMutationsUnder: rule)
                 outcome = route.deny(payload, context, denial)
             case .refused(let error):
                 outcome = .failure(error)
