@@ -1,28 +1,6 @@
 import StewardModel
 
 extension PostgresMigration {
-    /// The lifecycle's legal (from, to) pairs as this migration froze them.
-    /// `ConnectionLifecycle` (StewardCore) is the one home of the fact; a
-    /// test holds this copy equal to it. The copy is written out rather
-    /// than generated from the lifecycle because a shipped migration never
-    /// changes: when the lifecycle changes, that test fails until a new
-    /// migration replaces the trigger with the new pairs.
-    package static let v2LegalTransitions: [(from: LifecycleState, to: LifecycleState)] = [
-        (.registered, .registered), (.registered, .validated), (.registered, .validationFailed),
-        (.registered, .inactive),
-        (.validated, .registered), (.validated, .validated), (.validated, .validationFailed),
-        (.validated, .active), (.validated, .inactive),
-        (.validationFailed, .registered), (.validationFailed, .validated),
-        (.validationFailed, .validationFailed), (.validationFailed, .inactive),
-        (.active, .registered), (.active, .active), (.active, .unhealthy), (.active, .inactive),
-        (.unhealthy, .registered), (.unhealthy, .active), (.unhealthy, .unhealthy), (.unhealthy, .inactive),
-        (.inactive, .registered), (.inactive, .inactive),
-    ]
-
-    /// `'FROM>TO', …` for the trigger below.
-    private static var v2PairList: String {
-        v2LegalTransitions.map { "'\($0.from.rawValue)>\($0.to.rawValue)'" }.joined(separator: ", ")
-    }
 
     /// Shared-mode integrity (docs/shared-mode.md, "What a registry
     /// database writer can and cannot do"):
@@ -57,7 +35,7 @@ extension PostgresMigration {
                     IF NEW.to_state <> 'REGISTERED' THEN
                         RAISE EXCEPTION 'a connection''s first transition is to REGISTERED' USING ERRCODE = 'SW001';
                     END IF;
-                ELSIF NOT (NEW.from_state || '>' || NEW.to_state) = ANY (ARRAY[\(v2PairList)]) THEN
+                ELSIF NOT (NEW.from_state || '>' || NEW.to_state) = ANY (ARRAY[\(FrozenLifecycle.v2PairList)]) THEN
                     RAISE EXCEPTION 'the connection lifecycle has no transition from % to %',
                         NEW.from_state, NEW.to_state USING ERRCODE = 'SW001';
                 END IF;
