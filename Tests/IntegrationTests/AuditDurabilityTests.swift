@@ -30,9 +30,9 @@ struct AuditDurabilityTests {
         try await Self.killRounds(12, directory: directory, arguments: [], environment: [:])
     }
 
-    @Test("PostgreSQL 17 registry: 10 rounds of kill -9 during concurrent writes")
-    func postgres() async throws {
-        let registry = try await SharedModeTests.SharedRegistry.create()
+    @Test("PostgreSQL registry: 10 rounds of kill -9 during concurrent writes", arguments: [TestPostgres.pg16, .pg17])
+    func postgres(_ server: TestPostgres) async throws {
+        let registry = try await SharedModeTests.SharedRegistry.create(on: server)
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         do {

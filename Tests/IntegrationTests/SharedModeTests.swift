@@ -11,24 +11,25 @@ struct SharedModeTests {
     /// daemon's `--store-url` for it (the password travels in PGPASSWORD,
     /// as the flag's help advises, not in the URL).
     struct SharedRegistry {
+        let server: TestPostgres
         let name: String
         let url: String
         let environment: [String: String]
 
-        static func create() async throws -> SharedRegistry {
+        static func create(on server: TestPostgres = .pg17) async throws -> SharedRegistry {
             let name = uniqueName("steward_shared")
-            try await withAdmin(.pg17) { connection in
+            _ = try await withAdmin(server) { connection in
                 try connection.run("CREATE DATABASE \(SQLQuoting.identifier(name))")
             }
-            let admin = try TestPostgres.pg17.adminOverTCP(database: name)
+            let admin = try server.adminOverTCP(database: name)
             return SharedRegistry(
-                name: name, url: "postgresql://\(admin.user)@\(admin.host):\(admin.port)/\(name)",
-                environment: ["PGPASSWORD": try TestPostgres.pg17.password])
+                server: server, name: name, url: "postgresql://\(admin.user)@\(admin.host):\(admin.port)/\(name)",
+                environment: ["PGPASSWORD": try server.password])
         }
 
         func drop() async throws {
             let name = self.name
-            try await withAdmin(.pg17) { connection in
+            _ = try await withAdmin(server) { connection in
                 try connection.run("DROP DATABASE IF EXISTS \(SQLQuoting.identifier(name)) WITH (FORCE)")
             }
         }
