@@ -30,10 +30,15 @@ enum PasswordReseal {
 
 extension SQLiteRegistryStore {
     static func resealLegacyPasswords(_ database: SQLiteDatabase, cipher: SecretCipher) throws {
+        // Every open after the first finds the marker: reading it first
+        // keeps those opens from taking the write lock (and from waiting
+        // behind a writer for it).
+        func resealed() throws -> Bool {
+            try database.queryFirst("SELECT 1 FROM meta WHERE name = ?", PasswordReseal.markerName, as: { $0.int(0) }) != nil
+        }
+        guard try !resealed() else { return }
         try database.transaction(.immediate) {
-            let done = try database.queryFirst(
-                "SELECT 1 FROM meta WHERE name = ?", PasswordReseal.markerName, as: { $0.int(0) })
-            guard done == nil else { return }
+            guard try !resealed() else { return }
             let rows = try database.query(
                 "SELECT \(connectionColumns), password_sealed FROM connections ORDER BY id", values: [],
                 as: { row in

@@ -35,4 +35,18 @@ struct ReadConnectionTests {
         #expect(try store.user(uid: 2002)?.name == "during", "once committed, the next read sees it")
     }
 
+    /// Every open checks whether legacy passwords still need resealing. That
+    /// check reads a marker; were it made under the write lock, an open
+    /// beside a writer would wait for it and fail as busy.
+    @Test("A store opens while another connection holds the write lock")
+    func openBesideWriter() throws {
+        let test = try SQLiteTestStore()
+        let writer = try SQLiteDatabase(path: test.path, create: false)
+        defer { writer.close() }
+        try writer.execute(script: "BEGIN IMMEDIATE")
+        defer { try? writer.execute(script: "ROLLBACK") }
+        let second = try SQLiteRegistryStore(path: test.path, key: test.key)
+        defer { second.close() }
+        #expect(try second.listUsers(page: PageRequest()).items.isEmpty)
+    }
 }
