@@ -56,9 +56,9 @@ final class ServerRuntime: Sendable {
     var openConnectionCount: Int { state.withLock { $0.connections.count } }
     var callsInFlight: Int { state.withLock { $0.callsInFlight } }
 
-    /// Root and the daemon's own uid: administrators known without asking
-    /// the store, so the per-uid caps spare them and reserved slots wait for them.
-    let administratorUIDs: Set<UInt32> = [0, getuid()]
+    /// Administrators known without asking the store, so the per-uid caps
+    /// spare them and reserved slots wait for them.
+    var administrators: AdministratorRule { admission.callers.administrators }
 
     /// Registers a new connection from `uid` unless the daemon is draining,
     /// full (for this uid), or the uid holds its share; returns the
@@ -67,7 +67,7 @@ final class ServerRuntime: Sendable {
         state.withLock { state in
             guard !state.isDraining else { return .failure(RPCError(.unavailable, "the server is shutting down")) }
             let limits = configuration.limits
-            let isAdministrator = administratorUIDs.contains(uid)
+            let isAdministrator = administrators.covers(uid)
             // Callers not known stop short of the slots kept for known ones.
             // (At most half are kept, so a small limit still serves everyone.)
             let isKnown = isAdministrator || admission.recentlyKnown.contains(uid)
@@ -93,7 +93,7 @@ final class ServerRuntime: Sendable {
     /// success is paired with ``streamEnded(uid:)``.
     func streamStarting(uid: UInt32) -> RPCError? {
         let limit = configuration.limits.maxStreamsPerUID
-        if administratorUIDs.contains(uid) { return nil }
+        if administrators.covers(uid) { return nil }
         return state.withLock { state in
             guard state.uidUsage.streams[uid, default: 0] < limit else {
                 return RPCError(.resourceExhausted, "uid \(uid) has \(limit) streams open, the most one uid may hold")
@@ -104,7 +104,7 @@ final class ServerRuntime: Sendable {
     }
 
     func streamEnded(uid: UInt32) {
-        if administratorUIDs.contains(uid) { return }
+        if administrators.covers(uid) { return }
         state.withLock { $0.uidUsage.streams.decrement(uid) }
     }
 

@@ -19,8 +19,9 @@ struct PerUIDLimitsTests {
 
     /// Root and the daemon's uid as always, and `teammate` as a plain user.
     struct TeamDirectory: CallerDirectory {
+        let administrators = AdministratorRule()
         func identify(uid: UInt32) throws(DomainError) -> Caller {
-            if uid == 0 || uid == getuid() { return .administrator(uid: uid) }
+            if administrators.covers(uid) { return .administrator(uid: uid) }
             return uid == PerUIDLimitsTests.teammate ? Caller(uid: uid, userName: "teammate") : .unknown(uid: uid)
         }
     }

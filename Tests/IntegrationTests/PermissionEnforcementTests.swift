@@ -17,6 +17,8 @@ struct PermissionEnforcementTests {
     /// administrator: here the caller is a plain Steward user.
     struct FixedCaller: CallerDirectory {
         let caller: @Sendable (UInt32) -> Caller
+        /// The connection caps still spare root and the daemon's uid.
+        let administrators = AdministratorRule()
         func identify(uid: UInt32) -> Caller { caller(uid) }
     }
 

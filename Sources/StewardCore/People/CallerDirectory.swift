@@ -7,21 +7,35 @@ import StewardStore
 public protocol CallerDirectory: Sendable {
     /// The caller `uid` is; `Caller.unknown` when the daemon does not know it.
     func identify(uid: UInt32) throws(DomainError) -> Caller
+    /// Who is an administrator without asking anything.
+    var administrators: AdministratorRule { get }
+}
+
+/// Root and the daemon's own uid: administrators by rule, from the start,
+/// whatever the registry says and even when it cannot answer. The one
+/// statement of who they are: the directories, the per-uid caps and WhoAmI
+/// all ask it.
+public struct AdministratorRule: Sendable, Hashable {
+    public let daemonUID: UInt32
+
+    public init(daemonUID: UInt32 = getuid()) { self.daemonUID = daemonUID }
+
+    public func covers(_ uid: UInt32) -> Bool { uid == 0 || uid == daemonUID }
 }
 
 /// The directory stewardd uses: root and the daemon's own uid hold every
 /// permission; other uids are the Steward users of the registry store.
 public struct RegistryCallerDirectory: CallerDirectory {
     let store: any RegistryStore
-    let daemonUID: UInt32
+    public let administrators: AdministratorRule
 
     public init(store: any RegistryStore, daemonUID: UInt32 = getuid()) {
         self.store = store
-        self.daemonUID = daemonUID
+        self.administrators = AdministratorRule(daemonUID: daemonUID)
     }
 
     public func identify(uid: UInt32) throws(DomainError) -> Caller {
-        if uid == 0 || uid == daemonUID {
+        if administrators.covers(uid) {
             // Administrators by rule, so they stay administrators (without
             // their user name) even when the store cannot answer.
             return .administrator(uid: uid, userName: try? store.user(uid: uid)?.name)
@@ -39,11 +53,11 @@ public struct RegistryCallerDirectory: CallerDirectory {
 /// A directory without users: only root and the daemon's own uid are known.
 /// For servers and tests that have no registry store.
 public struct DaemonAdministrators: CallerDirectory {
-    public let daemonUID: UInt32
+    public let administrators: AdministratorRule
 
-    public init(daemonUID: UInt32 = getuid()) { self.daemonUID = daemonUID }
+    public init(daemonUID: UInt32 = getuid()) { self.administrators = AdministratorRule(daemonUID: daemonUID) }
 
     public func identify(uid: UInt32) -> Caller {
-        uid == 0 || uid == daemonUID ? .administrator(uid: uid) : .unknown(uid: uid)
+        administrators.covers(uid) ? .administrator(uid: uid) : .unknown(uid: uid)
     }
 }

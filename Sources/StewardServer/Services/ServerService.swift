@@ -47,8 +47,7 @@ enum ServerService {
             response.gid = context.peer.gid
             response.pid = UInt32(bitPattern: context.peer.pid)
             response.osUserName = osUserName(of: context.peer.uid) ?? ""
-            // Administrator by rule (root or the daemon's uid), whatever the registry says.
-            response.isDaemonAdmin = context.peer.uid == 0 || context.peer.uid == getuid()
+            response.isDaemonAdmin = runtime.administrators.covers(context.peer.uid)
             response.userName = caller.userName ?? ""
             response.permissions = PermissionMapping.messages(caller.permissions)
             response.isKnown = caller.isKnown
