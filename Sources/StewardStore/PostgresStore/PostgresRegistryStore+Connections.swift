@@ -91,7 +91,7 @@ extension PostgresRegistryStore {
             let current = try Self.loadConnection(key: update.key, lock: "FOR NO KEY UPDATE", in: session)
             try RegistryRules.checkRevision(current.record, expected: update.expectedRevision)
             let sealed = try cipher.sealForUpdate(
-                update, current: current.record, stored: try Self.sealedPassword(key: update.key, in: session))
+                update, current: current.record, stored: { try Self.sealedPassword(key: update.key, in: session) })
             if let change = update.stateChange {
                 try Self.insertTransition(
                     connectionID: current.id, from: current.record.state, change: change,

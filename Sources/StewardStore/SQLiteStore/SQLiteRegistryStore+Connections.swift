@@ -89,7 +89,7 @@ extension SQLiteRegistryStore {
             let current = try Self.loadConnection(key: update.key, in: database)
             try RegistryRules.checkRevision(current.record, expected: update.expectedRevision)
             let sealed = try cipher.sealForUpdate(
-                update, current: current.record, stored: try Self.sealedPassword(key: update.key, in: database))
+                update, current: current.record, stored: { try Self.sealedPassword(key: update.key, in: database) })
             if let change = update.stateChange {
                 try Self.insertTransition(
                     connectionID: current.id, from: current.record.state, change: change,

@@ -110,9 +110,13 @@ extension SecretCipher {
     /// reseals, so the seal always matches the row it is on; the stored one
     /// must open for the row's current settings first, so a row changed
     /// behind the daemon's back is not "repaired" into a valid one.
-    func sealForUpdate(_ update: ConnectionUpdate, current: ConnectionRecord, stored: [UInt8]) throws(StoreError) -> [UInt8] {
+    /// `stored` is read only when the update keeps the stored password: a
+    /// replaced one is never read, let alone opened.
+    func sealForUpdate(
+        _ update: ConnectionUpdate, current: ConnectionRecord, stored: () throws -> [UInt8]
+    ) throws -> [UInt8] {
         let binding = PasswordBinding(connectionKey: update.key, settings: update.settings)
         if let password = update.password { return try seal(password, for: binding) }
-        return try reseal(stored, from: PasswordBinding(connectionKey: current.key, settings: current.settings), to: binding)
+        return try reseal(stored(), from: PasswordBinding(connectionKey: current.key, settings: current.settings), to: binding)
     }
 }
