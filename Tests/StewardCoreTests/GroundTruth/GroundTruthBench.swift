@@ -80,6 +80,12 @@ struct GroundTruthBench: Sendable {
         }
         let key = "gt-\(prefix)-\(index)"
         let marker = SetupScript.marker(connectionKey: key, createdAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        if testCase.state == .refusesConnect {
+            try await withAdmin(server) { admin in
+                try admin.run("CREATE DATABASE \(q(names.prefix + " state")) TEMPLATE template0")
+                try admin.run("REVOKE CONNECT ON DATABASE \(q(names.prefix + " state")) FROM PUBLIC")
+            }
+        }
         if testCase.state == .marker || testCase.state == .otherMarker {
             let written = testCase.state == .marker ? marker : SetupScript.marker(connectionKey: key, createdAtMilliseconds: 1)
             try await withAdmin(server, database: stateDatabase) { admin in
@@ -88,14 +94,19 @@ struct GroundTruthBench: Sendable {
                     [key, written])
             }
         }
-        let state = testCase.state == .missingDatabase ? "\(names.prefix) no state" : stateDatabase
+        let state = switch testCase.state {
+        case .missingDatabase: "\(names.prefix) no state"
+        case .refusesConnect: "\(names.prefix) state"
+        case .marker, .noMarker, .otherMarker: stateDatabase
+        }
+        let password = testCase.wrongPassword ? names.password + " but wrong" : names.password
         let governed = [names.database] + (testCase.governsMissingDatabase ? ["\(names.prefix) missing"] : [])
         let settings = ConnectionSettings(
             displayName: key, deploymentType: .selfManaged, host: socket.socketDirectory, port: socket.port,
             stateDatabase: state, governedDatabases: governed, username: names.role, sslMode: .prefer)
         // The daemon's path: the same validator, over the same kind of connection.
         let report = await ConnectionValidator(executor: testExecutor).validate(
-            key: key, settings: settings, password: names.password, marker: marker, deadline: .after(milliseconds: 30_000))
+            key: key, settings: settings, password: password, marker: marker, deadline: .after(milliseconds: 30_000))
         // The validation closed its sessions, but a backend may not have
         // exited yet, and a role with CONNECTION LIMIT 1 would be refused
         // for it: wait (up to 5 s each) until those backends are gone.
@@ -103,7 +114,7 @@ struct GroundTruthBench: Sendable {
             _ = try admin.run("SELECT pg_catalog.pg_terminate_backend(pid, 5000) FROM pg_catalog.pg_stat_activity WHERE usename = $1", [names.role])
         }
         let probe = GroundTruthProbe(
-            server: socket, role: names.role, password: names.password, stateDatabase: state, governed: governed,
+            server: socket, role: names.role, password: password, stateDatabase: state, governed: governed,
             key: key, marker: marker, probeRole: probeRole, prefix: names.prefix)
         let observation = try await testExecutor.run { () throws(PostgresError) in try probe.observe() }
         return Outcome(report: report, verdicts: GroundTruthVerdicts(observation: observation, governed: governed, rule: rule))
@@ -114,6 +125,7 @@ struct GroundTruthBench: Sendable {
     /// wrappers), then the case's roles.
     private func clean(_ testCase: GroundTruthCase, names: CaseNames) async throws {
         let like = [names.prefix + " %"] as [String?]
+        try await withAdmin(server) { admin in _ = try admin.run("DROP DATABASE IF EXISTS \(q(names.prefix + " state")) WITH (FORCE)") }
         if testCase.database == .own {
             try await withAdmin(server) { admin in _ = try admin.run("DROP DATABASE IF EXISTS \(names.db) WITH (FORCE)") }
         } else {

@@ -28,6 +28,8 @@ struct GroundTruthCase: Sendable, CustomStringConvertible {
         case otherMarker
         /// The connection names a state database that does not exist.
         case missingDatabase
+        /// A state database of the case's own that refuses the role CONNECT.
+        case refusesConnect
     }
 
     let name: String
@@ -41,6 +43,8 @@ struct GroundTruthCase: Sendable, CustomStringConvertible {
     var hostileNames = false
     /// A second governed database that does not exist.
     var governsMissingDatabase = false
+    /// The connection is given a password that is not the role's.
+    var wrongPassword = false
     /// Run by the administrator from another database, after ``setup``:
     /// what PostgreSQL refuses to do to the database a session is in.
     var fromOutside: @Sendable (CaseNames) -> [String] = { _ in [] }

@@ -10,6 +10,9 @@ enum GroundTruthCases {
         GroundTruthCase(name: "password-valid-until-future", roleAttributes: "LOGIN VALID UNTIL '2999-01-01'") { n in
             n.ownedSchemaAndTable() + ["ALTER TABLE \(n.table) OWNER TO \(n.r)"]
         },
+        GroundTruthCase(name: "wrong-password", wrongPassword: true) { n in
+            n.ownedSchemaAndTable() + ["ALTER TABLE \(n.table) OWNER TO \(n.r)"]
+        },
         GroundTruthCase(name: "role-connection-limit-0", roleAttributes: "LOGIN CONNECTION LIMIT 0") { n in n.ownedSchemaAndTable() },
         GroundTruthCase(name: "role-connection-limit-1", roleAttributes: "LOGIN CONNECTION LIMIT 1") { n in
             // Validation holds its state database session while it opens the governed one.
@@ -79,6 +82,9 @@ enum GroundTruthCases {
 
     static let states: [GroundTruthCase] = [
         GroundTruthCase(name: "state-database-missing", state: .missingDatabase) { n in
+            n.ownedSchemaAndTable() + ["ALTER TABLE \(n.table) OWNER TO \(n.r)"]
+        },
+        GroundTruthCase(name: "state-database-without-connect", state: .refusesConnect) { n in
             n.ownedSchemaAndTable() + ["ALTER TABLE \(n.table) OWNER TO \(n.r)"]
         },
         GroundTruthCase(name: "state-marker-missing", state: .noMarker) { n in

@@ -59,6 +59,16 @@ extension GroundTruthCases {
         GroundTruthCase(name: "member-of-owner-through-non-inheriting-group") { n in
             n.ownedSchemaAndTable() + ["GRANT \(n.owner) TO \(n.group) WITH INHERIT FALSE", "GRANT \(n.group) TO \(n.r) WITH INHERIT TRUE"]
         },
+        GroundTruthCase(name: "noinherit-role-member-of-owner", roleAttributes: "LOGIN NOINHERIT") { n in
+            // Since PostgreSQL 16 the role's NOINHERIT only chooses the default of each new grant.
+            n.ownedSchemaAndTable() + ["GRANT \(n.owner) TO \(n.r)"]
+        },
+        GroundTruthCase(name: "member-of-owner-then-role-made-noinherit") { n in
+            n.ownedSchemaAndTable() + ["GRANT \(n.owner) TO \(n.r)", "ALTER ROLE \(n.r) NOINHERIT"]
+        },
+        GroundTruthCase(name: "member-of-superuser-owner") { n in
+            n.ownedSchemaAndTable() + ["ALTER ROLE \(n.owner) SUPERUSER", "GRANT \(n.owner) TO \(n.r) WITH INHERIT TRUE"]
+        },
         GroundTruthCase(name: "group-holds-grants-inherit-true") { n in
             n.ownedSchemaAndTable() + [
                 "GRANT \(CaseNames.five) ON \(n.table) TO \(n.group) WITH GRANT OPTION", "GRANT \(n.group) TO \(n.r) WITH INHERIT TRUE",
@@ -72,6 +82,12 @@ extension GroundTruthCases {
         GroundTruthCase(name: "pg-database-owner-owns-table", database: .own) { n in
             // The role owns the database, so it is pg_database_owner there, which owns the table.
             n.ownedSchemaAndTable() + ["ALTER DATABASE \(n.db) OWNER TO \(n.r)", "ALTER TABLE \(n.table) OWNER TO pg_database_owner"]
+        },
+        GroundTruthCase(name: "pg-database-owner-through-membership-in-database-owner", database: .own) { n in
+            n.ownedSchemaAndTable() + [
+                "ALTER DATABASE \(n.db) OWNER TO \(n.group)", "GRANT \(n.group) TO \(n.r) WITH INHERIT TRUE",
+                "ALTER TABLE \(n.table) OWNER TO pg_database_owner",
+            ]
         },
         GroundTruthCase(name: "pg-database-owner-table-not-the-roles-database") { n in
             n.ownedSchemaAndTable() + ["ALTER TABLE \(n.table) OWNER TO pg_database_owner"]

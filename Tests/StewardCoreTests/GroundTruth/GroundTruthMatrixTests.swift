@@ -1,5 +1,6 @@
 import PostgresTestSupport
 import StewardModel
+import StewardStore
 import Testing
 
 /// Issue #12 item 4: every check's verdict and failing objects, for each
@@ -25,26 +26,41 @@ struct GroundTruthMatrixTests {
         let cases = GroundTruthCases.all
         let queue = CaseQueue(count: cases.count)
         let rule = RelationRequirements.active
+        var seen: Set<String> = []
         try await withGroundTruthBench(server, workers: Self.workers) { bench in
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            try await withThrowingTaskGroup(of: Set<String>.self) { group in
                 for worker in 0..<Self.workers {
                     group.addTask {
+                        var seen: Set<String> = []
                         while let index = await queue.next() {
                             let testCase = cases[index]
                             // One case's failure to run is its own issue; the others still run.
                             do {
                                 let outcome = try await bench.run(testCase, index: index, worker: worker, rule: rule)
                                 Self.judge(testCase, outcome, server: server)
+                                for (check, expected) in outcome.verdicts.expected() { seen.insert("\(check.rawValue) \(expected.status.rawValue)") }
                             } catch {
                                 Issue.record(error, "\(server) \(testCase.name): the set-up or the probe failed")
                             }
                         }
+                        return seen
                     }
                 }
-                try await group.waitForAll()
+                for try await found in group { seen.formUnion(found) }
+            }
+        }
+        // The matrix proves something only if each check is seen both to
+        // pass and to fail for real.
+        for check in Self.judgedChecks {
+            for status in [CheckStatus.passed, .failed] {
+                #expect(seen.contains("\(check.rawValue) \(status.rawValue)"), "no set-up where the role's attempts make \(check.rawValue) \(status.rawValue)")
             }
         }
     }
+
+    static let judgedChecks: [ValidationCheck] = [
+        .login, .stateDatabase, .stateMarker, .createRole, .databaseConnect, .schemaUsage, .tablePrivileges, .alterTable,
+    ]
 
     private static func judge(_ testCase: GroundTruthCase, _ outcome: GroundTruthBench.Outcome, server: TestPostgres) {
         let found = outcome.verdicts.disagreements(with: outcome.report)
