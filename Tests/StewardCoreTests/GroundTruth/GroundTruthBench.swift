@@ -53,7 +53,8 @@ struct GroundTruthBench: Sendable {
     /// removes what the case made whatever happened.
     func run(_ testCase: GroundTruthCase, index: Int, worker: Int, rule: RequirementRule) async throws -> Outcome {
         let casePrefix = "\(prefix) c\(index)"
-        let database = testCase.database == .own ? "\(casePrefix) own" : workerDatabase(worker)
+        let ownName = testCase.hostileNames ? "\(casePrefix) own=db \"x\" 'y' \\ \n\u{00E9}" : "\(casePrefix) own"
+        let database = testCase.database == .own ? ownName : workerDatabase(worker)
         let names = CaseNames(
             prefix: casePrefix, hostile: testCase.hostileNames, database: database, probeRole: probeRole, password: "pw-\(UUID().uuidString)")
         let outcome: Result<Outcome, any Error>
@@ -127,7 +128,13 @@ struct GroundTruthBench: Sendable {
         let like = [names.prefix + " %"] as [String?]
         try await withAdmin(server) { admin in _ = try admin.run("DROP DATABASE IF EXISTS \(q(names.prefix + " state")) WITH (FORCE)") }
         if testCase.database == .own {
-            try await withAdmin(server) { admin in _ = try admin.run("DROP DATABASE IF EXISTS \(names.db) WITH (FORCE)") }
+            try await withAdmin(server) { admin in
+                // A template cannot be dropped.
+                if try admin.run("SELECT FROM pg_catalog.pg_database WHERE datname = $1 AND datistemplate", [names.database]).rows.count > 0 {
+                    try admin.run("ALTER DATABASE \(names.db) IS_TEMPLATE false")
+                }
+                try admin.run("DROP DATABASE IF EXISTS \(names.db) WITH (FORCE)")
+            }
         } else {
             try await withAdmin(server, database: names.database) { admin in
                 let schemas = try admin.run(

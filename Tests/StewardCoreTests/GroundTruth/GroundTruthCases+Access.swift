@@ -51,6 +51,13 @@ enum GroundTruthCases {
                 "GRANT \(n.group) TO \(n.r) WITH INHERIT FALSE",
             ]
         },
+        GroundTruthCase(name: "governed-database-is-a-template", database: .own, fromOutside: { n in
+            // A template that allows connections is still a database one can connect to.
+            ["ALTER DATABASE \(n.db) IS_TEMPLATE true"]
+        }) { n in n.ownedSchemaAndTable() + ["ALTER TABLE \(n.table) OWNER TO \(n.r)"] },
+        GroundTruthCase(name: "hostile-database-name", database: .own, hostileNames: true) { n in
+            n.ownedSchemaAndTable() + ["GRANT \(CaseNames.five) ON \(n.table) TO \(n.r) WITH GRANT OPTION"]
+        },
         GroundTruthCase(name: "governed-database-missing", governsMissingDatabase: true) { n in
             n.ownedSchemaAndTable() + ["ALTER TABLE \(n.table) OWNER TO \(n.r)"]
         },
