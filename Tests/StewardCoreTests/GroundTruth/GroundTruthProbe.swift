@@ -12,12 +12,18 @@ struct Observation: Sendable {
         let schema: String
         let name: String
         let kind: RelationKind
+        let isPartition: Bool
         /// The privileges the role could GRANT to the probe role.
         var grantable: Set<String> = []
         /// Whether its ALTER attempt (see ``RelationRequirement/Alter``) went through.
         var alterable = false
     }
 
+    /// Governed database name → whether the role could GRANT CONNECT on it
+    /// to the probe role; only databases that exist.
+    var connectGrantable: [String: Bool] = [:]
+    /// Whether the role could GRANT USAGE on the schema to the probe role.
+    var usageGrantable: [(database: String, schema: String, grantable: Bool)] = []
     var loggedIn = false
     var stateDatabaseOpened = false
     var markerMatches = false
@@ -65,6 +71,20 @@ struct GroundTruthProbe: Sendable {
             seen.markerMatches = (try? row?.text("marker")) == marker
         }
         seen.createsRoles = try attempt(on: first, "CREATE ROLE \(q(prefix + " created by the probe"))")
+        // pg_database is shared: any session can try, whether or not the database lets the role in.
+        let existing = try withAdminSession("postgres") { (admin) throws(PostgresError) in
+            try admin.query("SELECT datname FROM pg_catalog.pg_database", deadline: deadline).rows
+                .map { (row) throws(PostgresError) -> String in try row.string("datname") }
+        }
+        _ = try first.query("BEGIN", deadline: deadline)
+        for database in governed where existing.contains(database) {
+            seen.connectGrantable[database] = try inSavepoint(first) { () throws(PostgresError) -> Bool in
+                try granted(
+                    on: first, "GRANT CONNECT ON DATABASE \(q(database)) TO \(q(probeRole))",
+                    acl: "SELECT datacl AS acl FROM pg_catalog.pg_database WHERE datname = $1", object: database, privilege: "CONNECT")
+            }
+        }
+        _ = try first.query("ROLLBACK", deadline: deadline)
 
         for database in governed {
             guard let session = try? connect(database) else {
@@ -93,6 +113,23 @@ struct GroundTruthProbe: Sendable {
         _ = try session.query("BEGIN", deadline: deadline)
         defer { _ = try? session.query("ROLLBACK", deadline: deadline) }
         return try refusedForPrivilege { () throws(PostgresError) in _ = try session.query(statement, deadline: deadline) }
+    }
+
+    /// Runs `grant` (in the session's open transaction, inside a savepoint)
+    /// and reads from `acl` (a query of one row, column `acl`, for `object`)
+    /// whether the probe role now holds `privilege`: a grantor without the
+    /// grant option gets a WARNING and nothing granted.
+    private func granted(on session: PostgresConnection, _ grant: String, acl: String, object: String, privilege: String) throws(PostgresError) -> Bool {
+        let worked = try refusedForPrivilege { () throws(PostgresError) in _ = try session.query(grant, deadline: deadline) }
+        guard worked else { return false }
+        return try session.query(
+            """
+            SELECT EXISTS (
+              SELECT FROM (\(acl)) AS o, pg_catalog.aclexplode(o.acl) a
+              WHERE a.privilege_type = $2 AND a.grantee = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $3)) AS granted
+            """,
+            [object, privilege, probeRole], deadline: deadline
+        ).rows.first?.bool("granted") ?? false
     }
 
     /// false when `body` fails with insufficient_privilege (42501); other errors are thrown.
@@ -126,14 +163,20 @@ struct GroundTruthProbe: Sendable {
             }
             if canLookUp { usable.insert(schema) }
             seen.schemas.append((database, schema, canLookUp))
+            let grantable = try inSavepoint(session) { () throws(PostgresError) -> Bool in
+                try granted(
+                    on: session, "GRANT USAGE ON SCHEMA \(q(schema)) TO \(q(probeRole))",
+                    acl: "SELECT nspacl AS acl FROM pg_catalog.pg_namespace WHERE nspname = $1", object: schema, privilege: "USAGE")
+            }
+            seen.usageGrantable.append((database, schema, grantable))
         }
-        var inUsableSchemas = relations.filter { usable.contains($0.schema) }.map { Observation.Relation(database: database, schema: $0.schema, name: $0.name, kind: $0.kind) }
+        var inUsableSchemas = relations.filter { usable.contains($0.schema) }.map { Observation.Relation(database: database, schema: $0.schema, name: $0.name, kind: $0.kind, isPartition: $0.isPartition) }
         try probe(&inUsableSchemas, on: session)
         seen.relations += inUsableSchemas
         // A relation in a schema the role may not use cannot be named by it:
         // its own privileges are tried as the role (SET ROLE) with USAGE lent
         // for the rolled-back transaction; schema_usage reports the schema.
-        var hidden = relations.filter { !usable.contains($0.schema) }.map { Observation.Relation(database: database, schema: $0.schema, name: $0.name, kind: $0.kind) }
+        var hidden = relations.filter { !usable.contains($0.schema) }.map { Observation.Relation(database: database, schema: $0.schema, name: $0.name, kind: $0.kind, isPartition: $0.isPartition) }
         guard !hidden.isEmpty else { return }
         try withAdminSession(database) { (admin) throws(PostgresError) in
             _ = try admin.query("BEGIN", deadline: deadline)
@@ -211,7 +254,7 @@ struct GroundTruthProbe: Sendable {
     }
 
     /// The schemas and relations the checks look at.
-    static func catalog(on admin: PostgresConnection) throws(PostgresError) -> (schemas: [String], relations: [(schema: String, name: String, kind: RelationKind)]) {
+    static func catalog(on admin: PostgresConnection) throws(PostgresError) -> (schemas: [String], relations: [(schema: String, name: String, kind: RelationKind, isPartition: Bool)]) {
         let deadline = Deadline.after(milliseconds: 30_000)
         let schemas = try admin.query(
             "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname <> 'information_schema' AND nspname NOT LIKE 'pg\\_%'",
@@ -219,13 +262,14 @@ struct GroundTruthProbe: Sendable {
         ).rows.map { (row) throws(PostgresError) -> String in try row.string("nspname") }
         let relations = try admin.query(
             """
-            SELECT n.nspname, c.relname, c.relkind::text AS kind FROM pg_catalog.pg_class c
+            SELECT n.nspname, c.relname, c.relkind::text AS kind, c.relispartition FROM pg_catalog.pg_class c
             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
             """,
             deadline: deadline
-        ).rows.map { (row) throws(PostgresError) -> (schema: String, name: String, kind: RelationKind) in
-            (try row.string("nspname"), try row.string("relname"), RelationKind(rawValue: try row.string("kind")) ?? .table)
+        ).rows.map { (row) throws(PostgresError) -> (schema: String, name: String, kind: RelationKind, isPartition: Bool) in
+            (try row.string("nspname"), try row.string("relname"), RelationKind(rawValue: try row.string("kind")) ?? .table,
+             try row.bool("relispartition"))
         }
         return (schemas, relations)
     }

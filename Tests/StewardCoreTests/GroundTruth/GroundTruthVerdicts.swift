@@ -34,15 +34,24 @@ struct GroundTruthVerdicts {
         ]
         let refused = Set(governed.filter { observation.connectable[$0] != true }.map { SQLQuoting.identifier($0) })
         result.append((.databaseConnect, judged(refused)))
+        if let check = ValidationCheck(rawValue: Self.databaseConnectGrant) {
+            let ungrantable = Set(observation.connectGrantable.filter { !$0.value }.map { SQLQuoting.identifier($0.key) })
+            result.append((check, observation.connectGrantable.isEmpty ? skipped : judged(ungrantable)))
+        }
+        let schemaChecks = [ValidationCheck.schemaUsage] + [ValidationCheck(rawValue: Self.schemaUsageGrant)].compactMap { $0 }
         guard governed.contains(where: { observation.connectable[$0] == true }) else {
-            return result + [ValidationCheck.schemaUsage, .tablePrivileges, .alterTable].map { ($0, skipped) }
+            return result + (schemaChecks + [.tablePrivileges, .alterTable]).map { ($0, skipped) }
         }
         let schemas = observation.schemas.filter { !$0.usable }.map { SQLQuoting.qualified($0.database, $0.schema) }
         result.append((.schemaUsage, judged(Set(schemas))))
+        if let check = ValidationCheck(rawValue: Self.schemaUsageGrant) {
+            let ungrantable = observation.usageGrantable.filter { !$0.grantable }.map { SQLQuoting.qualified($0.database, $0.schema) }
+            result.append((check, judged(Set(ungrantable))))
+        }
         var lacking: Set<String> = []
         var unalterable: Set<String> = []
         for relation in observation.relations {
-            let requirement = rule.requirement(for: relation.kind)
+            guard let requirement = rule.requirement(for: relation.kind, isPartition: relation.isPartition) else { continue }
             let name = SQLQuoting.qualified(relation.database, relation.schema, relation.name)
             let missing = requirement.privileges.filter { !relation.grantable.contains($0) }
             if !missing.isEmpty { lacking.insert("\(name) (\(missing.joined(separator: ", ")))") }
@@ -52,6 +61,12 @@ struct GroundTruthVerdicts {
         result.append((.alterTable, judged(unalterable)))
         return result
     }
+
+    /// Checks that issue #12 item 3 (branch `validation`) adds: CONNECT and
+    /// USAGE WITH GRANT OPTION. Judged when ``ValidationCheck`` has them,
+    /// by the role's own GRANTs to the probe role.
+    static let databaseConnectGrant = "database_connect_grant"
+    static let schemaUsageGrant = "schema_usage_grant"
 
     private func judged(_ failing: Set<String>) -> Expected {
         Expected(status: failing.isEmpty ? .passed : .failed, failing: failing)
@@ -79,18 +94,25 @@ struct GroundTruthVerdicts {
     /// `(owned by …)` and database_connect's `(reason)` dropped, table_privileges'
     /// list of missing privileges kept.
     private func comparable(_ result: CheckResult, _ check: ValidationCheck) -> Set<String> {
-        guard check != .tablePrivileges && check != .schemaUsage else { return Set(result.failingObjects) }
         let names = knownNames(check)
         return Set(result.failingObjects.map { listed in
             // Names are quoted, so exactly one known name is followed by " (".
-            names.first { listed == $0 || listed.hasPrefix($0 + " (") } ?? listed
+            guard let name = names.first(where: { listed == $0 || listed.hasPrefix($0 + " (") }) else { return listed }
+            guard check == .tablePrivileges, listed.count > name.count + 3 else { return name }
+            // "(SELECT, INSERT)", or with the kind first: "(view: SELECT)".
+            let inside = listed.dropFirst(name.count + 2).dropLast()
+            let privileges = inside.range(of: ": ").map { inside[$0.upperBound...] } ?? inside
+            return "\(name) (\(privileges))"
         })
     }
 
     private func knownNames(_ check: ValidationCheck) -> [String] {
-        switch check {
-        case .databaseConnect: governed.map { SQLQuoting.identifier($0) }
-        default: observation.relations.map { SQLQuoting.qualified($0.database, $0.schema, $0.name) }
+        if check == .schemaUsage || check.rawValue == Self.schemaUsageGrant {
+            return observation.schemas.map { SQLQuoting.qualified($0.database, $0.schema) }
         }
+        if check == .tablePrivileges || check == .alterTable {
+            return observation.relations.map { SQLQuoting.qualified($0.database, $0.schema, $0.name) }
+        }
+        return governed.map { SQLQuoting.identifier($0) }
     }
 }

@@ -22,9 +22,11 @@ enum RequirementRule {
     /// and foreign tables SELECT WITH GRANT OPTION only (issue #12 item 3).
     case perKind
 
-    /// What a relation of `kind` needs under this rule.
-    func requirement(for kind: RelationKind) -> RelationRequirement {
-        switch (self, kind) {
+    /// What a relation of `kind` needs under this rule; nil: not judged
+    /// (under the per-kind rule a partition is governed through its parent).
+    func requirement(for kind: RelationKind, isPartition: Bool) -> RelationRequirement? {
+        if self == .perKind && isPartition { return nil }
+        return switch (self, kind) {
         case (_, .table), (_, .partitionedTable):
             RelationRequirement(privileges: RelationRequirement.allPrivileges, alter: .enableRowLevelSecurity)
         case (.everyKindLikeATable, _):
