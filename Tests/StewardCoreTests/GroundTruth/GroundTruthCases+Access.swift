@@ -21,12 +21,22 @@ enum GroundTruthCases {
         GroundTruthCase(name: "role-connection-limit-5", roleAttributes: "LOGIN CONNECTION LIMIT 5") { n in
             n.ownedSchemaAndTable() + ["ALTER TABLE \(n.table) OWNER TO \(n.r)"]
         },
+        GroundTruthCase(name: "member-of-createrole-role") { n in
+            // Role attributes are not inherited through membership.
+            n.ownedSchemaAndTable() + ["ALTER ROLE \(n.group) CREATEROLE", "GRANT \(n.group) TO \(n.r) WITH INHERIT TRUE"]
+        },
         GroundTruthCase(name: "createrole", roleAttributes: "LOGIN CREATEROLE") { n in
             n.ownedSchemaAndTable() + ["ALTER TABLE \(n.table) OWNER TO \(n.r)"]
         },
     ]
 
     static let databases: [GroundTruthCase] = [
+        GroundTruthCase(name: "database-owned-by-role-connect-revoked-from-public", database: .own) { n in
+            n.ownedSchemaAndTable() + ["ALTER DATABASE \(n.db) OWNER TO \(n.r)", "REVOKE CONNECT ON DATABASE \(n.db) FROM PUBLIC"]
+        },
+        GroundTruthCase(name: "database-connect-with-grant-option", database: .own) { n in
+            n.ownedSchemaAndTable() + ["REVOKE CONNECT ON DATABASE \(n.db) FROM PUBLIC", "GRANT CONNECT ON DATABASE \(n.db) TO \(n.r) WITH GRANT OPTION"]
+        },
         GroundTruthCase(name: "database-connection-limit-0", database: .own) { n in
             n.ownedSchemaAndTable() + ["ALTER DATABASE \(n.db) CONNECTION LIMIT 0"]
         },
@@ -64,6 +74,11 @@ enum GroundTruthCases {
     ]
 
     static let schemas: [GroundTruthCase] = [
+        GroundTruthCase(name: "schema-usage-with-grant-option") { n in
+            n.ownedSchemaAndTable() + [
+                "GRANT USAGE ON SCHEMA \(n.schema) TO \(n.r) WITH GRANT OPTION", "GRANT USAGE ON SCHEMA public TO \(n.r) WITH GRANT OPTION",
+            ]
+        },
         GroundTruthCase(name: "schema-without-usage") { n in
             n.ownedSchemaAndTable() + [
                 "REVOKE USAGE ON SCHEMA \(n.schema) FROM \(n.r)", "GRANT \(CaseNames.five) ON \(n.table) TO \(n.r) WITH GRANT OPTION",
