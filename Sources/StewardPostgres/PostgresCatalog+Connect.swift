@@ -15,9 +15,10 @@ extension PostgresCatalog {
         public let roleConnectionLimit: Int
     }
 
-    /// Every database other than templates (also those that refuse all
-    /// connections, so validation can say why), with what decides whether
-    /// `role` may connect to it. One query, from any session.
+    /// Every database (also those that refuse all connections, so validation
+    /// can say why, and templates, which a role may connect to like any
+    /// other database when they allow connections), with what decides
+    /// whether `role` may connect to it. One query, from any session.
     public static func databaseConnectFacts(of role: String, on connection: PostgresConnection, deadline: Deadline) throws(PostgresError) -> [DatabaseConnectFacts] {
         try connection.query(
             """
@@ -25,7 +26,6 @@ extension PostgresCatalog {
               SELECT d.datname, pg_catalog.has_database_privilege(r.oid, d.oid, 'CONNECT') AS can_connect,
                      d.datallowconn, d.datconnlimit, r.rolconnlimit
               FROM pg_catalog.pg_database d CROSS JOIN (SELECT oid, rolconnlimit FROM pg_catalog.pg_roles WHERE rolname = $1) r
-              WHERE NOT d.datistemplate
             ) AS visible
             -- NULL: the database was dropped while the query ran.
             WHERE can_connect IS NOT NULL
