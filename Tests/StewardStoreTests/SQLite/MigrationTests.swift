@@ -65,6 +65,9 @@ struct MigrationTests {
         #expect(sources.items.map(\.name) == ["warehouse.sales.public.old_items", "warehouse.sales.public.orders"])
         #expect(sources.items.map(\.state) == [.disabled, .enabled])
         #expect(sources.items[1].columns.map(\.name) == ["id", "placed_at"])
+        // Version 5: kinds unknown until the next sync; synced before, so governed.
+        #expect(sources.items.map(\.kind) == [nil, nil])
+        #expect(sources.items.allSatisfy { $0.governable })
 
         #expect(try store.user(uid: 1001)?.permissions == [.applicationAdmin])
         #expect(try store.user(name: "bob").permissions == [.userAdmin])
