@@ -47,7 +47,7 @@ struct SplitFailures {
             return check.failed(message + note, objects: objects, remediation: remediation)
         }
         return check.warning(
-            "not governed yet (they appeared since Steward last synced this connection): \(notGoverned()); "
+            "not governed yet (no governable data source: new since the last sync, or never governable): \(notGoverned()); "
                 + "everything Steward governs passes. Run the remediation SQL, then sync, and Steward governs them\(note)",
             objects: objects, remediation: remediation)
     }
