@@ -98,9 +98,12 @@ public struct SetupScript: Sendable {
                  role an inheriting member of every role that owns a table there; a table owned by
                  a superuser (membership in a superuser role is not something to hand
                  out) gets the role as its new owner instead. Views never change owner.
-              What stays manual (docs/connections.md): a table created later by a
-              superuser, or by a role that owned nothing here at setup, until you run
-              the fix the connection's validation names (or this script again).
+              7. For objects created later by other roles, installs an event trigger
+                 (run as a superuser) that grants the role what each new table, view or
+                 schema needs, and membership in a new table's ordinary owner.
+              What stays manual (docs/connections.md): ALTER on a table a superuser
+              creates later (Steward never takes a superuser's table by itself): run
+              the fix the connection's validation names.
             """
     }
 
@@ -223,6 +226,7 @@ public struct SetupScript: Sendable {
             SELECT pg_catalog.format('ALTER TABLE %I.%I OWNER TO %I', n.nspname, c.relname, \(grantee))
             \(relations) AND c.relkind IN \(writable) AND o.rolsuper
             """)
+        newObjectsTrigger(&script)
     }
 
     /// The roles whose default privileges the script sets in the connected
@@ -250,13 +254,14 @@ public struct SetupScript: Sendable {
         """
     }
 
-    /// `$tag$body$tag$` with a tag that does not occur in the body.
-    private func dollarQuoted(_ body: String) -> String {
-        var tag = "steward"
+    /// `$tag$body$tag$` with a tag (`steward`, or `stewardTag`) that does
+    /// not occur in the body.
+    func dollarQuoted(_ body: String, tag base: String = "") -> String {
+        var tag = "steward" + base
         var counter = 0
         while body.contains("$\(tag)$") {
             counter += 1
-            tag = "steward\(counter)"
+            tag = "steward\(base)\(counter)"
         }
         return "$\(tag)$\n\(body)\n$\(tag)$"
     }
