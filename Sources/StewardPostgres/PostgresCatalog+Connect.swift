@@ -7,6 +7,9 @@ extension PostgresCatalog {
         /// `has_database_privilege(…, 'CONNECT')`: the privilege only, which
         /// is true also where a connection would be refused.
         public let hasConnectPrivilege: Bool
+        /// CONNECT WITH GRANT OPTION (which owning the database also
+        /// gives): what granting subscribers CONNECT needs.
+        public let hasConnectWithGrantOption: Bool
         /// `datallowconn`.
         public let allowsConnections: Bool
         /// `datconnlimit` (-1: none).
@@ -24,17 +27,19 @@ extension PostgresCatalog {
             """
             SELECT * FROM (
               SELECT d.datname, pg_catalog.has_database_privilege(r.oid, d.oid, 'CONNECT') AS can_connect,
+                     pg_catalog.has_database_privilege(r.oid, d.oid, 'CONNECT WITH GRANT OPTION') AS grantable,
                      d.datallowconn, d.datconnlimit, r.rolconnlimit
               FROM pg_catalog.pg_database d CROSS JOIN (SELECT oid, rolconnlimit FROM pg_catalog.pg_roles WHERE rolname = $1) r
             ) AS visible
             -- NULL: the database was dropped while the query ran.
-            WHERE can_connect IS NOT NULL
+            WHERE can_connect IS NOT NULL AND grantable IS NOT NULL
             ORDER BY datname
             """,
             [role], deadline: deadline
         ).rows.map { (row) throws(PostgresError) -> DatabaseConnectFacts in
             DatabaseConnectFacts(
                 name: try row.string("datname"), hasConnectPrivilege: try row.bool("can_connect"),
+                hasConnectWithGrantOption: try row.bool("grantable"),
                 allowsConnections: try row.bool("datallowconn"), connectionLimit: try row.int("datconnlimit"),
                 roleConnectionLimit: try row.int("rolconnlimit"))
         }

@@ -6,11 +6,13 @@ extension PostgresCatalog {
     public struct CatalogTable: Sendable, Equatable {
         public var schema: String
         public var name: String
+        public var kind: RelationKind
         public var columns: [CatalogColumn]
 
-        public init(schema: String, name: String, columns: [CatalogColumn]) {
+        public init(schema: String, name: String, kind: RelationKind = .table, columns: [CatalogColumn]) {
             self.schema = schema
             self.name = name
+            self.kind = kind
             self.columns = columns
         }
     }
@@ -33,18 +35,36 @@ extension PostgresCatalog {
     /// select from, with its columns, in one query. Partitions are left out:
     /// their partitioned table stands for them. System schemas are left out.
     public static func selectableTables(on connection: PostgresConnection, deadline: Deadline) throws(PostgresError) -> [CatalogTable] {
+        try relations(selectableOnly: true, on: connection, deadline: deadline)
+    }
+
+    /// Every table of the connected database outside PostgreSQL's own
+    /// schemas, whatever the session's role may do with it (the catalog
+    /// shows every relation to every role), with its kind and columns, in
+    /// one query. Partitions are left out. What sync stores: a relation
+    /// Steward cannot govern yet is still a data source, marked so.
+    public static func relations(on connection: PostgresConnection, deadline: Deadline) throws(PostgresError) -> [CatalogTable] {
+        try relations(selectableOnly: false, on: connection, deadline: deadline)
+    }
+
+    private static func relations(selectableOnly: Bool, on connection: PostgresConnection, deadline: Deadline) throws(PostgresError) -> [CatalogTable] {
+        let selectable = selectableOnly
+            ? """
+              AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')
+              -- NULL (not false) for a table dropped while the query runs: gone.
+              AND pg_catalog.has_table_privilege(c.oid, 'SELECT') IS TRUE
+            """
+            : ""
         let result = try connection.query(
             """
-            SELECT n.nspname AS schema, c.relname AS name, a.attname AS column_name,
+            SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, a.attname AS column_name,
                    pg_catalog.format_type(a.atttypid, a.atttypmod) AS column_type, a.attnum AS position
             FROM pg_catalog.pg_class c
             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition
               AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
-              AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')
-              -- NULL (not false) for a table dropped while the query runs: gone.
-              AND pg_catalog.has_table_privilege(c.oid, 'SELECT') IS TRUE
+            \(selectable)
             ORDER BY n.nspname, c.relname, a.attnum
             """,
             deadline: deadline)
@@ -53,7 +73,11 @@ extension PostgresCatalog {
             let schema = try row.string("schema")
             let name = try row.string("name")
             if tables.last?.schema != schema || tables.last?.name != name {
-                tables.append(CatalogTable(schema: schema, name: name, columns: []))
+                let relkind = try row.string("kind")
+                guard let kind = RelationKind(relkind: relkind) else {
+                    throw PostgresError(kind: .decoding, message: "unexpected relation kind \(SQLQuoting.literal(relkind))")
+                }
+                tables.append(CatalogTable(schema: schema, name: name, kind: kind, columns: []))
             }
             // A table without columns comes as one row with NULL column fields.
             guard let column = try row.text("column_name") else { continue }

@@ -23,6 +23,7 @@ public enum PostgresCatalog {
     public struct TablePrivileges: Sendable, Equatable {
         public var schema: String
         public var name: String
+        public var kind: RelationKind
         public var owner: String
         /// The role is the owner.
         public var ownedByRole: Bool
@@ -43,6 +44,24 @@ public enum PostgresCatalog {
 
         /// What ALTER TABLE requires: ownership, directly or through membership.
         public var canAlter: Bool { ownedByRole || roleIsMemberOfOwner }
+
+        /// The privileges of its kind's ``RelationKind/requiredPrivileges``
+        /// that the role does not hold WITH GRANT OPTION, in GRANT's order;
+        /// empty when it owns the relation.
+        public var missingPrivileges: [String] {
+            guard !ownedByRole else { return [] }
+            let held = [
+                "SELECT": selectWithGrantOption, "INSERT": insertWithGrantOption, "UPDATE": updateWithGrantOption,
+                "DELETE": deleteWithGrantOption, "TRUNCATE": truncateWithGrantOption,
+            ]
+            return kind.requiredPrivileges.filter { held[$0] != true }
+        }
+
+        /// Everything governance needs of this kind of relation: the
+        /// privileges, and ALTER where the kind needs it.
+        public var meetsRequirements: Bool {
+            missingPrivileges.isEmpty && (!kind.needsAlter || canAlter)
+        }
     }
 
     /// The attributes of `role` (`pg_roles`); nil when there is no such role.
@@ -126,23 +145,39 @@ public enum PostgresCatalog {
         }
     }
 
+    /// One schema as the role sees it.
+    public struct SchemaAccess: Sendable, Equatable {
+        public var name: String
+        public var hasUsage: Bool
+        /// USAGE WITH GRANT OPTION, which owning the schema (directly or
+        /// through membership) also gives: what granting subscribers USAGE needs.
+        public var hasUsageWithGrantOption: Bool
+
+        public init(name: String, hasUsage: Bool, hasUsageWithGrantOption: Bool) {
+            self.name = name
+            self.hasUsage = hasUsage
+            self.hasUsageWithGrantOption = hasUsageWithGrantOption
+        }
+    }
+
     /// Schemas of the connected database other than PostgreSQL's own, and
-    /// whether `role` has USAGE on each.
-    public static func schemaAccess(of role: String, on connection: PostgresConnection, deadline: Deadline) throws(PostgresError) -> [(name: String, hasUsage: Bool)] {
+    /// whether `role` has USAGE on each, and may grant it.
+    public static func schemaAccess(of role: String, on connection: PostgresConnection, deadline: Deadline) throws(PostgresError) -> [SchemaAccess] {
         try connection.query(
             """
             SELECT * FROM (
-              SELECT n.nspname, pg_catalog.has_schema_privilege(r.oid, n.oid, 'USAGE') AS has_usage
+              SELECT n.nspname, pg_catalog.has_schema_privilege(r.oid, n.oid, 'USAGE') AS has_usage,
+                     pg_catalog.has_schema_privilege(r.oid, n.oid, 'USAGE WITH GRANT OPTION') AS grantable
               FROM pg_catalog.pg_namespace n CROSS JOIN (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) r
               WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
             ) AS visible
             -- NULL: the schema was dropped while the query ran.
-            WHERE has_usage IS NOT NULL
+            WHERE has_usage IS NOT NULL AND grantable IS NOT NULL
             ORDER BY nspname
             """,
             [role], deadline: deadline
-        ).rows.map { (row) throws(PostgresError) -> (name: String, hasUsage: Bool) in
-            (try row.string("nspname"), try row.bool("has_usage"))
+        ).rows.map { (row) throws(PostgresError) -> SchemaAccess in
+            SchemaAccess(name: try row.string("nspname"), hasUsage: try row.bool("has_usage"), hasUsageWithGrantOption: try row.bool("grantable"))
         }
     }
 
@@ -160,13 +195,15 @@ public enum PostgresCatalog {
 
     /// Every table of the connected database outside PostgreSQL's own
     /// schemas, with what `role` may do to it — one query, however many tables.
+    /// Partitions are left out: their partitioned table stands for them
+    /// (``RelationKind``).
     public static func tablePrivileges(of role: String, on connection: PostgresConnection, deadline: Deadline) throws(PostgresError) -> [TablePrivileges] {
         let result = try connection.query(
             """
             -- has_table_privilege answers NULL for a table dropped while the
             -- query runs (an ETL job, say); such a table is simply gone.
             SELECT * FROM (
-            SELECT n.nspname AS schema, c.relname AS name, o.rolname AS owner,
+            SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, o.rolname AS owner,
                    c.relowner = r.oid AS owned,
                    c.relowner <> r.oid AND pg_catalog.pg_has_role(r.oid, c.relowner, 'USAGE') AS member_of_owner,
                    pg_catalog.has_table_privilege(r.oid, c.oid, 'SELECT WITH GRANT OPTION') AS sel,
@@ -178,7 +215,7 @@ public enum PostgresCatalog {
             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             JOIN pg_catalog.pg_roles o ON o.oid = c.relowner
             CROSS JOIN (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) r
-            WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+            WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition
               AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
             ) AS visible
             WHERE sel IS NOT NULL
@@ -186,8 +223,12 @@ public enum PostgresCatalog {
             """,
             [role], deadline: deadline)
         return try result.rows.map { (row) throws(PostgresError) -> TablePrivileges in
-            TablePrivileges(
-                schema: try row.string("schema"), name: try row.string("name"), owner: try row.string("owner"),
+            let relkind = try row.string("kind")
+            guard let kind = RelationKind(relkind: relkind) else {
+                throw PostgresError(kind: .decoding, message: "unexpected relation kind \(SQLQuoting.literal(relkind))")
+            }
+            return TablePrivileges(
+                schema: try row.string("schema"), name: try row.string("name"), kind: kind, owner: try row.string("owner"),
                 ownedByRole: try row.bool("owned"), roleIsMemberOfOwner: try row.bool("member_of_owner"),
                 selectWithGrantOption: try row.bool("sel"), insertWithGrantOption: try row.bool("ins"),
                 updateWithGrantOption: try row.bool("upd"), deleteWithGrantOption: try row.bool("del"),

@@ -214,7 +214,18 @@ struct SyncEndToEndTests {
             #expect(ordersSource.database == names.first && ordersSource.schema == "public" && ordersSource.table == "orders")
             #expect(ordersSource.columns == Self.columns(("id", "integer", 1), ("total", "numeric(10,2)", 2)))
             #expect(ordersSource.createdAtUnixMs > 0 && ordersSource.updatedAtUnixMs == ordersSource.createdAtUnixMs)
+            // Kind and governable travel on the wire: the tables there at setup are governed; the
+            // superuser's table created after it has its privileges (default privileges) but not ALTER.
+            #expect(ordersSource.kind == .table && ordersSource.governable, "\(ordersSource)")
             let hostileSource = try #require(byName[hostile])
+            #expect(hostileSource.kind == .table && !hostileSource.governable, "\(hostileSource)")
+            // … and `steward source list` / `show` print them.
+            let shown = try await runCommand(Executables.steward, ["source", "show", orders, "--socket", client.socketPath])
+            #expect(shown.status == 0, "\(shown.standardError)")
+            #expect(shown.standardOutput.contains("kind              TABLE\ngovernable        yes"), "\(shown.standardOutput)")
+            let table = try await runCommand(Executables.steward, ["source", "list", "--connection", names.key, "--socket", client.socketPath])
+            #expect(table.standardOutput.contains("KIND") && table.standardOutput.contains("GOVERNABLE"), "\(table.standardOutput)")
+            #expect(table.standardOutput.split(separator: "\n").contains { $0.contains("not yet") && $0.contains("TABLE") }, "\(table.standardOutput)")
             #expect(hostileSource.schema == names.hostileSchema && hostileSource.table == names.hostileTable)
             #expect(hostileSource.database == names.first)
             #expect(hostileSource.columns == Self.columns(("id", "integer", 1), ("Col \"q\"", "character varying(20)", 2)))

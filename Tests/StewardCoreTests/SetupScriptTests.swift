@@ -76,14 +76,14 @@ struct SetupScriptTests {
             var inDatabase = asRole
             inDatabase.database = database
             let picture = try await testExecutor.withConnection(inDatabase, deadline: .after(milliseconds: 10_000)) {
-                (connection) throws(PostgresError) -> ([(name: String, hasUsage: Bool)], [PostgresCatalog.TablePrivileges]) in
+                (connection) throws(PostgresError) -> ([PostgresCatalog.SchemaAccess], [PostgresCatalog.TablePrivileges]) in
                 let deadline = Deadline.after(milliseconds: 10_000)
                 return (
                     try PostgresCatalog.schemaAccess(of: role, on: connection, deadline: deadline),
                     try PostgresCatalog.tablePrivileges(of: role, on: connection, deadline: deadline))
             }
             let schemas = picture.0
-            #expect(schemas.allSatisfy { $0.hasUsage }, "\(database): \(schemas)")
+            #expect(schemas.allSatisfy { $0.hasUsage && $0.hasUsageWithGrantOption }, "\(database): \(schemas)")
             #expect(picture.1.count == 2)
             #expect(picture.1.allSatisfy { $0.hasAllPrivilegesWithGrantOption }, "\(database)")
             #expect(picture.1.allSatisfy { $0.canAlter }, "\(database): ALTER TABLE needs ownership or membership")

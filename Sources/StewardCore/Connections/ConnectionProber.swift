@@ -16,6 +16,14 @@ public protocol ConnectionProber: Sendable {
         key: String, settings: ConnectionSettings, password: String, marker: String, deadline: Deadline
     ) async -> ValidationFindings
 
+    /// The findings, judging failures of relations and schemas beyond
+    /// `governed` as WARNINGs. A prober that cannot tell answers with
+    /// ``findings(key:settings:password:marker:deadline:)``.
+    func findings(
+        key: String, settings: ConnectionSettings, password: String, marker: String, governed: GovernedRelations,
+        deadline: Deadline
+    ) async -> ValidationFindings
+
     /// The databases the credentials may connect to, other than the state
     /// database and templates, for a registration that names none.
     func discoverDatabases(settings: ConnectionSettings, password: String, deadline: Deadline) async throws(DomainError) -> [String]
@@ -26,5 +34,12 @@ extension ConnectionProber {
         key: String, settings: ConnectionSettings, password: String, marker: String, deadline: Deadline
     ) async -> ValidationFindings {
         ValidationFindings(checks: await validate(key: key, settings: settings, password: password, marker: marker, deadline: deadline))
+    }
+
+    public func findings(
+        key: String, settings: ConnectionSettings, password: String, marker: String, governed: GovernedRelations,
+        deadline: Deadline
+    ) async -> ValidationFindings {
+        await findings(key: key, settings: settings, password: password, marker: marker, deadline: deadline)
     }
 }

@@ -52,7 +52,8 @@ extension ConnectionsService {
                 if let newUsername { candidate.username = newUsername }
                 candidate = try ConnectionInputRules.accepted(candidate, password: newPassword)
                 let findings = await prober.findings(
-                    key: key, settings: candidate, password: newPassword, marker: Self.marker(of: record), deadline: deadline)
+                    key: key, settings: candidate, password: newPassword, marker: Self.marker(of: record),
+                    governed: try GovernedRelations.of(record, in: store), deadline: deadline)
                 let failing = findings.checks.filter { $0.status == .failed }
                 guard failing.isEmpty else {
                     let named = failing.map { "\($0.name): \($0.message)" }.joined(separator: "; ")

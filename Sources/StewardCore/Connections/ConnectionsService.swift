@@ -129,9 +129,11 @@ public struct ConnectionsService: Sendable {
             // Refuse before touching the database if the state cannot take a result.
             _ = try ConnectionLifecycle.outcome(of: .validationPassed, in: record.state)
             let password = try storeCall { () throws(StoreError) in try store.connectionPassword(key: key, for: record.settings) }
+            // Only what Steward governs can make an ACTIVE connection UNHEALTHY.
+            let governed = try GovernedRelations.of(record, in: store)
             let findings = await prober.findings(
                 key: key, settings: record.settings, password: password.exposedValue,
-                marker: Self.marker(of: record), deadline: deadline)
+                marker: Self.marker(of: record), governed: governed, deadline: deadline)
             return try storeValidation(findings, of: record, actor: actor, reason: reason)
         }
     }

@@ -26,6 +26,13 @@ public struct LiveConnectionProber: ConnectionProber {
         await validator.findings(key: key, settings: settings, password: password, marker: marker, deadline: deadline)
     }
 
+    public func findings(
+        key: String, settings: ConnectionSettings, password: String, marker: String, governed: GovernedRelations,
+        deadline: Deadline
+    ) async -> ValidationFindings {
+        await validator.findings(key: key, settings: settings, password: password, marker: marker, governed: governed, deadline: deadline)
+    }
+
     public func discoverDatabases(settings: ConnectionSettings, password: String, deadline: Deadline) async throws(DomainError) -> [String] {
         try await ValidationTarget(settings: settings, password: password).withParameters(database: settings.stateDatabase) {
             (parameters) async throws(DomainError) -> [String] in

@@ -87,14 +87,23 @@ public struct SetupScript: Sendable {
                  the registration marker that tells Steward this script ran for this
                  connection.
               5. In each governed database (\(databases)):
-                 lets the role connect; gives it USAGE on every schema; gives it SELECT,
-                 INSERT, UPDATE, DELETE and TRUNCATE on every table WITH GRANT OPTION
-                 (so it can grant access to the people policies allow); and does the
-                 same by default for tables the role running this script creates later.
+                 gives the role, WITH GRANT OPTION (so it can grant access to the people
+                 policies allow), CONNECT on the database, USAGE on every schema, SELECT
+                 on every table and view, and INSERT, UPDATE, DELETE and TRUNCATE on every
+                 table (views, materialized views and foreign tables are read-only for
+                 governance); and sets default privileges so that tables, views and
+                 schemas created later by the roles that own them now (and by you) grant
+                 the same with no further step.
               6. ALTER TABLE needs ownership, so in each governed database it makes the
                  role an inheriting member of every role that owns a table there; a table owned by
                  a superuser (membership in a superuser role is not something to hand
-                 out) gets the role as its new owner instead.
+                 out) gets the role as its new owner instead. Views never change owner.
+              7. For objects created later by other roles, installs an event trigger
+                 (run as a superuser) that grants the role what each new table, view or
+                 schema needs, and membership in a new table's ordinary owner.
+              What stays manual (docs/connections.md): ALTER on a table a superuser
+              creates later (Steward never takes a superuser's table by itself): run
+              the fix the connection's validation names.
             """
     }
 
@@ -159,60 +168,100 @@ public struct SetupScript: Sendable {
 
     private func governedDatabase(_ database: String, _ script: inout PsqlScript) {
         let grantee = SQLQuoting.literal(role)
-        let schemas = """
-              FROM pg_catalog.pg_namespace
-             WHERE nspname <> 'information_schema' AND pg_catalog.left(nspname, 3) <> 'pg_'
+        let userSchemas = "nspname <> 'information_schema' AND pg_catalog.left(nspname, 3) <> 'pg_'"
+        let relations = """
+              FROM pg_catalog.pg_class c
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+              JOIN pg_catalog.pg_roles o ON o.oid = c.relowner
+             WHERE n.\(userSchemas) AND NOT c.relispartition
             """
+        let writable = RelationKind.sqlList(RelationKind.writable)
         script.blank()
-        script.comment("5. Governed database \(PsqlScript.shown(database)).")
-        script.sql("GRANT CONNECT ON DATABASE \(SQLQuoting.identifier(database)) TO \(SQLQuoting.identifier(role));")
+        script.comment("5. Governed database \(PsqlScript.shown(database)): CONNECT, which the role may grant on.")
+        script.sql("GRANT CONNECT ON DATABASE \(SQLQuoting.identifier(database)) TO \(SQLQuoting.identifier(role)) WITH GRANT OPTION;")
         script.meta(.connect(database: database))
+        script.comment("USAGE on every schema, and SELECT on every relation (views included), WITH GRANT OPTION.")
         script.gexec("""
-            SELECT pg_catalog.format('GRANT USAGE ON SCHEMA %I TO %I', nspname, \(grantee))
-            \(schemas)
+            SELECT pg_catalog.format('GRANT USAGE ON SCHEMA %I TO %I WITH GRANT OPTION', nspname, \(grantee))
+              FROM pg_catalog.pg_namespace
+             WHERE \(userSchemas)
             """)
         script.gexec("""
-            SELECT pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA %I TO %I WITH GRANT OPTION', nspname, \(grantee))
-            \(schemas)
-            """)
-        script.gexec("""
-            SELECT pg_catalog.format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON TABLES TO %I WITH GRANT OPTION', nspname, \(grantee))
-            \(schemas)
+            SELECT pg_catalog.format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO %I WITH GRANT OPTION', nspname, \(grantee))
+              FROM pg_catalog.pg_namespace
+             WHERE \(userSchemas)
             """)
         script.comment("""
-            6. Ownership for ALTER TABLE: membership in each owning role, or the
-               table itself where a superuser owns it. WITH INHERIT TRUE: only an
-               inheriting membership carries the owner's rights, even for a
-               NOINHERIT role (re-granting turns an existing membership's on).
+            INSERT, UPDATE, DELETE and TRUNCATE on tables and partitioned tables only:
+            views, materialized views and foreign tables are read-only for governance.
+            """)
+        script.gexec("""
+            SELECT pg_catalog.format('GRANT INSERT, UPDATE, DELETE, TRUNCATE ON TABLE %I.%I TO %I WITH GRANT OPTION', n.nspname, c.relname, \(grantee))
+            \(relations) AND c.relkind IN \(writable)
+            """)
+        script.comment("""
+            Default privileges, for relations and schemas created later by the roles that
+            own relations or schemas here now (and by you): each such role's new tables and
+            views grant the role the five privileges, and its new schemas USAGE, WITH
+            GRANT OPTION, with no further step.
+            """)
+        script.gexec("""
+            SELECT pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE %I GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON TABLES TO %I WITH GRANT OPTION', owner, \(grantee)),
+                   pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE %I GRANT USAGE ON SCHEMAS TO %I WITH GRANT OPTION', owner, \(grantee))
+              FROM (\(Self.ownersQuery(grantee: grantee))) AS owners
+            """)
+        script.comment("""
+            6. Ownership for ALTER TABLE (tables and partitioned tables; views never change
+               owner): membership in each owning role, or the table itself where a
+               superuser owns it. WITH INHERIT TRUE: only an inheriting membership carries
+               the owner's rights, even for a NOINHERIT role (re-granting turns an existing
+               membership's on).
             """)
         script.gexec("""
             SELECT DISTINCT pg_catalog.format('GRANT %I TO %I WITH INHERIT TRUE', o.rolname, \(grantee))
-              FROM pg_catalog.pg_class c
-              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-              JOIN pg_catalog.pg_roles o ON o.oid = c.relowner
-             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT o.rolsuper AND o.rolname <> \(grantee)
-               AND n.nspname <> 'information_schema' AND pg_catalog.left(n.nspname, 3) <> 'pg_'
+            \(relations) AND c.relkind IN \(writable) AND NOT o.rolsuper AND o.rolname <> \(grantee)
                AND NOT pg_catalog.pg_has_role(\(grantee), o.oid, 'USAGE')
             """)
         script.gexec("""
-            SELECT pg_catalog.format('ALTER %s %I.%I OWNER TO %I',
-                   CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
-                   n.nspname, c.relname, \(grantee))
-              FROM pg_catalog.pg_class c
-              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-              JOIN pg_catalog.pg_roles o ON o.oid = c.relowner
-             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND o.rolsuper
-               AND n.nspname <> 'information_schema' AND pg_catalog.left(n.nspname, 3) <> 'pg_'
+            SELECT pg_catalog.format('ALTER TABLE %I.%I OWNER TO %I', n.nspname, c.relname, \(grantee))
+            \(relations) AND c.relkind IN \(writable) AND o.rolsuper
             """)
+        newObjectsTrigger(&script)
     }
 
-    /// `$tag$body$tag$` with a tag that does not occur in the body.
-    private func dollarQuoted(_ body: String) -> String {
-        var tag = "steward"
+    /// The roles whose default privileges the script sets in the connected
+    /// database: those owning a relation or schema outside PostgreSQL's own,
+    /// and the administrator running it, but not the connection's role
+    /// (it owns what it creates) nor `pg_database_owner`, which cannot
+    /// create anything.
+    private static func ownersQuery(grantee: String) -> String {
+        """
+        SELECT o.rolname::text AS owner
+                      FROM pg_catalog.pg_class c
+                      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                      JOIN pg_catalog.pg_roles o ON o.oid = c.relowner
+                     WHERE n.nspname <> 'information_schema' AND pg_catalog.left(n.nspname, 3) <> 'pg_'
+                       AND c.relkind IN \(RelationKind.sqlList(RelationKind.allCases))
+                    UNION
+                    SELECT o.rolname::text
+                      FROM pg_catalog.pg_namespace n
+                      JOIN pg_catalog.pg_roles o ON o.oid = n.nspowner
+                     WHERE n.nspname <> 'information_schema' AND pg_catalog.left(n.nspname, 3) <> 'pg_'
+                    UNION
+                    SELECT CURRENT_USER::text
+                    EXCEPT
+                    SELECT pg_catalog.unnest(ARRAY[\(grantee), 'pg_database_owner'])
+        """
+    }
+
+    /// `$tag$body$tag$` with a tag (`steward`, or `stewardTag`) that does
+    /// not occur in the body.
+    func dollarQuoted(_ body: String, tag base: String = "") -> String {
+        var tag = "steward" + base
         var counter = 0
         while body.contains("$\(tag)$") {
             counter += 1
-            tag = "steward\(counter)"
+            tag = "steward\(base)\(counter)"
         }
         return "$\(tag)$\n\(body)\n$\(tag)$"
     }

@@ -2,8 +2,11 @@ import StewardModel
 import StewardPostgres
 import StewardStore
 
-/// Per table: what ALTER TABLE needs, ownership or membership in the owning
-/// role (privileges cannot grant it).
+/// Per table (and partitioned table): what ALTER TABLE needs, ownership or
+/// membership in the owning role (privileges cannot grant it), for row
+/// level security. Views, materialized views and foreign tables are not
+/// judged: row security cannot be enabled on them, even by their owner
+/// (``RelationKind/needsAlter``), so their ownership is never asked for.
 enum AlterTableCheck {
     /// Whether any table fails, so that the run asks which owners are
     /// superusers only when a remediation needs to know.
@@ -11,7 +14,7 @@ enum AlterTableCheck {
         guard !isSuperuser else { return false }
         return databases.contains { database in
             guard case .inspected(_, let tables) = database.content else { return false }
-            return tables.contains { !$0.canAlter }
+            return tables.contains { $0.kind.needsAlter && !$0.canAlter }
         }
     }
 
@@ -23,19 +26,23 @@ enum AlterTableCheck {
     ) -> CheckResult {
         let check = ValidationCheck.alterTable
         if let verdict = databases.nothingToJudge(check) { return verdict }
-        var objects = FailingObjects()
+        var failures = SplitFailures()
         let superuserNames = (try? superusers?.get()) ?? []
-        var total = 0
+        var totals = RelationCounts()
         var owners: Set<String> = []
         var ownedBySuperusers: [(database: String, tables: SchemaBuckets<String>)] = []
         for database in databases {
-            guard case .inspected(_, let tables) = database.content else { continue }
-            total += tables.count
+            guard case .inspected(_, let relations) = database.content else { continue }
+            let tables = relations.filter(\.kind.needsAlter)
+            for table in tables { totals.add(table.kind) }
             // A superuser may ALTER any table; the catalog's ownership flags do not say so.
             guard !isSuperuser else { continue }
             var superuserOwned = SchemaBuckets<String>()
             for table in tables where !table.canAlter {
-                objects.add(ObjectName.table(database.name, table.schema, table.name) + " (owned by \(SQLQuoting.identifier(table.owner)))")
+                failures.add(
+                    ObjectName.table(database.name, table.schema, table.name) + " (owned by \(SQLQuoting.identifier(table.owner)))",
+                    governed: request.governed.governs(database: database.name, schema: table.schema, relation: table.name),
+                    kind: table.kind)
                 if superuserNames.contains(table.owner) {
                     superuserOwned.add(table.name, schema: table.schema)
                 } else {
@@ -45,24 +52,32 @@ enum AlterTableCheck {
             if !superuserOwned.isEmpty { ownedBySuperusers.append((database.name, superuserOwned)) }
         }
         let note = databases.notObservedNote
-        guard !objects.isEmpty else {
-            let how = isSuperuser ? "the role is a superuser, which may alter" : "the role owns, or is a member of the role that owns,"
-            return check.passed("\(how) \(allOf(total, "table"))\(note)")
-        }
-        var message = "the role may not ALTER \(objects.count) of \(total) tables: it neither owns them nor is a member of their owners"
         var remediation: String?
+        var unknownOwners = ""
         switch superusers {
         case .failure(let error)?:
-            message += "; no remediation: the owners' superuser status could not be read (\(ServerMessage.essence(of: error)))"
+            unknownOwners = "; no remediation: the owners' superuser status could not be read (\(ServerMessage.essence(of: error)))"
         default:
-            remediation = script(role: request.role, owners: owners.sorted(), ownedBySuperusers: ownedBySuperusers)
+            if !failures.isEmpty {
+                remediation = script(role: request.role, owners: owners.sorted(), ownedBySuperusers: ownedBySuperusers)
+            }
         }
-        return check.failed(message + note, objects: objects, remediation: remediation)
+        let lacking = { (kinds: RelationCounts) in
+            "the role may not ALTER \(kinds.description) of \(totals.description): it neither owns them nor is a member of their owners\(unknownOwners)"
+        }
+        if let result = failures.result(
+            check, failing: lacking(failures.governedKinds), notGoverned: lacking(failures.freshKinds), note: note, remediation: remediation)
+        {
+            return result
+        }
+        let how = isSuperuser ? "the role is a superuser, which may alter" : "the role owns, or is a member of the role that owns,"
+        return check.passed("\(how) \(allOf(totals))\(note)")
     }
 
     /// Membership in each ordinary owner (roles are cluster-wide, so no
     /// `\connect`); tables owned by a superuser change owner instead, because
-    /// membership in a superuser role is not something to hand out.
+    /// membership in a superuser role is not something to hand out. Only
+    /// tables and partitioned tables: never a view's ownership.
     private static func script(role: String, owners: [String], ownedBySuperusers: [(database: String, tables: SchemaBuckets<String>)]) -> String? {
         let grantee = SQLQuoting.identifier(role)
         var script = RemediationScript("Lets the role ALTER the governed tables: membership in their owners, or ownership of superusers' tables.")
@@ -79,10 +94,10 @@ enum AlterTableCheck {
                           FROM pg_catalog.pg_class c
                           JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                           JOIN pg_catalog.pg_roles o ON o.oid = c.relowner
-                         WHERE n.nspname = \(SQLQuoting.literal(bucket.schema)) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND o.rolsuper
+                         WHERE n.nspname = \(SQLQuoting.literal(bucket.schema)) AND o.rolsuper
+                           AND c.relkind IN \(RelationKind.sqlList(RelationKind.writable)) AND NOT c.relispartition
                         """)
                 } else {
-                    // ALTER TABLE also changes the owner of views, materialized and foreign tables.
                     for table in bucket.items {
                         script.statement("ALTER TABLE \(SQLQuoting.qualified(bucket.schema, table)) OWNER TO \(grantee);")
                     }

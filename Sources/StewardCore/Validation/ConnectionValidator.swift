@@ -39,8 +39,17 @@ public struct ConnectionValidator: Sendable {
     public func findings(
         key: String, settings: ConnectionSettings, password: String, marker: String, deadline: Deadline
     ) async -> ValidationFindings {
+        await findings(key: key, settings: settings, password: password, marker: marker, governed: .everything, deadline: deadline)
+    }
+
+    /// The findings, with failures of relations and schemas beyond
+    /// `governed` reported as WARNINGs (``GovernedRelations``).
+    func findings(
+        key: String, settings: ConnectionSettings, password: String, marker: String, governed: GovernedRelations,
+        deadline: Deadline
+    ) async -> ValidationFindings {
         let run = ValidationRun(
-            request: ValidationRequest(key: key, settings: settings, marker: marker),
+            request: ValidationRequest(key: key, settings: settings, marker: marker, governed: governed),
             target: ValidationTarget(settings: settings, password: password), deadline: deadline)
         do {
             return try await executor.run { () throws(PostgresError) -> ValidationFindings in run.perform() }

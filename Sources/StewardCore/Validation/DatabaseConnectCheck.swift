@@ -47,7 +47,8 @@ enum DatabaseConnectCheck {
                 continue
             case .notConnectable:
                 objects.add(name + " (no CONNECT privilege)")
-                statements.append("GRANT CONNECT ON DATABASE \(name) TO \(SQLQuoting.identifier(request.role));")
+                // WITH GRANT OPTION: what database_connect_grant asks too (subscribers need CONNECT).
+                statements.append("GRANT CONNECT ON DATABASE \(name) TO \(SQLQuoting.identifier(request.role)) WITH GRANT OPTION;")
             case .refused(let error):
                 let reason = DatabaseRefusalReason.classify(error, database: database.name, facts: fact, role: request.role)
                 objects.add(name + " (connection refused: \(reason.description))")

@@ -35,3 +35,11 @@ enum ObjectName {
         SQLQuoting.qualified(database, schema, table)
     }
 }
+
+extension FailingObjects {
+    /// `first`'s objects, then `second`'s: all counted, the first ``limit`` listed.
+    init(_ first: FailingObjects, then second: FailingObjects) {
+        count = first.count + second.count
+        listed = Array((first.listed + second.listed).prefix(Self.limit))
+    }
+}

@@ -12,7 +12,7 @@ struct GovernedDatabase {
         case refused(PostgresError)
         /// Connected, but reading the catalog failed.
         case unreadable(PostgresError)
-        case inspected(schemas: [(name: String, hasUsage: Bool)], tables: [PostgresCatalog.TablePrivileges])
+        case inspected(schemas: [PostgresCatalog.SchemaAccess], tables: [PostgresCatalog.TablePrivileges])
     }
 
     let name: String
@@ -89,4 +89,14 @@ extension [GovernedDatabase] {
 /// never says "all 0" or "0 of 0".
 func allOf(_ total: Int, _ noun: String) -> String {
     total == 0 ? "every \(noun) of the governed databases (there are none)" : "all \(total) \(noun)s of the governed databases"
+}
+
+/// `all 3 tables and 1 view of the governed databases`; with none, no
+/// count, as ``allOf(_:_:)``.
+func allOf(_ counts: RelationCounts) -> String {
+    switch counts.total {
+    case 0: "every relation of the governed databases (there are none)"
+    case 1: "the \(counts.description) of the governed databases"
+    default: "all \(counts.description) of the governed databases"
+    }
 }

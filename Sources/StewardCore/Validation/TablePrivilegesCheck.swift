@@ -2,25 +2,32 @@ import StewardModel
 import StewardPostgres
 import StewardStore
 
-/// Per table: ownership, or SELECT, INSERT, UPDATE, DELETE and TRUNCATE, each
-/// WITH GRANT OPTION, so that Steward can grant what policies allow.
+/// Per relation: ownership, or what governance needs of its kind WITH
+/// GRANT OPTION (``RelationKind/requiredPrivileges``: the five table
+/// privileges on tables, SELECT on views, materialized views and foreign
+/// tables), so that Steward can grant what policies allow.
 enum TablePrivilegesCheck {
-    static let privileges = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE"]
+    static let requirement = "WITH GRANT OPTION what governance needs (tables: SELECT, INSERT, UPDATE, DELETE, TRUNCATE; views, materialized views and foreign tables: SELECT)"
 
     static func evaluate(_ databases: [GovernedDatabase], request: ValidationRequest, isSuperuser: Bool) -> CheckResult {
         let check = ValidationCheck.tablePrivileges
         if let verdict = databases.nothingToJudge(check) { return verdict }
-        var objects = FailingObjects()
-        var total = 0
-        var script = RemediationScript("Gives the role every privilege Steward needs on the tables, WITH GRANT OPTION.")
+        var failures = SplitFailures()
+        var totals = RelationCounts()
+        var script = RemediationScript(
+            "Gives the role, WITH GRANT OPTION, what governance needs: SELECT, INSERT, UPDATE, DELETE and TRUNCATE on tables, SELECT on views, materialized views and foreign tables.")
         for database in databases {
             guard case .inspected(_, let tables) = database.content else { continue }
-            total += tables.count
+            for table in tables { totals.add(table.kind) }
             guard !isSuperuser else { continue }
             var failing = SchemaBuckets<(table: String, missing: [String])>()
-            for table in tables where !table.ownedByRole && !table.hasAllPrivilegesWithGrantOption {
-                let missing = missingPrivileges(table)
-                objects.add(ObjectName.table(database.name, table.schema, table.name) + " (\(missing.joined(separator: ", ")))")
+            for table in tables {
+                let missing = table.missingPrivileges
+                guard !missing.isEmpty else { continue }
+                failures.add(
+                    ObjectName.table(database.name, table.schema, table.name) + " (\(table.kind.noun): \(missing.joined(separator: ", ")))",
+                    governed: request.governed.governs(database: database.name, schema: table.schema, relation: table.name),
+                    kind: table.kind)
                 failing.add((table.name, missing), schema: table.schema)
             }
             guard !failing.isEmpty else { continue }
@@ -30,28 +37,32 @@ enum TablePrivilegesCheck {
             }
         }
         let note = databases.notObservedNote
-        guard !objects.isEmpty else {
-            let how = isSuperuser ? "the role is a superuser, which holds every privilege on" : "the role owns or holds SELECT, INSERT, UPDATE, DELETE and TRUNCATE WITH GRANT OPTION on"
-            return check.passed("\(how) \(allOf(total, "table"))\(note)")
+        let lacking = { (kinds: RelationCounts) in "\(kinds.description) of \(totals.description) lack \(requirement) and are not owned by the role" }
+        if let result = failures.result(
+            check, failing: lacking(failures.governedKinds), notGoverned: lacking(failures.freshKinds), note: note, remediation: script.text)
+        {
+            return result
         }
-        let message = "\(objects.count) of \(total) tables are neither owned by the role nor grant it SELECT, INSERT, UPDATE, DELETE and TRUNCATE WITH GRANT OPTION"
-        return check.failed(message + note, objects: objects, remediation: script.text)
+        let how = isSuperuser
+            ? "the role is a superuser, which holds every privilege on"
+            : "the role owns, or holds \(requirement) on,"
+        return check.passed("\(how) \(allOf(totals))\(note)")
     }
 
-    /// The privileges `table` lacks, in the order PostgreSQL's GRANT lists them.
-    static func missingPrivileges(_ table: PostgresCatalog.TablePrivileges) -> [String] {
-        zip(privileges, [
-            table.selectWithGrantOption, table.insertWithGrantOption, table.updateWithGrantOption,
-            table.deleteWithGrantOption, table.truncateWithGrantOption,
-        ]).filter { !$0.1 }.map(\.0)
-    }
-
-    /// A GRANT per failing table, or one for the whole schema when too many fail to list.
+    /// A GRANT per failing relation, or, when too many fail to list, one
+    /// per relation of the schema that the server lists, each with its kind's privileges.
     private static func grant(_ bucket: SchemaBuckets<(table: String, missing: [String])>.Bucket, role: String, into script: inout RemediationScript) {
         let grantee = SQLQuoting.identifier(role)
         if bucket.count > FailingObjects.limit {
-            script.statement(
-                "GRANT \(privileges.joined(separator: ", ")) ON ALL TABLES IN SCHEMA \(SQLQuoting.identifier(bucket.schema)) TO \(grantee) WITH GRANT OPTION;")
+            script.gexec("""
+                SELECT pg_catalog.format('GRANT %s ON TABLE %I.%I TO %I WITH GRANT OPTION',
+                       CASE WHEN c.relkind IN \(RelationKind.sqlList(RelationKind.writable)) THEN \(SQLQuoting.literal(RelationKind.tablePrivileges.joined(separator: ", "))) ELSE 'SELECT' END,
+                       n.nspname, c.relname, \(SQLQuoting.literal(role)))
+                  FROM pg_catalog.pg_class c
+                  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = \(SQLQuoting.literal(bucket.schema))
+                   AND c.relkind IN \(RelationKind.sqlList(RelationKind.allCases)) AND NOT c.relispartition
+                """)
             return
         }
         for (table, missing) in bucket.items {

@@ -7,8 +7,12 @@ extension ValidationCheck {
         CheckResult(name: rawValue, status: .passed, message: message)
     }
 
-    func warning(_ message: String) -> CheckResult {
-        CheckResult(name: rawValue, status: .warning, message: message)
+    /// A WARNING may list objects and their fix: relations that appeared
+    /// since the last sync and are not governed yet (``SplitFailures``).
+    func warning(_ message: String, objects: FailingObjects = FailingObjects(), remediation: String? = nil) -> CheckResult {
+        CheckResult(
+            name: rawValue, status: .warning, message: message, failingObjectCount: objects.count,
+            failingObjects: objects.listed, remediationSQL: remediation)
     }
 
     func failed(_ message: String, objects: FailingObjects = FailingObjects(), remediation: String? = nil) -> CheckResult {

@@ -8,6 +8,8 @@ struct ValidationRequest: Sendable {
     let settings: ConnectionSettings
     /// The marker this registration's setup script writes (`SetupScript.marker`).
     let marker: String
+    /// What the connection governs: failures beyond it are WARNINGs.
+    var governed: GovernedRelations = .everything
 
     /// The role Steward logs in as.
     var role: String { settings.username }

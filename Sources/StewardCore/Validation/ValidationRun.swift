@@ -96,12 +96,14 @@ struct ValidationRun {
                 : GovernedDatabase(name: name, content: .notConnectable)
         }
         checks.record(.databaseConnect, DatabaseConnectCheck.evaluate(access, databases: databases, request: request))
-        checks.record(.schemaUsage, SchemaUsageCheck.evaluate(databases, request: request, isSuperuser: isSuperuser))
+        checks.record(.schemaUsage, SchemaUsageCheck.evaluate(.usage, databases, request: request, isSuperuser: isSuperuser))
         checks.record(.tablePrivileges, TablePrivilegesCheck.evaluate(databases, request: request, isSuperuser: isSuperuser))
         let superusers = AlterTableCheck.hasFailures(databases, isSuperuser: isSuperuser)
             ? Result { () throws(PostgresError) in try AlterTableCheck.superuserNames(on: session, deadline: deadline) }
             : nil
         checks.record(.alterTable, AlterTableCheck.evaluate(databases, request: request, isSuperuser: isSuperuser, superusers: superusers))
+        checks.record(.databaseConnectGrant, DatabaseConnectGrantCheck.evaluate(facts, request: request, isSuperuser: isSuperuser))
+        checks.record(.schemaUsageGrant, SchemaUsageCheck.evaluate(.usageGrant, databases, request: request, isSuperuser: isSuperuser))
         return checks.results()
     }
 }

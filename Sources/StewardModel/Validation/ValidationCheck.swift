@@ -1,6 +1,7 @@
 /// The validation checks, in the order they run, named as clients see them
 /// (`CheckResult.name`). The names are part of the API: never rename one.
-/// The case order is the order they run in, and the order reports list them.
+/// The case order is the order they run in, and the order reports list them;
+/// checks added later come last, so that the earlier ones keep their places.
 public enum ValidationCheck: String, CaseIterable, Sendable {
     /// A TCP or Unix socket connection could be made.
     case reachable
@@ -24,4 +25,10 @@ public enum ValidationCheck: String, CaseIterable, Sendable {
     case tablePrivileges = "table_privileges"
     /// The role may ALTER every table: ownership, or membership in the owning role.
     case alterTable = "alter_table"
+    /// The role holds CONNECT WITH GRANT OPTION on every governed database
+    /// (or owns it), so it can let subscribers connect.
+    case databaseConnectGrant = "database_connect_grant"
+    /// The role holds USAGE WITH GRANT OPTION on every schema of the
+    /// governed databases (or owns it), so it can let subscribers in.
+    case schemaUsageGrant = "schema_usage_grant"
 }

@@ -119,6 +119,11 @@ package enum RegistrySchemaRules {
     static let dataSources: [RegistrySchemaRule] = [
         .init("data_source_unique", on: "data_sources", .uniqueness, "one table stored as two data sources"),
         .init("data_source_state", on: "data_sources", .legalValues, "an unknown data-source state"),
+        .init("data_source_kind", on: "data_sources", .legalValues, "an unknown relation kind"),
+        // PostgreSQL's boolean column allows nothing else; SQLite needs the CHECK.
+        .init(
+            "data_source_governable", on: "data_sources", .legalValues, "a governable flag other than true or false",
+            sqlite: ["data_source_governable"], postgres: []),
         .init("data_source_column_unique", on: "data_source_columns", .uniqueness, "two columns with one name"),
         .init("data_source_column_position", on: "data_source_columns", .legalValues, "a column position below 1"),
     ]

@@ -20,8 +20,12 @@ package struct Migration: Sendable {
 extension Migration {
     /// Every migration, in order; versions run 1, 2, … without gaps.
     package static let all: [Migration] = [
-        .v1InitialSchema, .v2SettingsRevisionAndAuditIndexes, .v3GrantMACs, .v4ReportServerVersion,
+        .v1InitialSchema,
+        .v2SettingsRevisionAndAuditIndexes,
+        .v3GrantMACs,
+        .v4ReportServerVersion,
         .v5LegalTransitions,
+        .v6DataSourceKinds,
     ]
 
     package static var latestVersion: Int { all.last?.version ?? 0 }

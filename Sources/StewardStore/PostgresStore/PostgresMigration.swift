@@ -19,7 +19,11 @@ extension PostgresMigration {
 
     /// Every migration, in order; versions run 1, 2, … without gaps.
     package static let all: [PostgresMigration] = [
-        .v1InitialSchema, .v2Integrity, .v3ReportServerVersion, .v4LegalTransitions,
+        .v1InitialSchema,
+        .v2Integrity,
+        .v3ReportServerVersion,
+        .v4LegalTransitions,
+        .v5DataSourceKinds,
     ]
 
     package static var latestVersion: Int { all.last?.version ?? 0 }

@@ -1,4 +1,5 @@
 import Foundation
+import StewardModel
 import StewardPostgres
 
 extension PostgresRegistryStore {
@@ -32,9 +33,11 @@ extension PostgresRegistryStore {
             // (s): only the rows that change come back.
             let rows = try session.query(
                 """
-                SELECT x.i, x.id, x.name, x.columns_changed
+                SELECT x.i, x.id, x.name, x.columns_changed, x.governable
                 FROM (
-                    SELECT f.i, s.id, s.name, s.state,
+                    SELECT f.i, s.id, s.name, s.state, s.kind AS stored_kind, f.k, s.governable AS stored_governable,
+                        -- DataSourceSyncPlan.governable(stored:found:)
+                        CASE WHEN s.state = 'ENABLED' THEN s.governable OR f.g ELSE f.g END AS governable,
                         CASE WHEN f.i IS NOT NULL AND s.id IS NOT NULL THEN
                             -- The stored columns written exactly as foundTablesJSON writes them.
                             (SELECT '[' || coalesce(string_agg(
@@ -42,9 +45,9 @@ extension PostgresRegistryStore {
                                             || ',"p":' || k.position || '}', ',' ORDER BY k.position), '') || ']'
                              FROM data_source_columns AS k WHERE k.data_source_id = s.id) IS DISTINCT FROM f.c
                         END AS columns_changed
-                    FROM json_to_recordset($3::json) AS f(i bigint, d text, s text, t text, c text)
+                    FROM json_to_recordset($3::json) AS f(i bigint, d text, s text, t text, k text, g boolean, c text)
                     FULL JOIN (
-                        SELECT d.id, d.name, d.state, d.database_name, d.schema_name, d.table_name
+                        SELECT d.id, d.name, d.state, d.kind, d.governable, d.database_name, d.schema_name, d.table_name
                         FROM data_sources AS d
                         WHERE d.connection_id = $1::bigint
                             AND d.database_name IN (SELECT value FROM json_array_elements_text($2::json))
@@ -52,7 +55,8 @@ extension PostgresRegistryStore {
                 ) AS x
                 WHERE x.id IS NULL
                     OR (x.i IS NULL AND x.state = 'ENABLED')
-                    OR (x.i IS NOT NULL AND (x.state <> 'ENABLED' OR x.columns_changed))
+                    OR (x.i IS NOT NULL AND (x.state <> 'ENABLED' OR x.columns_changed
+                        OR x.stored_kind IS DISTINCT FROM x.k OR x.governable <> x.stored_governable))
                 """, connectionID, databases, found)
             // The query is the plan's rule in SQL (it must agree with
             // DataSourceSyncPlan(tables:columns:stored:), which the random
@@ -65,7 +69,8 @@ extension PostgresRegistryStore {
                 case (let index?, nil): plan.added.append(index)
                 case (let index?, let id?):
                     plan.updated.append(DataSourceSyncPlan.Update(
-                        index: index, id: id, replacesColumns: try row.optionalTextValue("columns_changed") == "t"))
+                        index: index, id: id, replacesColumns: try row.optionalTextValue("columns_changed") == "t",
+                        governable: try row.optionalTextValue("governable") == "t"))
                 case (nil, let id?): plan.disabled.append(DataSourceSyncPlan.Disable(id: id, name: try row.textValue("name")))
                 case (nil, nil): throw StoreError(.io, "the registry store failed", detail: "empty sync row")
                 }
@@ -92,11 +97,12 @@ extension PostgresRegistryStore {
                 try session.query(
                     """
                     WITH f AS MATERIALIZED (
-                        SELECT * FROM json_to_recordset($2::json) AS f(i bigint, d text, s text, t text, n text, c json)
+                        SELECT * FROM json_to_recordset($2::json)
+                            AS f(i bigint, d text, s text, t text, k text, g boolean, n text, c json)
                     ), inserted AS (
                         INSERT INTO data_sources (connection_id, database_name, schema_name, table_name,
-                            name, state, created_at, updated_at)
-                        SELECT $1::bigint, f.d, f.s, f.t, f.n, 'ENABLED', $3::bigint, $3::bigint FROM f ORDER BY f.i
+                            name, state, kind, governable, created_at, updated_at)
+                        SELECT $1::bigint, f.d, f.s, f.t, f.n, 'ENABLED', f.k, f.g, $3::bigint, $3::bigint FROM f ORDER BY f.i
                         RETURNING id, database_name, schema_name, table_name
                     )
                     INSERT INTO data_source_columns (data_source_id, position, name, type)
@@ -107,11 +113,20 @@ extension PostgresRegistryStore {
                     """, connectionID, json, now.microseconds)
             }
             if !plan.updated.isEmpty {
+                let updates = try PostgresJSONWriter.array(plan.updated, capacity: plan.updated.count * 48) {
+                    writer, entry throws(StoreError) in
+                    writer.raw("{\"id\":")
+                    writer.int(entry.id)
+                    writer.raw(",\"k\":")
+                    try writer.string(tables[entry.index].kind.rawValue)
+                    writer.raw(entry.governable ? ",\"g\":true}" : ",\"g\":false}")
+                }
                 try session.query(
                     """
-                    UPDATE data_sources SET state = 'ENABLED', updated_at = $1::bigint
-                    WHERE id IN (SELECT value::bigint FROM json_array_elements_text($2::json))
-                    """, now.microseconds, try Self.idsJSON(plan.updated.map(\.id)))
+                    UPDATE data_sources AS d SET state = 'ENABLED', kind = u.k, governable = u.g, updated_at = $1::bigint
+                    FROM json_to_recordset($2::json) AS u(id bigint, k text, g boolean)
+                    WHERE d.id = u.id
+                    """, now.microseconds, updates)
             }
             if !replaced.isEmpty {
                 try session.query(
@@ -173,7 +188,7 @@ extension PostgresRegistryStore {
     /// A data source with its columns as a JSON array of [name, type, position].
     static let dataSourceSelect = """
         SELECT d.id, d.name, c.key, d.database_name, d.schema_name, d.table_name, d.state,
-            d.created_at, d.updated_at,
+            d.created_at, d.updated_at, d.kind, d.governable,
             (SELECT coalesce(json_agg(json_build_array(k.name, k.type, k.position) ORDER BY k.position),
                              '[]'::json)
              FROM data_source_columns AS k WHERE k.data_source_id = d.id)::text AS columns
@@ -185,7 +200,8 @@ extension PostgresRegistryStore {
             name: try row.textValue("name"), connectionKey: try row.textValue("key"),
             database: try row.textValue("database_name"), schema: try row.textValue("schema_name"),
             table: try row.textValue("table_name"), state: try row.value(DataSourceState.self, "state"),
-            columns: try columnList(row), createdAt: try row.dateValue("created_at"),
+            kind: try row.optionalTextValue("kind") == nil ? nil : try row.value(RelationKind.self, "kind"),
+            governable: try row.textValue("governable") == "t", columns: try columnList(row), createdAt: try row.dateValue("created_at"),
             updatedAt: try row.dateValue("updated_at"))
         return (try row.int64Value("id"), record)
     }
@@ -219,6 +235,9 @@ extension PostgresRegistryStore {
             try writer.string(table.schema)
             writer.raw(",\"t\":")
             try writer.string(table.table)
+            writer.raw(",\"k\":")
+            try writer.string(table.kind.rawValue)
+            writer.raw(table.governable ? ",\"g\":true" : ",\"g\":false")
             if let names {
                 writer.raw(",\"n\":")
                 try writer.string(names[index])

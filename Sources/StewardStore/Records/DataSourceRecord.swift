@@ -1,4 +1,5 @@
 import Foundation
+import StewardModel
 
 public enum DataSourceState: String, Sendable, Hashable, CaseIterable {
     case enabled = "ENABLED"
@@ -25,12 +26,21 @@ public struct DiscoveredTable: Sendable, Hashable {
     public var database: String
     public var schema: String
     public var table: String
+    public var kind: RelationKind
+    /// The connection's role holds what governance needs of this kind of
+    /// relation (``RelationKind``), and may grant USAGE on its schema.
+    public var governable: Bool
     public var columns: [ColumnRecord]
 
-    public init(database: String, schema: String, table: String, columns: [ColumnRecord]) {
+    public init(
+        database: String, schema: String, table: String, kind: RelationKind = .table, governable: Bool = true,
+        columns: [ColumnRecord]
+    ) {
         self.database = database
         self.schema = schema
         self.table = table
+        self.kind = kind
+        self.governable = governable
         self.columns = columns
     }
 }
@@ -45,13 +55,23 @@ public struct DataSourceRecord: Sendable, Hashable {
     public var schema: String
     public var table: String
     public var state: DataSourceState
+    /// nil: synced before kinds were recorded; the next sync records it.
+    public var kind: RelationKind?
+    /// Whether Steward governs it: the connection's role held what its kind
+    /// needs when a sync found it (or when an earlier sync did: once
+    /// governed, a data source stays governed until its table is dropped, so
+    /// that a privilege lost later shows as the connection's failure, not
+    /// as a data source quietly left alone). A relation that appeared after
+    /// setup without them is stored not governable yet (docs/connections.md).
+    public var governable: Bool
     public var columns: [ColumnRecord]
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(
         name: String, connectionKey: String, database: String, schema: String, table: String,
-        state: DataSourceState, columns: [ColumnRecord], createdAt: Date, updatedAt: Date
+        state: DataSourceState, kind: RelationKind? = nil, governable: Bool = true, columns: [ColumnRecord],
+        createdAt: Date, updatedAt: Date
     ) {
         self.name = name
         self.connectionKey = connectionKey
@@ -59,6 +79,8 @@ public struct DataSourceRecord: Sendable, Hashable {
         self.schema = schema
         self.table = table
         self.state = state
+        self.kind = kind
+        self.governable = governable
         self.columns = columns
         self.createdAt = createdAt
         self.updatedAt = updatedAt

@@ -1,4 +1,5 @@
 import Foundation
+import StewardModel
 
 extension SQLiteRegistryStore {
     @discardableResult
@@ -22,19 +23,19 @@ extension SQLiteRegistryStore {
                     try database.run(
                         """
                         INSERT INTO data_sources (connection_id, database_name, schema_name, table_name,
-                            name, state, created_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?, 'ENABLED', ?, ?)
+                            name, state, kind, governable, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, 'ENABLED', ?, ?, ?, ?)
                         """, connectionID, table.database, table.schema, table.table,
                         DataSourceRecord.name(
                             connectionKey: connectionKey, database: table.database, schema: table.schema,
                             table: table.table),
-                        now.microseconds, now.microseconds)
+                        table.kind.rawValue, table.governable ? 1 : 0, now.microseconds, now.microseconds)
                     try Self.insertColumns(columns[index], dataSourceID: database.lastInsertRowID, in: database)
                     continue
                 }
                 try database.run(
-                    "UPDATE data_sources SET state = 'ENABLED', updated_at = ? WHERE id = ?",
-                    now.microseconds, update.id)
+                    "UPDATE data_sources SET state = 'ENABLED', kind = ?, governable = ?, updated_at = ? WHERE id = ?",
+                    table.kind.rawValue, update.governable ? 1 : 0, now.microseconds, update.id)
                 if update.replacesColumns {
                     try database.run("DELETE FROM data_source_columns WHERE data_source_id = ?", update.id)
                     try Self.insertColumns(columns[index], dataSourceID: update.id, in: database)
@@ -77,14 +78,15 @@ extension SQLiteRegistryStore {
 
     static let dataSourceSelect = """
         SELECT d.id, d.name, c.key, d.database_name, d.schema_name, d.table_name, d.state,
-            d.created_at, d.updated_at
+            d.created_at, d.updated_at, d.kind, d.governable
         FROM data_sources AS d JOIN connections AS c ON c.id = d.connection_id
         """
 
     static func dataSourceRow(_ row: SQLiteRow) throws -> (id: Int64, record: DataSourceRecord) {
         let record = DataSourceRecord(
             name: row.text(1), connectionKey: row.text(2), database: row.text(3), schema: row.text(4),
-            table: row.text(5), state: try row.value(DataSourceState.self, 6), columns: [],
+            table: row.text(5), state: try row.value(DataSourceState.self, 6),
+            kind: row.isNull(9) ? nil : try row.value(RelationKind.self, 9), governable: row.int64(10) != 0, columns: [],
             createdAt: StoreTime.date(row.int64(7)), updatedAt: StoreTime.date(row.int64(8)))
         return (row.int64(0), record)
     }
@@ -107,7 +109,7 @@ extension SQLiteRegistryStore {
         var byID: [Int64: (TableKey, DataSourceSyncPlan.Stored)] = [:]
         let rows = try database.query(
             """
-            SELECT id, database_name, schema_name, table_name, name, state FROM data_sources
+            SELECT id, database_name, schema_name, table_name, name, state, kind, governable FROM data_sources
             WHERE connection_id = ?
             """, connectionID
         ) { row in
@@ -115,7 +117,9 @@ extension SQLiteRegistryStore {
                 TableKey(database: row.text(1), schema: row.text(2), table: row.text(3)),
                 DataSourceSyncPlan.Stored(
                     id: row.int64(0), name: row.text(4),
-                    enabled: try row.value(DataSourceState.self, 5) == .enabled, columns: [])
+                    enabled: try row.value(DataSourceState.self, 5) == .enabled,
+                    kind: row.isNull(6) ? nil : try row.value(RelationKind.self, 6), governable: row.int64(7) != 0,
+                    columns: [])
             )
         }
         for row in rows { byID[row.1.id] = row }

@@ -1,17 +1,26 @@
+import StewardModel
+
 /// What a data-source sync changes, computed from the stored data sources
 /// (of the scanned databases only) and the tables a scan found — a pure
 /// value, so the rule lives here once and each store only applies it.
 ///
 /// The rule: a table not stored is added; a stored one found again is
-/// updated when it was not ENABLED or its column list (by position) differs,
-/// and unchanged otherwise; an ENABLED one not found is disabled (never
-/// deleted, so its grants survive a table that comes back).
+/// updated when it was not ENABLED, its column list (by position) differs,
+/// its kind differs, or it becomes governable, and unchanged otherwise; an
+/// ENABLED one not found is disabled (never deleted, so its grants survive
+/// a table that comes back).
+///
+/// Governable: a table added, or found again after it was DISABLED (a new
+/// table of the same name), is governable as the scan found it; an ENABLED
+/// one that was governable stays so (``DataSourceRecord/governable``).
 struct DataSourceSyncPlan: Sendable, Hashable {
     /// A data source as stored, as much as the plan needs.
     struct Stored: Sendable, Hashable {
         var id: Int64
         var name: String
         var enabled: Bool
+        var kind: RelationKind?
+        var governable: Bool
         /// Ordered by position.
         var columns: [ColumnRecord]
     }
@@ -23,6 +32,8 @@ struct DataSourceSyncPlan: Sendable, Hashable {
         var id: Int64
         /// The column list differs, so the stored columns are replaced.
         var replacesColumns: Bool
+        /// What the data source's governable becomes.
+        var governable: Bool
     }
 
     /// An ENABLED data source the scan did not find.
@@ -59,14 +70,21 @@ struct DataSourceSyncPlan: Sendable, Hashable {
                 continue
             }
             let replacesColumns = existing.columns != columns[index]
-            if existing.enabled && !replacesColumns {
+            let governable = Self.governable(stored: existing, found: table)
+            if existing.enabled && !replacesColumns && existing.kind == table.kind && existing.governable == governable {
                 unchanged += 1
             } else {
-                updated.append(Update(index: index, id: existing.id, replacesColumns: replacesColumns))
+                updated.append(Update(index: index, id: existing.id, replacesColumns: replacesColumns, governable: governable))
             }
         }
         disabled = stored.filter { $0.value.enabled && !seen.contains($0.key) }
             .map { Disable(id: $0.value.id, name: $0.value.name) }.sorted { $0.id < $1.id }
+    }
+
+    /// What a stored data source found again is: once governed, governed
+    /// while it stays ENABLED; a DISABLED one found again is a new table.
+    static func governable(stored: Stored, found: DiscoveredTable) -> Bool {
+        stored.enabled ? stored.governable || found.governable : found.governable
     }
 
     /// The summary a sync reports: names sorted in each list.

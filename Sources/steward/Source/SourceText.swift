@@ -5,10 +5,10 @@ enum SourceText {
     static func table(_ sources: [StewardV1.DataSource]) -> String {
         guard !sources.isEmpty else { return "no data sources" }
         return AlignedTable.render(
-            header: ["NAME", "STATE", "COLUMNS", "UPDATED"],
+            header: ["NAME", "STATE", "KIND", "GOVERNABLE", "COLUMNS", "UPDATED"],
             rows: sources.map { source in
-                [source.name, SourceStateName.text(source.state), "\(source.columns.count)",
-                 Timestamp.text(unixMs: source.updatedAtUnixMs)]
+                [source.name, SourceStateName.text(source.state), kind(source.kind), governable(source.governable),
+                 "\(source.columns.count)", Timestamp.text(unixMs: source.updatedAtUnixMs)]
             })
     }
 
@@ -24,6 +24,8 @@ enum SourceText {
             schema            \(e(source.schema))
             table             \(e(source.table))
             state             \(SourceStateName.text(source.state))
+            kind              \(kind(source.kind))
+            governable        \(governable(source.governable))
             created           \(Timestamp.text(unixMs: source.createdAtUnixMs))
             updated           \(Timestamp.text(unixMs: source.updatedAtUnixMs))
             """
@@ -37,5 +39,16 @@ enum SourceText {
                 rows: source.columns.map { ["\($0.position)", $0.name, $0.type] })
         }
         return text
+    }
+
+    /// `TABLE`, `MATERIALIZED_VIEW`; `-` when not recorded yet.
+    static func kind(_ kind: StewardV1.RelationKind) -> String {
+        guard kind != .unspecified else { return "-" }
+        return (kind.protoName ?? "\(kind.rawValue)").replacing("RELATION_KIND_", with: "")
+    }
+
+    /// `yes`, or `not yet`: the connection's validation names what it lacks.
+    static func governable(_ governable: Bool) -> String {
+        governable ? "yes" : "not yet"
     }
 }

@@ -268,7 +268,7 @@ struct GroundTruthProbe: Sendable {
             """,
             deadline: deadline
         ).rows.map { (row) throws(PostgresError) -> (schema: String, name: String, kind: RelationKind, isPartition: Bool) in
-            (try row.string("nspname"), try row.string("relname"), RelationKind(rawValue: try row.string("kind")) ?? .table,
+            (try row.string("nspname"), try row.string("relname"), RelationKind(relkind: try row.string("kind")) ?? .table,
              try row.bool("relispartition"))
         }
         return (schemas, relations)

@@ -1,3 +1,5 @@
+import StewardModel
+
 /// What governance needs of each kind of relation: the rule the checks
 /// implement, in one place, so that the ground-truth matrix derives every
 /// expected verdict from it and from what the role was seen to do.
@@ -12,7 +14,7 @@
 /// set ``active`` to ``RequirementRule/perKind``: the cases tagged
 /// ``GroundTruthCase/Tag/perKindRule`` are those whose verdict changes.
 enum RelationRequirements {
-    static let active: RequirementRule = .everyKindLikeATable
+    static let active: RequirementRule = .perKind
 }
 
 enum RequirementRule {
@@ -39,17 +41,8 @@ enum RequirementRule {
     }
 }
 
-/// `pg_class.relkind` of the relations the checks look at.
-enum RelationKind: String, Sendable {
-    case table = "r"
-    case partitionedTable = "p"
-    case view = "v"
-    case materializedView = "m"
-    case foreignTable = "f"
-}
-
 struct RelationRequirement: Sendable {
-    static let allPrivileges = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE"]
+    static let allPrivileges = RelationKind.tablePrivileges
 
     /// How the ALTER a relation needs is attempted.
     enum Alter: Sendable {

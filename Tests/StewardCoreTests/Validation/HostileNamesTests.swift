@@ -65,6 +65,13 @@ struct HostileNamesTests {
                     "CREATE TABLE \(SQLQuoting.qualified(schema, "t" + payload)) (id int)",
                     "CREATE TABLE \(SQLQuoting.qualified(schema, "owned" + payload)) (id int)",
                     "ALTER TABLE \(SQLQuoting.qualified(schema, "owned" + payload)) OWNER TO \(q(owner))",
+                    // Read-only kinds: SELECT WITH GRANT OPTION only, and never a change of owner.
+                    "CREATE VIEW \(SQLQuoting.qualified(schema, "v" + payload)) AS SELECT 1 AS x",
+                    "CREATE MATERIALIZED VIEW \(SQLQuoting.qualified(schema, "m" + payload)) AS SELECT 1 AS x",
+                    "ALTER MATERIALIZED VIEW \(SQLQuoting.qualified(schema, "m" + payload)) OWNER TO \(q(owner))",
+                    // A partitioned table with a partition: the partition is governed through it.
+                    "CREATE TABLE \(SQLQuoting.qualified(schema, "p" + payload)) (id int) PARTITION BY RANGE (id)",
+                    "CREATE TABLE \(SQLQuoting.qualified(schema, "p1" + payload)) PARTITION OF \(SQLQuoting.qualified(schema, "p" + payload)) FOR VALUES FROM (0) TO (10)",
                 ]
             }
             try await withAdmin(fixture.server, database: database) { [statements] admin in
@@ -86,7 +93,7 @@ struct HostileNamesTests {
             try await makeHostile(&fixture, sentinel)
             var results = await fixture.validate()
             #expect(results[.stateDatabase].status == .failed, "\(results.dump)")
-            for check in [ValidationCheck.stateDatabase, .stateMarker, .createRole, .databaseConnect, .schemaUsage, .tablePrivileges, .alterTable]
+            for check in ValidationCheck.allCases
             where results[check].status == .failed {
                 let sql = results[check].remediationSQL ?? ""
                 #expect(!sql.contains("\n\\!") && !sql.contains("\n\\i") && !sql.contains("\n\\gexec"), "\(check.rawValue):\n\(sql)")

@@ -32,7 +32,9 @@ struct RoleAndAccessCheckTests {
             // The other governed database is still inspected; the fresh one is named as not checked.
             #expect(results[.schemaUsage].status == .passed && results[.schemaUsage].message.contains("not checked"))
             let again = try await fixture.expectRemediationFixes(.databaseConnect, in: results)
-            expectAllPassed(again)
+            // The setup script never ran for the fresh database: its schema's grant option is missing.
+            #expect(again[.databaseConnectGrant].status == .passed, "database_connect's fix grants CONNECT WITH GRANT OPTION")
+            expectAllPassed(try await fixture.expectRemediationFixes(.schemaUsageGrant, in: again))
         }
     }
 
@@ -57,12 +59,14 @@ struct RoleAndAccessCheckTests {
             try await fixture.runSetupScript()
             let database = fixture.settings.governedDatabases[0]
             let schema = "late \"schema\" \(fixture.prefix)"
-            try await fixture.admin(in: database, "CREATE SCHEMA \(q(schema))")
+            // The administrator's new schema grants USAGE by the default privileges the script set: taken back.
+            try await fixture.admin(in: database, "CREATE SCHEMA \(q(schema))", "REVOKE ALL ON SCHEMA \(q(schema)) FROM \(q(fixture.role)) CASCADE")
             let results = await fixture.validate()
             let usage = results[.schemaUsage]
             #expect(usage.failingObjectCount == 1 && usage.failingObjects == ["\(q(database)).\(q(schema))"], "\(usage)")
+            #expect(results[.schemaUsageGrant].failingObjects == ["\(q(database)).\(q(schema))"], "\(results.dump)")
             let again = try await fixture.expectRemediationFixes(.schemaUsage, in: results)
-            expectAllPassed(again)
+            expectAllPassed(try await fixture.expectRemediationFixes(.schemaUsageGrant, in: again))
         }
     }
 }

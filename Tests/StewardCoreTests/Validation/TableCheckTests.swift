@@ -35,8 +35,8 @@ struct TableCheckTests {
             let results = await fixture.validate()
             let privileges = results[.tablePrivileges]
             #expect(privileges.failingObjectCount == 1)
-            #expect(privileges.failingObjects == ["\(q(database)).\(q(schema)).\"t0500\" (TRUNCATE)"])
-            #expect(privileges.message.hasPrefix("1 of 1000 tables"), "\(privileges.message)")
+            #expect(privileges.failingObjects == ["\(q(database)).\(q(schema)).\"t0500\" (table: TRUNCATE)"])
+            #expect(privileges.message.hasPrefix("1 table of 1000 tables"), "\(privileges.message)")
             let alter = results[.alterTable]
             #expect(alter.failingObjectCount == 1000 && alter.failingObjects.count == 20)
             #expect(alter.failingObjects.first == "\(q(database)).\(q(schema)).\"t0001\" (owned by \(q(owner)))")

@@ -20,10 +20,13 @@ struct ValidationEvaluationTests {
         ValidationTarget(settings: settings, password: "secret")
     }
 
-    static func table(_ schema: String, _ name: String, owner: String = "owner", truncate: Bool = true, all: Bool = true) -> PostgresCatalog.TablePrivileges {
+    static func table(
+        _ schema: String, _ name: String, kind: RelationKind = .table, owner: String = "owner", truncate: Bool = true, all: Bool = true,
+        select: Bool? = nil
+    ) -> PostgresCatalog.TablePrivileges {
         PostgresCatalog.TablePrivileges(
-            schema: schema, name: name, owner: owner, ownedByRole: false, roleIsMemberOfOwner: false,
-            selectWithGrantOption: all, insertWithGrantOption: all, updateWithGrantOption: all,
+            schema: schema, name: name, kind: kind, owner: owner, ownedByRole: false, roleIsMemberOfOwner: false,
+            selectWithGrantOption: select ?? all, insertWithGrantOption: all, updateWithGrantOption: all,
             deleteWithGrantOption: all, truncateWithGrantOption: all && truncate)
     }
 
@@ -32,6 +35,7 @@ struct ValidationEvaluationTests {
         #expect(ValidationCheck.allCases.map(\.rawValue) == [
             "reachable", "tls", "login", "server_version", "state_database", "state_marker", "create_role",
             "database_connect", "schema_usage", "table_privileges", "alter_table",
+            "database_connect_grant", "schema_usage_grant",
         ])
     }
 
@@ -95,14 +99,73 @@ struct ValidationEvaluationTests {
         let result = TablePrivilegesCheck.evaluate(databases, request: request, isSuperuser: false)
         #expect(result.status == .failed)
         #expect(result.failingObjectCount == 23)
-        #expect(result.failingObjects.first == "\"app\".\"many\".\"t1\" (TRUNCATE)")
+        #expect(result.failingObjects.first == "\"app\".\"many\".\"t1\" (table: TRUNCATE)")
         let sql = try #require(result.remediationSQL)
         #expect(sql.contains(#"\connect -reuse-previous=on '"dbname=''app''"'"#))
-        #expect(sql.contains(#"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA "many" TO "steward" WITH GRANT OPTION;"#))
+        // Beyond 20, one statement per relation of the schema, each kind with its own privileges.
+        #expect(sql.contains(#"CASE WHEN c.relkind IN ('r', 'p') THEN 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE' ELSE 'SELECT' END"#), "\(sql)")
+        #expect(sql.contains(#"WHERE n.nspname = 'many'"#) && sql.contains("\\gexec"), "\(sql)")
         #expect(sql.contains(#"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON TABLE "few"."a" TO "steward" WITH GRANT OPTION;"#))
         #expect(sql.contains(#"GRANT TRUNCATE ON TABLE "few"."b" TO "steward" WITH GRANT OPTION;"#))
         #expect(!sql.contains("\"ok\""))
         #expect(TablePrivilegesCheck.evaluate(databases, request: request, isSuperuser: true).status == .passed)
+    }
+
+    @Test("Views, materialized views and foreign tables need SELECT alone; alter_table judges tables only, never a view's owner")
+    func perKind() throws {
+        let relations = [
+            Self.table("s", "v", kind: .view, owner: "postgres", all: false, select: true),
+            Self.table("s", "m", kind: .materializedView, owner: "postgres", all: false, select: false),
+            Self.table("s", "f", kind: .foreignTable, owner: "postgres", all: false, select: true),
+            Self.table("s", "p", kind: .partitionedTable, owner: "postgres", truncate: false),
+        ]
+        let databases = [GovernedDatabase(name: "app", content: .inspected(schemas: [], tables: relations))]
+        let request = ValidationRequest(key: "k", settings: Self.settings(), marker: "m")
+        let privileges = TablePrivilegesCheck.evaluate(databases, request: request, isSuperuser: false)
+        #expect(privileges.failingObjects == [#""app"."s"."m" (materialized view: SELECT)"#, #""app"."s"."p" (table: TRUNCATE)"#])
+        #expect(privileges.message.hasPrefix("1 table and 1 materialized view of 1 table, 1 view, 1 materialized view and 1 foreign table lack"), "\(privileges.message)")
+        let alter = AlterTableCheck.evaluate(databases, request: request, isSuperuser: false, superusers: .success(["postgres"]))
+        #expect(alter.failingObjects == [#""app"."s"."p" (owned by "postgres")"#])
+        let sql = try #require(alter.remediationSQL)
+        #expect(sql.contains(#"ALTER TABLE "s"."p" OWNER TO "steward";"#))
+        #expect(!sql.contains(#""v""#) && !sql.contains(#""m""#) && !sql.contains(#""f""#), "\(sql)")
+    }
+
+    @Test("Failures of relations not governed yet are a WARNING naming them with their fix; a governed one's FAIL")
+    func governedSplit() throws {
+        let relations = [Self.table("s", "old", truncate: false), Self.table("s", "new", truncate: false)]
+        let databases = [GovernedDatabase(name: "app", content: .inspected(
+            schemas: [PostgresCatalog.SchemaAccess(name: "s", hasUsage: true, hasUsageWithGrantOption: true),
+                      PostgresCatalog.SchemaAccess(name: "fresh", hasUsage: true, hasUsageWithGrantOption: false)],
+            tables: relations))]
+        let at = Date(timeIntervalSince1970: 0)
+        func source(_ table: String, governable: Bool = true, state: DataSourceState = .enabled) -> DataSourceRecord {
+            DataSourceRecord(
+                name: "k.app.s.\(table)", connectionKey: "k", database: "app", schema: "s", table: table, state: state,
+                kind: .table, governable: governable, columns: [], createdAt: at, updatedAt: at)
+        }
+        var request = ValidationRequest(key: "k", settings: Self.settings(), marker: "m")
+        request.governed = GovernedRelations(dataSources: [source("old", governable: false), source("new", state: .disabled)])
+        let warned = TablePrivilegesCheck.evaluate(databases, request: request, isSuperuser: false)
+        #expect(warned.status == .warning, "\(warned)")
+        #expect(warned.failingObjectCount == 2 && warned.remediationSQL?.contains(#"GRANT TRUNCATE ON TABLE "s"."new""#) == true)
+        #expect(warned.failingObjects.allSatisfy { $0.hasSuffix("[not governed yet]") })
+        #expect(warned.message.contains("2 tables of 2 tables lack"), "\(warned.message)")
+        // A schema with no governed data source is not governed either.
+        #expect(SchemaUsageCheck.evaluate(.usageGrant, databases, request: request, isSuperuser: false).status == .warning)
+
+        request.governed = GovernedRelations(dataSources: [source("old")])
+        let failed = TablePrivilegesCheck.evaluate(databases, request: request, isSuperuser: false)
+        #expect(failed.status == .failed)
+        #expect(failed.failingObjects == [#""app"."s"."old" (table: TRUNCATE)"#, #""app"."s"."new" (table: TRUNCATE) [not governed yet]"#])
+        #expect(failed.message.hasPrefix("1 table of 2 tables lack") && failed.message.contains("besides, not governed yet: 1 table of 2 tables"), "\(failed.message)")
+        // The schema holding a governed data source is governed; the other is not.
+        let schemas = SchemaUsageCheck.evaluate(.usageGrant, databases, request: request, isSuperuser: false)
+        #expect(schemas.status == .warning && schemas.failingObjects == [#""app"."fresh" [not governed yet]"#], "\(schemas)")
+
+        // Before setup completes, everything counts.
+        request.governed = .everything
+        #expect(TablePrivilegesCheck.evaluate(databases, request: request, isSuperuser: false).status == .failed)
     }
 
     @Test("alter_table: superusers' tables change owner, other owners are granted, never a superuser role")
@@ -122,9 +185,9 @@ struct ValidationEvaluationTests {
     @Test("Checks with no database to look at: none governed passes, none connectable is skipped")
     func nothingToJudge() {
         let request = ValidationRequest(key: "k", settings: Self.settings(), marker: "m")
-        #expect(SchemaUsageCheck.evaluate([], request: request, isSuperuser: false).status == .passed)
+        #expect(SchemaUsageCheck.evaluate(.usage, [], request: request, isSuperuser: false).status == .passed)
         let closed = [GovernedDatabase(name: "app", content: .notConnectable)]
-        let result = SchemaUsageCheck.evaluate(closed, request: request, isSuperuser: false)
+        let result = SchemaUsageCheck.evaluate(.usage, closed, request: request, isSuperuser: false)
         #expect(result.status == .skipped && result.message.contains("database_connect"))
     }
 
@@ -133,12 +196,13 @@ struct ValidationEvaluationTests {
         let request = ValidationRequest(key: "k", settings: Self.settings(), marker: "m")
         let error = PostgresError(kind: .timeout, message: "canceling statement due to statement timeout", sqlState: "57014")
         let unreadable = GovernedDatabase(name: "app", content: .unreadable(error))
-        let schemas = SchemaUsageCheck.evaluate([unreadable], request: request, isSuperuser: false)
+        let schemas = SchemaUsageCheck.evaluate(.usage, [unreadable], request: request, isSuperuser: false)
         #expect(schemas.status == .skipped && schemas.failingObjectCount == 0, "\(schemas)")
         #expect(schemas.message.contains("\"app\" (its catalog could not be read: canceling statement"), "\(schemas.message)")
         let empty = GovernedDatabase(name: "empty", content: .inspected(schemas: [], tables: []))
         let results = [
-            SchemaUsageCheck.evaluate([empty, unreadable], request: request, isSuperuser: false),
+            SchemaUsageCheck.evaluate(.usage, [empty, unreadable], request: request, isSuperuser: false),
+            SchemaUsageCheck.evaluate(.usageGrant, [empty, unreadable], request: request, isSuperuser: false),
             TablePrivilegesCheck.evaluate([empty, unreadable], request: request, isSuperuser: false),
             AlterTableCheck.evaluate([empty, unreadable], request: request, isSuperuser: false, superusers: nil),
         ]

@@ -1,3 +1,4 @@
+import StewardModel
 import Testing
 @testable import StewardStore
 
@@ -33,8 +34,10 @@ struct RandomSyncConformanceTests {
                 var tables: [DiscoveredTable] = []
                 for database in scanned.sorted() {
                     for name in ["t0", "t1", "t2", "t3"] where Int.random(in: 0..<3, using: &random) > 0 {
-                        tables.append(Samples.table(
-                            database, "s", name, columns: Self.columnVariants.randomElement(using: &random)!))
+                        var table = Samples.table(database, "s", name, columns: Self.columnVariants.randomElement(using: &random)!)
+                        table.kind = [RelationKind.table, .view].randomElement(using: &random)!
+                        table.governable = Bool.random(using: &random)
+                        tables.append(table)
                     }
                 }
                 tables.shuffle(using: &random)
@@ -48,12 +51,15 @@ struct RandomSyncConformanceTests {
                 for index in plan.added {
                     let table = tables[index]
                     model[TableKey(table)] = .init(
-                        id: nextID, name: "w.\(table.database).s.\(table.table)", enabled: true, columns: table.columns)
+                        id: nextID, name: "w.\(table.database).s.\(table.table)", enabled: true, kind: table.kind,
+                        governable: table.governable, columns: table.columns)
                     nextID += 1
                 }
                 for update in plan.updated {
                     model[TableKey(tables[update.index])]?.enabled = true
                     model[TableKey(tables[update.index])]?.columns = tables[update.index].columns
+                    model[TableKey(tables[update.index])]?.kind = tables[update.index].kind
+                    model[TableKey(tables[update.index])]?.governable = update.governable
                 }
                 for key in model.keys where plan.disabled.contains(where: { $0.id == model[key]!.id }) {
                     model[key]?.enabled = false
@@ -63,6 +69,8 @@ struct RandomSyncConformanceTests {
                     == Dictionary(uniqueKeysWithValues: model.values.map { ($0.name, $0.enabled) }))
                 #expect(Dictionary(uniqueKeysWithValues: listed.items.map { ($0.name, $0.columns) })
                     == Dictionary(uniqueKeysWithValues: model.values.map { ($0.name, $0.columns) }))
+                #expect(Dictionary(uniqueKeysWithValues: listed.items.map { ($0.name, "\($0.kind.map(\.rawValue) ?? "-") \($0.governable)") })
+                    == Dictionary(uniqueKeysWithValues: model.values.map { ($0.name, "\($0.kind.map(\.rawValue) ?? "-") \($0.governable)") }))
             }
         }
     }

@@ -1,3 +1,4 @@
+import StewardModel
 import Testing
 @testable import StewardStore
 
@@ -6,12 +7,13 @@ struct DataSourceSyncPlanTests {
     let orders = Samples.table("sales", "public", "orders")
     let items = Samples.table("sales", "public", "items", columns: [("id", "bigint"), ("sku", "text")])
 
-    func stored(_ id: Int64, _ table: DiscoveredTable, enabled: Bool = true, columns: [ColumnRecord]? = nil)
-        -> (TableKey, DataSourceSyncPlan.Stored)
-    {
+    func stored(
+        _ id: Int64, _ table: DiscoveredTable, enabled: Bool = true, kind: RelationKind? = .table, governable: Bool = true,
+        columns: [ColumnRecord]? = nil
+    ) -> (TableKey, DataSourceSyncPlan.Stored) {
         (TableKey(table), DataSourceSyncPlan.Stored(
-            id: id, name: "w.\(table.database).\(table.schema).\(table.table)", enabled: enabled,
-            columns: columns ?? table.columns))
+            id: id, name: "w.\(table.database).\(table.schema).\(table.table)", enabled: enabled, kind: kind,
+            governable: governable, columns: columns ?? table.columns))
     }
 
     func plan(_ tables: [DiscoveredTable], _ stored: [(TableKey, DataSourceSyncPlan.Stored)]) -> DataSourceSyncPlan {
@@ -33,8 +35,30 @@ struct DataSourceSyncPlanTests {
     func updated() {
         let changed = plan([orders, items], [stored(1, orders, columns: []), stored(2, items, enabled: false)])
         #expect(changed == DataSourceSyncPlan(updated: [
-            .init(index: 0, id: 1, replacesColumns: true), .init(index: 1, id: 2, replacesColumns: false),
+            .init(index: 0, id: 1, replacesColumns: true, governable: true),
+            .init(index: 1, id: 2, replacesColumns: false, governable: true),
         ]))
+    }
+
+    @Test("governable: a new table as found; once governed, an ENABLED one stays governed; a DISABLED one found again is judged afresh")
+    func governable() {
+        var fresh = orders
+        fresh.governable = false
+        #expect(plan([fresh], [stored(1, orders, governable: true)]) == DataSourceSyncPlan(unchanged: 1))
+        #expect(plan([orders], [stored(1, orders, governable: false)])
+            == DataSourceSyncPlan(updated: [.init(index: 0, id: 1, replacesColumns: false, governable: true)]))
+        #expect(plan([fresh], [stored(1, orders, enabled: false, governable: true)])
+            == DataSourceSyncPlan(updated: [.init(index: 0, id: 1, replacesColumns: false, governable: false)]))
+    }
+
+    @Test("a kind recorded for the first time, or changed, is an update")
+    func kinds() {
+        var view = orders
+        view.kind = .view
+        #expect(plan([orders], [stored(1, orders, kind: nil)])
+            == DataSourceSyncPlan(updated: [.init(index: 0, id: 1, replacesColumns: false, governable: true)]))
+        #expect(plan([view], [stored(1, orders, kind: .table)])
+            == DataSourceSyncPlan(updated: [.init(index: 0, id: 1, replacesColumns: false, governable: true)]))
     }
 
     @Test("an ENABLED table not found is disabled; a DISABLED one stays as it is")

@@ -341,7 +341,7 @@ const ProtobufCMessageDescriptor steward__v1__column__descriptor =
   (ProtobufCMessageInit) steward__v1__column__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor steward__v1__data_source__field_descriptors[9] =
+static const ProtobufCFieldDescriptor steward__v1__data_source__field_descriptors[11] =
 {
   {
     "name",
@@ -451,12 +451,38 @@ static const ProtobufCFieldDescriptor steward__v1__data_source__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "kind",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__DataSource, kind),
+    &steward__v1__relation_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "governable",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__DataSource, governable),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned steward__v1__data_source__field_indices_by_name[] = {
   6,   /* field[6] = columns */
   1,   /* field[1] = connection_key */
   7,   /* field[7] = created_at_unix_ms */
   2,   /* field[2] = database */
+  10,   /* field[10] = governable */
+  9,   /* field[9] = kind */
   0,   /* field[0] = name */
   3,   /* field[3] = schema */
   5,   /* field[5] = state */
@@ -466,7 +492,7 @@ static const unsigned steward__v1__data_source__field_indices_by_name[] = {
 static const ProtobufCIntRange steward__v1__data_source__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor steward__v1__data_source__descriptor =
 {
@@ -476,7 +502,7 @@ const ProtobufCMessageDescriptor steward__v1__data_source__descriptor =
   "Steward__V1__DataSource",
   "steward.v1",
   sizeof(Steward__V1__DataSource),
-  9,
+  11,
   steward__v1__data_source__field_descriptors,
   steward__v1__data_source__field_indices_by_name,
   1,  steward__v1__data_source__number_ranges,
@@ -728,5 +754,41 @@ const ProtobufCEnumDescriptor steward__v1__data_source_state__descriptor =
   steward__v1__data_source_state__enum_values_by_name,
   1,
   steward__v1__data_source_state__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue steward__v1__relation_kind__enum_values_by_number[6] =
+{
+  { "RELATION_KIND_UNSPECIFIED", "STEWARD__V1__RELATION_KIND__RELATION_KIND_UNSPECIFIED", 0 },
+  { "RELATION_KIND_TABLE", "STEWARD__V1__RELATION_KIND__RELATION_KIND_TABLE", 1 },
+  { "RELATION_KIND_PARTITIONED_TABLE", "STEWARD__V1__RELATION_KIND__RELATION_KIND_PARTITIONED_TABLE", 2 },
+  { "RELATION_KIND_VIEW", "STEWARD__V1__RELATION_KIND__RELATION_KIND_VIEW", 3 },
+  { "RELATION_KIND_MATERIALIZED_VIEW", "STEWARD__V1__RELATION_KIND__RELATION_KIND_MATERIALIZED_VIEW", 4 },
+  { "RELATION_KIND_FOREIGN_TABLE", "STEWARD__V1__RELATION_KIND__RELATION_KIND_FOREIGN_TABLE", 5 },
+};
+static const ProtobufCIntRange steward__v1__relation_kind__value_ranges[] = {
+{0, 0},{0, 6}
+};
+static const ProtobufCEnumValueIndex steward__v1__relation_kind__enum_values_by_name[6] =
+{
+  { "RELATION_KIND_FOREIGN_TABLE", 5 },
+  { "RELATION_KIND_MATERIALIZED_VIEW", 4 },
+  { "RELATION_KIND_PARTITIONED_TABLE", 2 },
+  { "RELATION_KIND_TABLE", 1 },
+  { "RELATION_KIND_UNSPECIFIED", 0 },
+  { "RELATION_KIND_VIEW", 3 },
+};
+const ProtobufCEnumDescriptor steward__v1__relation_kind__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "steward.v1.RelationKind",
+  "RelationKind",
+  "Steward__V1__RelationKind",
+  "steward.v1",
+  6,
+  steward__v1__relation_kind__enum_values_by_number,
+  6,
+  steward__v1__relation_kind__enum_values_by_name,
+  1,
+  steward__v1__relation_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };

@@ -13,7 +13,8 @@ enum DataSourcesMapping {
             name: record.name, connectionKey: record.connectionKey, database: record.database, schema: record.schema,
             table: record.table, state: record.state == .enabled ? .enabled : .disabled,
             columns: record.columns.map { StewardV1.Column(name: $0.name, type: $0.type, position: UInt32($0.position)) },
-            createdAtUnixMs: unixMilliseconds(record.createdAt), updatedAtUnixMs: unixMilliseconds(record.updatedAt))
+            createdAtUnixMs: unixMilliseconds(record.createdAt), updatedAtUnixMs: unixMilliseconds(record.updatedAt),
+            kind: StewardV1.RelationKind(record.kind), governable: record.governable)
     }
 
     static func state(_ message: StewardV1.DataSourceState) throws(DomainError) -> DataSourceState? {

@@ -35,6 +35,23 @@ typedef enum _Steward__V1__DataSourceState {
   STEWARD__V1__DATA_SOURCE_STATE__DATA_SOURCE_STATE_DISABLED = 2
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(STEWARD__V1__DATA_SOURCE_STATE)
 } Steward__V1__DataSourceState;
+/*
+ * What kind of relation a data source is (pg_class.relkind). Tables and
+ * partitioned tables are governed for reading and writing; the others are
+ * read-only for governance (docs/connections.md).
+ */
+typedef enum _Steward__V1__RelationKind {
+  /*
+   * Synced before kinds were recorded; the next sync records it.
+   */
+  STEWARD__V1__RELATION_KIND__RELATION_KIND_UNSPECIFIED = 0,
+  STEWARD__V1__RELATION_KIND__RELATION_KIND_TABLE = 1,
+  STEWARD__V1__RELATION_KIND__RELATION_KIND_PARTITIONED_TABLE = 2,
+  STEWARD__V1__RELATION_KIND__RELATION_KIND_VIEW = 3,
+  STEWARD__V1__RELATION_KIND__RELATION_KIND_MATERIALIZED_VIEW = 4,
+  STEWARD__V1__RELATION_KIND__RELATION_KIND_FOREIGN_TABLE = 5
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(STEWARD__V1__RELATION_KIND)
+} Steward__V1__RelationKind;
 
 /* --- messages --- */
 
@@ -72,10 +89,17 @@ struct  Steward__V1__DataSource
   Steward__V1__Column **columns;
   int64_t created_at_unix_ms;
   int64_t updated_at_unix_ms;
+  Steward__V1__RelationKind kind;
+  /*
+   * Whether Steward governs it: the connection's role held what its kind
+   * needs when a sync found it. False for a relation that appeared after
+   * setup without them: the connection's validation names it with its fix.
+   */
+  protobuf_c_boolean governable;
 };
 #define STEWARD__V1__DATA_SOURCE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&steward__v1__data_source__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, STEWARD__V1__DATA_SOURCE_STATE__DATA_SOURCE_STATE_UNSPECIFIED, 0,NULL, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, STEWARD__V1__DATA_SOURCE_STATE__DATA_SOURCE_STATE_UNSPECIFIED, 0,NULL, 0, 0, STEWARD__V1__RELATION_KIND__RELATION_KIND_UNSPECIFIED, 0 }
 
 
 struct  Steward__V1__ListDataSourcesRequest
@@ -283,6 +307,7 @@ typedef void (*Steward__V1__GetDataSourceResponse_Closure)
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    steward__v1__data_source_state__descriptor;
+extern const ProtobufCEnumDescriptor    steward__v1__relation_kind__descriptor;
 extern const ProtobufCMessageDescriptor steward__v1__column__descriptor;
 extern const ProtobufCMessageDescriptor steward__v1__data_source__descriptor;
 extern const ProtobufCMessageDescriptor steward__v1__list_data_sources_request__descriptor;

@@ -37,6 +37,49 @@ extension StewardV1 {
 }
 
 extension StewardV1 {
+    /// What kind of relation a data source is (pg_class.relkind). Tables and
+    /// partitioned tables are governed for reading and writing; the others are
+    /// read-only for governance (docs/connections.md).
+    public struct RelationKind: ProtoEnum {
+        public var rawValue: Int32
+
+        public init(rawValue: Int32) { self.rawValue = rawValue }
+
+        /// The proto3 default, number 0.
+        public init() { self.rawValue = 0 }
+
+        /// Synced before kinds were recorded; the next sync records it.
+        public static let unspecified = Self(rawValue: 0)
+        /// `RELATION_KIND_TABLE`
+        public static let table = Self(rawValue: 1)
+        /// `RELATION_KIND_PARTITIONED_TABLE`
+        public static let partitionedTable = Self(rawValue: 2)
+        /// `RELATION_KIND_VIEW`
+        public static let view = Self(rawValue: 3)
+        /// `RELATION_KIND_MATERIALIZED_VIEW`
+        public static let materializedView = Self(rawValue: 4)
+        /// `RELATION_KIND_FOREIGN_TABLE`
+        public static let foreignTable = Self(rawValue: 5)
+
+        public static let knownValues: [RelationKind] = [
+            .unspecified, .table, .partitionedTable, .view, .materializedView, .foreignTable,
+        ]
+
+        public var protoName: String? {
+            switch rawValue {
+            case 0: "RELATION_KIND_UNSPECIFIED"
+            case 1: "RELATION_KIND_TABLE"
+            case 2: "RELATION_KIND_PARTITIONED_TABLE"
+            case 3: "RELATION_KIND_VIEW"
+            case 4: "RELATION_KIND_MATERIALIZED_VIEW"
+            case 5: "RELATION_KIND_FOREIGN_TABLE"
+            default: nil
+            }
+        }
+    }
+}
+
+extension StewardV1 {
     public struct Column: ProtoMessage {
         public var name: String = ""
         /// As PostgreSQL formats it (format_type), such as "character varying(20)".
@@ -70,6 +113,11 @@ extension StewardV1 {
         public var columns: [StewardV1.Column] = []
         public var createdAtUnixMs: Int64 = 0
         public var updatedAtUnixMs: Int64 = 0
+        public var kind: StewardV1.RelationKind = .init()
+        /// Whether Steward governs it: the connection's role held what its kind
+        /// needs when a sync found it. False for a relation that appeared after
+        /// setup without them: the connection's validation names it with its fix.
+        public var governable: Bool = false
 
         public init() {}
 
@@ -82,7 +130,9 @@ extension StewardV1 {
             state: StewardV1.DataSourceState = .init(),
             columns: [StewardV1.Column] = [],
             createdAtUnixMs: Int64 = 0,
-            updatedAtUnixMs: Int64 = 0
+            updatedAtUnixMs: Int64 = 0,
+            kind: StewardV1.RelationKind = .init(),
+            governable: Bool = false
         ) {
             self.name = name
             self.connectionKey = connectionKey
@@ -93,6 +143,8 @@ extension StewardV1 {
             self.columns = columns
             self.createdAtUnixMs = createdAtUnixMs
             self.updatedAtUnixMs = updatedAtUnixMs
+            self.kind = kind
+            self.governable = governable
         }
     }
 }
@@ -217,6 +269,8 @@ extension StewardV1.DataSource {
         c.pointee.columns = ProtoCRuntime.makeArray(self.columns, of: UnsafeMutablePointer<Steward__V1__Column>?.self) { ProtoCRuntime.makeCMessage($0, as: Steward__V1__Column.self) }
         c.pointee.created_at_unix_ms = self.createdAtUnixMs
         c.pointee.updated_at_unix_ms = self.updatedAtUnixMs
+        c.pointee.kind = .init(rawValue: .init(truncatingIfNeeded: self.kind.rawValue))
+        c.pointee.governable = self.governable ? 1 : 0
         return ProtoCRuntime.erase(c)
     }
 
@@ -232,6 +286,8 @@ extension StewardV1.DataSource {
         self.columns = ProtoCRuntime.readArray(c.n_columns, c.columns) { ProtoCRuntime.message(StewardV1.Column.self, from: $0) }
         self.createdAtUnixMs = c.created_at_unix_ms
         self.updatedAtUnixMs = c.updated_at_unix_ms
+        self.kind = StewardV1.RelationKind(rawValue: Int32(truncatingIfNeeded: c.kind.rawValue))
+        self.governable = c.governable != 0
     }
 }
 
