@@ -130,6 +130,21 @@ struct HostileNamesTests {
                 sentinel.expectNeverRan("the setup script")
             }
             expectAllPassed(await fixture.validate())
+            // The event trigger, for a hostile newcomer's hostile schema, table and view, created after setup.
+            let newcomer = fixture.name("new" + sentinel.payloads[2])
+            try await fixture.admin("CREATE ROLE \(q(newcomer)) NOLOGIN")
+            for database in fixture.settings.governedDatabases {
+                let schema = "late" + sentinel.payloads[1]
+                try await fixture.admin("GRANT CREATE ON DATABASE \(q(database)) TO \(q(newcomer))")
+                try await fixture.admin(in: database,
+                    "SET ROLE \(q(newcomer))",
+                    "CREATE SCHEMA \(q(schema))",
+                    "CREATE TABLE \(SQLQuoting.qualified(schema, "t" + sentinel.payloads[0])) (id int)",
+                    "CREATE VIEW \(SQLQuoting.qualified(schema, "v" + sentinel.payloads[2])) AS SELECT 1 AS x",
+                    "RESET ROLE")
+            }
+            sentinel.expectNeverRan("the event trigger")
+            expectAllPassed(await fixture.validate())
         }
     }
 }
