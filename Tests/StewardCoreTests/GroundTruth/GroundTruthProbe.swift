@@ -11,7 +11,7 @@ struct Observation: Sendable {
         let database: String
         let schema: String
         let name: String
-        let kind: RelationKind
+        let kind: ProbedRelationKind
         let isPartition: Bool
         /// The privileges the role could GRANT to the probe role.
         var grantable: Set<String> = []
@@ -254,7 +254,7 @@ struct GroundTruthProbe: Sendable {
     }
 
     /// The schemas and relations the checks look at.
-    static func catalog(on admin: PostgresConnection) throws(PostgresError) -> (schemas: [String], relations: [(schema: String, name: String, kind: RelationKind, isPartition: Bool)]) {
+    static func catalog(on admin: PostgresConnection) throws(PostgresError) -> (schemas: [String], relations: [(schema: String, name: String, kind: ProbedRelationKind, isPartition: Bool)]) {
         let deadline = Deadline.after(milliseconds: 30_000)
         let schemas = try admin.query(
             "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname <> 'information_schema' AND nspname NOT LIKE 'pg\\_%'",
@@ -267,8 +267,8 @@ struct GroundTruthProbe: Sendable {
             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
             """,
             deadline: deadline
-        ).rows.map { (row) throws(PostgresError) -> (schema: String, name: String, kind: RelationKind, isPartition: Bool) in
-            (try row.string("nspname"), try row.string("relname"), RelationKind(rawValue: try row.string("kind")) ?? .table,
+        ).rows.map { (row) throws(PostgresError) -> (schema: String, name: String, kind: ProbedRelationKind, isPartition: Bool) in
+            (try row.string("nspname"), try row.string("relname"), ProbedRelationKind(rawValue: try row.string("kind")) ?? .table,
              try row.bool("relispartition"))
         }
         return (schemas, relations)

@@ -24,7 +24,7 @@ enum RequirementRule {
 
     /// What a relation of `kind` needs under this rule; nil: not judged
     /// (under the per-kind rule a partition is governed through its parent).
-    func requirement(for kind: RelationKind, isPartition: Bool) -> RelationRequirement? {
+    func requirement(for kind: ProbedRelationKind, isPartition: Bool) -> RelationRequirement? {
         if self == .perKind && isPartition { return nil }
         return switch (self, kind) {
         case (_, .table), (_, .partitionedTable):
@@ -39,8 +39,10 @@ enum RequirementRule {
     }
 }
 
-/// `pg_class.relkind` of the relations the checks look at.
-enum RelationKind: String, Sendable {
+/// `pg_class.relkind` of the relations the checks look at, as the probe
+/// reads it (named apart from StewardModel's `RelationKind`, which the
+/// per-kind rule of issue #12 item 3 adds).
+enum ProbedRelationKind: String, Sendable {
     case table = "r"
     case partitionedTable = "p"
     case view = "v"
