@@ -17,6 +17,13 @@ struct SetupScriptTests {
         ]
     }
 
+    /// The owner role of a table in `database`, unique per run: the suffix
+    /// goes first, because PostgreSQL cuts names at 63 bytes and the longest
+    /// database name already fills them.
+    static func owner(of database: String, _ suffix: String) -> String {
+        "owner \(suffix) \(database)"
+    }
+
     @Test("Runs twice on hostile names, and leaves every privilege Steward needs", arguments: TestPostgres.supported)
     func grantsEverything(server: TestPostgres) async throws {
         let suffix = String(UInt32.random(in: 0...UInt32.max) % 1_000_000)
@@ -39,8 +46,8 @@ struct SetupScriptTests {
                 try admin.run("CREATE TABLE \(SQLQuoting.qualified(schema, "T 1")) (id int)")
                 try admin.run("CREATE TABLE public.plain (id int)")
                 // A table owned by an ordinary role: the script grants membership in it.
-                try admin.run("CREATE ROLE \(SQLQuoting.identifier("owner " + database)) NOLOGIN")
-                try admin.run("ALTER TABLE \(SQLQuoting.qualified(schema, "T 1")) OWNER TO \(SQLQuoting.identifier("owner " + database))")
+                try admin.run("CREATE ROLE \(SQLQuoting.identifier(Self.owner(of: database, suffix))) NOLOGIN")
+                try admin.run("ALTER TABLE \(SQLQuoting.qualified(schema, "T 1")) OWNER TO \(SQLQuoting.identifier(Self.owner(of: database, suffix)))")
             }
         }
 
@@ -97,7 +104,7 @@ struct SetupScriptTests {
             try admin.run("DROP OWNED BY \(SQLQuoting.identifier(role))")
             try admin.run("DROP ROLE \(SQLQuoting.identifier(role))")
             for database in databases {
-                try admin.run("DROP ROLE \(SQLQuoting.identifier("owner " + database))")
+                try admin.run("DROP ROLE \(SQLQuoting.identifier(Self.owner(of: database, suffix)))")
             }
         }
     }

@@ -7,7 +7,8 @@ import StewardPostgres
 struct GroundTruthCase: Sendable, CustomStringConvertible {
     enum Tag: Sendable {
         /// The verdict depends on the per-kind requirement of issue #12
-        /// item 3: check again after switching ``RelationRequirements/active``.
+        /// item 3 (views, materialized views, foreign tables, partitions):
+        /// check again after switching ``RelationRequirements/active``.
         case perKindRule
     }
 

@@ -140,14 +140,14 @@ extension GroundTruthCases {
     ]
 
     static let kinds: [GroundTruthCase] = [
-        GroundTruthCase(name: "partitions-grants-on-parent-only") { n in
+        GroundTruthCase(name: "partitions-grants-on-parent-only", tags: [.perKindRule]) { n in
             n.partitioned() + ["GRANT \(CaseNames.five) ON \(n.object("p")) TO \(n.r) WITH GRANT OPTION"]
         },
-        GroundTruthCase(name: "partitions-all-owned-by-role") { n in
+        GroundTruthCase(name: "partitions-all-owned-by-role", tags: [.perKindRule]) { n in
             n.partitioned() + ["ALTER TABLE \(n.object("p")) OWNER TO \(n.r)", "ALTER TABLE \(n.object("p1")) OWNER TO \(n.r)",
                                "ALTER TABLE \(n.object("p2")) OWNER TO \(n.r)"]
         },
-        GroundTruthCase(name: "partition-owned-by-another-role") { n in
+        GroundTruthCase(name: "partition-owned-by-another-role", tags: [.perKindRule]) { n in
             n.partitioned() + ["ALTER TABLE \(n.object("p")) OWNER TO \(n.r)", "ALTER TABLE \(n.object("p1")) OWNER TO \(n.r)"]
         },
         GroundTruthCase(name: "inheritance-child-without-grants") { n in

@@ -60,7 +60,7 @@ struct GroundTruthMatrixTests {
 
     static let judgedChecks: [ValidationCheck] = [
         .login, .stateDatabase, .stateMarker, .createRole, .databaseConnect, .schemaUsage, .tablePrivileges, .alterTable,
-    ]
+    ] + [GroundTruthVerdicts.databaseConnectGrant, GroundTruthVerdicts.schemaUsageGrant].compactMap(ValidationCheck.init(rawValue:))
 
     private static func judge(_ testCase: GroundTruthCase, _ outcome: GroundTruthBench.Outcome, server: TestPostgres) {
         let found = outcome.verdicts.disagreements(with: outcome.report)

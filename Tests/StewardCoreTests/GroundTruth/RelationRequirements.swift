@@ -4,15 +4,14 @@ import StewardModel
 /// implement, in one place, so that the ground-truth matrix derives every
 /// expected verdict from it and from what the role was seen to do.
 ///
-/// ## Switching the rule
-/// Issue #12 item 3 (branch `validation`) makes the requirement per kind:
-/// tables and partitioned tables keep the five privileges WITH GRANT OPTION
-/// and ALTER TABLE (enabling row level security); views, materialized views
-/// and foreign tables need SELECT WITH GRANT OPTION only. Until that change
-/// is merged the checks still judge every relation like a table, so
-/// ``active`` is ``RequirementRule/everyKindLikeATable``. When it merges,
-/// set ``active`` to ``RequirementRule/perKind``: the cases tagged
-/// ``GroundTruthCase/Tag/perKindRule`` are those whose verdict changes.
+/// The rule is written here apart from `RelationKind`'s own statement of
+/// it, on purpose: the matrix is an independent oracle for the checks.
+/// Under the per-kind rule (issue #12 item 3) tables and partitioned tables
+/// need the five privileges WITH GRANT OPTION and ALTER TABLE (enabling row
+/// level security); views, materialized views and foreign tables SELECT
+/// WITH GRANT OPTION only. The old rule, every kind judged like a table, is
+/// kept so that the cases tagged ``GroundTruthCase/Tag/perKindRule`` can be
+/// seen to be the ones whose verdict the change moved.
 enum RelationRequirements {
     static let active: RequirementRule = .perKind
 }
