@@ -212,7 +212,7 @@ struct EnforcementLedger {
 
     /// `[[kind, schema, name, role, "P1,P2"], …]`.
     private static func json(_ grants: GrantSet) -> String {
-        json(grants.sorted { $0.key < $1.key }.map { key, privileges in
+        json(grants.map { key, privileges in
             let columns = key.object.recordColumns
             return [key.object.kindWord, columns.schema, columns.name, key.role, key.object.managedPrivileges.filter(privileges.contains).joined(separator: ",")]
         })

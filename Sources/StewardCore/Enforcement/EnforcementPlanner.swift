@@ -5,11 +5,11 @@ import StewardPostgres
 /// the desired access, and what the state database says Steward granted.
 ///
 /// A grant is Steward's when its grantor is the connection role. On a
-/// relation, every such grant of a managed privilege that is not desired is
-/// revoked (and reported as drift when Steward has no record of it). On a
-/// schema or the database, only grants the record calls Steward's are
-/// revoked, since the connection role's USAGE and CONNECT grants may serve
-/// purposes of its own. Grants to PUBLIC, to the connection role and to the
+/// governed relation, every such grant of a managed privilege that is not
+/// desired is revoked (and reported as drift when Steward has no record of
+/// it). On a schema, the database, or a relation no longer governed, only
+/// grants the record calls Steward's are revoked, since the connection
+/// role's other grants may serve purposes of its own. Grants to PUBLIC, to the connection role and to the
 /// owner are never touched; grants by anyone else on a governed relation are
 /// reported, never changed.
 public struct EnforcementPlanner: Sendable {
@@ -36,6 +36,8 @@ public struct EnforcementPlanner: Sendable {
         // What the policies call for.
         var wanted: GrantSet = [:]
         var policies: [GrantKey: Set<String>] = [:]
+        wanted.reserveCapacity(desired.count + 64)
+        policies.reserveCapacity(desired.count + 64)
         for access in desired where access.relation.database == database {
             let object = GrantedObject.relation(schema: access.relation.schema, name: access.relation.name)
             guard let kind = relationKinds[object] else { continue }
@@ -52,6 +54,7 @@ public struct EnforcementPlanner: Sendable {
 
         // What the connection role has granted, and what others have.
         var held: GrantSet = [:]
+        held.reserveCapacity(wanted.count)
         var drift: [DriftFinding] = []
         for relation in facts.relations {
             let object = GrantedObject.relation(schema: relation.schema, name: relation.name)
@@ -83,19 +86,23 @@ public struct EnforcementPlanner: Sendable {
         var grants: [(GrantKey, Set<String>, PlannedStatement.Purpose)] = []
         var holdings: GrantSet = [:]
         var granting: GrantSet = [:]
-        for key in Set(wanted.keys).union(held.keys).sorted() {
+        // Any order: statements are sorted by GrantStatements, drift below.
+        var keys = Set(wanted.keys)
+        keys.formUnion(held.keys)
+        for key in keys {
             let want = wanted[key] ?? []
             let have = held[key] ?? []
             if !want.isEmpty { holdings[key] = want }
             var remove = have.subtracting(want)
-            if case .relation = key.object {
+            if case .relation(let schema, let name) = key.object, governed.contains(GovernedRelation(database: database, schema: schema, name: name)) {
                 for privilege in remove.subtracting(recorded.any(key)).sorted() {
                     drift.append(DriftFinding(
                         kind: .notDesired, database: database,
                         detail: "\(privilege) on \(key.object.quotedName) to \(SQLQuoting.identifier(key.role)) (granted by the connection role, wanted by no policy)"))
                 }
             } else {
-                // Schema and database grants: only those Steward recorded.
+                // Schema and database grants, and grants on relations no
+                // longer governed: only those Steward recorded.
                 remove.formIntersection(recorded.any(key))
             }
             if !remove.isEmpty { revokes.append((key, remove)) }

@@ -61,16 +61,15 @@ public enum GrantedObject: Sendable, Hashable, Comparable {
         }
     }
 
-    private var sortKey: [String] {
-        switch self {
-        case .database(let name), .schema(let name): [name]
-        case .relation(let schema, let name): [schema, name]
-        }
-    }
-
     public static func < (lhs: GrantedObject, rhs: GrantedObject) -> Bool {
-        if lhs.rank != rhs.rank { return lhs.rank < rhs.rank }
-        return lhs.sortKey.lexicographicallyPrecedes(rhs.sortKey)
+        switch (lhs, rhs) {
+        case (.database(let left), .database(let right)), (.schema(let left), .schema(let right)):
+            return left < right
+        case (.relation(let leftSchema, let leftName), .relation(let rightSchema, let rightName)):
+            return leftSchema != rightSchema ? leftSchema < rightSchema : leftName < rightName
+        default:
+            return lhs.rank < rhs.rank
+        }
     }
 }
 

@@ -163,11 +163,14 @@ import Testing
         ])
     }
 
-    @Test("Access to a relation the catalog does not show plans nothing; a grant by others on an ungoverned relation is not reported")
+    @Test("Access to a relation the catalog does not show plans nothing; on a relation no longer governed only recorded grants are revoked, and grants by others are not reported")
     func missingAndUngoverned() {
-        let relations = [Self.relation("s", "old", [Self.entry("dave", "SELECT", by: "dba")])]
-        let plan = planner.plan(Self.facts(relations), desired: [Self.access("alice", "s", "gone", .read)], governed: [], recorded: RecordedGrants())
-        #expect(plan.statements.isEmpty)
+        let relations = [Self.relation("s", "old", [
+            Self.entry("dave", "SELECT", by: "dba"), Self.entry("alice", "SELECT"), Self.entry("bob", "SELECT"),
+        ])]
+        let recorded = RecordedGrants(applied: [GrantKey(object: .relation(schema: "s", name: "old"), role: "alice"): ["SELECT"]])
+        let plan = planner.plan(Self.facts(relations), desired: [Self.access("alice", "s", "gone", .read)], governed: [], recorded: recorded)
+        #expect(plan.statements.map(\.sql) == [#"REVOKE SELECT ON TABLE "s"."old" FROM "alice""#])
         #expect(plan.drift.isEmpty)
     }
 
