@@ -126,6 +126,25 @@ import Testing
         }
     }
 
+    @Test("A GRANT the connection role may not make (PostgreSQL only warns) is caught before commit: the database is left untouched and the failure names the statement", arguments: [TestPostgres.pg17])
+    func grantThatDoesNotTake(server: TestPostgres) async throws {
+        try await withEnforcementFixture(server) { f in
+            try await f.createSchema("s", in: "gov", "CREATE TABLE %s.t (id integer)")
+            try await f.admin(in: f.name("gov"), "REVOKE GRANT OPTION FOR USAGE ON SCHEMA s FROM \(q(f.role))")
+            let alice = try await f.subscriber("alice")
+            let relation = f.relation("gov", "s", "t")
+            let before = try await f.aclSnapshot()
+            let report = try await f.enforce([f.access(alice, relation, .read)], governed: [relation])
+            let outcome = try #require(report.databases.first)
+            #expect(!outcome.applied)
+            let message = outcome.failure?.message ?? ""
+            #expect(message.contains(#"GRANT USAGE ON SCHEMA "s" TO \#(q(alice))"#), "\(message)")
+            #expect(message.contains("WITH GRANT OPTION"), "\(message)")
+            #expect(try await f.aclSnapshot() == before)
+            #expect(await f.tryAs(alice, in: "gov", "SELECT 1")?.isPermissionDenied == true)
+        }
+    }
+
     @Test("PUBLIC, PostgreSQL's own roles and the connection role are refused by name before anything is read", arguments: [TestPostgres.pg17])
     func refusedRoles(server: TestPostgres) async throws {
         try await withEnforcementFixture(server) { f in
