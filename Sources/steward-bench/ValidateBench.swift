@@ -57,17 +57,7 @@ struct ValidateBench: AsyncParsableCommand {
             asRole.database = database
             let governed = try PostgresConnection.connect(asRole, deadline: .after(milliseconds: 10_000))
             defer { governed.close() }
-            for schema in 1...schemas {
-                _ = try governed.query(
-                    """
-                    DO $$ BEGIN
-                      CREATE SCHEMA s\(schema);
-                      FOR t IN 1..\(tablesPerSchema) LOOP
-                        EXECUTE format('CREATE TABLE s\(schema).t%s (id int, v text)', t);
-                      END LOOP;
-                    END $$
-                    """, deadline: long)
-            }
+            try BenchTables.create(schemas: schemas, tablesPerSchema: tablesPerSchema, on: governed, deadline: long)
         }
         let settings = ConnectionSettings(
             displayName: key, deploymentType: .selfManaged, host: admin.host, port: admin.port,

@@ -13,6 +13,9 @@ public struct PlannedStatement: Sendable, Hashable {
         case repair = "REPAIR"
         /// A missing subscriber role created because the connection says so.
         case provision = "PROVISION"
+        /// A role Steward provisioned that no policy wants and that owns
+        /// nothing, dropped.
+        case deprovision = "DEPROVISION"
     }
 
     public var database: String
@@ -87,6 +90,9 @@ public struct EnforcementReport: Sendable {
         self.drift = drift
         self.missingRoles = missingRoles
     }
+
+    /// Every statement of the run, database by database, in order.
+    public var statements: [PlannedStatement] { databases.flatMap(\.statements) }
 }
 
 /// The PostgreSQL side of enforcement: reads what the connection role has

@@ -47,6 +47,16 @@ public enum RelationKind: String, Sendable, Hashable, CaseIterable {
     /// relation), in the order PostgreSQL's GRANT lists them.
     public var requiredPrivileges: [String] { isWritable ? Self.tablePrivileges : ["SELECT"] }
 
+    /// What a policy's `access` becomes on a relation of this kind: READ is
+    /// SELECT on every kind; WRITE is the five table privileges on what can
+    /// be written, and SELECT alone on the read-only kinds (a materialized
+    /// view cannot be written, and whether a view or a foreign table accepts
+    /// writes depends on its definition or wrapper, which a policy on a data
+    /// source does not know). Enforcement's planner asks only this.
+    public func privileges(for access: PolicyAccess) -> Set<String> {
+        access == .read ? ["SELECT"] : Set(requiredPrivileges)
+    }
+
     /// Whether Steward must be able to ALTER it (ownership, or membership
     /// in the owning role): `ENABLE ROW LEVEL SECURITY` and `CREATE POLICY`.
     public var needsAlter: Bool { isWritable }

@@ -162,7 +162,7 @@ struct GroundTruthBench: Sendable {
 
     /// Every database and role of this bench.
     func dropEverything() async throws {
-        try await dropDatabasesAndRoles(startingWith: prefix, on: server)
+        try await dropPrefixedObjects(prefix, on: server)
     }
 }
 

@@ -71,9 +71,7 @@ struct ValidationFixture: Sendable {
 
     /// Runs `statements` as the administrator in `database` (a full name), or in `postgres`.
     func admin(in database: String = "postgres", _ statements: String...) async throws {
-        try await withAdmin(server, database: database) { connection in
-            for statement in statements { try connection.run(statement) }
-        }
+        try await runAsAdmin(server, in: database, statements)
     }
 
     /// Creates the role (LOGIN, with the password) and the governed databases.
@@ -86,24 +84,7 @@ struct ValidationFixture: Sendable {
 
     /// Drops every database and role whose name starts with the prefix.
     func drop() async throws {
-        try await dropDatabasesAndRoles(startingWith: prefix, on: server)
-    }
-}
-
-/// Drops every database and role named `prefix`, a space, then anything:
-/// what a test made under its own prefix.
-func dropDatabasesAndRoles(startingWith prefix: String, on server: TestPostgres) async throws {
-    try await withAdmin(server) { connection in
-        let like = [prefix + " %"] as [String?]
-        for row in try connection.run("SELECT datname FROM pg_database WHERE datname LIKE $1", like).rows {
-            // FORCE: a backend of a just-closed session may not have exited yet.
-            try connection.run("DROP DATABASE \(q(try row.string("datname"))) WITH (FORCE)")
-        }
-        for row in try connection.run("SELECT rolname FROM pg_roles WHERE rolname LIKE $1", like).rows {
-            let name = q(try row.string("rolname"))
-            try connection.run("DROP OWNED BY \(name)")
-            try connection.run("DROP ROLE \(name)")
-        }
+        try await dropPrefixedObjects(prefix, on: server)
     }
 }
 
