@@ -45,6 +45,9 @@ public struct ServerLimits: Sendable, Equatable {
 public struct ServerConfiguration: Sendable {
     /// Path of the Unix socket.
     public var socketPath: String
+    /// A listening socket handed to the daemon (systemd socket activation):
+    /// served instead of binding `socketPath`, whose file is then left alone.
+    public var inheritedListener: Int32?
     /// Group that owns the socket file (nil: the daemon's group).
     public var socketGroupID: gid_t?
     /// Mode of the socket's directory when the daemon creates it. An

@@ -5,6 +5,8 @@ import StewardWire
 
 /// The daemon's settings, resolved from flags, then environment, then defaults.
 struct DaemonSettings {
+    /// System mode: the team's daemon, at the system paths (``StewardPaths``).
+    var isSystemMode: Bool
     var stateDirectory: String
     /// Shared mode's PostgreSQL registry; nil for the embedded SQLite store.
     var sharedRegistry: String?
@@ -40,14 +42,21 @@ struct DaemonSettings {
             return raw
         }
 
+        isSystemMode = try command.system || Self.flagVariable("STEWARD_SYSTEM", in: environment)
         stateDirectory = value(command.stateDir, "STEWARD_STATE_DIR")
-            ?? StewardPaths.defaultStateDirectory(environment: environment)
+            ?? (isSystemMode ? StewardPaths.systemStateDirectory : StewardPaths.defaultStateDirectory(environment: environment))
         sharedRegistry = value(command.storeUrl, "STEWARD_STORE_URL")
         server = ServerConfiguration(
             socketPath: value(command.socket, "STEWARD_SOCKET")
-                ?? StewardPaths.socketPath(inStateDirectory: stateDirectory))
+                ?? (isSystemMode ? StewardPaths.defaultSystemSocketPath : StewardPaths.socketPath(inStateDirectory: stateDirectory)))
         if let group = value(command.socketGroup, "STEWARD_SOCKET_GROUP") {
             server.socketGroupID = try Self.groupID(named: group)
+        } else if isSystemMode {
+            guard let entry = getgrnam(StewardPaths.systemGroup) else {
+                throw Invalid(description: "system mode: there is no group \(StewardPaths.systemGroup) to own the socket; "
+                    + "create it with `groupadd --system \(StewardPaths.systemGroup)` (scripts/install.sh does) or give --socket-group")
+            }
+            server.socketGroupID = entry.pointee.gr_gid
         }
         var limits = ServerLimits()
         if let v = try number(command.maxFrameBytes, "STEWARD_MAX_FRAME_BYTES", name: "max-frame-bytes", range: 1024...(64 << 20)) {
@@ -84,6 +93,16 @@ struct DaemonSettings {
             throw Invalid(description: "unknown log format \"\(formatText)\"; use text or json")
         }
         logFormat = format
+    }
+
+    /// A yes/no variable: 1/true/yes or 0/false/no (empty: unset).
+    private static func flagVariable(_ name: String, in environment: [String: String]) throws -> Bool {
+        guard let text = environment[name]?.lowercased(), !text.isEmpty else { return false }
+        switch text {
+        case "1", "true", "yes": return true
+        case "0", "false", "no": return false
+        default: throw Invalid(description: "\(name)=\(text) is not 1 or 0")
+        }
     }
 
     private static func groupID(named name: String) throws -> gid_t {

@@ -35,9 +35,11 @@ struct ConnectionCLITests {
         let shown = try await runCommand(Executables.steward, ["connection", "show", "cli-db"] + socket)
         #expect(shown.standardOutput.contains("db.example.com:5432"))
 
+        // A port out of range is a command-line mistake: 64, before any call
+        // (the daemon refuses it too: ConnectionInputRulesTests).
         let badInput = try await runCommand(Executables.steward, ["connection", "update", "cli-db", "--port", "0"] + socket)
-        #expect(badInput.status == 2)
-        #expect(badInput.standardError.contains("INVALID_ARGUMENT: port: 0 is not between 1 and 65535"))
+        #expect(badInput.status == 64)
+        #expect(badInput.standardError.contains("--port must be between 1 and 65535, not 0"))
 
         let deleteEarly = try await runCommand(Executables.steward, ["connection", "delete", "cli-db"] + socket)
         #expect(deleteEarly.status == 2)
