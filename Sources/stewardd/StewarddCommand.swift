@@ -11,8 +11,9 @@ struct StewarddCommand: AsyncParsableCommand {
         commandName: "stewardd",
         abstract: "The Steward daemon: serves the Steward API on a Unix socket.",
         discussion: """
-            Every option can also be set by the environment variable named in its help; \
-            an option on the command line wins over the variable.
+            Every option can also be set by the environment variable named in its help, or \
+            in the config file (--config); an option on the command line wins over the \
+            variable, which wins over the file. --print-config shows the outcome.
 
             The state directory and the socket's directory must belong to the user stewardd \
             runs as and be writable by nobody else; stewardd creates them (0700 and 0750) when \
@@ -28,6 +29,12 @@ struct StewarddCommand: AsyncParsableCommand {
             READY=1 once it serves and STOPPING=1 when it begins to drain (Type=notify).
             """,
         version: StewardVersion.current)
+
+    @Option(name: .long, help: ArgumentHelp("Read settings from this TOML file (keys as the options' names with _ for -, e.g. state_dir = \"/srv/steward\"); an unknown key is refused with its line. Flags and environment variables win over it. [env: STEWARD_CONFIG] [default: /etc/steward/stewardd.toml in system mode, if it exists; none otherwise]", valueName: "path"))
+    var config: String?
+
+    @Flag(name: .long, help: "Print each setting's effective value and where it came from (flag, environment, config file and line, default), then exit.")
+    var printConfig = false
 
     @Flag(name: .long, help: "System mode, for a team: state in /var/lib/steward, socket /run/steward/steward.sock (directory 0750, socket 0660) owned by the group steward, whose members may connect. Other options still override each default. [env: STEWARD_SYSTEM=1]")
     var system = false
@@ -77,6 +84,10 @@ struct StewarddCommand: AsyncParsableCommand {
             settings = try DaemonSettings(command: self, environment: ProcessInfo.processInfo.environment)
         } catch {
             throw ValidationError("\(error)")
+        }
+        if printConfig {
+            print(EffectiveConfig.render(settings), terminator: "")
+            return
         }
         try await Daemon(settings: settings).run()
     }
