@@ -62,6 +62,8 @@ public struct ServerConfiguration: Sendable {
     public var drainGraceMilliseconds = 10_000
     /// Reported by Server.Info.
     public var storeBackend = "none"
+    /// Gauges read at each Server.Metrics call, besides the server's own.
+    public var gaugeSources: [GaugeSource] = []
 
     public init(socketPath: String) {
         self.socketPath = socketPath

@@ -57,7 +57,8 @@ final class ServerRuntime: Sendable {
     var callsInFlight: Int { state.withLock { $0.callsInFlight } }
     /// Server.Metrics' answer: the Prometheus text, gauges read now.
     var metricsText: String {
-        statistics.metrics.text(openConnections: openConnectionCount, callsInFlight: callsInFlight)
+        statistics.metrics.text(
+            openConnections: openConnectionCount, callsInFlight: callsInFlight, sources: configuration.gaugeSources)
     }
 
     /// Root and the daemon's own uid: administrators known without asking

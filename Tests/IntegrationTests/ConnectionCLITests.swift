@@ -13,11 +13,7 @@ struct ConnectionCLITests {
         let daemon = try await DaemonProcess.start(socketPath: directory + "/run/steward.sock")
         let socket = ["--socket", daemon.socketPath]
 
-        let register = try await runCommand(
-            Executables.steward,
-            ["connection", "register", "cli-db", "--deployment", "SELF_MANAGED", "--host", "db.example.com",
-             "--state-database", "steward_state", "--database", "sales", "--username", "steward", "--password-stdin"] + socket,
-            standardInput: "s3cret\n")
+        let register = try await registerWithoutDatabase("cli-db", socket: socket)
         #expect(register.status == 0, "\(register.standardError)")
         #expect(!register.standardOutput.contains("s3cret"))
 

@@ -12,6 +12,9 @@ struct MetricsTests {
         let daemon = try await DaemonProcess.start(socketPath: directory + "/steward.sock")
         let socket = ["--socket", daemon.socketPath]
         for _ in 0..<2 { #expect(try await runCommand(Executables.steward, ["whoami"] + socket).status == 0) }
+        // One governed connection, REGISTERED (names its database: nothing to reach).
+        let register = try await registerWithoutDatabase("metrics-db", socket: socket)
+        #expect(register.status == 0, "\(register.standardError)")
         #expect(try await runCommand(Executables.steward, ["health", "--service", "nope.Service"] + socket).status == 2)
 
         let result = try await runCommand(Executables.steward, ["server", "metrics"] + socket)
@@ -23,8 +26,10 @@ struct MetricsTests {
         #expect(lines.contains("# TYPE steward_call_duration_seconds histogram"))
         #expect(lines.contains(#"steward_call_duration_seconds_count{method="/steward.v1.Server/WhoAmI"} 2"#))
         #expect(lines.contains(#"steward_call_duration_seconds_bucket{method="/steward.v1.Server/WhoAmI",le="+Inf"} 2"#))
-        // Three CLI runs before this one, and this one open now.
-        #expect(lines.contains("steward_connections_accepted_total 4"))
+        // Four CLI runs before this one, and this one open now.
+        #expect(lines.contains("steward_connections_accepted_total 5"))
+        #expect(lines.contains(#"steward_governed_connections{state="REGISTERED"} 1.0"#))
+        #expect(lines.contains(#"steward_governed_connections{state="ACTIVE"} 0.0"#))
         #expect(lines.contains("steward_connections_open 1.0"))
         // The Metrics call itself.
         #expect(lines.contains("steward_calls_in_flight 1.0"))

@@ -3,6 +3,22 @@ import Dispatch
 import Prometheus
 import StewardWire
 
+/// One gauge's value, read when the metrics are (``ServerConfiguration/gaugeSources``).
+public struct GaugeReading: Sendable {
+    public var label: String
+    public var dimensions: [(String, String)]
+    public var value: Double
+
+    public init(label: String, dimensions: [(String, String)], value: Double) {
+        self.label = label
+        self.dimensions = dimensions
+        self.value = value
+    }
+}
+
+/// Gauges a server's owner adds (the registry's connections by state).
+public typealias GaugeSource = @Sendable () -> [GaugeReading]
+
 /// The daemon's metrics through swift-metrics, kept by swift-prometheus and
 /// read as Prometheus text (Server.Metrics, the textfile collector).
 ///
@@ -47,9 +63,12 @@ final class ServerMetrics: Sendable {
     }
 
     /// The exposition text, with the gauges read now.
-    func text(openConnections open: Int, callsInFlight inFlight: Int) -> String {
+    func text(openConnections open: Int, callsInFlight inFlight: Int, sources: [GaugeSource]) -> String {
         openConnections.record(open)
         callsInFlight.record(inFlight)
+        for reading in sources.flatMap({ $0() }) {
+            CoreMetrics.Gauge(label: reading.label, dimensions: reading.dimensions, factory: factory).record(reading.value)
+        }
         return registry.emitToString()
     }
 }
