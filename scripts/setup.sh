@@ -12,7 +12,7 @@ set -euo pipefail
 # shellcheck source=scripts/versions.sh
 source "$(dirname "$0")/versions.sh"
 
-packages=(pkg-config libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libpq-dev libsqlite3-dev passwd util-linux procps)
+packages=(pkg-config libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libpq-dev libsqlite3-dev passwd util-linux procps man-db)
 
 missing=()
 for package in "${packages[@]}"; do

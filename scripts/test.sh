@@ -13,6 +13,10 @@ bash scripts/check-generated.sh
 bash scripts/postgres-servers.sh start
 eval "$(bash scripts/postgres-servers.sh env)"
 swift build --build-tests
+# The man pages under docs/man match the commands' help; the install
+# command works into a temporary prefix (and what it installed works).
+bash scripts/generate-man.sh --check
+bash scripts/test-install.sh
 # The Python client (clients/python, standard library unittest) against the
 # stewardd just built: a few seconds, so before the long Swift suites.
 STEWARD_STEWARDD="$(swift build --show-bin-path)/stewardd" \

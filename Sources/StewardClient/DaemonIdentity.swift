@@ -10,7 +10,7 @@ enum DaemonIdentity {
     /// system socket only, root or the `steward` system user; nil when any
     /// uid will do (the user's own daemon, found by the user's own paths).
     static func expectedUIDs(
-        explicit: uid_t?, environment: [String: String], socketPath: String
+        explicit: uid_t?, environment: [String: String], location: SocketLocation
     ) throws(RPCError) -> Set<uid_t>? {
         if let explicit { return [explicit] }
         if let text = environment["STEWARD_EXPECT_DAEMON_UID"], !text.isEmpty {
@@ -19,7 +19,9 @@ enum DaemonIdentity {
             }
             return [uid]
         }
-        guard socketPath == StewardPaths.systemSocketPath else { return nil }
+        guard location.source == .systemDaemon || location.path == StewardPaths.defaultSystemSocketPath else {
+            return nil
+        }
         var uids: Set<uid_t> = [0]
         if let entry = getpwnam(StewardPaths.systemUser) { uids.insert(entry.pointee.pw_uid) }
         return uids

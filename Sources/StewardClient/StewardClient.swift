@@ -11,12 +11,14 @@ import StewardWire
 ///     let client = try StewardClient.connect()
 ///     let me = try await client.call(StewardV1.Server.whoAmI, StewardV1.WhoAmIRequest())
 public final class StewardClient: Sendable {
+    /// Where this client is connected, and why that socket.
+    public let location: SocketLocation
     /// Where this client is connected.
-    public let socketPath: String
+    public var socketPath: String { location.path }
     private let connection: ClientConnection
 
-    private init(socketPath: String, connection: ClientConnection) {
-        self.socketPath = socketPath
+    private init(location: SocketLocation, connection: ClientConnection) {
+        self.location = location
         self.connection = connection
     }
 
@@ -24,33 +26,43 @@ public final class StewardClient: Sendable {
         connection.close()
     }
 
-    /// Connects to `socketPath`, or where `STEWARD_SOCKET` /
-    /// `STEWARD_STATE_DIR` point, or the default socket.
+    /// Connects to the daemon ``SocketLocation/find(explicit:environment:isSocket:)``
+    /// finds: `socketPath`, else `STEWARD_SOCKET`, else the user's own
+    /// daemon if its socket exists, else the system daemon.
     ///
     /// - Parameter expectedDaemonUID: the uid the daemon must run as, else
-    ///   `STEWARD_EXPECT_DAEMON_UID`; for the system socket
-    ///   (``StewardPaths/systemSocketPath``) root or the `steward` user are
-    ///   always required. Checked with `SO_PEERCRED` before anything is sent.
-    /// - Throws: ``RPCError`` UNAVAILABLE saying why no daemon answered there;
-    ///   UNAUTHENTICATED when the daemon runs as another uid than expected
-    ///   (connecting sends nothing, so that is the only UNAUTHENTICATED it
-    ///   throws); INVALID_ARGUMENT for a malformed `STEWARD_EXPECT_DAEMON_UID`.
+    ///   `STEWARD_EXPECT_DAEMON_UID`; for the system socket root or the
+    ///   `steward` user are always required. Checked with `SO_PEERCRED`
+    ///   before anything is sent.
+    /// - Throws: ``RPCError`` UNAVAILABLE saying which socket was tried, why
+    ///   nothing answered there and what to do; PERMISSION_DENIED when the
+    ///   socket is there but the kernel refuses this user (not a member of
+    ///   its group); UNAUTHENTICATED when the daemon runs as another uid than
+    ///   expected (connecting sends nothing, so those are the only
+    ///   PERMISSION_DENIED and UNAUTHENTICATED it throws); INVALID_ARGUMENT
+    ///   for a malformed `STEWARD_EXPECT_DAEMON_UID`.
     public static func connect(
         socketPath: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         maxFrameBytes: Int = FramePrefix.defaultMaxFrameBytes,
         expectedDaemonUID: uid_t? = nil
     ) throws(RPCError) -> StewardClient {
-        let path = socketPath ?? StewardPaths.defaultSocketPath(environment: environment)
+        let location = SocketLocation.find(explicit: socketPath, environment: environment)
+        let path = location.path
         let expected = try DaemonIdentity.expectedUIDs(
-            explicit: expectedDaemonUID, environment: environment, socketPath: path)
+            explicit: expectedDaemonUID, environment: environment, location: location)
         let fd: Int32
         do {
             fd = try UnixSocket.connect(to: path)
+        } catch let error as SystemCallError where error.errno == EACCES || error.errno == EPERM {
+            throw RPCError(
+                .permissionDenied,
+                "cannot reach stewardd at \(location): permission denied; "
+                    + location.nextStepWhenRefused(group: SocketGroup.name(of: path)))
         } catch let error as SystemCallError {
-            throw RPCError(.unavailable, "cannot reach stewardd at \(path): \(error.reason)")
+            throw RPCError(.unavailable, "cannot reach stewardd at \(location): \(error.reason); \(location.nextStepWhenUnreachable)")
         } catch {
-            throw RPCError(.unavailable, "cannot reach stewardd at \(path): \(error)")
+            throw RPCError(.unavailable, "cannot reach stewardd at \(location): \(error); \(location.nextStepWhenUnreachable)")
         }
         if let expected {
             do {
@@ -60,7 +72,7 @@ public final class StewardClient: Sendable {
                 throw error
             }
         }
-        return StewardClient(socketPath: path, connection: ClientConnection(fd: fd, maxFrameBytes: maxFrameBytes))
+        return StewardClient(location: location, connection: ClientConnection(fd: fd, maxFrameBytes: maxFrameBytes))
     }
 
     /// Makes a unary call.

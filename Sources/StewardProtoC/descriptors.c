@@ -276,6 +276,16 @@ const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__who_
   return &steward__v1__who_am_iresponse__descriptor;
 }
 
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__server_metrics_request(void)
+{
+  return &steward__v1__server_metrics_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__server_metrics_response(void)
+{
+  return &steward__v1__server_metrics_response__descriptor;
+}
+
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__user(void)
 {
   return &steward__v1__user__descriptor;

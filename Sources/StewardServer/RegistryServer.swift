@@ -23,9 +23,9 @@ public enum RegistryServer {
                 logger.error("an audit event could not be written", metadata: ["error": "\(String(reflecting: failure))"])
             })
         var router = Router()
-        ConnectionsAPI.register(
-            in: &router,
-            service: ConnectionsService(store: store, prober: LiveConnectionProber(executor: executor), audit: audit))
+        let connections = ConnectionsService(store: store, prober: LiveConnectionProber(executor: executor), audit: audit)
+        ConnectionsAPI.register(in: &router, service: connections)
+        configuration.gaugeSources.append(GovernedConnectionCounts.gaugeSource(connections))
         UsersAPI.register(
             in: &router, service: UsersService(store: store, roles: LiveLoginRoleProbe(executor: executor), audit: audit))
         SyncAPI.register(

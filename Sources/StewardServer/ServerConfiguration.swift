@@ -45,6 +45,9 @@ public struct ServerLimits: Sendable, Equatable {
 public struct ServerConfiguration: Sendable {
     /// Path of the Unix socket.
     public var socketPath: String
+    /// A listening socket handed to the daemon (systemd socket activation):
+    /// served instead of binding `socketPath`, whose file is then left alone.
+    public var inheritedListener: Int32?
     /// Group that owns the socket file (nil: the daemon's group).
     public var socketGroupID: gid_t?
     /// Mode of the socket's directory when the daemon creates it. An
@@ -59,6 +62,8 @@ public struct ServerConfiguration: Sendable {
     public var drainGraceMilliseconds = 10_000
     /// Reported by Server.Info.
     public var storeBackend = "none"
+    /// Gauges read at each Server.Metrics call, besides the server's own.
+    public var gaugeSources: [GaugeSource] = []
 
     public init(socketPath: String) {
         self.socketPath = socketPath

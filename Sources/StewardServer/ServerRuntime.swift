@@ -55,6 +55,11 @@ final class ServerRuntime: Sendable {
     var isDraining: Bool { state.withLock { $0.isDraining } }
     var openConnectionCount: Int { state.withLock { $0.connections.count } }
     var callsInFlight: Int { state.withLock { $0.callsInFlight } }
+    /// Server.Metrics' answer: the Prometheus text, gauges read now.
+    var metricsText: String {
+        statistics.metrics.text(
+            openConnections: openConnectionCount, callsInFlight: callsInFlight, sources: configuration.gaugeSources)
+    }
 
     /// Administrators known without asking the store, so the per-uid caps
     /// spare them and reserved slots wait for them.

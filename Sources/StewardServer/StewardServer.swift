@@ -40,11 +40,15 @@ public final class StewardServer: Sendable {
 
     public var socketPath: String { runtime.configuration.socketPath }
 
-    /// Binds the socket and starts accepting connections.
+    /// Binds the socket (or takes the inherited one) and starts accepting connections.
     public func start() throws(ServerStartError) {
         let runtime = self.runtime
-        let created = try SocketListener(configuration: runtime.configuration, queue: acceptQueue) { fd in
-            Self.accept(fd, runtime: runtime)
+        let onAccept: @Sendable (Int32) -> Void = { fd in Self.accept(fd, runtime: runtime) }
+        let created: any ListeningSocket
+        if let inherited = runtime.configuration.inheritedListener {
+            created = InheritedSocketListener(fd: inherited, queue: acceptQueue, onAccept: onAccept)
+        } else {
+            created = try SocketListener(configuration: runtime.configuration, queue: acceptQueue, onAccept: onAccept)
         }
         listener.set(created)
         runtime.logger.info(
@@ -52,7 +56,8 @@ public final class StewardServer: Sendable {
             metadata: ["socket": "\(runtime.configuration.socketPath)", "version": "\(StewardVersion.current)"])
     }
 
-    /// Drains and stops: stops accepting and removes the socket file, refuses
+    /// Drains and stops: stops accepting and removes the socket file (one it
+    /// made, never an inherited one), refuses
     /// new calls UNAVAILABLE, lets calls in flight finish within the grace
     /// period, answers the rest UNAVAILABLE, then closes every connection.
     public func shutDown() async {
@@ -124,9 +129,9 @@ public final class StewardServer: Sendable {
 /// Holds the listener between start and shutdown; touched on the accept queue
 /// and in `start`, before any connection exists.
 private final class ListenerSlot: @unchecked Sendable {
-    private var listener: SocketListener?
-    func set(_ listener: SocketListener) { self.listener = listener }
-    func take() -> SocketListener? {
+    private var listener: (any ListeningSocket)?
+    func set(_ listener: any ListeningSocket) { self.listener = listener }
+    func take() -> (any ListeningSocket)? {
         defer { listener = nil }
         return listener
     }

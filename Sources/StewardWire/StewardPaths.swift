@@ -12,7 +12,8 @@ public enum StewardPaths {
         return homeDirectory(environment: environment) + "/.local/state/steward"
     }
 
-    /// `STEWARD_SOCKET`, else `<state dir>/run/steward.sock`.
+    /// The daemon's own socket when none is given: `STEWARD_SOCKET`, else
+    /// `<state dir>/run/steward.sock`. (Clients look further: ``SocketLocation``.)
     public static func defaultSocketPath(environment: [String: String]) -> String {
         if let explicit = environment["STEWARD_SOCKET"], !explicit.isEmpty { return explicit }
         return socketPath(inStateDirectory: defaultStateDirectory(environment: environment))
@@ -21,9 +22,20 @@ public enum StewardPaths {
     /// The system daemon's socket (system mode, for a team). A client that
     /// connects here always checks that the daemon runs as root or as
     /// ``systemUser``.
-    public static let systemSocketPath = "/run/steward/steward.sock"
+    public static let defaultSystemSocketPath = "/run/steward/steward.sock"
+    /// Where clients look for the system daemon: `STEWARD_SYSTEM_SOCKET`
+    /// (for packages that put it elsewhere, and for tests, which must not
+    /// write in /run), else ``defaultSystemSocketPath``.
+    public static func systemSocketPath(environment: [String: String]) -> String {
+        if let moved = environment["STEWARD_SYSTEM_SOCKET"], !moved.isEmpty { return moved }
+        return defaultSystemSocketPath
+    }
+    /// The system daemon's state directory (systemd's `StateDirectory=steward`).
+    public static let systemStateDirectory = "/var/lib/steward"
     /// The account a system daemon runs as.
     public static let systemUser = "steward"
+    /// The group whose members may connect to the system daemon.
+    public static let systemGroup = "steward"
 
     public static func socketPath(inStateDirectory stateDirectory: String) -> String {
         stateDirectory + "/run/steward.sock"

@@ -21,6 +21,17 @@ struct ClientOptions: ParsableArguments {
     @Flag(name: .long, help: "Print the answer as JSON, for scripts.")
     var json = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Colour answers: auto (on a terminal, unless NO_COLOR is set), always or never. [default: auto]",
+        valueName: "when"))
+    var color: ColorChoice = .auto
+
+    /// Whether to colour what is printed on stdout (``ColorChoice``).
+    var usesColor: Bool { color.resolved(environment: ProcessInfo.processInfo.environment) }
+
+    @Flag(name: .long, help: "Say on stderr which daemon's socket is used and why (--socket, STEWARD_SOCKET, your own daemon, or the system daemon).")
+    var verbose = false
+
     func validate() throws {
         if let timeout, !(timeout > 0 && timeout <= 86_400) {
             throw ValidationError("--timeout must be more than 0 and at most 86400 seconds")
@@ -41,14 +52,23 @@ struct ClientOptions: ParsableArguments {
     }
 
     /// Connects, or exits with the status class of the failure; a daemon
-    /// that is not the expected uid exits ``CommandFailure/daemonIdentityExitCode``.
+    /// that is not the expected uid exits ``CommandFailure/daemonIdentityExitCode``,
+    /// a socket this user may not open ``CommandFailure/socketPermissionExitCode``.
     func connect() throws -> StewardClient {
+        if verbose {
+            let location = SocketLocation.find(explicit: socket, environment: ProcessInfo.processInfo.environment)
+            FileHandle.standardError.write(Data("steward: using \(TerminalText.escaped(location.description))\n".utf8))
+        }
         do {
             return try StewardClient.connect(socketPath: socket, expectedDaemonUID: expectDaemonUid)
         } catch where error.code == .unauthenticated {
             // Connecting sends nothing, so UNAUTHENTICATED here is always the
             // peer-uid check: the daemon, not the caller, failed to prove who it is.
             throw CommandFailure(error, exitCode: CommandFailure.daemonIdentityExitCode)
+        } catch where error.code == .permissionDenied {
+            // Likewise PERMISSION_DENIED is the kernel refusing the socket:
+            // not something a retry mends, and not the daemon's refusal (3).
+            throw CommandFailure(error, exitCode: CommandFailure.socketPermissionExitCode)
         } catch {
             throw CommandFailure(error)
         }

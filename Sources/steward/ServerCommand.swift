@@ -1,12 +1,12 @@
 import ArgumentParser
 import StewardWire
 
-/// `steward server info|stats`.
+/// `steward server info|stats|metrics`.
 struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server",
         abstract: "Show what the daemon is and how it is doing.",
-        subcommands: [Info.self, Stats.self])
+        subcommands: [Info.self, Stats.self, Metrics.self])
 
     struct Info: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Version, uptime, store and limits.")

@@ -24,6 +24,8 @@ struct StewardCommand: AsyncParsableCommand {
               6   the daemon at the socket runs as another uid than expected
                   (--expect-daemon-uid, $STEWARD_EXPECT_DAEMON_UID, or the
                   system socket's root/steward); nothing was sent to it
+              7   the daemon's socket is there but you may not connect to it
+                  (not in its group): ask an administrator, do not retry
               64  the command line is wrong
             """,
         version: StewardVersion.current,

@@ -6,6 +6,7 @@ import StewardCore
 import StewardPostgres
 import StewardServer
 import StewardStore
+import StewardWire
 
 /// Runs the server until SIGTERM or SIGINT, then drains it.
 ///
@@ -21,6 +22,17 @@ struct Daemon {
         } catch {
             try refuseToStart(error, logger: logger)
         }
+        let environment = ProcessInfo.processInfo.environment
+        var configuration = settings.server
+        do {
+            if let inherited = try SystemdActivation.inheritedListener(environment: environment) {
+                configuration.inheritedListener = inherited
+                configuration.socketPath = SystemdActivation.boundPath(of: inherited) ?? "(socket handed over by systemd)"
+            }
+        } catch {
+            try refuseToStart(error, logger: logger)
+        }
+        let notifier = SystemdNotifier(environment: environment)
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT])
         // The state directory first: its lock keeps a second daemon from
         // using the same store, and a key problem must stop us before we serve.
@@ -33,13 +45,14 @@ struct Daemon {
         defer { state.close() }
         let executor = PostgresExecutor()
         let server = RegistryServer.make(
-            configuration: settings.server, store: state.store, executor: executor, logger: logger)
+            configuration: configuration, store: state.store, executor: executor, logger: logger)
         do {
             try server.start()
         } catch {
             try refuseToStart(error, logger: logger)
         }
         logger.info("state directory open", metadata: ["path": "\(state.path)", "store": "\(state.store.backend)"])
+        tell(notifier.ready, logger: logger)
         let rechecks = settings.recheckInterval.map { interval in
             let schedule = RegistryServer.recheckSchedule(
                 store: state.store, executor: executor, interval: interval, logger: logger)
@@ -47,10 +60,19 @@ struct Daemon {
         }
         let received = await signals.next()
         logger.info("received signal, draining", metadata: ["signal": "\(received)"])
+        tell(notifier.stopping, logger: logger)
         // Not waited for: a recheck in the middle of a validation ends with
         // the process (its write, if any, fails on the closed store).
         rechecks?.cancel()
         await server.shutDown()
+    }
+
+    /// The service manager not hearing us is worth a warning, not a stop:
+    /// systemd then times the start out itself and says so.
+    private func tell(_ notify: () throws(SystemCallError) -> Void, logger: Logger) {
+        do { try notify() } catch {
+            logger.warning("cannot notify the service manager", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Says why on stderr (plainly, for the person starting the daemon) and

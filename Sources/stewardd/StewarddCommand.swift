@@ -11,8 +11,9 @@ struct StewarddCommand: AsyncParsableCommand {
         commandName: "stewardd",
         abstract: "The Steward daemon: serves the Steward API on a Unix socket.",
         discussion: """
-            Every option can also be set by the environment variable named in its help; \
-            an option on the command line wins over the variable.
+            Every option can also be set by the environment variable named in its help, or \
+            in the config file (--config); an option on the command line wins over the \
+            variable, which wins over the file. --print-config shows the outcome.
 
             The state directory and the socket's directory must belong to the user stewardd \
             runs as and be writable by nobody else; stewardd creates them (0700 and 0750) when \
@@ -21,19 +22,33 @@ struct StewarddCommand: AsyncParsableCommand {
             SIGTERM or SIGINT drains the daemon: it stops accepting, lets calls in flight \
             finish within --drain-grace-ms, answers the rest UNAVAILABLE, removes its socket \
             file and exits 0.
+
+            Under systemd (contrib/systemd): with LISTEN_PID and LISTEN_FDS=1 set for it, \
+            stewardd serves the listening socket on descriptor 3 instead of making one, and \
+            leaves that socket file alone when it stops; with NOTIFY_SOCKET set it sends \
+            READY=1 once it serves and STOPPING=1 when it begins to drain (Type=notify).
             """,
         version: StewardVersion.current)
 
-    @Option(name: .long, help: ArgumentHelp("State directory. [env: STEWARD_STATE_DIR] [default: $XDG_STATE_HOME/steward or ~/.local/state/steward]", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Read settings from this TOML file (keys as the options' names with _ for -, e.g. state_dir = \"/srv/steward\"); an unknown key is refused with its line. Flags and environment variables win over it. [env: STEWARD_CONFIG] [default: /etc/steward/stewardd.toml in system mode, if it exists; none otherwise]", valueName: "path"))
+    var config: String?
+
+    @Flag(name: .long, help: "Print each setting's effective value and where it came from (flag, environment, config file and line, default), then exit.")
+    var printConfig = false
+
+    @Flag(name: .long, help: "System mode, for a team: state in /var/lib/steward, socket /run/steward/steward.sock (directory 0750, socket 0660) owned by the group steward, whose members may connect. Other options still override each default. [env: STEWARD_SYSTEM=1]")
+    var system = false
+
+    @Option(name: .long, help: ArgumentHelp("State directory. [env: STEWARD_STATE_DIR] [default: $XDG_STATE_HOME/steward or ~/.local/state/steward; /var/lib/steward in system mode]", valueName: "dir"))
     var stateDir: String?
 
     @Option(name: .long, help: ArgumentHelp("Shared mode: the registry lives in this PostgreSQL database (a postgresql:// URL or libpq key=value string; keep the password in ~/.pgpass or PGPASSWORD, not on the command line), so several daemons, each with its own state directory and a copy of the same registry.key, serve one registry. [env: STEWARD_STORE_URL] [default: the embedded SQLite store in the state directory]", valueName: "url"))
     var storeUrl: String?
 
-    @Option(name: .long, help: ArgumentHelp("Socket path. [env: STEWARD_SOCKET] [default: <state dir>/run/steward.sock]", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("Socket path. [env: STEWARD_SOCKET] [default: <state dir>/run/steward.sock; /run/steward/steward.sock in system mode; ignored when systemd hands stewardd its socket (LISTEN_FDS)]", valueName: "path"))
     var socket: String?
 
-    @Option(name: .long, help: ArgumentHelp("Group (name or number) that owns the socket file; its members may connect. [env: STEWARD_SOCKET_GROUP] [default: the daemon's group]", valueName: "group"))
+    @Option(name: .long, help: ArgumentHelp("Group (name or number) that owns the socket file; its members may connect. [env: STEWARD_SOCKET_GROUP] [default: the daemon's group; steward in system mode]", valueName: "group"))
     var socketGroup: String?
 
     @Option(name: .long, help: ArgumentHelp("Largest frame accepted, in bytes. [env: STEWARD_MAX_FRAME_BYTES] [default: 4194304]", valueName: "bytes"))
@@ -69,6 +84,10 @@ struct StewarddCommand: AsyncParsableCommand {
             settings = try DaemonSettings(command: self, environment: ProcessInfo.processInfo.environment)
         } catch {
             throw ValidationError("\(error)")
+        }
+        if printConfig {
+            print(EffectiveConfig.render(settings), terminator: "")
+            return
         }
         try await Daemon(settings: settings).run()
     }

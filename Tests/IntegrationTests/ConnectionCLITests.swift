@@ -13,11 +13,7 @@ struct ConnectionCLITests {
         let daemon = try await DaemonProcess.start(socketPath: directory + "/run/steward.sock")
         let socket = ["--socket", daemon.socketPath]
 
-        let register = try await runCommand(
-            Executables.steward,
-            ["connection", "register", "cli-db", "--deployment", "SELF_MANAGED", "--host", "db.example.com",
-             "--state-database", "steward_state", "--database", "sales", "--username", "steward", "--password-stdin"] + socket,
-            standardInput: "s3cret\n")
+        let register = try await registerWithoutDatabase("cli-db", socket: socket)
         #expect(register.status == 0, "\(register.standardError)")
         #expect(!register.standardOutput.contains("s3cret"))
 
@@ -35,9 +31,11 @@ struct ConnectionCLITests {
         let shown = try await runCommand(Executables.steward, ["connection", "show", "cli-db"] + socket)
         #expect(shown.standardOutput.contains("db.example.com:5432"))
 
+        // A port out of range is a command-line mistake: 64, before any call
+        // (the daemon refuses it too: ConnectionInputRulesTests).
         let badInput = try await runCommand(Executables.steward, ["connection", "update", "cli-db", "--port", "0"] + socket)
-        #expect(badInput.status == 2)
-        #expect(badInput.standardError.contains("INVALID_ARGUMENT: port: 0 is not between 1 and 65535"))
+        #expect(badInput.status == 64)
+        #expect(badInput.standardError.contains("--port must be between 1 and 65535, not 0"))
 
         let deleteEarly = try await runCommand(Executables.steward, ["connection", "delete", "cli-db"] + socket)
         #expect(deleteEarly.status == 2)

@@ -43,6 +43,9 @@ struct ConnectionsEndToEndTests {
         let scriptPath = directory + "/setup.sql"
         let script = try await runCommand(Executables.steward, ["connection", "script", key, "--output", scriptPath] + socket)
         #expect(script.status == 0, "\(script.standardError)")
+        // The hint can be pasted: the connection's real host and port.
+        #expect(script.standardError.contains("psql -h \(target.host) -p \(target.port) -U postgres -d postgres -f \(scriptPath)"),
+                "\(script.standardError)")
 
         // Before the script: validation fails, and says so with exit 2.
         let early = try await runCommand(Executables.steward, ["connection", "validate", key] + socket)
@@ -63,6 +66,13 @@ struct ConnectionsEndToEndTests {
         let complete = try await runCommand(Executables.steward, ["connection", "complete", key] + socket)
         #expect(complete.status == 0, "\(complete.standardError)")
         #expect(complete.standardOutput.contains("ACTIVE"))
+
+        // The list shows each connection's databases and its last validation's result and age.
+        let list = try await runCommand(Executables.steward, ["connection", "list"] + socket)
+        let row = try #require(list.standardOutput.split(separator: "\n").first { $0.hasPrefix(key + " ") }, "\(list.standardOutput)")
+        #expect(list.standardOutput.hasPrefix("KEY"))
+        #expect(row.contains("ACTIVE") && row.contains(governed), "\(row)")
+        #expect(row.contains(/passed \d+[smhd] ago$/), "\(row)")
 
         let show = try await runCommand(Executables.steward, ["connection", "show", key, "--json"] + socket)
         #expect(!show.standardOutput.contains("pw-\(suffix)"), "the password never comes back")

@@ -261,7 +261,7 @@ struct GeneratedMessageTests {
     func services() {
         #expect(StewardV1.Server.whoAmI.path == "/steward.v1.Server/WhoAmI")
         #expect(StewardV1.Server.methods.map(\.path) == [
-            "/steward.v1.Server/Info", "/steward.v1.Server/Stats", "/steward.v1.Server/WhoAmI",
+            "/steward.v1.Server/Info", "/steward.v1.Server/Stats", "/steward.v1.Server/WhoAmI", "/steward.v1.Server/Metrics",
         ])
         #expect(GrpcHealthV1.Health.check.isServerStreaming == false)
         #expect(GrpcHealthV1.Health.watch.isServerStreaming)

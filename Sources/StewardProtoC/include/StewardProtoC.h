@@ -128,6 +128,10 @@ const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__serv
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__who_am_i_request(void);
 /* steward.v1.WhoAmIResponse */
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__who_am_i_response(void);
+/* steward.v1.ServerMetricsRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__server_metrics_request(void);
+/* steward.v1.ServerMetricsResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__server_metrics_response(void);
 /* steward.v1.User */
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__user(void);
 /* steward.v1.Identity */

@@ -19,9 +19,13 @@ final class ServerStatistics: Sendable {
         var refusedConnections: UInt64 = 0
     }
     private let state = Mutex(State())
+    /// The same calls and connections, as Prometheus metrics.
+    let metrics = ServerMetrics()
 
     func record(method: String, code: StatusCode, startedAt: UInt64) {
-        let elapsed = (DispatchTime.now().uptimeNanoseconds &- startedAt) / 1000
+        let nanoseconds = DispatchTime.now().uptimeNanoseconds &- startedAt
+        let elapsed = nanoseconds / 1000
+        metrics.recordCall(method: method, code: code, nanoseconds: nanoseconds)
         state.withLock { state in
             state.methods[method, default: MethodSummary()].calls += 1
             state.methods[method]!.statusCounts[code, default: 0] += 1
@@ -34,6 +38,7 @@ final class ServerStatistics: Sendable {
     }
 
     func recordConnection(accepted: Bool) {
+        metrics.recordConnection(accepted: accepted)
         state.withLock { state in
             if accepted { state.acceptedConnections += 1 } else { state.refusedConnections += 1 }
         }

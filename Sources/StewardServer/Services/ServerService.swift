@@ -38,6 +38,10 @@ enum ServerService {
             stats.methods = runtime.statistics.methodStats
             return stats
         }
+        router.register(StewardV1.Server.metrics, policy: .requires(.knownCaller)) { _, context in
+            let runtime = try context.requireRuntime()
+            return StewardV1.ServerMetricsResponse(text: runtime.metricsText)
+        }
         router.register(StewardV1.Server.whoAmI, policy: .requires(.anyone)) { _, context in
             let runtime = try context.requireRuntime()
             // WhoAmI is open to anyone, so admission did not look the caller up.

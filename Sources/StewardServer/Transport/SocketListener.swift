@@ -82,7 +82,8 @@ final class SocketListener: @unchecked Sendable {
         }
     }
 
-    private static func acceptAll(on fd: Int32, _ onAccept: @Sendable (Int32) -> Void) {
+    /// Shared with ``InheritedSocketListener``.
+    static func acceptAll(on fd: Int32, _ onAccept: @Sendable (Int32) -> Void) {
         while true {
             do throws(SystemCallError) {
                 switch try UnixSocket.accept(on: fd) {

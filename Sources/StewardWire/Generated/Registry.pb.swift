@@ -58,6 +58,8 @@ public enum StewardProtoRegistry {
         StewardV1.ServerStatsResponse.self,
         StewardV1.WhoAmIRequest.self,
         StewardV1.WhoAmIResponse.self,
+        StewardV1.ServerMetricsRequest.self,
+        StewardV1.ServerMetricsResponse.self,
         StewardV1.User.self,
         StewardV1.Identity.self,
         StewardV1.Mapping.self,

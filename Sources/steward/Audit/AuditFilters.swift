@@ -12,7 +12,14 @@ enum AuditFilters {
             throw ValidationError("give a method like Connections/Register or /steward.v1.Connections/Register")
         }
         let service = parts[0].contains(".") ? parts[0] : "steward.v1." + parts[0]
-        return "/\(service)/\(parts[1])"
+        let path = "/\(service)/\(parts[1])"
+        // Only methods this CLI knows: a typo would otherwise match nothing, silently.
+        let known = StewardProtoRegistry.allMethods.map(\.path)
+        guard known.contains(path) else {
+            let names = known.filter { $0.hasPrefix("/steward.v1.") }.map { $0.dropFirst("/steward.v1.".count) }
+            throw ValidationError("unknown method \(argument); use one of \(names.joined(separator: ", "))")
+        }
+        return path
     }
 
     @Sendable

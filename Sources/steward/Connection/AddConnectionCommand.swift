@@ -18,7 +18,7 @@ struct AddConnection: AsyncParsableCommand {
         }
         guard !options.json else { throw ValidationError("steward connection add is interactive; --json is not available") }
         let wizard = AddConnectionWizard(
-            prompter: TerminalPrompter(), daemon: DaemonConnections(options: options))
+            prompter: TerminalPrompter(colour: options.usesColor), daemon: DaemonConnections(options: options))
         do {
             try await wizard.run()
         } catch let failure as RPCError {
@@ -47,7 +47,8 @@ extension Prompter {
 }
 
 struct TerminalPrompter: Prompter {
-    var colour: Bool { isatty(STDOUT_FILENO) == 1 }
+    /// `--color` and NO_COLOR, decided once (``ColorChoice``).
+    let colour: Bool
 
     /// Daemon messages and names reach the terminal through here: every
     /// control character but the line breaks is escaped (``TerminalText``).

@@ -56,6 +56,16 @@ struct ConnectionSettingsOptions: ParsableArguments {
     @Flag(name: .customLong("password-stdin"), help: "Read the password from standard input instead of a prompt.")
     var passwordFromStdin = false
 
+    /// Every value checked as the command line is read: a mistake is exit
+    /// 64 before anything is sent (or a password asked for).
+    func validate() throws {
+        if let port, !(1...65535).contains(port) {
+            throw ValidationError("--port must be between 1 and 65535, not \(port)")
+        }
+        _ = try deploymentType()
+        _ = try sslModeValue()
+    }
+
     func deploymentType() throws -> StewardV1.DeploymentType {
         guard let deployment else { return .unspecified }
         let name = deployment.uppercased().replacing("-", with: "_")

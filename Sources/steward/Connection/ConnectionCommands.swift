@@ -11,6 +11,12 @@ struct RegisterConnection: AsyncParsableCommand {
     var name: String
     @OptionGroup var settings: ConnectionSettingsOptions
 
+    func validate() throws {
+        guard settings.deployment != nil else {
+            throw ValidationError("--deployment is required: NEON or SELF_MANAGED")
+        }
+    }
+
     func run() async throws {
         var message = StewardV1.ConnectionSettings()
         message.deploymentType = try settings.deploymentType()
@@ -36,17 +42,23 @@ struct ListConnections: AsyncParsableCommand {
     @Option(help: "Only connections in this state (REGISTERED, VALIDATED, VALIDATION_FAILED, ACTIVE, UNHEALTHY, INACTIVE).")
     var state: String?
 
+    func validate() throws { _ = try stateFilter() }
+
+    private func stateFilter() throws -> LifecycleState? {
+        guard let state else { return nil }
+        guard let value = LifecycleState(rawValue: state.uppercased()) else {
+            let valid = LifecycleState.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("unknown --state \(state); use one of \(valid)")
+        }
+        return value
+    }
+
     func run() async throws {
         var request = StewardV1.ListConnectionsRequest()
-        if let state {
-            guard let value = LifecycleState(rawValue: state.uppercased()) else {
-                throw ValidationError("unknown --state \(state)")
-            }
-            request.state = StewardV1.ConnectionState(value)
-        }
+        if let value = try stateFilter() { request.state = StewardV1.ConnectionState(value) }
         let all = try await options.fetchPages(StewardV1.Connections.list, request).items
         let everything = StewardV1.ListConnectionsResponse(connections: all)
-        options.emit(everything) { ConnectionText.table(all) }
+        options.emit(everything) { ConnectionText.table(all, nowUnixMs: Int64(Date().timeIntervalSince1970 * 1000)) }
     }
 }
 
@@ -83,7 +95,10 @@ struct ConnectionScript: AsyncParsableCommand {
             } catch {
                 throw ValidationError("cannot write \(output): \(error.localizedDescription)")
             }
-            FileHandle.standardError.write(Data("wrote \(output); run it with: psql -h <host> -U <superuser> -d postgres -f \(output)\n".utf8))
+            // The connection's own host and port, so the hint can be pasted as it is.
+            let settings = try await options.call(StewardV1.Connections.get, .init(key: key)).connection?.settings ?? .init()
+            let hint = "wrote \(output); run it as a superuser with: psql -h \(settings.host) -p \(settings.port) -U postgres -d postgres -f \(output)"
+            FileHandle.standardError.write(Data((TerminalText.escaped(hint) + "\n").utf8))
         } else if options.json {
             options.emit(response) { "" }
         } else {
@@ -103,7 +118,7 @@ struct ValidateConnection: AsyncParsableCommand {
     func run() async throws {
         let response = try await options.call(StewardV1.Connections.validate, .init(key: key))
         let report = response.report ?? .init()
-        options.emit(response, colored: true) { ValidationText.render(report, color: isatty(STDOUT_FILENO) == 1) }
+        options.emit(response, colored: true) { ValidationText.render(report, color: options.usesColor) }
         if !report.passed { throw ExitCode(2) }
     }
 }
@@ -184,12 +199,29 @@ struct ActivateConnection: ConnectionKeyCommand {
 }
 
 struct DeleteConnection: ConnectionKeyCommand {
-    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete an INACTIVE connection and everything recorded about it.")
+    static let configuration = CommandConfiguration(
+        commandName: "delete", abstract: "Delete an INACTIVE connection and everything recorded about it.",
+        discussion: "On a terminal it asks first: type the connection's key to delete it. Scripts (no terminal) and --yes are not asked.")
     static let method = StewardV1.Connections.delete
     @OptionGroup var options: ClientOptions
     @Argument var key: String
+    @Flag(name: .long, help: "Delete without asking, even on a terminal.")
+    var yes = false
 
     func text(_ response: StewardV1.DeleteConnectionResponse) -> String { "deleted \(key)" }
+
+    mutating func run() async throws {
+        if !yes, isatty(STDIN_FILENO) == 1 {
+            let prompt = "Delete connection \(TerminalText.escaped(key)) and everything recorded about it? Type its key to confirm: "
+            FileHandle.standardError.write(Data(prompt.utf8))
+            guard readLine(strippingNewline: true) == key else {
+                FileHandle.standardError.write(Data("steward: nothing deleted\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+        let response = try await options.call(Self.method, .init(key: key))
+        options.emit(response) { text(response) }
+    }
 }
 
 struct RotateCredentials: AsyncParsableCommand {

@@ -23,14 +23,31 @@ enum ConnectionText {
             """
     }
 
-    static func table(_ connections: [StewardV1.Connection]) -> String {
+    static func table(_ connections: [StewardV1.Connection], nowUnixMs: Int64) -> String {
         guard !connections.isEmpty else { return "no connections" }
-        var lines = [pad("KEY", 28) + pad("STATE", 20) + "SERVER"]
-        for connection in connections {
+        let rows = connections.map { connection in
             let settings = connection.settings ?? .init()
-            lines.append(pad(connection.key, 28) + pad(state(connection.state), 20) + TerminalText.escaped("\(settings.host):\(settings.port)"))
+            let databases = settings.governedDatabases.isEmpty ? "(discovered)" : settings.governedDatabases.joined(separator: ",")
+            return [connection.key, state(connection.state), "\(settings.host):\(settings.port)", databases,
+                    lastValidation(connection.lastValidation, nowUnixMs: nowUnixMs)]
         }
-        return lines.joined(separator: "\n")
+        return AlignedTable.render(header: ["KEY", "STATE", "SERVER", "DATABASES", "LAST VALIDATION"], rows: rows)
+    }
+
+    /// "passed 5m ago", "failed 2d ago", or "never".
+    static func lastValidation(_ report: StewardV1.ValidationReport?, nowUnixMs: Int64) -> String {
+        guard let report, report.validatedAtUnixMs > 0 else { return "never" }
+        return (report.passed ? "passed " : "failed ") + age(milliseconds: nowUnixMs - report.validatedAtUnixMs)
+    }
+
+    static func age(milliseconds: Int64) -> String {
+        let seconds = max(0, milliseconds / 1000)
+        switch seconds {
+        case ..<60: return "\(seconds)s ago"
+        case ..<3600: return "\(seconds / 60)m ago"
+        case ..<86_400: return "\(seconds / 3600)h ago"
+        default: return "\(seconds / 86_400)d ago"
+        }
     }
 }
 

@@ -208,3 +208,13 @@ final class JoinableReader: @unchecked Sendable {
         return data
     }
 }
+
+/// `steward connection register KEY` for a connection that names its
+/// database, so the daemon reaches no server: REGISTERED, password "s3cret".
+func registerWithoutDatabase(_ key: String, socket: [String]) async throws -> CommandResult {
+    try await runCommand(
+        Executables.steward,
+        ["connection", "register", key, "--deployment", "SELF_MANAGED", "--host", "db.example.com",
+         "--state-database", "steward_state", "--database", "sales", "--username", "steward", "--password-stdin"] + socket,
+        standardInput: "s3cret\n")
+}

@@ -17,7 +17,7 @@ from . import health_v1, rpc_v1, v1
 from ._helpers import enum_value
 from ._pool import enum_type, message_class
 from .client import ServerStream, ServiceStub, StewardClient
-from .discovery import default_state_directory, resolve_socket_path
+from .discovery import SocketLocation, default_state_directory, locate_socket, resolve_socket_path
 from .errors import StatusCode, StewardError
 
 __version__ = "0.1.0"
@@ -29,6 +29,8 @@ __all__ = [
     "StewardError",
     "StatusCode",
     "resolve_socket_path",
+    "locate_socket",
+    "SocketLocation",
     "default_state_directory",
     "message_class",
     "enum_type",

@@ -26,6 +26,7 @@
 #   /steward.v1.Server/Info  steward.v1.ServerInfoRequest -> steward.v1.ServerInfoResponse
 #   /steward.v1.Server/Stats  steward.v1.ServerStatsRequest -> steward.v1.ServerStatsResponse
 #   /steward.v1.Server/WhoAmI  steward.v1.WhoAmIRequest -> steward.v1.WhoAmIResponse
+#   /steward.v1.Server/Metrics  steward.v1.ServerMetricsRequest -> steward.v1.ServerMetricsResponse
 #   /steward.v1.Users/Create  steward.v1.CreateUserRequest -> steward.v1.CreateUserResponse
 #   /steward.v1.Users/Get  steward.v1.GetUserRequest -> steward.v1.GetUserResponse
 #   /steward.v1.Users/List  steward.v1.ListUsersRequest -> steward.v1.ListUsersResponse
@@ -293,11 +294,15 @@ FILE_DESCRIPTOR_PROTOS = (
         b'&\n\x0fis_daemon_admin\x18\x05 \x01(\x08R\risDaemonAdmin\x12\x1b\n\tuser_'
         b'name\x18\x06 \x01(\tR\x08userName\x128\n\x0bpermissions\x18\x07 \x03(\x0e2\x16.stew'
         b'ard.v1.PermissionR\x0bpermissions\x12\x19\n\x08is_known\x18\x08 \x01(\x08'
-        b'R\x07isKnown2\xda\x01\n\x06Server\x12E\n\x04Info\x12\x1d.steward.v1.Server'
-        b'InfoRequest\x1a\x1e.steward.v1.ServerInfoResponse\x12H\n\x05S'
-        b'tats\x12\x1e.steward.v1.ServerStatsRequest\x1a\x1f.steward.v'
-        b'1.ServerStatsResponse\x12?\n\x06WhoAmI\x12\x19.steward.v1.Who'
-        b'AmIRequest\x1a\x1a.steward.v1.WhoAmIResponseb\x06proto3'
+        b'R\x07isKnown"\x16\n\x14ServerMetricsRequest"+\n\x15ServerMetri'
+        b'csResponse\x12\x12\n\x04text\x18\x01 \x01(\tR\x04text2\xaa\x02\n\x06Server\x12E\n\x04Inf'
+        b'o\x12\x1d.steward.v1.ServerInfoRequest\x1a\x1e.steward.v1.Se'
+        b'rverInfoResponse\x12H\n\x05Stats\x12\x1e.steward.v1.ServerSta'
+        b'tsRequest\x1a\x1f.steward.v1.ServerStatsResponse\x12?\n\x06Wh'
+        b'oAmI\x12\x19.steward.v1.WhoAmIRequest\x1a\x1a.steward.v1.Who'
+        b'AmIResponse\x12N\n\x07Metrics\x12 .steward.v1.ServerMetric'
+        b'sRequest\x1a!.steward.v1.ServerMetricsResponseb\x06pro'
+        b'to3'
     ),
     # steward/v1/users.proto
     (

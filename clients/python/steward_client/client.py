@@ -30,7 +30,7 @@ from google.protobuf.message import DecodeError, Message
 
 from . import _pool, rpc_v1
 from ._helpers import ServiceHelpers
-from .discovery import resolve_socket_path
+from .discovery import SocketLocation, locate_socket
 from .errors import StatusCode, StewardError
 from .peer import check_daemon_uid, expected_daemon_uids
 from .framing import (
@@ -130,8 +130,10 @@ class StewardClient(ServiceHelpers):
         expected_daemon_uid: int | None = None,
     ) -> StewardClient:
         """Connects to the daemon's socket: ``socket_path``, else
-        ``$STEWARD_SOCKET``, else ``<state dir>/run/steward.sock`` (see
-        :mod:`steward_client.discovery`).
+        ``$STEWARD_SOCKET``, else the user's own daemon if its socket is
+        there, else the system daemon (see :mod:`steward_client.discovery`).
+        Raises :class:`StewardError` PERMISSION_DENIED when the socket is
+        there but this user may not connect (not in its group).
 
         ``max_frame_bytes`` is the largest frame sent or accepted (the
         daemon's default; ``server_info().limits.max_frame_bytes`` tells the
@@ -143,17 +145,28 @@ class StewardClient(ServiceHelpers):
         daemon must run as, checked with ``SO_PEERCRED`` before anything is
         sent: UNAUTHENTICATED otherwise (see :mod:`steward_client.peer`).
         """
-        path = resolve_socket_path(socket_path, environ)
-        expected = expected_daemon_uids(expected_daemon_uid, os.environ if environ is None else environ, path)
+        location: SocketLocation = locate_socket(socket_path, environ)
+        path = location.path
+        expected = expected_daemon_uids(
+            expected_daemon_uid, os.environ if environ is None else environ, path,
+            is_system=location.source == "system_daemon")
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             sock.settimeout(connect_timeout)
             sock.connect(path)
+        except PermissionError as error:
+            sock.close()
+            raise StewardError(
+                StatusCode.PERMISSION_DENIED,
+                f"cannot reach stewardd at {location}: permission denied; "
+                f"only members of the socket's group may connect: ask an administrator to add you to it",
+            ) from error
         except OSError as error:
             sock.close()
             reason = error.strerror or str(error) or type(error).__name__
             raise StewardError(
-                StatusCode.UNAVAILABLE, f"cannot reach stewardd at {path}: {reason}"
+                StatusCode.UNAVAILABLE,
+                f"cannot reach stewardd at {location}: {reason}; {location.next_step_when_unreachable}",
             ) from error
         if expected is not None:
             try:

@@ -25,7 +25,7 @@ _UCRED = struct.Struct("iII")
 
 
 def expected_daemon_uids(
-    explicit: int | None, environ: Mapping[str, str], socket_path: str
+    explicit: int | None, environ: Mapping[str, str], socket_path: str, *, is_system: bool = False
 ) -> set[int] | None:
     """``explicit``, else ``$STEWARD_EXPECT_DAEMON_UID``, else for the system
     socket only root or the ``steward`` account; None when any uid will do."""
@@ -37,7 +37,7 @@ def expected_daemon_uids(
             raise StewardError(
                 StatusCode.INVALID_ARGUMENT, f"STEWARD_EXPECT_DAEMON_UID={text} is not a uid (a whole number)")
         return {int(text)}
-    if socket_path != SYSTEM_SOCKET_PATH:
+    if not is_system and socket_path != SYSTEM_SOCKET_PATH:
         return None
     uids = {0}
     try:

@@ -412,6 +412,96 @@ void   steward__v1__who_am_iresponse__free_unpacked
   assert(message->base.descriptor == &steward__v1__who_am_iresponse__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   steward__v1__server_metrics_request__init
+                     (Steward__V1__ServerMetricsRequest         *message)
+{
+  static const Steward__V1__ServerMetricsRequest init_value = STEWARD__V1__SERVER_METRICS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t steward__v1__server_metrics_request__get_packed_size
+                     (const Steward__V1__ServerMetricsRequest *message)
+{
+  assert(message->base.descriptor == &steward__v1__server_metrics_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t steward__v1__server_metrics_request__pack
+                     (const Steward__V1__ServerMetricsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &steward__v1__server_metrics_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t steward__v1__server_metrics_request__pack_to_buffer
+                     (const Steward__V1__ServerMetricsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &steward__v1__server_metrics_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Steward__V1__ServerMetricsRequest *
+       steward__v1__server_metrics_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Steward__V1__ServerMetricsRequest *)
+     protobuf_c_message_unpack (&steward__v1__server_metrics_request__descriptor,
+                                allocator, len, data);
+}
+void   steward__v1__server_metrics_request__free_unpacked
+                     (Steward__V1__ServerMetricsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &steward__v1__server_metrics_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   steward__v1__server_metrics_response__init
+                     (Steward__V1__ServerMetricsResponse         *message)
+{
+  static const Steward__V1__ServerMetricsResponse init_value = STEWARD__V1__SERVER_METRICS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t steward__v1__server_metrics_response__get_packed_size
+                     (const Steward__V1__ServerMetricsResponse *message)
+{
+  assert(message->base.descriptor == &steward__v1__server_metrics_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t steward__v1__server_metrics_response__pack
+                     (const Steward__V1__ServerMetricsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &steward__v1__server_metrics_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t steward__v1__server_metrics_response__pack_to_buffer
+                     (const Steward__V1__ServerMetricsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &steward__v1__server_metrics_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Steward__V1__ServerMetricsResponse *
+       steward__v1__server_metrics_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Steward__V1__ServerMetricsResponse *)
+     protobuf_c_message_unpack (&steward__v1__server_metrics_response__descriptor,
+                                allocator, len, data);
+}
+void   steward__v1__server_metrics_response__free_unpacked
+                     (Steward__V1__ServerMetricsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &steward__v1__server_metrics_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 #define steward__v1__server_info_request__field_descriptors NULL
 #define steward__v1__server_info_request__field_indices_by_name NULL
 #define steward__v1__server_info_request__number_ranges NULL
@@ -1069,5 +1159,61 @@ const ProtobufCMessageDescriptor steward__v1__who_am_iresponse__descriptor =
   steward__v1__who_am_iresponse__field_indices_by_name,
   1,  steward__v1__who_am_iresponse__number_ranges,
   (ProtobufCMessageInit) steward__v1__who_am_iresponse__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define steward__v1__server_metrics_request__field_descriptors NULL
+#define steward__v1__server_metrics_request__field_indices_by_name NULL
+#define steward__v1__server_metrics_request__number_ranges NULL
+const ProtobufCMessageDescriptor steward__v1__server_metrics_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "steward.v1.ServerMetricsRequest",
+  "ServerMetricsRequest",
+  "Steward__V1__ServerMetricsRequest",
+  "steward.v1",
+  sizeof(Steward__V1__ServerMetricsRequest),
+  0,
+  steward__v1__server_metrics_request__field_descriptors,
+  steward__v1__server_metrics_request__field_indices_by_name,
+  0,  steward__v1__server_metrics_request__number_ranges,
+  (ProtobufCMessageInit) steward__v1__server_metrics_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor steward__v1__server_metrics_response__field_descriptors[1] =
+{
+  {
+    "text",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__ServerMetricsResponse, text),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned steward__v1__server_metrics_response__field_indices_by_name[] = {
+  0,   /* field[0] = text */
+};
+static const ProtobufCIntRange steward__v1__server_metrics_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor steward__v1__server_metrics_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "steward.v1.ServerMetricsResponse",
+  "ServerMetricsResponse",
+  "Steward__V1__ServerMetricsResponse",
+  "steward.v1",
+  sizeof(Steward__V1__ServerMetricsResponse),
+  1,
+  steward__v1__server_metrics_response__field_descriptors,
+  steward__v1__server_metrics_response__field_indices_by_name,
+  1,  steward__v1__server_metrics_response__number_ranges,
+  (ProtobufCMessageInit) steward__v1__server_metrics_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

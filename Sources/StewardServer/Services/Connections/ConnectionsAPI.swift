@@ -28,7 +28,11 @@ public enum ConnectionsAPI {
                 state: try ConnectionsMapping.state(request.state),
                 page: PageRequest(size: Int(request.pageSize), token: request.pageToken.isEmpty ? nil : request.pageToken))
             return StewardV1.ListConnectionsResponse(
-                connections: page.items.map { ConnectionsMapping.message($0, report: nil) },
+                // Each with its last validation, which `connection list` shows
+                // (one read per listed connection, a page at most).
+                connections: try page.items.map {
+                    ConnectionsMapping.message($0, report: try service.latestReport(key: $0.key))
+                },
                 nextPageToken: page.nextPageToken ?? "")
         }
         router.register(API.update, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in

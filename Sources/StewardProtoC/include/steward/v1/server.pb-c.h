@@ -25,6 +25,8 @@ typedef struct Steward__V1__MethodStats Steward__V1__MethodStats;
 typedef struct Steward__V1__ServerStatsResponse Steward__V1__ServerStatsResponse;
 typedef struct Steward__V1__WhoAmIRequest Steward__V1__WhoAmIRequest;
 typedef struct Steward__V1__WhoAmIResponse Steward__V1__WhoAmIResponse;
+typedef struct Steward__V1__ServerMetricsRequest Steward__V1__ServerMetricsRequest;
+typedef struct Steward__V1__ServerMetricsResponse Steward__V1__ServerMetricsResponse;
 
 
 /* --- enums --- */
@@ -184,6 +186,29 @@ struct  Steward__V1__WhoAmIResponse
 #define STEWARD__V1__WHO_AM_IRESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&steward__v1__who_am_iresponse__descriptor) \
     , 0, 0, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0,NULL, 0 }
+
+
+struct  Steward__V1__ServerMetricsRequest
+{
+  ProtobufCMessage base;
+};
+#define STEWARD__V1__SERVER_METRICS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&steward__v1__server_metrics_request__descriptor) \
+     }
+
+
+/*
+ * The daemon's metrics in the Prometheus text exposition format (version
+ * 0.0.4): calls by method and status, call latency histograms, connections.
+ */
+struct  Steward__V1__ServerMetricsResponse
+{
+  ProtobufCMessage base;
+  char *text;
+};
+#define STEWARD__V1__SERVER_METRICS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&steward__v1__server_metrics_response__descriptor) \
+    , (char *)protobuf_c_empty_string }
 
 
 /* Steward__V1__ServerInfoRequest methods */
@@ -357,6 +382,44 @@ Steward__V1__WhoAmIResponse *
 void   steward__v1__who_am_iresponse__free_unpacked
                      (Steward__V1__WhoAmIResponse *message,
                       ProtobufCAllocator *allocator);
+/* Steward__V1__ServerMetricsRequest methods */
+void   steward__v1__server_metrics_request__init
+                     (Steward__V1__ServerMetricsRequest         *message);
+size_t steward__v1__server_metrics_request__get_packed_size
+                     (const Steward__V1__ServerMetricsRequest   *message);
+size_t steward__v1__server_metrics_request__pack
+                     (const Steward__V1__ServerMetricsRequest   *message,
+                      uint8_t             *out);
+size_t steward__v1__server_metrics_request__pack_to_buffer
+                     (const Steward__V1__ServerMetricsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Steward__V1__ServerMetricsRequest *
+       steward__v1__server_metrics_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   steward__v1__server_metrics_request__free_unpacked
+                     (Steward__V1__ServerMetricsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Steward__V1__ServerMetricsResponse methods */
+void   steward__v1__server_metrics_response__init
+                     (Steward__V1__ServerMetricsResponse         *message);
+size_t steward__v1__server_metrics_response__get_packed_size
+                     (const Steward__V1__ServerMetricsResponse   *message);
+size_t steward__v1__server_metrics_response__pack
+                     (const Steward__V1__ServerMetricsResponse   *message,
+                      uint8_t             *out);
+size_t steward__v1__server_metrics_response__pack_to_buffer
+                     (const Steward__V1__ServerMetricsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Steward__V1__ServerMetricsResponse *
+       steward__v1__server_metrics_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   steward__v1__server_metrics_response__free_unpacked
+                     (Steward__V1__ServerMetricsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Steward__V1__ServerInfoRequest_Closure)
@@ -386,6 +449,12 @@ typedef void (*Steward__V1__WhoAmIRequest_Closure)
 typedef void (*Steward__V1__WhoAmIResponse_Closure)
                  (const Steward__V1__WhoAmIResponse *message,
                   void *closure_data);
+typedef void (*Steward__V1__ServerMetricsRequest_Closure)
+                 (const Steward__V1__ServerMetricsRequest *message,
+                  void *closure_data);
+typedef void (*Steward__V1__ServerMetricsResponse_Closure)
+                 (const Steward__V1__ServerMetricsResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -401,6 +470,8 @@ extern const ProtobufCMessageDescriptor steward__v1__method_stats__descriptor;
 extern const ProtobufCMessageDescriptor steward__v1__server_stats_response__descriptor;
 extern const ProtobufCMessageDescriptor steward__v1__who_am_irequest__descriptor;
 extern const ProtobufCMessageDescriptor steward__v1__who_am_iresponse__descriptor;
+extern const ProtobufCMessageDescriptor steward__v1__server_metrics_request__descriptor;
+extern const ProtobufCMessageDescriptor steward__v1__server_metrics_response__descriptor;
 
 PROTOBUF_C__END_DECLS
 

@@ -206,6 +206,28 @@ extension StewardV1 {
     }
 }
 
+extension StewardV1 {
+    public struct ServerMetricsRequest: ProtoMessage {
+        public init() {}
+    }
+}
+
+extension StewardV1 {
+    /// The daemon's metrics in the Prometheus text exposition format (version
+    /// 0.0.4): calls by method and status, call latency histograms, connections.
+    public struct ServerMetricsResponse: ProtoMessage {
+        public var text: String = ""
+
+        public init() {}
+
+        public init(
+            text: String = ""
+        ) {
+            self.text = text
+        }
+    }
+}
+
 extension StewardV1.ServerInfoRequest {
     public static let protoFullName = "steward.v1.ServerInfoRequest"
 
@@ -444,6 +466,45 @@ extension StewardV1.WhoAmIResponse {
     }
 }
 
+extension StewardV1.ServerMetricsRequest {
+    public static let protoFullName = "steward.v1.ServerMetricsRequest"
+
+    public static var protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+        steward_descriptor__steward__v1__server_metrics_request()
+    }
+
+    public func makeProtobufCMessage() -> UnsafeMutablePointer<ProtobufCMessage> {
+        let c = ProtoCRuntime.allocateMessage(Steward__V1__ServerMetricsRequest.self, initializer: steward__v1__server_metrics_request__init)
+        return ProtoCRuntime.erase(c)
+    }
+
+    public init(protobufCMessage pointer: UnsafePointer<ProtobufCMessage>) {
+        let c = ProtoCRuntime.cMessage(pointer, as: Steward__V1__ServerMetricsRequest.self, descriptor: Self.protobufCDescriptor)
+        _ = c  // no fields
+        self.init()
+    }
+}
+
+extension StewardV1.ServerMetricsResponse {
+    public static let protoFullName = "steward.v1.ServerMetricsResponse"
+
+    public static var protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+        steward_descriptor__steward__v1__server_metrics_response()
+    }
+
+    public func makeProtobufCMessage() -> UnsafeMutablePointer<ProtobufCMessage> {
+        let c = ProtoCRuntime.allocateMessage(Steward__V1__ServerMetricsResponse.self, initializer: steward__v1__server_metrics_response__init)
+        c.pointee.text = ProtoCRuntime.makeCString(self.text)
+        return ProtoCRuntime.erase(c)
+    }
+
+    public init(protobufCMessage pointer: UnsafePointer<ProtobufCMessage>) {
+        let c = ProtoCRuntime.cMessage(pointer, as: Steward__V1__ServerMetricsResponse.self, descriptor: Self.protobufCDescriptor)
+        self.init()
+        self.text = ProtoCRuntime.string(c.text)
+    }
+}
+
 extension StewardV1 {
     public enum Server {
         public static let fullName = "steward.v1.Server"
@@ -454,7 +515,10 @@ extension StewardV1 {
 
         public static let whoAmI = UnaryMethod<StewardV1.WhoAmIRequest, StewardV1.WhoAmIResponse>(path: "/steward.v1.Server/WhoAmI")
 
-        public static let methods: [any RPCMethodDescription] = [info, stats, whoAmI]
+        /// Requires a known caller, as Stats does.
+        public static let metrics = UnaryMethod<StewardV1.ServerMetricsRequest, StewardV1.ServerMetricsResponse>(path: "/steward.v1.Server/Metrics")
+
+        public static let methods: [any RPCMethodDescription] = [info, stats, whoAmI, metrics]
         public static let service = RPCServiceDescription(fullName: fullName, methods: methods)
     }
 }

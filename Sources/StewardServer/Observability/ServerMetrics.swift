@@ -1,0 +1,74 @@
+import CoreMetrics
+import Dispatch
+import Prometheus
+import StewardWire
+
+/// One gauge's value, read when the metrics are (``ServerConfiguration/gaugeSources``).
+public struct GaugeReading: Sendable {
+    public var label: String
+    public var dimensions: [(String, String)]
+    public var value: Double
+
+    public init(label: String, dimensions: [(String, String)], value: Double) {
+        self.label = label
+        self.dimensions = dimensions
+        self.value = value
+    }
+}
+
+/// Gauges a server's owner adds (the registry's connections by state).
+public typealias GaugeSource = @Sendable () -> [GaugeReading]
+
+/// The daemon's metrics through swift-metrics, kept by swift-prometheus and
+/// read as Prometheus text (Server.Metrics, the textfile collector).
+///
+/// Each server has its own registry, handed to swift-metrics as the factory
+/// of every metric it makes, instead of the process-wide bootstrap: several
+/// servers in one process (tests, the benchmark) keep separate figures.
+final class ServerMetrics: Sendable {
+    private let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+    private let acceptedConnections: CoreMetrics.Counter
+    private let refusedConnections: CoreMetrics.Counter
+    private let openConnections: CoreMetrics.Gauge
+    private let callsInFlight: CoreMetrics.Gauge
+
+    init() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // From a fast answer from memory (~50 µs) to a validation of a large database.
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
+            .seconds(60), .seconds(120),
+        ]
+        self.factory = factory
+        acceptedConnections = CoreMetrics.Counter(label: "steward_connections_accepted_total", factory: factory)
+        refusedConnections = CoreMetrics.Counter(label: "steward_connections_refused_total", factory: factory)
+        openConnections = CoreMetrics.Gauge(label: "steward_connections_open", factory: factory)
+        callsInFlight = CoreMetrics.Gauge(label: "steward_calls_in_flight", factory: factory)
+    }
+
+    /// One answered call: counted by method and status name, its latency
+    /// in the method's histogram.
+    func recordCall(method: String, code: StatusCode, nanoseconds: UInt64) {
+        CoreMetrics.Counter(label: "steward_calls_total", dimensions: [("method", method), ("code", code.name)], factory: factory)
+            .increment()
+        CoreMetrics.Timer(label: "steward_call_duration_seconds", dimensions: [("method", method)], factory: factory)
+            .recordNanoseconds(Int64(clamping: nanoseconds))
+    }
+
+    func recordConnection(accepted: Bool) {
+        (accepted ? acceptedConnections : refusedConnections).increment()
+    }
+
+    /// The exposition text, with the gauges read now.
+    func text(openConnections open: Int, callsInFlight inFlight: Int, sources: [GaugeSource]) -> String {
+        openConnections.record(open)
+        callsInFlight.record(inFlight)
+        for reading in sources.flatMap({ $0() }) {
+            CoreMetrics.Gauge(label: reading.label, dimensions: reading.dimensions, factory: factory).record(reading.value)
+        }
+        return registry.emitToString()
+    }
+}
