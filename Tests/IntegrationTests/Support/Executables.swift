@@ -101,9 +101,11 @@ final class DaemonProcess: @unchecked Sendable {
     ///     process is stewardd itself); needs root.
     ///   - umask: start with this umask (through sh), without touching the
     ///     test process's own, which every parallel test shares.
+    ///   - openFiles: start with this soft and hard open-file limit
+    ///     (prlimit, which execs, so the process is stewardd itself).
     static func start(
         socketPath: String, arguments: [String] = [], environment: [String: String] = [:],
-        user: String? = nil, umask: mode_t? = nil
+        user: String? = nil, umask: mode_t? = nil, openFiles: (soft: Int, hard: Int)? = nil
     ) async throws -> DaemonProcess {
         var arguments = arguments
         if !arguments.contains("--state-dir") {
@@ -114,12 +116,14 @@ final class DaemonProcess: @unchecked Sendable {
         let allArguments = arguments
         return try await offThePool {
             try DaemonProcess(
-                socketPath: socketPath, arguments: allArguments, environment: environment, user: user, umask: umask)
+                socketPath: socketPath, arguments: allArguments, environment: environment, user: user, umask: umask,
+                openFiles: openFiles)
         }
     }
 
     private init(
-        socketPath: String, arguments: [String], environment: [String: String], user: String?, umask: mode_t?
+        socketPath: String, arguments: [String], environment: [String: String], user: String?, umask: mode_t?,
+        openFiles: (soft: Int, hard: Int)?
     ) throws {
         self.socketPath = socketPath
         var command = [Executables.stewardd.path, "--socket", socketPath, "--log-level", "info"] + arguments
@@ -128,6 +132,9 @@ final class DaemonProcess: @unchecked Sendable {
         }
         if let umask {
             command = ["/bin/sh", "-c", "umask \(String(umask, radix: 8)) && exec \"$0\" \"$@\""] + command
+        }
+        if let openFiles {
+            command = ["/usr/bin/prlimit", "--nofile=\(openFiles.soft):\(openFiles.hard)", "--"] + command
         }
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
