@@ -127,8 +127,11 @@ public final class PostgresConnection {
     }
 
     /// Runs one parameterised statement (`PQsendQueryParams`, text format)
-    /// and returns its rows. When `deadline` passes first, the statement is
-    /// cancelled on the server (`PQcancel`) and `.timeout` is thrown.
+    /// and returns its rows. When `deadline` passes first, a cancel request
+    /// goes to the server in the background (``CancelRequests``), the
+    /// connection is closed at once, and `.timeout` is thrown: waiting for
+    /// the server to acknowledge would hold the caller past its deadline
+    /// whenever the server has stopped answering.
     public func query(_ sql: String, _ parameters: [String?] = [], deadline: Deadline) throws(PostgresError) -> QueryResult {
         guard let handle else { throw PostgresError(kind: .connectionLost, message: "the connection is closed") }
         let sent = withOptionalCStrings(parameters) { values in
@@ -137,21 +140,13 @@ public final class PostgresConnection {
         guard sent == 1 else { throw connectionError(handle) }
         var results: [QueryResult] = []
         var failure: PostgresError?
-        var timedOut = false
         while true {
             while PQisBusy(handle) == 1 {
-                if !timedOut && !waitForSocket(PQsocket(handle), events: Int16(POLLIN), until: deadline) {
-                    timedOut = true
-                    cancelOnServer(handle)
-                    continue
-                }
-                if timedOut {
-                    // The cancel request was sent; the server ends the
-                    // statement promptly. Wait for its answer, but not forever.
-                    guard waitForSocket(PQsocket(handle), events: Int16(POLLIN), until: .after(milliseconds: 5_000)) else {
-                        close()
-                        throw PostgresError(kind: .timeout, message: "the statement passed its deadline and the server did not stop it")
-                    }
+                guard waitForSocket(PQsocket(handle), events: Int16(POLLIN), until: deadline) else {
+                    abandon(handle)
+                    throw PostgresError(
+                        kind: .timeout,
+                        message: "the statement passed its deadline; it was cancelled and its session closed")
                 }
                 guard PQconsumeInput(handle) == 1 else { throw connectionError(handle) }
             }
@@ -164,20 +159,18 @@ public final class PostgresConnection {
                 failure = failure ?? owned.error()
             }
         }
-        if timedOut {
-            throw PostgresError(kind: .timeout, message: "the statement passed its deadline and was cancelled on the server")
-        }
         if let failure { throw failure }
         return results.last ?? QueryResult(columns: [], rows: [])
     }
 
-    /// Asks the server to cancel the running statement (`PQgetCancel`,
-    /// `PQcancel`, `PQfreeCancel`).
-    private func cancelOnServer(_ handle: OpaquePointer) {
-        guard let cancel = PQgetCancel(handle) else { return }
-        defer { PQfreeCancel(cancel) }
-        var errorBuffer = [CChar](repeating: 0, count: 256)
-        _ = PQcancel(cancel, &errorBuffer, Int32(errorBuffer.count))
+    /// Gives up on a statement past its deadline without waiting on the
+    /// server: the cancel request is sent in the background, and the
+    /// connection is finished in non-blocking mode, so that its goodbye
+    /// cannot wait on a full socket either.
+    private func abandon(_ handle: OpaquePointer) {
+        CancelRequests.send(for: handle)
+        _ = PQsetnonblocking(handle, 1)
+        close()
     }
 
     /// Polls libpq until connected (true) or failed (thrown); with
