@@ -87,6 +87,8 @@ final class DaemonProcess: @unchecked Sendable {
     let socketPath: String
     private let errorPipe = Pipe()
     private var stderrBuffer = Data()
+    /// Set by ``discardLog()``: the log is read and dropped by a thread of its own.
+    private var isLogDiscarded = false
 
     struct StartFailure: Error, CustomStringConvertible {
         var description: String
@@ -177,8 +179,20 @@ final class DaemonProcess: @unchecked Sendable {
         try await offThePool { self.blockingWaitForExit() }
     }
 
+    /// For a test that makes the daemon log more than a pipe holds (a
+    /// notice per hostile connection): from now on its log is read and
+    /// dropped, so the daemon never blocks writing it. `stderrText` and
+    /// `waitForLog` see nothing more.
+    func discardLog() {
+        isLogDiscarded = true
+        let handle = errorPipe.fileHandleForReading
+        Thread {
+            while !handle.availableData.isEmpty {}
+        }.start()
+    }
+
     private func blockingWaitForExit() -> Int32 {
-        stderrBuffer.append(errorPipe.fileHandleForReading.readDataToEndOfFile())
+        if !isLogDiscarded { stderrBuffer.append(errorPipe.fileHandleForReading.readDataToEndOfFile()) }
         process.waitUntilExit()
         return process.terminationStatus
     }
