@@ -128,10 +128,11 @@ public final class PostgresConnection {
 
     /// Runs one parameterised statement (`PQsendQueryParams`, text format)
     /// and returns its rows. When `deadline` passes first, a cancel request
-    /// goes to the server in the background (``CancelRequests``), the
-    /// connection is closed at once, and `.timeout` is thrown: waiting for
-    /// the server to acknowledge would hold the caller past its deadline
-    /// whenever the server has stopped answering.
+    /// goes to the server in the background (``CancelRequests``) and
+    /// `.timeout` is thrown once the server has stopped the statement, or
+    /// at most ``cancelGraceMilliseconds`` later with the connection closed:
+    /// `PQcancel`'s own wait would hold the caller for as long as a server
+    /// that has stopped answering stays stopped.
     public func query(_ sql: String, _ parameters: [String?] = [], deadline: Deadline) throws(PostgresError) -> QueryResult {
         guard let handle else { throw PostgresError(kind: .connectionLost, message: "the connection is closed") }
         let sent = withOptionalCStrings(parameters) { values in
@@ -143,10 +144,7 @@ public final class PostgresConnection {
         while true {
             while PQisBusy(handle) == 1 {
                 guard waitForSocket(PQsocket(handle), events: Int16(POLLIN), until: deadline) else {
-                    abandon(handle)
-                    throw PostgresError(
-                        kind: .timeout,
-                        message: "the statement passed its deadline; it was cancelled and its session closed")
+                    throw cancel(handle)
                 }
                 guard PQconsumeInput(handle) == 1 else { throw connectionError(handle) }
             }
@@ -163,15 +161,32 @@ public final class PostgresConnection {
         return results.last ?? QueryResult(columns: [], rows: [])
     }
 
-    /// Gives up on a statement past its deadline without waiting on the
-    /// server: the cancel request is sent in the background, and the
-    /// connection is finished in non-blocking mode, so that its goodbye
-    /// cannot wait on a full socket either.
-    private func abandon(_ handle: OpaquePointer) {
+    /// Ends a statement past its deadline without waiting on the server
+    /// for long: the cancel request goes out in the background; a server
+    /// that answers within ``cancelGraceMilliseconds`` has ended the
+    /// statement and the session stays usable, and one that does not (a
+    /// frozen server) has its session closed, in non-blocking mode so that
+    /// libpq's goodbye cannot wait on a full socket either.
+    private func cancel(_ handle: OpaquePointer) -> PostgresError {
         CancelRequests.send(for: handle)
+        let grace = Deadline.after(milliseconds: Self.cancelGraceMilliseconds)
+        var ended = true
+        while ended && PQisBusy(handle) == 1 {
+            ended = waitForSocket(PQsocket(handle), events: Int16(POLLIN), until: grace) && PQconsumeInput(handle) == 1
+        }
+        if ended {
+            while let result = PQgetResult(handle) { PQclear(result) }
+            return PostgresError(kind: .timeout, message: "the statement passed its deadline and was cancelled on the server")
+        }
         _ = PQsetnonblocking(handle, 1)
         close()
+        return PostgresError(
+            kind: .timeout, message: "the statement passed its deadline and the server did not stop it; its session was closed")
     }
+
+    /// How long past a deadline a statement's server may take to acknowledge
+    /// the cancel before the session is given up.
+    static let cancelGraceMilliseconds = 500
 
     /// Polls libpq until connected (true) or failed (thrown); with
     /// `clearFallback`, false when the failure is the server's "no" to the
