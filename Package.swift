@@ -46,6 +46,8 @@ let package = Package(
         ),
         // prctl(2), which is variadic: the C library's, no library to link.
         .systemLibrary(name: "CProcessControl"),
+        // epoll for the process's socket reactor (StewardWire's SocketReactor).
+        .systemLibrary(name: "CEventPoll"),
         // The nouns every layer shares: connection settings and their fields,
         // lifecycle states, sslmode, permissions, check identities, Deadline.
         // Depends on nothing of ours, so the CLI can check input with it
@@ -59,7 +61,7 @@ let package = Package(
         // Framing, status codes, string checks and the generated Swift messages.
         .target(
             name: "StewardWire",
-            dependencies: ["StewardModel", "StewardProtoC", "CProtobufC"]
+            dependencies: ["StewardModel", "StewardProtoC", "CProtobufC", "CEventPoll"]
         ),
         // libpq, wrapped thinly: connect, parameters, typed rows, SQLSTATE errors.
         .target(

@@ -31,3 +31,19 @@ public struct Deadline: Sendable, Comparable {
 
     public static func < (lhs: Deadline, rhs: Deadline) -> Bool { lhs.uptimeNanoseconds < rhs.uptimeNanoseconds }
 }
+
+extension Deadline {
+    /// The deadline of the call the current task serves, when it has one:
+    /// set by the server around a call's work and read by work that cannot
+    /// be handed it (the shared registry's statements, made under the
+    /// store's protocol), so that a call waiting on a registry that stopped
+    /// answering ends by its own deadline, not the store's longer bound.
+    @TaskLocal public static var ofCurrentCall: Deadline?
+
+    /// `milliseconds` from now, or the current call's deadline if sooner.
+    public static func within(milliseconds: Int) -> Deadline {
+        let own = Deadline.after(milliseconds: milliseconds)
+        guard let call = ofCurrentCall else { return own }
+        return min(own, call)
+    }
+}

@@ -127,8 +127,12 @@ public final class PostgresConnection {
     }
 
     /// Runs one parameterised statement (`PQsendQueryParams`, text format)
-    /// and returns its rows. When `deadline` passes first, the statement is
-    /// cancelled on the server (`PQcancel`) and `.timeout` is thrown.
+    /// and returns its rows. When `deadline` passes first, a cancel request
+    /// goes to the server in the background (``CancelRequests``) and
+    /// `.timeout` is thrown once the server has stopped the statement, or
+    /// at most ``cancelGraceMilliseconds`` later with the connection closed:
+    /// `PQcancel`'s own wait would hold the caller for as long as a server
+    /// that has stopped answering stays stopped.
     public func query(_ sql: String, _ parameters: [String?] = [], deadline: Deadline) throws(PostgresError) -> QueryResult {
         guard let handle else { throw PostgresError(kind: .connectionLost, message: "the connection is closed") }
         let sent = withOptionalCStrings(parameters) { values in
@@ -137,21 +141,10 @@ public final class PostgresConnection {
         guard sent == 1 else { throw connectionError(handle) }
         var results: [QueryResult] = []
         var failure: PostgresError?
-        var timedOut = false
         while true {
             while PQisBusy(handle) == 1 {
-                if !timedOut && !waitForSocket(PQsocket(handle), events: Int16(POLLIN), until: deadline) {
-                    timedOut = true
-                    cancelOnServer(handle)
-                    continue
-                }
-                if timedOut {
-                    // The cancel request was sent; the server ends the
-                    // statement promptly. Wait for its answer, but not forever.
-                    guard waitForSocket(PQsocket(handle), events: Int16(POLLIN), until: .after(milliseconds: 5_000)) else {
-                        close()
-                        throw PostgresError(kind: .timeout, message: "the statement passed its deadline and the server did not stop it")
-                    }
+                guard waitForSocket(PQsocket(handle), events: Int16(POLLIN), until: deadline) else {
+                    throw cancel(handle)
                 }
                 guard PQconsumeInput(handle) == 1 else { throw connectionError(handle) }
             }
@@ -164,21 +157,36 @@ public final class PostgresConnection {
                 failure = failure ?? owned.error()
             }
         }
-        if timedOut {
-            throw PostgresError(kind: .timeout, message: "the statement passed its deadline and was cancelled on the server")
-        }
         if let failure { throw failure }
         return results.last ?? QueryResult(columns: [], rows: [])
     }
 
-    /// Asks the server to cancel the running statement (`PQgetCancel`,
-    /// `PQcancel`, `PQfreeCancel`).
-    private func cancelOnServer(_ handle: OpaquePointer) {
-        guard let cancel = PQgetCancel(handle) else { return }
-        defer { PQfreeCancel(cancel) }
-        var errorBuffer = [CChar](repeating: 0, count: 256)
-        _ = PQcancel(cancel, &errorBuffer, Int32(errorBuffer.count))
+    /// Ends a statement past its deadline without waiting on the server
+    /// for long: the cancel request goes out in the background; a server
+    /// that answers within ``cancelGraceMilliseconds`` has ended the
+    /// statement and the session stays usable, and one that does not (a
+    /// frozen server) has its session closed, in non-blocking mode so that
+    /// libpq's goodbye cannot wait on a full socket either.
+    private func cancel(_ handle: OpaquePointer) -> PostgresError {
+        CancelRequests.send(for: handle)
+        let grace = Deadline.after(milliseconds: Self.cancelGraceMilliseconds)
+        var ended = true
+        while ended && PQisBusy(handle) == 1 {
+            ended = waitForSocket(PQsocket(handle), events: Int16(POLLIN), until: grace) && PQconsumeInput(handle) == 1
+        }
+        if ended {
+            while let result = PQgetResult(handle) { PQclear(result) }
+            return PostgresError(kind: .timeout, message: "the statement passed its deadline and was cancelled on the server")
+        }
+        _ = PQsetnonblocking(handle, 1)
+        close()
+        return PostgresError(
+            kind: .timeout, message: "the statement passed its deadline and the server did not stop it; its session was closed")
     }
+
+    /// How long past a deadline a statement's server may take to acknowledge
+    /// the cancel before the session is given up.
+    static let cancelGraceMilliseconds = 500
 
     /// Polls libpq until connected (true) or failed (thrown); with
     /// `clearFallback`, false when the failure is the server's "no" to the

@@ -32,10 +32,22 @@ public enum RegistryServer {
             in: &router, service: SyncService(store: store, scanner: LiveTableScanner(executor: executor), audit: audit))
         DataSourcesAPI.register(in: &router, directory: DataSourceDirectory(store: store))
         AuditAPI.register(in: &router, log: AuditLog(store: store))
-        return StewardServer(
+        let server = StewardServer(
             configuration: configuration, router: router, callers: callers ?? RegistryCallerDirectory(store: store),
             audit: audit, logger: logger)
+        if let shared = store as? PostgresRegistryStore {
+            // Health tells "the registry is not answering" apart from "the daemon is down".
+            server.watchDependency(registryHealthService, every: registryProbeInterval) {
+                shared.answers(withinMilliseconds: registryProbeTimeoutMilliseconds)
+            }
+        }
+        return server
     }
+
+    /// The Health service name that reports the shared registry.
+    public static let registryHealthService = "steward.v1.Registry"
+    static let registryProbeInterval = Duration.seconds(1)
+    static let registryProbeTimeoutMilliseconds = 1_000
 
     /// The daemon's rechecks of ACTIVE and UNHEALTHY connections, every
     /// `interval`, logged: a change of state at notice level, a recheck

@@ -14,6 +14,8 @@ final class ServerRuntime: Sendable {
     let admission: CallAdmission
     let statistics = ServerStatistics()
     let health = HealthStatusBoard()
+    /// Returns the heap to the system after bursts of connections.
+    let heapTrimmer = HeapTrimmer()
     let startedAt = DispatchTime.now()
 
     private struct State {
@@ -121,6 +123,7 @@ final class ServerRuntime: Sendable {
             return state.connections.isEmpty ? state.connectionWaiters.takeAll() : []
         }
         waiters.forEach { $0.resume(returning: true) }
+        heapTrimmer.connectionClosed()
     }
 
     /// Returns true once every connection has closed (its last answers

@@ -3,6 +3,7 @@ import Glibc
 import Logging
 import StewardCore
 import StewardWire
+import Synchronization
 
 /// A Steward daemon's RPC server: a Unix socket, its connections, and the
 /// routes it serves. Health and Server are always served; callers add theirs.
@@ -12,6 +13,7 @@ public final class StewardServer: Sendable {
     private let runtime: ServerRuntime
     private let acceptQueue = DispatchQueue(label: "steward.accept")
     private let listener = ListenerSlot()
+    private let dependencyWatches = Mutex<[DependencyWatch]>([])
 
     /// - Parameter router: the application's routes; the built-in services
     ///   are added to them.
@@ -40,15 +42,40 @@ public final class StewardServer: Sendable {
 
     public var socketPath: String { runtime.configuration.socketPath }
 
+    /// Reports `service` in Health as SERVING while `probe` says yes and
+    /// NOT_SERVING while it says no, asking every `interval` from a thread
+    /// of its own until shutdown (the shared registry:
+    /// `steward.v1.Registry`). `probe` must bound its own wait.
+    public func watchDependency(
+        _ service: String, every interval: Duration, probe: @escaping @Sendable () -> Bool
+    ) {
+        let runtime = self.runtime
+        runtime.health.setDependency(service, serving: true)
+        let watch = DependencyWatch(interval: interval, probe: probe) { answers in
+            runtime.health.setDependency(service, serving: answers)
+            if answers {
+                runtime.logger.notice("dependency answering again", metadata: ["service": "\(service)"])
+            } else {
+                runtime.logger.warning("dependency not answering; reported NOT_SERVING", metadata: ["service": "\(service)"])
+            }
+        }
+        dependencyWatches.withLock { $0.append(watch) }
+        watch.start()
+    }
+
     /// Binds the socket (or takes the inherited one) and starts accepting connections.
     public func start() throws(ServerStartError) {
         let runtime = self.runtime
+        Self.raiseDescriptorLimit(runtime: runtime)
         let onAccept: @Sendable (Int32) -> Void = { fd in Self.accept(fd, runtime: runtime) }
-        let created: any ListeningSocket
+        let created: SocketListener
         if let inherited = runtime.configuration.inheritedListener {
-            created = InheritedSocketListener(fd: inherited, queue: acceptQueue, onAccept: onAccept)
+            created = try SocketListener(
+                listening: inherited, ownedFile: nil, path: runtime.configuration.socketPath,
+                queue: acceptQueue, logger: runtime.logger, onAccept: onAccept)
         } else {
-            created = try SocketListener(configuration: runtime.configuration, queue: acceptQueue, onAccept: onAccept)
+            created = try SocketListener(
+                configuration: runtime.configuration, queue: acceptQueue, logger: runtime.logger, onAccept: onAccept)
         }
         listener.set(created)
         runtime.logger.info(
@@ -63,6 +90,7 @@ public final class StewardServer: Sendable {
     public func shutDown() async {
         let runtime = self.runtime
         acceptQueue.sync { listener.take()?.stop() }
+        for watch in dependencyWatches.withLock({ $0 }) { watch.stop() }
         runtime.beginDraining()
         let inFlight = runtime.callsInFlight
         runtime.logger.info("shutting down", metadata: ["calls_in_flight": "\(inFlight)"])
@@ -85,6 +113,23 @@ public final class StewardServer: Sendable {
             for connection in runtime.allConnections { connection.forceClose() }
         }
         runtime.logger.info("stopped")
+    }
+
+    /// Raises the open-file limit toward its hard limit and says what it
+    /// is, warning when it leaves fewer descriptors than the connection
+    /// limit needs (accept then pauses when they run out; see SocketListener).
+    private static func raiseDescriptorLimit(runtime: ServerRuntime) {
+        let (before, after) = DescriptorLimit.raiseSoftLimit()
+        let maxConnections = runtime.configuration.limits.maxConnections
+        runtime.logger.info(
+            "open file limit", metadata: ["limit": "\(after)", "raised_from_soft": "\(before.soft)"])
+        // A few dozen for the store, the registry's sessions, logs and PostgreSQL work.
+        let spare = 64
+        if after.soft != DescriptorLimit.unlimited, after.soft < rlim_t(maxConnections + spare) {
+            runtime.logger.warning(
+                "the open file limit is below what the connection limit needs; clients beyond it wait until descriptors free up",
+                metadata: ["open_file_limit": "\(after.soft)", "max_connections": "\(maxConnections)"])
+        }
     }
 
     private static func accept(_ fd: Int32, runtime: ServerRuntime) {
@@ -129,9 +174,9 @@ public final class StewardServer: Sendable {
 /// Holds the listener between start and shutdown; touched on the accept queue
 /// and in `start`, before any connection exists.
 private final class ListenerSlot: @unchecked Sendable {
-    private var listener: (any ListeningSocket)?
-    func set(_ listener: any ListeningSocket) { self.listener = listener }
-    func take() -> (any ListeningSocket)? {
+    private var listener: SocketListener?
+    func set(_ listener: SocketListener) { self.listener = listener }
+    func take() -> SocketListener? {
         defer { listener = nil }
         return listener
     }

@@ -52,7 +52,11 @@ public struct ConnectionValidator: Sendable {
             request: ValidationRequest(key: key, settings: settings, marker: marker, governed: governed),
             target: ValidationTarget(settings: settings, password: password), deadline: deadline)
         do {
-            return try await executor.run { () throws(PostgresError) -> ValidationFindings in run.perform() }
+            // Within the server's share of the executor (its bulkhead), so a
+            // server that hangs cannot hold up validations of the others.
+            return try await executor.run(for: PostgresExecutor.serverKey(host: settings.host, port: settings.port), deadline: deadline) {
+                () throws(PostgresError) -> ValidationFindings in run.perform()
+            }
         } catch {
             // perform() reports every failure as a check, so nothing should
             // reach here; if something does, it must not read as a pass

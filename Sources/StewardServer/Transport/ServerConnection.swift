@@ -195,18 +195,21 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
         let admission = runtime.admission
         let peer = peer
         call.task = Task {
-            let outcome: CallOutcome
-            var context = context
-            context.mutationAudit = admission.auditTrail(forMutationsUnder: rule)
-            switch admission.admit(method: context.method, rule: rule, peer: peer) {
-            case .admitted(let caller):
-                context.caller = caller
-                outcome = await route.invoke(payload, context, sink)
-            case .denied(let caller, let denial):
-                context.caller = caller
-                outcome = route.deny(payload, context, denial)
-            case .refused(let error):
-                outcome = .failure(error)
+            // Work that cannot be handed the deadline (the shared registry's
+            // statements) finds it here.
+            let outcome: CallOutcome = await Deadline.$ofCurrentCall.withValue(deadline) {
+                var context = context
+                context.mutationAudit = admission.auditTrail(forMutationsUnder: rule)
+                switch admission.admit(method: context.method, rule: rule, peer: peer) {
+                case .admitted(let caller):
+                    context.caller = caller
+                    return await route.invoke(payload, context, sink)
+                case .denied(let caller, let denial):
+                    context.caller = caller
+                    return route.deny(payload, context, denial)
+                case .refused(let error):
+                    return .failure(error)
+                }
             }
             self.post(.end(callID: callID, token: token, outcome: outcome), bytes: outcome.payload.count)
         }
@@ -344,6 +347,9 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
     /// Closes a connection that has moved no byte for the idle timeout while
     /// it has no call in flight, or while its answers sit unread.
     private func startIdleTimer() {
+        // A connection that closed before this ran has no timer to cancel
+        // later: make none, or it would fire for ever.
+        guard channel.isOpen else { return }
         let idleNanoseconds = UInt64(runtime.configuration.limits.idleTimeoutMilliseconds) * 1_000_000
         let timer = DispatchSource.makeTimerSource(queue: queue)
         let interval = DispatchTimeInterval.nanoseconds(Int(max(idleNanoseconds / 4, 1_000_000)))

@@ -1,10 +1,24 @@
 import Dispatch
 import Glibc
+import Logging
 import StewardWire
 
 /// The daemon's listening socket: checks (or creates) its directory, replaces
 /// a stale socket file (refusing a live one), binds with the documented
 /// modes, and hands each accepted connection to `onAccept` on the accept queue.
+/// Or one somebody else made and bound (systemd's `stewardd.socket`, handed
+/// over by socket activation), served the same way: its file belongs to
+/// whoever bound it, who keeps it across restarts of the daemon, so `stop()`
+/// closes the descriptor and never removes the file; its directory and
+/// modes were set by them (`SocketMode=`, `SocketGroup=`, `RuntimeDirectoryMode=`).
+///
+/// When accept fails for lack of descriptors (EMFILE, ENFILE), the listener
+/// stops accepting for ``descriptorBackoffMilliseconds`` instead of being
+/// told again at once (the pending connection keeps the socket readable, so
+/// retrying at once spins a core), logs the episode once, and tries again;
+/// connected clients are served meanwhile. The readiness comes from the
+/// process's ``SocketReactor``, armed again only after each round of
+/// accepts, so a paused listener simply is not armed.
 ///
 /// The socket file is made inside a ``CheckedDirectory``: owned by the
 /// daemon's user and writable by nobody else, held by descriptor, and every
@@ -14,24 +28,36 @@ import StewardWire
 /// chown or chmod the file it points to, nor swap a parent directory between
 /// the check and the bind.
 final class SocketListener: @unchecked Sendable {
-    private let configuration: ServerConfiguration
-    private let fd: Int32
-    /// The socket's directory, checked; owned here and kept open until the
-    /// listener goes away, so that `stop()` removes the file in the directory
-    /// that was checked.
-    private let directory: CheckedDirectory
-    private let socketName: String
-    /// Identifies the socket file this listener created, so that shutdown
-    /// never removes a file another daemon put there since.
-    private let socketInode: ino_t
-    private let source: DispatchSourceRead
-    private var isStopped = false
+    /// The socket file this listener made; nil for an inherited socket.
+    struct OwnedFile {
+        /// The socket's directory, checked; kept open until the listener
+        /// goes away, so that `stop()` removes the file in the directory
+        /// that was checked.
+        let directory: CheckedDirectory
+        let name: String
+        /// Identifies the file, so that shutdown never removes one another
+        /// daemon put there since.
+        let inode: ino_t
+    }
 
-    init(
-        configuration: ServerConfiguration, queue: DispatchQueue,
+    private let fd: Int32
+    private let ownedFile: OwnedFile?
+    private let queue: DispatchQueue
+    private let logger: Logger
+    private let onAccept: @Sendable (_ fd: Int32) -> Void
+    private var watch: SocketWatch?
+    private var isStopped = false
+    /// Set while accept fails for lack of descriptors: the first failure's
+    /// error, and how many rounds have failed since.
+    private var starvation: (error: SystemCallError, rounds: Int)?
+
+    /// How long accepting stops after accept found no descriptor free.
+    static let descriptorBackoffMilliseconds = 100
+
+    convenience init(
+        configuration: ServerConfiguration, queue: DispatchQueue, logger: Logger,
         onAccept: @escaping @Sendable (_ fd: Int32) -> Void
     ) throws(ServerStartError) {
-        self.configuration = configuration
         let path = configuration.socketPath
         // Clients connect by this path, so it must fit a socket address even
         // though the daemon binds through its directory's descriptor.
@@ -60,42 +86,112 @@ final class SocketListener: @unchecked Sendable {
             close(fd)
             throw error
         }
-        self.fd = fd
-        self.directory = directory
-        self.socketName = name
-        self.socketInode = inode
-        self.source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [fd] in
-            Self.acceptAll(on: fd, onAccept)
-        }
-        source.setCancelHandler { [fd] in close(fd) }
-        source.resume()
+        try self.init(
+            listening: fd, ownedFile: OwnedFile(directory: directory, name: name, inode: inode), path: path,
+            queue: queue, logger: logger, onAccept: onAccept)
     }
 
-    /// Stops accepting and removes the socket file. Call on the accept queue.
+    /// Serves `fd`, a listening, non-blocking `AF_UNIX` stream socket, owned
+    /// from here on (closed when the listener stops); `ownedFile` is nil for
+    /// a socket inherited from systemd.
+    init(
+        listening fd: Int32, ownedFile: OwnedFile?, path: String, queue: DispatchQueue, logger: Logger,
+        onAccept: @escaping @Sendable (_ fd: Int32) -> Void
+    ) throws(ServerStartError) {
+        self.fd = fd
+        self.ownedFile = ownedFile
+        self.queue = queue
+        self.logger = logger
+        self.onAccept = onAccept
+        do {
+            watch = try SocketWatch(fd: fd, queue: queue, interest: .read) { [weak self] _ in self?.acceptAll() }
+        } catch {
+            close(fd)
+            throw .system(call: "epoll_ctl", path: path, errno: error.errno)
+        }
+    }
+
+    deinit {
+        // A listener dropped without `stop()` (a server never shut down)
+        // still gives its descriptor back.
+        if !isStopped {
+            watch?.remove()
+            close(fd)
+        }
+    }
+
+    /// Stops accepting and removes the socket file it made. Call on the accept queue.
     func stop() {
         guard !isStopped else { return }
         isStopped = true
-        source.cancel()
-        if let entry = try? directory.entry(socketName), entry.st_ino == socketInode {
-            try? directory.remove(socketName)
+        watch?.remove()
+        watch = nil
+        close(fd)
+        if let ownedFile, let entry = try? ownedFile.directory.entry(ownedFile.name), entry.st_ino == ownedFile.inode {
+            try? ownedFile.directory.remove(ownedFile.name)
         }
     }
 
-    /// Shared with ``InheritedSocketListener``.
-    static func acceptAll(on fd: Int32, _ onAccept: @Sendable (Int32) -> Void) {
+    /// Accepts every pending connection, then waits for the next.
+    private func acceptAll() {
+        guard !isStopped else { return }
         while true {
             do throws(SystemCallError) {
                 switch try UnixSocket.accept(on: fd) {
-                case .done(let client): onAccept(client)
-                case .wouldBlock: return
+                case .done(let client):
+                    onAccept(client)
+                case .wouldBlock:
+                    // The episode ends when every waiting client got in.
+                    endStarvation()
+                    rearm()
+                    return
                 }
+            } catch where error.errno == ECONNABORTED {
+                // A peer that left before accept.
+                continue
+            } catch where [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(error.errno) {
+                pauseForDescriptors(error)
+                return
             } catch {
-                // ECONNABORTED is a peer that left before accept; anything else
-                // (EMFILE) repeats on the next readiness event.
-                if error.errno != ECONNABORTED { return }
+                logger.warning("accept failed", metadata: ["error": "\(error)"])
+                rearm()
+                return
             }
         }
+    }
+
+    private func rearm() {
+        do { try watch?.arm(.read) } catch {
+            logger.error("cannot watch the listening socket; no new connections", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Out of descriptors: stop accepting for a moment, say so once per
+    /// episode, and try again.
+    private func pauseForDescriptors(_ error: SystemCallError) {
+        if let starvation {
+            self.starvation = (starvation.error, starvation.rounds + 1)
+        } else {
+            starvation = (error, 1)
+            var limit = rlimit()
+            getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+            logger.warning(
+                "out of file descriptors; pausing accept until some are free (connected clients are still served)",
+                metadata: [
+                    "error": "\(error)", "open_files_limit": "\(limit.rlim_cur)",
+                    "pause_ms": "\(Self.descriptorBackoffMilliseconds)",
+                ])
+        }
+        queue.asyncAfter(deadline: .now() + .milliseconds(Self.descriptorBackoffMilliseconds)) { [weak self] in
+            self?.acceptAll()
+        }
+    }
+
+    private func endStarvation() {
+        guard let starvation else { return }
+        self.starvation = nil
+        logger.notice(
+            "accepting connections again", metadata: ["paused_rounds": "\(starvation.rounds)"])
     }
 
     /// The socket's directory and the socket file's name in it.

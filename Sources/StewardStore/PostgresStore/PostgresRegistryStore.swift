@@ -59,6 +59,8 @@ public final class PostgresRegistryStore: RegistryStore {
     /// reports a registry that cannot give the daemon two sessions (a
     /// connection limit) at start, not on the first call.
     private let reader: SessionSlot
+    /// A third session, for ``answers(withinMilliseconds:)`` only.
+    let probe = RegistryProbeSession()
 
     /// Connects, checks that `key` is this registry's key, and creates or
     /// upgrades the schema.
@@ -110,6 +112,7 @@ public final class PostgresRegistryStore: RegistryStore {
 
     /// Closes both sessions. Later calls fail as unavailable.
     public func close() {
+        probe.close()
         reader.close()
         writer.close()
     }
@@ -129,7 +132,8 @@ public final class PostgresRegistryStore: RegistryStore {
         parameters.usesKeepalives = true
         let connection: PostgresConnection
         do {
-            connection = try PostgresConnection.connect(parameters, deadline: .after(milliseconds: timeoutMilliseconds))
+            // A call's deadline bounds a reconnect made for it, too.
+            connection = try PostgresConnection.connect(parameters, deadline: .within(milliseconds: timeoutMilliseconds))
         } catch {
             throw StoreError(
                 .unavailable, "cannot open the registry store \(parameters): \(error.message)",

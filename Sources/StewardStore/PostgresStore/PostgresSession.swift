@@ -73,7 +73,7 @@ final class PostgresSession: @unchecked Sendable {
         }
         do {
             let result = try connection.query(
-                sql, texts, deadline: .after(milliseconds: statementTimeoutMilliseconds))
+                sql, texts, deadline: .within(milliseconds: statementTimeoutMilliseconds))
             completedStatements += 1
             return result.rows
         } catch {

@@ -16,9 +16,12 @@ public protocol FrameChannelDelegate: AnyObject {
     func channelDidClose(_ channel: FrameChannel, reason: FrameChannel.CloseReason)
 }
 
-/// A non-blocking stream socket carrying frames, driven by dispatch sources
-/// on one serial queue. The channel owns the descriptor and closes it exactly
-/// once, after both of its dispatch sources have been cancelled.
+/// A non-blocking stream socket carrying frames, its readiness reported by
+/// the process's ``SocketReactor`` on one serial queue. The channel owns the
+/// descriptor and its one ``SocketWatch``: the watch is removed and the
+/// descriptor closed exactly once, by ``close(reason:)``, on the queue.
+/// (No dispatch sources: see ``SocketReactor`` for the libdispatch crash
+/// they led to.)
 ///
 /// Everything except `init` and `start` must be called on `queue`; that
 /// confinement is what makes the unchecked `Sendable` sound.
@@ -38,13 +41,12 @@ public final class FrameChannel: @unchecked Sendable {
     private var outputIndex = 0
     private var closeWhenDrained = false
 
-    private let readSource: DispatchSourceRead
-    private let writeSource: DispatchSourceWrite
-    private var isReadSourceSuspended = true
-    private var isWriteSourceSuspended = true
+    /// The socket's registration; nil before `start` (and after a failed one).
+    private var watch: SocketWatch?
+    /// Whether the socket waits for room to write (output is pending).
+    private var wantsWritable = false
     private var pausedByOwner = false
     private var isClosed = false
-    private var sourcesStillRunning = 2
     private let readBuffer: UnsafeMutableRawBufferPointer
 
     /// Monotonic time (nanoseconds) of the last byte read or written.
@@ -59,8 +61,6 @@ public final class FrameChannel: @unchecked Sendable {
         self.decoder = FrameDecoder(maxFrameBytes: maxFrameBytes)
         self.delegate = delegate
         self.readBuffer = .allocate(byteCount: Self.readChunkBytes, alignment: 16)
-        self.readSource = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        self.writeSource = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
     }
 
     deinit {
@@ -70,16 +70,16 @@ public final class FrameChannel: @unchecked Sendable {
 
     /// Starts reading. Call once, from any thread, before anything else.
     public func start() {
-        readSource.setEventHandler { [unowned self] in self.handleReadable() }
-        writeSource.setEventHandler { [unowned self] in self.flush() }
-        // The descriptor may be closed only when neither source can touch it.
-        let release: @Sendable () -> Void = { [self] in
-            self.sourcesStillRunning -= 1
-            if self.sourcesStillRunning == 0 { Glibc.close(self.fd) }
+        queue.async {
+            guard !self.isClosed else { return }
+            do throws(SystemCallError) {
+                self.watch = try SocketWatch(fd: self.fd, queue: self.queue, interest: self.interest) { [weak self] events in
+                    self?.handle(events)
+                }
+            } catch {
+                self.close(reason: .failed(error))
+            }
         }
-        readSource.setCancelHandler(handler: release)
-        writeSource.setCancelHandler(handler: release)
-        queue.async { self.updateReadSource() }
     }
 
     public var isOpen: Bool { !isClosed }
@@ -97,8 +97,9 @@ public final class FrameChannel: @unchecked Sendable {
     /// Stops or restarts reading, for example while the peer is not reading
     /// its answers and output is piling up.
     public func setReadingPaused(_ paused: Bool) {
+        guard paused != pausedByOwner else { return }
         pausedByOwner = paused
-        updateReadSource()
+        rearm()
     }
 
     /// Writes as much pending output as the socket takes now; the rest goes
@@ -126,13 +127,13 @@ public final class FrameChannel: @unchecked Sendable {
                 lastProgressNanoseconds = DispatchTime.now().uptimeNanoseconds
             case .wouldBlock:
                 compactOutput()
-                setWriteSourceSuspended(false)
+                setWantsWritable(true)
                 return
             }
         }
         output.removeAll(keepingCapacity: output.capacity <= 1 << 20)
         outputIndex = 0
-        setWriteSourceSuspended(true)
+        setWantsWritable(false)
         if closeWhenDrained {
             close(reason: .closedLocally)
         } else {
@@ -144,7 +145,7 @@ public final class FrameChannel: @unchecked Sendable {
     public func closeAfterFlush() {
         guard !isClosed else { return }
         closeWhenDrained = true
-        updateReadSource()
+        rearm()
         flush()
     }
 
@@ -152,16 +153,47 @@ public final class FrameChannel: @unchecked Sendable {
     public func close(reason: CloseReason = .closedLocally) {
         guard !isClosed else { return }
         isClosed = true
-        // A suspended source never runs its cancel handler, so resume first.
-        readSource.cancel()
-        if isReadSourceSuspended { readSource.resume(); isReadSourceSuspended = false }
-        writeSource.cancel()
-        if isWriteSourceSuspended { writeSource.resume(); isWriteSourceSuspended = false }
+        // Removed before the descriptor is closed, so the number can be
+        // reused by a new socket without this registration seeing it.
+        watch?.remove()
+        watch = nil
+        Glibc.close(fd)
         output = []
         outputIndex = 0
         let delegate = self.delegate
         self.delegate = nil
         delegate?.channelDidClose(self, reason: reason)
+    }
+
+    /// One event from the reactor; the watch is disarmed until `rearm()`.
+    private func handle(_ events: SocketWatch.Events) {
+        guard !isClosed else { return }
+        if events.writable { flush() }
+        guard !isClosed else { return }
+        if events.readable || (events.hungUpOrFailed && isReading) {
+            // A hang-up or an error while reading: the read sees it (0 or errno).
+            handleReadable()
+        } else if events.hungUpOrFailed {
+            // Not reading (paused, or closing after a flush) and the peer has
+            // gone both ways: nothing more can be read or delivered.
+            close(reason: .peerClosed)
+        }
+        rearm()
+    }
+
+    private var isReading: Bool { !pausedByOwner && !closeWhenDrained }
+
+    private var interest: SocketWatch.Interest {
+        var interest: SocketWatch.Interest = []
+        if isReading { interest.insert(.read) }
+        if wantsWritable { interest.insert(.write) }
+        return interest
+    }
+
+    /// Arms the watch for what the channel now waits for.
+    private func rearm() {
+        guard !isClosed, let watch else { return }
+        do { try watch.arm(interest) } catch { close(reason: .failed(error)) }
     }
 
     private func handleReadable() {
@@ -190,7 +222,7 @@ public final class FrameChannel: @unchecked Sendable {
             }
         } catch let error as FramingError {
             closeWhenDrained = true
-            updateReadSource()
+            rearm()
             delegate?.channel(self, didFailFraming: error)
             return
         } catch {
@@ -199,26 +231,10 @@ public final class FrameChannel: @unchecked Sendable {
         if !isClosed { delegate?.channelDidFinishReadBatch(self) }
     }
 
-    private func updateReadSource() {
-        guard !isClosed else { return }
-        let shouldSuspend = pausedByOwner || closeWhenDrained
-        if shouldSuspend && !isReadSourceSuspended {
-            readSource.suspend()
-            isReadSourceSuspended = true
-        } else if !shouldSuspend && isReadSourceSuspended {
-            readSource.resume()
-            isReadSourceSuspended = false
-        }
-    }
-
-    private func setWriteSourceSuspended(_ suspended: Bool) {
-        if suspended && !isWriteSourceSuspended {
-            writeSource.suspend()
-            isWriteSourceSuspended = true
-        } else if !suspended && isWriteSourceSuspended {
-            writeSource.resume()
-            isWriteSourceSuspended = false
-        }
+    private func setWantsWritable(_ wants: Bool) {
+        guard wants != wantsWritable else { return }
+        wantsWritable = wants
+        rearm()
     }
 
     /// Drops written bytes once they are the larger part of the buffer.

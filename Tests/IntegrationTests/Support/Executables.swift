@@ -87,6 +87,8 @@ final class DaemonProcess: @unchecked Sendable {
     let socketPath: String
     private let errorPipe = Pipe()
     private var stderrBuffer = Data()
+    /// Set by ``discardLog()``: the log is read and dropped by a thread of its own.
+    private var isLogDiscarded = false
 
     struct StartFailure: Error, CustomStringConvertible {
         var description: String
@@ -101,9 +103,11 @@ final class DaemonProcess: @unchecked Sendable {
     ///     process is stewardd itself); needs root.
     ///   - umask: start with this umask (through sh), without touching the
     ///     test process's own, which every parallel test shares.
+    ///   - openFiles: start with this soft and hard open-file limit
+    ///     (prlimit, which execs, so the process is stewardd itself).
     static func start(
         socketPath: String, arguments: [String] = [], environment: [String: String] = [:],
-        user: String? = nil, umask: mode_t? = nil
+        user: String? = nil, umask: mode_t? = nil, openFiles: (soft: Int, hard: Int)? = nil
     ) async throws -> DaemonProcess {
         var arguments = arguments
         if !arguments.contains("--state-dir") {
@@ -114,12 +118,14 @@ final class DaemonProcess: @unchecked Sendable {
         let allArguments = arguments
         return try await offThePool {
             try DaemonProcess(
-                socketPath: socketPath, arguments: allArguments, environment: environment, user: user, umask: umask)
+                socketPath: socketPath, arguments: allArguments, environment: environment, user: user, umask: umask,
+                openFiles: openFiles)
         }
     }
 
     private init(
-        socketPath: String, arguments: [String], environment: [String: String], user: String?, umask: mode_t?
+        socketPath: String, arguments: [String], environment: [String: String], user: String?, umask: mode_t?,
+        openFiles: (soft: Int, hard: Int)?
     ) throws {
         self.socketPath = socketPath
         var command = [Executables.stewardd.path, "--socket", socketPath, "--log-level", "info"] + arguments
@@ -128,6 +134,9 @@ final class DaemonProcess: @unchecked Sendable {
         }
         if let umask {
             command = ["/bin/sh", "-c", "umask \(String(umask, radix: 8)) && exec \"$0\" \"$@\""] + command
+        }
+        if let openFiles {
+            command = ["/usr/bin/prlimit", "--nofile=\(openFiles.soft):\(openFiles.hard)", "--"] + command
         }
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
@@ -170,8 +179,20 @@ final class DaemonProcess: @unchecked Sendable {
         try await offThePool { self.blockingWaitForExit() }
     }
 
+    /// For a test that makes the daemon log more than a pipe holds (a
+    /// notice per hostile connection): from now on its log is read and
+    /// dropped, so the daemon never blocks writing it. `stderrText` and
+    /// `waitForLog` see nothing more.
+    func discardLog() {
+        isLogDiscarded = true
+        let handle = errorPipe.fileHandleForReading
+        Thread {
+            while !handle.availableData.isEmpty {}
+        }.start()
+    }
+
     private func blockingWaitForExit() -> Int32 {
-        stderrBuffer.append(errorPipe.fileHandleForReading.readDataToEndOfFile())
+        if !isLogDiscarded { stderrBuffer.append(errorPipe.fileHandleForReading.readDataToEndOfFile()) }
         process.waitUntilExit()
         return process.terminationStatus
     }
