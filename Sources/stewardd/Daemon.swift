@@ -32,8 +32,14 @@ struct Daemon {
         }
         defer { state.close() }
         let executor = PostgresExecutor()
+        // ENFORCER: the one place the daemon is given the PostgreSQL side of
+        // enforcement (a `PolicyEnforcer`). nil: Enforce calls answer
+        // FAILED_PRECONDITION "enforcement not configured" and changes
+        // trigger no runs.
+        let enforcement = RegistryServer.enforcementScheduler(store: state.store, enforcer: nil, logger: logger)
         let server = RegistryServer.make(
-            configuration: settings.server, store: state.store, executor: executor, logger: logger)
+            configuration: settings.server, store: state.store, executor: executor, enforcement: enforcement,
+            logger: logger)
         do {
             try server.start()
         } catch {
@@ -45,11 +51,17 @@ struct Daemon {
                 store: state.store, executor: executor, interval: interval, logger: logger)
             return Task { await schedule.run() }
         }
+        // Enforcement repeats on the recheck interval: drift is repaired and
+        // OS groups are read afresh even when nothing in the registry changed.
+        let enforcementRounds = settings.recheckInterval.map { interval in
+            Task { await enforcement.run(every: interval) }
+        }
         let received = await signals.next()
         logger.info("received signal, draining", metadata: ["signal": "\(received)"])
         // Not waited for: a recheck in the middle of a validation ends with
         // the process (its write, if any, fails on the closed store).
         rechecks?.cancel()
+        enforcementRounds?.cancel()
         await server.shutDown()
     }
 

@@ -19,7 +19,9 @@ package struct Migration: Sendable {
 
 extension Migration {
     /// Every migration, in order; versions run 1, 2, … without gaps.
-    package static let all: [Migration] = [.v1InitialSchema, .v2SettingsRevisionAndAuditIndexes, .v3GrantMACs, .v4ReportServerVersion]
+    package static let all: [Migration] = [.v1InitialSchema, .v2SettingsRevisionAndAuditIndexes, .v3GrantMACs, .v4ReportServerVersion,
+        .v5Governance,
+    ]
 
     package static var latestVersion: Int { all.last?.version ?? 0 }
 }

@@ -15,6 +15,7 @@ package enum SchemaVersionMap {
         (sqlite: 2, postgres: 1),  // initial shared shape: settings_revision, audit indexes
         (sqlite: 3, postgres: 2),  // permission MACs (PostgreSQL also freezes the legal transition pairs)
         (sqlite: 4, postgres: 3),  // validation_reports.server_version
+        (sqlite: 5, postgres: 4),  // groups, policies, identity template
     ]
 
     /// nil for SQLite's version 1, which shared mode never had.

@@ -18,7 +18,10 @@ extension PostgresMigration {
     package static let schemaName = "steward_registry"
 
     /// Every migration, in order; versions run 1, 2, … without gaps.
-    package static let all: [PostgresMigration] = [.v1InitialSchema, .v2Integrity, .v3ReportServerVersion]
+    package static let all: [PostgresMigration] = [
+        .v1InitialSchema, .v2Integrity, .v3ReportServerVersion,
+        .v4Governance,
+    ]
 
     package static var latestVersion: Int { all.last?.version ?? 0 }
 

@@ -11,6 +11,7 @@ struct MigrationTests {
         (SchemaV1Fixture.version, SchemaV1Fixture.sql, SchemaV1Fixture.key),
         (SchemaV2Fixture.version, SchemaV2Fixture.sql, SchemaV2Fixture.key),
         (SchemaV3Fixture.version, SchemaV3Fixture.sql, SchemaV3Fixture.key),
+        (SchemaV4Fixture.version, SchemaV4Fixture.sql, SchemaV4Fixture.key),
     ]
 
     @Test("Migrations are numbered 1, 2, … without gaps, and every older version has a fixture")
