@@ -3,6 +3,7 @@ import Logging
 import StewardCore
 import StewardPostgres
 import StewardStore
+import StewardWire
 
 /// The daemon as stewardd runs it: the registry's services over one store
 /// and one PostgreSQL executor, callers known by the store's users, and
@@ -53,7 +54,7 @@ public enum RegistryServer {
         store: any RegistryStore, enforcer: (any PolicyEnforcer)?, logger: Logger
     ) -> EnforcementScheduler {
         EnforcementScheduler(
-            store: store, enforcer: enforcer, daemonUID: getuid(),
+            store: store, enforcer: enforcer, daemonUID: getuid(), auditMethod: StewardV1.Policies.enforce.path,
             report: { result in
                 switch result.outcome {
                 case .success(let outcome) where outcome.statementCount > 0:

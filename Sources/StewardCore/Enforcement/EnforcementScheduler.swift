@@ -34,6 +34,9 @@ public actor EnforcementScheduler {
     /// The uid background runs are audited under: the daemon's own.
     let daemonUID: UInt32
     let timeoutMilliseconds: Int
+    /// The method background runs are audited as: the Enforce route's (the
+    /// domain names no wire path; the server hands it over).
+    let auditMethod: String
     let report: @Sendable (RunResult) -> Void
 
     private var pending: Set<String> = []
@@ -45,8 +48,8 @@ public actor EnforcementScheduler {
 
     public init(
         store: any RegistryStore, enforcer: (any PolicyEnforcer)?, audit: AuditTrail? = nil,
-        osGroups: OSGroupDirectory = OSGroupDirectory(), daemonUID: UInt32, timeoutMilliseconds: Int = 60_000,
-        report: @escaping @Sendable (RunResult) -> Void = { _ in }
+        osGroups: OSGroupDirectory = OSGroupDirectory(), daemonUID: UInt32, auditMethod: String,
+        timeoutMilliseconds: Int = 60_000, report: @escaping @Sendable (RunResult) -> Void = { _ in }
     ) {
         self.store = store
         self.reader = DesiredStateReader(store: store, osGroups: osGroups)
@@ -54,6 +57,7 @@ public actor EnforcementScheduler {
         self.audit = audit ?? AuditTrail(store: store)
         self.daemonUID = daemonUID
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.auditMethod = auditMethod
         self.report = report
     }
 
@@ -135,14 +139,12 @@ public actor EnforcementScheduler {
         let caller = Caller.administrator(uid: daemonUID)
         switch outcome {
         case .success(let result) where result.statementCount > 0:
-            audit.record(Self.auditMethod, caller, target: key, connectionKey: key, status: .ok, message: "automatic: " + result.auditSummary)
+            audit.record(auditMethod, caller, target: key, connectionKey: key, status: .ok, message: "automatic: " + result.auditSummary)
         case .success: break
         case .failure(let error):
-            audit.record(Self.auditMethod, caller, target: key, connectionKey: key, status: error.code, message: "automatic: " + error.message)
+            audit.record(auditMethod, caller, target: key, connectionKey: key, status: error.code, message: "automatic: " + error.message)
         }
     }
-
-    static let auditMethod = "/steward.v1.Policies/Enforce"
 
     // MARK: Runs
 

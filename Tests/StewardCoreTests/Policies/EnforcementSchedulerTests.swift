@@ -17,11 +17,12 @@ final class EnforcementSchedulerTests {
     let plain = Caller(uid: 4002, userName: "plain", permissions: [], isKnown: true)
 
     var store: any RegistryStore { state.store }
+    static let method = "/steward.v1.Policies/Enforce"
 
     init() throws {
         directory = NSTemporaryDirectory() + "steward-enforcement-\(UUID().uuidString)"
         state = try StateDirectory.open(at: directory)
-        scheduler = EnforcementScheduler(store: state.store, enforcer: enforcer, daemonUID: 990_002)
+        scheduler = EnforcementScheduler(store: state.store, enforcer: enforcer, daemonUID: 990_002, auditMethod: Self.method)
         for (index, name) in ["alice", "bob", "carol"].enumerated() {
             try store.createUser(name: name, uid: UInt32(5000 + index), permissions: [])
         }
@@ -53,7 +54,7 @@ final class EnforcementSchedulerTests {
     }
 
     func call(_ caller: Caller, _ key: String) -> AuditedCall {
-        AuditedCall(caller: caller, method: "/steward.v1.Policies/Enforce", target: key, connectionKey: key)
+        AuditedCall(caller: caller, method: Self.method, target: key, connectionKey: key)
     }
 
     @Test("A change to one connection enforces it in the background, with the desired state built from the registry")
@@ -93,7 +94,7 @@ final class EnforcementSchedulerTests {
         let outcome = try await scheduler.enforce(key: "wh", dryRun: true, call: call(appAdmin, "wh"), deadline: .after(milliseconds: 5_000))
         #expect(outcome.report.dryRun && enforcer.calls.map(\.dryRun) == [true])
         #expect(outcome.unresolved == [UnresolvedSubscriber(userName: "carol", reason: .noIdentity, policies: ["sales-read"])])
-        let events = try store.listAuditEvents(AuditFilter(method: "/steward.v1.Policies/Enforce"), page: PageRequest()).items
+        let events = try store.listAuditEvents(AuditFilter(method: Self.method), page: PageRequest()).items
         #expect(events.map(\.status) == [.ok, .permissionDenied])
         #expect(events.first?.message == "dry run: 2 statements planned; policies: sales-read")
 
@@ -129,7 +130,7 @@ final class EnforcementSchedulerTests {
 
     @Test("Without an enforcer, Enforce answers FAILED_PRECONDITION and triggers do nothing")
     func notConfigured() async {
-        let unconfigured = EnforcementScheduler(store: store, enforcer: nil, daemonUID: 990_002)
+        let unconfigured = EnforcementScheduler(store: store, enforcer: nil, daemonUID: 990_002, auditMethod: Self.method)
         await unconfigured.desiredStateMoved(.everyConnection)
         await unconfigured.idle()
         let error = await #expect(throws: DomainError.self) {
