@@ -73,8 +73,7 @@ public enum ConnectionsAPI {
         router.register(API.delete, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
             // Only an INACTIVE connection may go: its grants are taken back
             // first (again, in case the deactivation's revocation failed).
-            _ = try service.connection(key: request.key)
-            let revocation = try await revokeBeforeDelete(
+            let revocation = await revokeBeforeDelete(
                 key: request.key, service: service, enforcement: enforcement, caller: context.caller,
                 deadline: context.databaseDeadline(orAfter: PoliciesAPI.defaultEnforceMilliseconds))
             try service.delete(key: request.key, call: context.auditedCall)
@@ -95,7 +94,7 @@ public enum ConnectionsAPI {
     /// must not take anyone's access away.
     private static func revokeBeforeDelete(
         key: String, service: ConnectionsService, enforcement: EnforcementScheduler, caller: Caller, deadline: Deadline
-    ) async throws(DomainError) -> Result<EnforcementOutcome, DomainError>? {
+    ) async -> Result<EnforcementOutcome, DomainError>? {
         guard caller.holds(.applicationAdmin), (try? service.connection(key: key))?.state == .inactive else { return nil }
         return await enforcement.revokeAll(key: key, deadline: deadline)
     }

@@ -1,5 +1,5 @@
 import Synchronization
-@testable import StewardCore
+import StewardCore
 import StewardModel
 import StewardStore
 
@@ -8,12 +8,12 @@ import StewardStore
 /// real logins are the PostgreSQL side's tests. It records every call and
 /// answers one GRANT per desired entry (no SQL is run anywhere); it notes
 /// the most runs of one connection it ever saw at once.
-final class RecordingEnforcer: PolicyEnforcer {
-    struct Call: Sendable {
-        var input: EnforcementInput
-        var connectionKey: String
-        var password: String
-        var dryRun: Bool
+public final class RecordingEnforcer: PolicyEnforcer {
+    public struct Call: Sendable {
+        public var input: EnforcementInput
+        public var connectionKey: String
+        public var password: String
+        public var dryRun: Bool
     }
 
     private struct State {
@@ -24,10 +24,12 @@ final class RecordingEnforcer: PolicyEnforcer {
 
     private let state = Mutex(State())
 
-    var calls: [Call] { state.withLock { $0.calls } }
-    var mostConcurrentRunsOfOneConnection: Int { state.withLock { $0.mostAtOnce } }
+    public init() {}
 
-    func enforce(
+    public var calls: [Call] { state.withLock { $0.calls } }
+    public var mostConcurrentRunsOfOneConnection: Int { state.withLock { $0.mostAtOnce } }
+
+    public func enforce(
         _ input: EnforcementInput, record: ConnectionRecord, password: String, dryRun: Bool, deadline: Deadline
     ) async throws(DomainError) -> EnforcementReport {
         state.withLock {
