@@ -96,12 +96,8 @@ struct ImportGroupMembers: AsyncParsableCommand {
     var dryRun = false
 
     func run() async throws {
-        let response: StewardV1.ImportGroupMembersResponse
-        do {
-            response = try await options.call(StewardV1.Groups.importMembers, .init(csv: try CSVFile.read(file), dryRun: dryRun))
-        } catch var failure as CommandFailure {
-            failure.isLineList = true
-            throw failure
+        let response = try await CSVFile.sendImport {
+            try await options.call(StewardV1.Groups.importMembers, .init(csv: try CSVFile.read(file), dryRun: dryRun))
         }
         options.emit(response) { (response.dryRun ? "would import " : "imported ") + MappingText.counted(response.imported, "membership") }
     }

@@ -21,14 +21,8 @@ struct ImportMappings: AsyncParsableCommand {
     var dryRun = false
 
     func run() async throws {
-        let response: StewardV1.ImportMappingsResponse
-        do {
-            response = try await options.call(
-                StewardV1.Users.importMappings, .init(csv: try CSVFile.read(file), dryRun: dryRun))
-        } catch var failure as CommandFailure {
-            // The daemon lists the bad rows one a line.
-            failure.isLineList = true
-            throw failure
+        let response = try await CSVFile.sendImport {
+            try await options.call(StewardV1.Users.importMappings, .init(csv: try CSVFile.read(file), dryRun: dryRun))
         }
         options.emit(response) {
             (response.dryRun ? "would import " : "imported ") + MappingText.counted(response.imported, "mapping")

@@ -22,4 +22,15 @@ enum CSVFile {
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         return text
     }
+
+    /// Sends an import: the daemon lists a refused file's bad rows one a
+    /// line, and the failure is printed that way.
+    static func sendImport<Response>(_ call: () async throws -> Response) async throws -> Response {
+        do {
+            return try await call()
+        } catch var failure as CommandFailure {
+            failure.isLineList = true
+            throw failure
+        }
+    }
 }

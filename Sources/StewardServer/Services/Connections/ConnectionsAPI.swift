@@ -66,9 +66,9 @@ public enum ConnectionsAPI {
             return response
         }
         router.register(API.activate, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
-            let record = try service.activate(key: request.key, call: context.auditedCall)
-            await enforcement.desiredStateMoved(.connections([record.key]))
-            return StewardV1.ActivateConnectionResponse(connection: ConnectionsMapping.message(record, report: nil))
+            // Activate makes it REGISTERED: it is enforced again once CompleteSetup makes it ACTIVE.
+            StewardV1.ActivateConnectionResponse(
+                connection: ConnectionsMapping.message(try service.activate(key: request.key, call: context.auditedCall), report: nil))
         }
         router.register(API.delete, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
             // Only an INACTIVE connection may go: its grants are taken back
