@@ -89,53 +89,81 @@ public struct DesiredState: Sendable {
         let enabled = sources.dataSources.filter { $0.connectionKey == key && $0.state == .enabled }
         let expansion = SubjectExpansion(groups: sources.groups, osGroupMembers: sources.osGroupMembers)
         let identities = Dictionary(sources.identities.map { ($0.userName, $0) }, uniquingKeysWith: { first, _ in first })
+        // Relations and roles by number, so that the (role, relation) pairs,
+        // millions at scale, are integers to hash and sort; relation numbers
+        // follow the governed order, so sorting numbers sorts relations.
+        let relations = Self.governed(sources.dataSources, of: key)
+        let relationNumber = Dictionary(uniqueKeysWithValues: relations.enumerated().map { ($0.element, $0.offset) })
+        let policies = sources.policies
 
-        var access: [Grantee: (access: PolicyAccess, policies: Set<String>)] = [:]
-        var usersOfRole: [String: Set<String>] = [:]
+        var roles: [String] = []
+        var roleNumber: [String: Int] = [:]
+        var roleOfUser: [String: Int] = [:]
+        var usersOfRole: [[String]] = []
+        var policiesOfUser: [String: Set<Int>] = [:]
+        var entries: [Int: (access: PolicyAccess, policies: [Int])] = [:]
         var unresolved: [String: (reason: UnresolvedSubscriber.Reason, policies: Set<String>)] = [:]
-        for policy in sources.policies {
-            let covered = enabled.filter { source in
+        for (policyIndex, policy) in policies.enumerated() {
+            let covered = enabled.compactMap { source -> Int? in
                 policy.definition.selectors.contains {
                     $0.covers(connectionKey: key, database: source.database, schema: source.schema, name: source.name)
-                }
+                } ? relationNumber[Self.relation(source)] : nil
             }
             guard !covered.isEmpty else { continue }
             for user in expansion.users(of: policy.definition.subjects) {
                 guard let identity = identities[user] else { continue }
-                let role: String
-                switch Self.role(of: identity) {
-                case .success(let name): role = name
-                case .failure(let reason):
-                    unresolved[user, default: (reason, [])].policies.insert(policy.name)
-                    continue
+                let role: Int
+                if let known = roleOfUser[user] {
+                    role = known
+                } else {
+                    switch Self.role(of: identity) {
+                    case .success(let name):
+                        role = roleNumber[name] ?? {
+                            roles.append(name)
+                            usersOfRole.append([])
+                            roleNumber[name] = roles.count - 1
+                            return roles.count - 1
+                        }()
+                        roleOfUser[user] = role
+                        usersOfRole[role].append(user)
+                    case .failure(let reason):
+                        unresolved[user, default: (reason, [])].policies.insert(policy.name)
+                        continue
+                    }
                 }
-                usersOfRole[role, default: []].insert(user)
-                for source in covered {
-                    let grantee = Grantee(role: role, user: user, relation: Self.relation(source))
-                    var entry = access[grantee] ?? (policy.definition.access, [])
+                policiesOfUser[user, default: []].insert(policyIndex)
+                for relation in covered {
+                    let pair = role * relations.count + relation
+                    var entry = entries[pair] ?? (policy.definition.access, [])
                     entry.access = max(entry.access, policy.definition.access)
-                    entry.policies.insert(policy.name)
-                    access[grantee] = entry
+                    // One policy is done before the next: if it is listed, it is last.
+                    if entry.policies.last != policyIndex { entry.policies.append(policyIndex) }
+                    entries[pair] = entry
                 }
             }
         }
 
         // A role two users resolve to (only a template can do that; mappings
         // are unique per connection) would let each use the other's access.
-        var desired: [RoleRelation: (access: PolicyAccess, policies: Set<String>)] = [:]
-        for (grantee, entry) in access {
-            if let users = usersOfRole[grantee.role], users.count > 1 {
-                unresolved[grantee.user, default: (.sharedRole(role: grantee.role, users: users.sorted()), [])]
-                    .policies.formUnion(entry.policies)
-                continue
+        for (role, users) in usersOfRole.enumerated() where users.count > 1 {
+            for user in users {
+                let names = policiesOfUser[user, default: []].map { policies[$0].name }
+                unresolved[user, default: (.sharedRole(role: roles[role], users: users.sorted()), [])].policies.formUnion(names)
             }
-            desired[RoleRelation(role: grantee.role, relation: grantee.relation)] = entry
         }
-
+        let rank = Dictionary(uniqueKeysWithValues: roles.indices.sorted { roles[$0] < roles[$1] }.enumerated().map { ($0.element, $0.offset) })
+        let ordered = entries.keys
+            .filter { usersOfRole[$0 / relations.count].count == 1 }
+            .map { (sortKey: rank[$0 / relations.count]! * relations.count + $0 % relations.count, pair: $0) }
+            .sorted { $0.sortKey < $1.sortKey }
         input = EnforcementInput(
-            connectionKey: key, governed: Self.governed(sources.dataSources, of: key),
-            desired: desired.map { DesiredAccess(role: $0.key.role, relation: $0.key.relation, access: $0.value.access, policies: $0.value.policies.sorted()) }
-                .sorted { ($0.role, $0.relation) < ($1.role, $1.relation) },
+            connectionKey: key, governed: relations,
+            desired: ordered.map { item in
+                let entry = entries[item.pair]!
+                return DesiredAccess(
+                    role: roles[item.pair / relations.count], relation: relations[item.pair % relations.count], access: entry.access,
+                    policies: entry.policies.map { policies[$0].name }.sorted())
+            },
             provisionMissingRoles: sources.provisionMissingRoles)
         self.unresolved = unresolved.map { UnresolvedSubscriber(userName: $0.key, reason: $0.value.reason, policies: $0.value.policies.sorted()) }
             .sorted()
@@ -164,16 +192,5 @@ public struct DesiredState: Sendable {
 
     private static func governed(_ dataSources: [DataSourceRecord], of key: String) -> [GovernedRelation] {
         Set(dataSources.filter { $0.connectionKey == key && $0.state == .enabled }.map(relation)).sorted()
-    }
-
-    private struct Grantee: Hashable {
-        var role: String
-        var user: String
-        var relation: GovernedRelation
-    }
-
-    private struct RoleRelation: Hashable {
-        var role: String
-        var relation: GovernedRelation
     }
 }
