@@ -165,7 +165,7 @@ let package = Package(
         // through their states.
         .target(
             name: "StewardTestSupport",
-            dependencies: ["StewardModel", "StewardStore"],
+            dependencies: ["StewardModel", "StewardStore", "StewardCore"],
             path: "Tests/StewardTestSupport"
         ),
         .testTarget(

@@ -46,6 +46,116 @@ const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list
   return &steward__v1__list_audit_events_response__descriptor;
 }
 
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__data_source_scope(void)
+{
+  return &steward__v1__data_source_scope__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__policy_subject(void)
+{
+  return &steward__v1__policy_subject__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__policy(void)
+{
+  return &steward__v1__policy__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__create_policy_request(void)
+{
+  return &steward__v1__create_policy_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__create_policy_response(void)
+{
+  return &steward__v1__create_policy_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_policy_request(void)
+{
+  return &steward__v1__get_policy_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_policy_response(void)
+{
+  return &steward__v1__get_policy_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_policies_request(void)
+{
+  return &steward__v1__list_policies_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_policies_response(void)
+{
+  return &steward__v1__list_policies_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__update_policy_request(void)
+{
+  return &steward__v1__update_policy_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__update_policy_response(void)
+{
+  return &steward__v1__update_policy_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__delete_policy_request(void)
+{
+  return &steward__v1__delete_policy_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__delete_policy_response(void)
+{
+  return &steward__v1__delete_policy_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__enforce_request(void)
+{
+  return &steward__v1__enforce_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__planned_statement(void)
+{
+  return &steward__v1__planned_statement__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__database_enforcement(void)
+{
+  return &steward__v1__database_enforcement__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__drift_finding(void)
+{
+  return &steward__v1__drift_finding__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__unresolved_subscriber(void)
+{
+  return &steward__v1__unresolved_subscriber__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__enforce_response(void)
+{
+  return &steward__v1__enforce_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_subscribers_request(void)
+{
+  return &steward__v1__list_subscribers_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__subscriber(void)
+{
+  return &steward__v1__subscriber__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_subscribers_response(void)
+{
+  return &steward__v1__list_subscribers_response__descriptor;
+}
+
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__connection_settings(void)
 {
   return &steward__v1__connection_settings__descriptor;
@@ -229,6 +339,81 @@ const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_data_source_response(void)
 {
   return &steward__v1__get_data_source_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__group(void)
+{
+  return &steward__v1__group__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__create_group_request(void)
+{
+  return &steward__v1__create_group_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__create_group_response(void)
+{
+  return &steward__v1__create_group_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_group_request(void)
+{
+  return &steward__v1__get_group_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_group_response(void)
+{
+  return &steward__v1__get_group_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_groups_request(void)
+{
+  return &steward__v1__list_groups_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_groups_response(void)
+{
+  return &steward__v1__list_groups_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__add_group_members_request(void)
+{
+  return &steward__v1__add_group_members_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__add_group_members_response(void)
+{
+  return &steward__v1__add_group_members_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__remove_group_member_request(void)
+{
+  return &steward__v1__remove_group_member_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__remove_group_member_response(void)
+{
+  return &steward__v1__remove_group_member_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__delete_group_request(void)
+{
+  return &steward__v1__delete_group_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__delete_group_response(void)
+{
+  return &steward__v1__delete_group_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__import_group_members_request(void)
+{
+  return &steward__v1__import_group_members_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__import_group_members_response(void)
+{
+  return &steward__v1__import_group_members_response__descriptor;
 }
 
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__server_info_request(void)
@@ -419,4 +604,24 @@ const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__impo
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__import_mappings_response(void)
 {
   return &steward__v1__import_mappings_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_identity_template_request(void)
+{
+  return &steward__v1__get_identity_template_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_identity_template_response(void)
+{
+  return &steward__v1__get_identity_template_response__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__set_identity_template_request(void)
+{
+  return &steward__v1__set_identity_template_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__set_identity_template_response(void)
+{
+  return &steward__v1__set_identity_template_response__descriptor;
 }

@@ -3,6 +3,7 @@ import Logging
 import StewardCore
 import StewardPostgres
 import StewardStore
+import StewardWire
 
 /// The daemon as stewardd runs it: the registry's services over one store
 /// and one PostgreSQL executor, callers known by the store's users, and
@@ -11,9 +12,12 @@ import StewardStore
 public enum RegistryServer {
     /// - Parameter callers: who is known; by default the store's users, with
     ///   root and the daemon's uid as administrators.
+    /// - Parameter enforcement: when enforcement runs and with what
+    ///   (``enforcementScheduler(store:enforcer:logger:)``); by default one
+    ///   with no enforcer, whose Enforce calls answer FAILED_PRECONDITION.
     public static func make(
         configuration: ServerConfiguration, store: any RegistryStore, executor: PostgresExecutor,
-        callers: (any CallerDirectory)? = nil, logger: Logger
+        callers: (any CallerDirectory)? = nil, enforcement: EnforcementScheduler? = nil, logger: Logger
     ) -> StewardServer {
         var configuration = configuration
         configuration.storeBackend = store.backend
@@ -22,14 +26,19 @@ public enum RegistryServer {
             onWriteFailure: { failure in
                 logger.error("an audit event could not be written", metadata: ["error": "\(String(reflecting: failure))"])
             })
+        let enforcement = enforcement ?? enforcementScheduler(store: store, enforcer: nil, logger: logger)
         var router = Router()
         let connections = ConnectionsService(store: store, prober: LiveConnectionProber(executor: executor), audit: audit)
-        ConnectionsAPI.register(in: &router, service: connections)
+        ConnectionsAPI.register(in: &router, service: connections, enforcement: enforcement)
         configuration.gaugeSources.append(GovernedConnectionCounts.gaugeSource(connections))
         UsersAPI.register(
-            in: &router, service: UsersService(store: store, roles: LiveLoginRoleProbe(executor: executor), audit: audit))
+            in: &router, service: UsersService(store: store, roles: LiveLoginRoleProbe(executor: executor), audit: audit),
+            enforcement: enforcement)
         SyncAPI.register(
-            in: &router, service: SyncService(store: store, scanner: LiveTableScanner(executor: executor), audit: audit))
+            in: &router, service: SyncService(store: store, scanner: LiveTableScanner(executor: executor), audit: audit),
+            enforcement: enforcement)
+        GroupsAPI.register(in: &router, service: GroupsService(store: store, audit: audit), enforcement: enforcement)
+        PoliciesAPI.register(in: &router, service: PoliciesService(store: store, audit: audit), enforcement: enforcement)
         DataSourcesAPI.register(in: &router, directory: DataSourceDirectory(store: store))
         AuditAPI.register(in: &router, log: AuditLog(store: store))
         let server = StewardServer(
@@ -48,6 +57,29 @@ public enum RegistryServer {
     public static let registryHealthService = "steward.v1.Registry"
     static let registryProbeInterval = Duration.seconds(1)
     static let registryProbeTimeoutMilliseconds = 1_000
+
+    /// When enforcement runs (``EnforcementScheduler``), with `enforcer` as
+    /// the PostgreSQL side (nil: not configured). Background runs are logged:
+    /// one that changed something at notice level, a failure as a warning.
+    public static func enforcementScheduler(
+        store: any RegistryStore, enforcer: (any PolicyEnforcer)?, logger: Logger
+    ) -> EnforcementScheduler {
+        EnforcementScheduler(
+            store: store, enforcer: enforcer, daemonUID: getuid(), auditMethod: StewardV1.Policies.enforce.path,
+            report: { result in
+                switch result.outcome {
+                case .success(let outcome) where outcome.statementCount > 0:
+                    logger.notice(
+                        "enforcement changed grants",
+                        metadata: ["connection": "\(result.connectionKey)", "summary": "\(outcome.auditSummary)"])
+                case .success:
+                    logger.debug("enforcement found nothing to change", metadata: ["connection": "\(result.connectionKey)"])
+                case .failure(let error):
+                    logger.warning(
+                        "enforcement could not run", metadata: ["connection": "\(result.connectionKey)", "reason": "\(error)"])
+                }
+            })
+    }
 
     /// The daemon's rechecks of ACTIVE and UNHEALTHY connections, every
     /// `interval`, logged: a change of state at notice level, a recheck

@@ -133,6 +133,54 @@ public protocol RegistryStore: Sendable {
     func effectiveIdentity(userName: String, connectionKey: String) throws(StoreError)
         -> EffectiveIdentity
 
+    // MARK: Groups (shared SQL: Governance/GroupQueries)
+
+    /// ALREADY_EXISTS when the name is taken. `osGroup`: bound to that OS
+    /// group (members resolved through NSS), with no listed members.
+    @discardableResult
+    func createGroup(name: String, osGroup: String?) throws(StoreError) -> GroupRecord
+    func group(name: String) throws(StoreError) -> GroupRecord
+    /// Groups in name order, with their members.
+    func listGroups(page: PageRequest) throws(StoreError) -> Page<GroupRecord>
+    /// Every group with its members, in one read: what enforcement uses.
+    func allGroups() throws(StoreError) -> [GroupRecord]
+    /// Removes the group from every policy that names it.
+    func deleteGroup(name: String) throws(StoreError)
+    /// Idempotent. FAILED_PRECONDITION for a group bound to an OS group.
+    @discardableResult
+    func addGroupMembers(group: String, users: [String]) throws(StoreError) -> GroupRecord
+    /// Idempotent.
+    @discardableResult
+    func removeGroupMember(group: String, user: String) throws(StoreError) -> GroupRecord
+    /// Adds every membership in one transaction, or none: the error lists
+    /// every failing row (`itemFailures`, by position). A dry run changes nothing.
+    @discardableResult
+    func importGroupMemberships(_ rows: [GroupMembership], dryRun: Bool) throws(StoreError) -> Int
+
+    // MARK: Policies (shared SQL: Governance/PolicyQueries)
+
+    /// NOT_FOUND for a subject, connection or data source that does not
+    /// exist; ALREADY_EXISTS when the name is taken. With `dryRun`, checks
+    /// everything and writes nothing.
+    @discardableResult
+    func createPolicy(_ definition: PolicyDefinition, dryRun: Bool) throws(StoreError) -> PolicyRecord
+    func policy(name: String) throws(StoreError) -> PolicyRecord
+    func listPolicies(page: PageRequest) throws(StoreError) -> Page<PolicyRecord>
+    /// Every policy, in one read: what enforcement uses.
+    func allPolicies() throws(StoreError) -> [PolicyRecord]
+    /// Replaces the policy's definition (its name stays) when it is still at
+    /// `expectedRevision` (nil: any); ABORTED otherwise.
+    @discardableResult
+    func updatePolicy(name: String, expectedRevision: Int64?, with definition: PolicyDefinition, dryRun: Bool)
+        throws(StoreError) -> PolicyRecord
+    func deletePolicy(name: String) throws(StoreError)
+
+    // MARK: Registry settings
+
+    /// The template deriving PostgreSQL usernames where no mapping names one.
+    func identityTemplate() throws(StoreError) -> IdentityTemplate?
+    func setIdentityTemplate(_ template: IdentityTemplate?) throws(StoreError)
+
     // MARK: Audit
 
     /// Appends an event. There is no way to change or remove one. The

@@ -11,7 +11,10 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "steward-bench",
         abstract: "Measure Steward and print the figures.",
-        subcommands: [RPCBench.self, PrivilegesBench.self, ValidateBench.self, PostgresSoakBench.self, ImportBench.self, StoreBench.self, EnforceBench.self],
+        subcommands: [
+            RPCBench.self, PrivilegesBench.self, ValidateBench.self, PostgresSoakBench.self, ImportBench.self,
+            StoreBench.self, EnforceBench.self, DesiredStateBench.self,
+        ],
         defaultSubcommand: RPCBench.self)
 }
 

@@ -29,5 +29,5 @@ struct StewardCommand: AsyncParsableCommand {
               64  the command line is wrong
             """,
         version: StewardVersion.current,
-        subcommands: [HealthCommand.self, ServerCommand.self, WhoAmICommand.self, ConnectionCommand.self, UserCommand.self, MappingCommand.self, AuditCommand.self, SourceCommand.self])
+        subcommands: [HealthCommand.self, ServerCommand.self, WhoAmICommand.self, ConnectionCommand.self, UserCommand.self, MappingCommand.self, AuditCommand.self, SourceCommand.self, GroupCommand.self, PolicyCommand.self])
 }

@@ -44,8 +44,13 @@ struct Daemon {
         }
         defer { state.close() }
         let executor = PostgresExecutor()
+        // The PostgreSQL side of enforcement, on the same executor (and so
+        // the same per-server bulkheads) as validation and sync.
+        let enforcement = RegistryServer.enforcementScheduler(
+            store: state.store, enforcer: LivePolicyEnforcer(executor: executor), logger: logger)
         let server = RegistryServer.make(
-            configuration: configuration, store: state.store, executor: executor, logger: logger)
+            configuration: configuration, store: state.store, executor: executor, enforcement: enforcement,
+            logger: logger)
         do {
             try server.start()
         } catch {
@@ -58,12 +63,18 @@ struct Daemon {
                 store: state.store, executor: executor, interval: interval, logger: logger)
             return Task { await schedule.run() }
         }
+        // Enforcement repeats on the recheck interval: drift is repaired and
+        // OS groups are read afresh even when nothing in the registry changed.
+        let enforcementRounds = settings.recheckInterval.map { interval in
+            Task { await enforcement.run(every: interval) }
+        }
         let received = await signals.next()
         logger.info("received signal, draining", metadata: ["signal": "\(received)"])
         tell(notifier.stopping, logger: logger)
         // Not waited for: a recheck in the middle of a validation ends with
         // the process (its write, if any, fails on the closed store).
         rechecks?.cancel()
+        enforcementRounds?.cancel()
         await server.shutDown()
     }
 

@@ -9,6 +9,14 @@ public enum IdentityRules {
     /// `_`, then letters, digits, `_`, `.` or `-`. (Steward quotes it
     /// wherever it reaches SQL.)
     public static func checkUserName(_ name: String, field: String = "name") throws(DomainError) {
+        try checkPlainName(name, field: field)
+        try checkNotReservedRole(name, field: field)
+    }
+
+    /// The plain shape of a name typed on a command line (users, groups,
+    /// policies): a letter or `_`, then letters, digits, `_`, `.` or `-`; at
+    /// most 63 bytes.
+    public static func checkPlainName(_ name: String, field: String) throws(DomainError) {
         guard !name.isEmpty else { throw .invalidArgument(field, "is required") }
         guard name.utf8.count <= maxRoleNameBytes else {
             throw .invalidArgument(field, "\"\(name)\" is longer than \(maxRoleNameBytes) bytes")
@@ -19,7 +27,6 @@ public enum IdentityRules {
         guard name.unicodeScalars.allSatisfy({ isASCIILetter($0) || isASCIIDigit($0) || "_.-".unicodeScalars.contains($0) }) else {
             throw .invalidArgument(field, "\"\(name)\" may contain only letters, digits, '_', '.' and '-'")
         }
-        try checkNotReservedRole(name, field: field)
     }
 
     /// PostgreSQL's limit on identifiers (NAMEDATALEN - 1).

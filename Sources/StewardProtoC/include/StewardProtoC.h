@@ -12,7 +12,9 @@
 #include "steward/v1/audit.pb-c.h"
 #include "steward/v1/connections.pb-c.h"
 #include "steward/v1/datasources.pb-c.h"
+#include "steward/v1/groups.pb-c.h"
 #include "steward/v1/permissions.pb-c.h"
+#include "steward/v1/policies.pb-c.h"
 #include "steward/v1/server.pb-c.h"
 #include "steward/v1/users.pb-c.h"
 
@@ -36,6 +38,50 @@ const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__audi
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_audit_events_request(void);
 /* steward.v1.ListAuditEventsResponse */
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_audit_events_response(void);
+/* steward.v1.DataSourceScope */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__data_source_scope(void);
+/* steward.v1.PolicySubject */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__policy_subject(void);
+/* steward.v1.Policy */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__policy(void);
+/* steward.v1.CreatePolicyRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__create_policy_request(void);
+/* steward.v1.CreatePolicyResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__create_policy_response(void);
+/* steward.v1.GetPolicyRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_policy_request(void);
+/* steward.v1.GetPolicyResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_policy_response(void);
+/* steward.v1.ListPoliciesRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_policies_request(void);
+/* steward.v1.ListPoliciesResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_policies_response(void);
+/* steward.v1.UpdatePolicyRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__update_policy_request(void);
+/* steward.v1.UpdatePolicyResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__update_policy_response(void);
+/* steward.v1.DeletePolicyRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__delete_policy_request(void);
+/* steward.v1.DeletePolicyResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__delete_policy_response(void);
+/* steward.v1.EnforceRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__enforce_request(void);
+/* steward.v1.PlannedStatement */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__planned_statement(void);
+/* steward.v1.DatabaseEnforcement */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__database_enforcement(void);
+/* steward.v1.DriftFinding */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__drift_finding(void);
+/* steward.v1.UnresolvedSubscriber */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__unresolved_subscriber(void);
+/* steward.v1.EnforceResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__enforce_response(void);
+/* steward.v1.ListSubscribersRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_subscribers_request(void);
+/* steward.v1.Subscriber */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__subscriber(void);
+/* steward.v1.ListSubscribersResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_subscribers_response(void);
 /* steward.v1.ConnectionSettings */
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__connection_settings(void);
 /* steward.v1.Connection */
@@ -110,6 +156,36 @@ const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_data_source_request(void);
 /* steward.v1.GetDataSourceResponse */
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_data_source_response(void);
+/* steward.v1.Group */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__group(void);
+/* steward.v1.CreateGroupRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__create_group_request(void);
+/* steward.v1.CreateGroupResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__create_group_response(void);
+/* steward.v1.GetGroupRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_group_request(void);
+/* steward.v1.GetGroupResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_group_response(void);
+/* steward.v1.ListGroupsRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_groups_request(void);
+/* steward.v1.ListGroupsResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_groups_response(void);
+/* steward.v1.AddGroupMembersRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__add_group_members_request(void);
+/* steward.v1.AddGroupMembersResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__add_group_members_response(void);
+/* steward.v1.RemoveGroupMemberRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__remove_group_member_request(void);
+/* steward.v1.RemoveGroupMemberResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__remove_group_member_response(void);
+/* steward.v1.DeleteGroupRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__delete_group_request(void);
+/* steward.v1.DeleteGroupResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__delete_group_response(void);
+/* steward.v1.ImportGroupMembersRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__import_group_members_request(void);
+/* steward.v1.ImportGroupMembersResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__import_group_members_response(void);
 /* steward.v1.ServerInfoRequest */
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__server_info_request(void);
 /* steward.v1.ServerLimits */
@@ -186,6 +262,14 @@ const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__chec
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__import_mappings_request(void);
 /* steward.v1.ImportMappingsResponse */
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__import_mappings_response(void);
+/* steward.v1.GetIdentityTemplateRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_identity_template_request(void);
+/* steward.v1.GetIdentityTemplateResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__get_identity_template_response(void);
+/* steward.v1.SetIdentityTemplateRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__set_identity_template_request(void);
+/* steward.v1.SetIdentityTemplateResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__set_identity_template_response(void);
 
 PROTOBUF_C__END_DECLS
 

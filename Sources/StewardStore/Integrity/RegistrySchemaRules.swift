@@ -52,7 +52,8 @@ package struct RegistrySchemaRule: Sendable, Hashable {
 }
 
 package enum RegistrySchemaRules {
-    package static let all: [RegistrySchemaRule] = connections + lifecycle + validation + dataSources + people + audit
+    package static let all: [RegistrySchemaRule] =
+        connections + lifecycle + validation + dataSources + people + governance + audit
 
     static let connections: [RegistrySchemaRule] = [
         .init("connection_key_unique", on: "connections", .uniqueness, "two connections with one key"),
@@ -157,6 +158,23 @@ package enum RegistrySchemaRules {
                 "users_effective_usernames_insert", "users_effective_usernames_rename",
                 "identity_mappings_effective", "connections_effective_usernames_insert",
             ]),
+    ]
+
+    static let governance: [RegistrySchemaRule] = [
+        .init("group_name_unique", on: "groups", .uniqueness, "two groups with one name"),
+        .init("group_name_present", on: "groups", .legalValues, "an empty group name"),
+        .init("group_os_group_present", on: "groups", .legalValues, "an empty OS group name"),
+        .init("policy_name_unique", on: "policies", .uniqueness, "two policies with one name"),
+        .init("policy_name_present", on: "policies", .legalValues, "an empty policy name"),
+        .init("policy_access_known", on: "policies", .legalValues, "an access other than READ or WRITE"),
+        .init(
+            "policy_selector_one_kind", on: "policy_selectors", .legalValues,
+            "a selector that names both a data source and a scope, or neither"),
+        .init(
+            "policy_selector_nested", on: "policy_selectors", .legalValues, "a schema scope without its database"),
+        .init(
+            "policy_subject_one_kind", on: "policy_subjects", .legalValues,
+            "a subject that is both a user and a group, or neither"),
     ]
 
     static let audit: [RegistrySchemaRule] = [

@@ -26,6 +26,7 @@ extension Migration {
         .v4ReportServerVersion,
         .v5LegalTransitions,
         .v6DataSourceKinds,
+        .v7Governance,
     ]
 
     package static var latestVersion: Int { all.last?.version ?? 0 }

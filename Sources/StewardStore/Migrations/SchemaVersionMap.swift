@@ -17,6 +17,7 @@ package enum SchemaVersionMap {
         (sqlite: 4, postgres: 3),  // validation_reports.server_version
         (sqlite: 5, postgres: 4),  // legal transition pairs in SQLite too (PostgreSQL had them at 2)
         (sqlite: 6, postgres: 5),  // data_sources.kind, data_sources.governable
+        (sqlite: 7, postgres: 6),  // groups, policies, identity template
     ]
 
     /// nil for SQLite's version 1, which shared mode never had.

@@ -24,6 +24,7 @@ extension PostgresMigration {
         .v3ReportServerVersion,
         .v4LegalTransitions,
         .v5DataSourceKinds,
+        .v6Governance,
     ]
 
     package static var latestVersion: Int { all.last?.version ?? 0 }

@@ -226,6 +226,7 @@ extension PostgresRegistryStore {
         try read { session in
             let connectionID = try Self.connectionID(key: connectionKey, in: session)
             if let userName { _ = try Self.userID(name: userName, in: session) }
+            let template = try SettingQueries.identityTemplate(in: session)
             return try session.query(
                 """
                 SELECT e.user_name, e.kind, e.value, e.source
@@ -238,7 +239,7 @@ extension PostgresRegistryStore {
                     userName: try row.textValue("user_name"), connectionKey: connectionKey,
                     identity: try Self.identity(
                         kind: row.value(Identity.Kind.self, "kind"), value: row.optionalTextValue("value")),
-                    source: try row.value(EffectiveIdentity.Source.self, "source"))
+                    source: try row.value(EffectiveIdentity.Source.self, "source"), template: template)
             }
         }
     }
@@ -259,7 +260,8 @@ extension PostgresRegistryStore {
             return EffectiveIdentity(
                 userName: userName, connectionKey: connectionKey,
                 identity: try Self.identity(kind: row.value(Identity.Kind.self, "kind"), value: row.optionalTextValue("value")),
-                source: try row.value(EffectiveIdentity.Source.self, "source"))
+                source: try row.value(EffectiveIdentity.Source.self, "source"),
+                template: try SettingQueries.identityTemplate(in: session))
         }
     }
 }

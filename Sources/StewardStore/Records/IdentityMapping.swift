@@ -104,14 +104,22 @@ public struct EffectiveIdentity: Sendable, Hashable {
     /// As mapped; `.unset` means the Steward user name.
     public var identity: Identity
     public var source: Source
+    /// The registry's identity template, if one is set: it, not the plain
+    /// user name, is what `.unset` means.
+    public var template: IdentityTemplate?
 
-    public init(userName: String, connectionKey: String, identity: Identity, source: Source) {
+    public init(userName: String, connectionKey: String, identity: Identity, source: Source, template: IdentityTemplate? = nil) {
         self.userName = userName
         self.connectionKey = connectionKey
         self.identity = identity
         self.source = source
+        self.template = template
     }
 
-    /// The PostgreSQL username Steward uses for this user here, if any.
-    public var postgresUsername: String? { identity.postgresUsername(forUser: userName) }
+    /// The PostgreSQL username Steward uses for this user here, if any: the
+    /// one home of that rule (mapping, else template, else user name).
+    public var postgresUsername: String? {
+        if case .unset = identity, let template { return template.username(forUser: userName) }
+        return identity.postgresUsername(forUser: userName)
+    }
 }

@@ -86,6 +86,7 @@ extension SQLiteRegistryStore {
         try read { database in
             let connectionID = try Self.connectionID(key: connectionKey, in: database)
             if let userName { _ = try Self.userID(name: userName, in: database) }
+            let template = try SettingQueries.identityTemplate(in: database)
             return try database.query(
                 """
                 SELECT u.name, e.kind, e.value, e.source
@@ -97,7 +98,7 @@ extension SQLiteRegistryStore {
                 EffectiveIdentity(
                     userName: row.text(0), connectionKey: connectionKey,
                     identity: try Self.identity(kind: row.value(Identity.Kind.self, 1), value: row.optionalText(2)),
-                    source: try row.value(EffectiveIdentity.Source.self, 3))
+                    source: try row.value(EffectiveIdentity.Source.self, 3), template: template)
             }
         }
     }
@@ -122,7 +123,8 @@ extension SQLiteRegistryStore {
                     })
             else { throw StoreError(.io, "the registry store failed", detail: "effective identity missing") }
             return EffectiveIdentity(
-                userName: userName, connectionKey: connectionKey, identity: found.0, source: found.1)
+                userName: userName, connectionKey: connectionKey, identity: found.0, source: found.1,
+                template: try SettingQueries.identityTemplate(in: database))
         }
     }
 }

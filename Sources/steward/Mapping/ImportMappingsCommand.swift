@@ -21,37 +21,11 @@ struct ImportMappings: AsyncParsableCommand {
     var dryRun = false
 
     func run() async throws {
-        let response: StewardV1.ImportMappingsResponse
-        do {
-            response = try await options.call(
-                StewardV1.Users.importMappings, .init(csv: try readCSV(), dryRun: dryRun))
-        } catch var failure as CommandFailure {
-            // The daemon lists the bad rows one a line.
-            failure.isLineList = true
-            throw failure
+        let response = try await CSVFile.sendImport {
+            try await options.call(StewardV1.Users.importMappings, .init(csv: try CSVFile.read(file), dryRun: dryRun))
         }
         options.emit(response) {
             (response.dryRun ? "would import " : "imported ") + MappingText.counted(response.imported, "mapping")
         }
-    }
-
-    /// The whole file as text. The daemon parses it, so that its line numbers
-    /// in errors are the file's own.
-    private func readCSV() throws -> String {
-        let data: Data
-        if file == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
-                throw ValidationError("cannot read \(file): \(error.localizedDescription)")
-            }
-        }
-        guard var text = String(data: data, encoding: .utf8) else {
-            throw ValidationError("\(file == "-" ? "standard input" : file) is not UTF-8 text")
-        }
-        // Spreadsheets often save CSV with a byte order mark, which would
-        // otherwise become part of the first column's name in the header.
-        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
-        return text
     }
 }

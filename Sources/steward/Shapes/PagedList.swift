@@ -62,3 +62,13 @@ extension StewardV1.ListAuditEventsRequest: PagedRequest {}
 extension StewardV1.ListAuditEventsResponse: PagedResponse {
     var items: [StewardV1.AuditEvent] { events }
 }
+
+extension StewardV1.ListGroupsRequest: PagedRequest {}
+extension StewardV1.ListGroupsResponse: PagedResponse {
+    var items: [StewardV1.Group] { groups }
+}
+
+extension StewardV1.ListPoliciesRequest: PagedRequest {}
+extension StewardV1.ListPoliciesResponse: PagedResponse {
+    var items: [StewardV1.Policy] { policies }
+}

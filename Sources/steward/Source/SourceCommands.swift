@@ -25,7 +25,7 @@ struct ListSources: AsyncParsableCommand {
 }
 
 struct ShowSource: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a data source and its columns.")
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a data source, its columns and its subscribers.")
 
     @OptionGroup var options: ClientOptions
     @Argument(help: ArgumentHelp("<connection key>.<database>.<schema>.<table>, as source list prints it.", valueName: "name"))
@@ -33,6 +33,10 @@ struct ShowSource: AsyncParsableCommand {
 
     func run() async throws {
         let response = try await options.call(StewardV1.DataSources.get, .init(name: name))
-        options.emit(response) { SourceText.detail(response.dataSource ?? .init()) }
+        let subscribers = try await options.call(StewardV1.Policies.listSubscribers, .init(dataSource: name))
+        // The JSON form stays the data source as DataSources.Get gives it.
+        options.emit(response) {
+            SourceText.detail(response.dataSource ?? .init()) + "\n\nsubscribers\n" + PolicyText.subscribers(subscribers.subscribers)
+        }
     }
 }

@@ -41,6 +41,14 @@ enum SchemaRuleProbes {
         INSERT INTO audit_events (at, uid, user_name, method, target, connection_key, status_code, message)
         SELECT at, %UID%, user_name, %METHOD%, target, connection_key, status_code, message FROM audit_events
         """
+    static let groups = [
+        "INSERT INTO groups (name, created_at) VALUES ('g1', 0)",
+        "INSERT INTO groups (name, created_at) VALUES ('g2', 0)",
+    ]
+    static let policies = [
+        "INSERT INTO policies (name, access, revision, created_at, updated_at) VALUES ('p1', 'READ', 1, 0, 0)",
+        "INSERT INTO policies (name, access, revision, created_at, updated_at) VALUES ('p2', 'READ', 1, 0, 0)",
+    ]
     static let dropTransitionTriggers = [
         "DROP TRIGGER connection_transitions_from_current%ON:connection_transitions%",
         "DROP TRIGGER IF EXISTS connection_transitions_legal%ON:connection_transitions%",
@@ -227,6 +235,34 @@ enum SchemaRuleProbes {
                   SELECT u.id, c.id, 'x' FROM users AS u, connections AS c WHERE u.name = 'bob' AND c.key = 'e'
                   """,
               mentions: ["effective_usernames_scope", "effective_usernames"]),
+        // governance (groups g1, g2 and policy p1 are made in the probe's setup)
+        .init(rule: "group_name_unique", setup: groups,
+              violation: "UPDATE groups SET name = 'g1' WHERE name = 'g2'", mentions: ["group_name_unique", "groups.name"]),
+        .init(rule: "group_name_present", setup: groups,
+              violation: "UPDATE groups SET name = '' WHERE name = 'g2'", mentions: ["group_name_present"]),
+        .init(rule: "group_os_group_present", setup: groups,
+              violation: "UPDATE groups SET os_group = '' WHERE name = 'g2'", mentions: ["group_os_group_present"]),
+        .init(rule: "policy_name_unique", setup: policies,
+              violation: "UPDATE policies SET name = 'p1' WHERE name = 'p2'", mentions: ["policy_name_unique", "policies.name"]),
+        .init(rule: "policy_name_present", setup: policies,
+              violation: "UPDATE policies SET name = ''", mentions: ["policy_name_present"]),
+        .init(rule: "policy_access_known", setup: policies,
+              violation: "UPDATE policies SET access = 'ADMIN'", mentions: ["policy_access_known"]),
+        .init(rule: "policy_selector_one_kind", setup: policies,
+              violation: """
+                  INSERT INTO policy_selectors (policy_id, position, data_source_name, connection_id)
+                  SELECT id, 1, 'c.sales.public.t1', \(connectionC) FROM policies WHERE name = 'p1'
+                  """, mentions: ["policy_selector_one_kind"]),
+        .init(rule: "policy_selector_nested", setup: policies,
+              violation: """
+                  INSERT INTO policy_selectors (policy_id, position, connection_id, schema_name)
+                  SELECT id, 1, \(connectionC), 'public' FROM policies WHERE name = 'p1'
+                  """, mentions: ["policy_selector_nested"]),
+        .init(rule: "policy_subject_one_kind", setup: policies,
+              violation: """
+                  INSERT INTO policy_subjects (policy_id, position)
+                  SELECT id, 1 FROM policies WHERE name = 'p1'
+                  """, mentions: ["policy_subject_one_kind"]),
         // audit
         .init(rule: "audit_uid",
               violation: copyAuditEvent.replacingOccurrences(of: "%UID%", with: "-1")

@@ -13,6 +13,7 @@ struct MigrationTests {
         (SchemaV3Fixture.version, SchemaV3Fixture.sql, SchemaV3Fixture.key),
         (SchemaV4Fixture.version, SchemaV4Fixture.sql, SchemaV4Fixture.key),
         (SchemaV5Fixture.version, SchemaV5Fixture.sql, SchemaV5Fixture.key),
+        (SchemaV6Fixture.version, SchemaV6Fixture.sql, SchemaV6Fixture.key),
     ]
 
     @Test("Migrations are numbered 1, 2, … without gaps, and every older version has a fixture")

@@ -30,6 +30,7 @@ from google.protobuf.message import DecodeError, Message
 
 from . import _pool, rpc_v1
 from ._helpers import ServiceHelpers
+from ._policy_helpers import PolicyHelpers
 from .discovery import SocketLocation, locate_socket
 from .errors import StatusCode, StewardError
 from .peer import check_daemon_uid, expected_daemon_uids
@@ -69,7 +70,7 @@ class _Call:
         self.events: queue.SimpleQueue = queue.SimpleQueue()
 
 
-class StewardClient(ServiceHelpers):
+class StewardClient(ServiceHelpers, PolicyHelpers):
     """A connection to a Steward daemon.
 
     Thread-safe: calls from many threads are multiplexed on the one
@@ -286,6 +287,16 @@ class StewardClient(ServiceHelpers):
     def users(self) -> ServiceStub:
         """``steward.v1.Users``: ``Create``, ``Get``, ``SetMapping``, ``ListMappings``..."""
         return self.service("steward.v1.Users")
+
+    @property
+    def groups(self) -> ServiceStub:
+        """``steward.v1.Groups``: ``Create``, ``AddMembers``, ``ImportMembers``..."""
+        return self.service("steward.v1.Groups")
+
+    @property
+    def policies(self) -> ServiceStub:
+        """``steward.v1.Policies``: ``Create``, ``Update``, ``Enforce``, ``ListSubscribers``..."""
+        return self.service("steward.v1.Policies")
 
     @property
     def audit(self) -> ServiceStub:

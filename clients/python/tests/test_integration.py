@@ -287,3 +287,59 @@ class RegistryTests(DaemonTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class PolicyTests(DaemonTestCase):
+    def test_groups_create_add_import_and_list(self):
+        self.client.create_user("py-gm1", 61101)
+        self.client.create_user("py-gm2", 61102)
+        group = self.client.create_group("py-analysts")
+        self.assertEqual(list(group.members), [])
+        group = self.client.add_group_members("py-analysts", ["py-gm2", "py-gm1", "py-gm1"])
+        self.assertEqual(list(group.members), ["py-gm1", "py-gm2"])
+        with self.assertRaises(StewardError) as refused:
+            self.client.import_group_members("group,user\npy-analysts,nobody-here\n")
+        self.assertEqual(refused.exception.code, StatusCode.INVALID_ARGUMENT)
+        self.assertIn("line 2: no user named", refused.exception.message)
+        self.assertEqual(self.client.remove_group_member("py-analysts", "py-gm2").members, ["py-gm1"])
+        self.assertEqual(self.client.import_group_members("py-analysts,py-gm2\n", dry_run=True), 1)
+        self.assertEqual(list(self.client.get_group("py-analysts").members), ["py-gm1"])
+        bound = self.client.create_group("py-ops", os_group="root")
+        self.assertEqual(bound.os_group, "root")
+        self.assertTrue({"py-analysts", "py-ops"} <= {g.name for g in self.client.list_groups(page_size=1)})
+        self.client.delete_group("py-ops")
+        self.assertEqual(self.client.set_identity_template("{name}_ro"), "{name}_ro")
+        self.assertEqual(self.client.identity_template(), "{name}_ro")
+        self.client.set_identity_template("")
+
+    def test_policies_create_update_enforce_delete(self):
+        self.client.register_connection("py-pol", settings())
+        self.client.create_user("py-pu", 61103)
+        policy = self.client.create_policy("py-read", "read", scopes=["py-pol/app"], users=["py-pu"])
+        self.assertEqual((policy.access, policy.revision), (v1.POLICY_ACCESS_READ, 1))
+        self.assertEqual((policy.scopes[0].connection_key, policy.scopes[0].database), ("py-pol", "app"))
+        with self.assertRaises(StewardError) as unknown:
+            self.client.create_policy("py-bad", "READ", scopes=["py-pol"], users=["nobody-here"])
+        self.assertEqual(unknown.exception.code, StatusCode.NOT_FOUND)
+        self.assertIn("subjects: no user named", unknown.exception.message)
+        with self.assertRaises(StewardError) as invalid:
+            self.client.create_policy("py-bad", "READ", users=["py-pu"])
+        self.assertEqual(invalid.exception.code, StatusCode.INVALID_ARGUMENT)
+        self.assertIn("policy.data_sources", invalid.exception.message)
+        dry = self.client.update_policy("py-read", access="WRITE", dry_run=True)
+        self.assertEqual((dry.access, dry.revision), (v1.POLICY_ACCESS_WRITE, 2))
+        self.assertEqual(self.client.get_policy("py-read").access, v1.POLICY_ACCESS_READ)
+        updated = self.client.update_policy("py-read", access="WRITE", expected_revision=1)
+        self.assertEqual(updated.revision, 2)
+        self.assertIn("py-read", [p.name for p in self.client.list_policies()])
+        # This daemon has no PostgreSQL enforcer: Enforce says so.
+        with self.assertRaises(StewardError) as enforce:
+            self.client.enforce("py-pol", dry_run=True)
+        self.assertEqual(enforce.exception.code, StatusCode.FAILED_PRECONDITION)
+        with self.assertRaises(StewardError) as no_source:
+            self.client.list_subscribers("py-pol.app.public.none")
+        self.assertEqual(no_source.exception.code, StatusCode.NOT_FOUND)
+        self.client.delete_policy("py-read")
+        with self.assertRaises(StewardError) as gone:
+            self.client.get_policy("py-read")
+        self.assertEqual(gone.exception.code, StatusCode.NOT_FOUND)

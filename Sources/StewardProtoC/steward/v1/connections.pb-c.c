@@ -2708,7 +2708,7 @@ const ProtobufCMessageDescriptor steward__v1__deactivate_connection_request__des
   (ProtobufCMessageInit) steward__v1__deactivate_connection_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor steward__v1__deactivate_connection_response__field_descriptors[1] =
+static const ProtobufCFieldDescriptor steward__v1__deactivate_connection_response__field_descriptors[3] =
 {
   {
     "connection",
@@ -2722,14 +2722,40 @@ static const ProtobufCFieldDescriptor steward__v1__deactivate_connection_respons
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "revocation",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__DeactivateConnectionResponse, revocation),
+    &steward__v1__enforce_response__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "revocation_failure",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__DeactivateConnectionResponse, revocation_failure),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned steward__v1__deactivate_connection_response__field_indices_by_name[] = {
   0,   /* field[0] = connection */
+  1,   /* field[1] = revocation */
+  2,   /* field[2] = revocation_failure */
 };
 static const ProtobufCIntRange steward__v1__deactivate_connection_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor steward__v1__deactivate_connection_response__descriptor =
 {
@@ -2739,7 +2765,7 @@ const ProtobufCMessageDescriptor steward__v1__deactivate_connection_response__de
   "Steward__V1__DeactivateConnectionResponse",
   "steward.v1",
   sizeof(Steward__V1__DeactivateConnectionResponse),
-  1,
+  3,
   steward__v1__deactivate_connection_response__field_descriptors,
   steward__v1__deactivate_connection_response__field_indices_by_name,
   1,  steward__v1__deactivate_connection_response__number_ranges,
@@ -2860,9 +2886,42 @@ const ProtobufCMessageDescriptor steward__v1__delete_connection_request__descrip
   (ProtobufCMessageInit) steward__v1__delete_connection_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-#define steward__v1__delete_connection_response__field_descriptors NULL
-#define steward__v1__delete_connection_response__field_indices_by_name NULL
-#define steward__v1__delete_connection_response__number_ranges NULL
+static const ProtobufCFieldDescriptor steward__v1__delete_connection_response__field_descriptors[2] =
+{
+  {
+    "revocation",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__DeleteConnectionResponse, revocation),
+    &steward__v1__enforce_response__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "revocation_failure",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__DeleteConnectionResponse, revocation_failure),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned steward__v1__delete_connection_response__field_indices_by_name[] = {
+  0,   /* field[0] = revocation */
+  1,   /* field[1] = revocation_failure */
+};
+static const ProtobufCIntRange steward__v1__delete_connection_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
 const ProtobufCMessageDescriptor steward__v1__delete_connection_response__descriptor =
 {
   PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
@@ -2871,10 +2930,10 @@ const ProtobufCMessageDescriptor steward__v1__delete_connection_response__descri
   "Steward__V1__DeleteConnectionResponse",
   "steward.v1",
   sizeof(Steward__V1__DeleteConnectionResponse),
-  0,
+  2,
   steward__v1__delete_connection_response__field_descriptors,
   steward__v1__delete_connection_response__field_indices_by_name,
-  0,  steward__v1__delete_connection_response__number_ranges,
+  1,  steward__v1__delete_connection_response__number_ranges,
   (ProtobufCMessageInit) steward__v1__delete_connection_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

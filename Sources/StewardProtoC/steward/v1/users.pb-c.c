@@ -1222,6 +1222,186 @@ void   steward__v1__import_mappings_response__free_unpacked
   assert(message->base.descriptor == &steward__v1__import_mappings_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   steward__v1__get_identity_template_request__init
+                     (Steward__V1__GetIdentityTemplateRequest         *message)
+{
+  static const Steward__V1__GetIdentityTemplateRequest init_value = STEWARD__V1__GET_IDENTITY_TEMPLATE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t steward__v1__get_identity_template_request__get_packed_size
+                     (const Steward__V1__GetIdentityTemplateRequest *message)
+{
+  assert(message->base.descriptor == &steward__v1__get_identity_template_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t steward__v1__get_identity_template_request__pack
+                     (const Steward__V1__GetIdentityTemplateRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &steward__v1__get_identity_template_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t steward__v1__get_identity_template_request__pack_to_buffer
+                     (const Steward__V1__GetIdentityTemplateRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &steward__v1__get_identity_template_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Steward__V1__GetIdentityTemplateRequest *
+       steward__v1__get_identity_template_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Steward__V1__GetIdentityTemplateRequest *)
+     protobuf_c_message_unpack (&steward__v1__get_identity_template_request__descriptor,
+                                allocator, len, data);
+}
+void   steward__v1__get_identity_template_request__free_unpacked
+                     (Steward__V1__GetIdentityTemplateRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &steward__v1__get_identity_template_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   steward__v1__get_identity_template_response__init
+                     (Steward__V1__GetIdentityTemplateResponse         *message)
+{
+  static const Steward__V1__GetIdentityTemplateResponse init_value = STEWARD__V1__GET_IDENTITY_TEMPLATE_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t steward__v1__get_identity_template_response__get_packed_size
+                     (const Steward__V1__GetIdentityTemplateResponse *message)
+{
+  assert(message->base.descriptor == &steward__v1__get_identity_template_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t steward__v1__get_identity_template_response__pack
+                     (const Steward__V1__GetIdentityTemplateResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &steward__v1__get_identity_template_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t steward__v1__get_identity_template_response__pack_to_buffer
+                     (const Steward__V1__GetIdentityTemplateResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &steward__v1__get_identity_template_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Steward__V1__GetIdentityTemplateResponse *
+       steward__v1__get_identity_template_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Steward__V1__GetIdentityTemplateResponse *)
+     protobuf_c_message_unpack (&steward__v1__get_identity_template_response__descriptor,
+                                allocator, len, data);
+}
+void   steward__v1__get_identity_template_response__free_unpacked
+                     (Steward__V1__GetIdentityTemplateResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &steward__v1__get_identity_template_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   steward__v1__set_identity_template_request__init
+                     (Steward__V1__SetIdentityTemplateRequest         *message)
+{
+  static const Steward__V1__SetIdentityTemplateRequest init_value = STEWARD__V1__SET_IDENTITY_TEMPLATE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t steward__v1__set_identity_template_request__get_packed_size
+                     (const Steward__V1__SetIdentityTemplateRequest *message)
+{
+  assert(message->base.descriptor == &steward__v1__set_identity_template_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t steward__v1__set_identity_template_request__pack
+                     (const Steward__V1__SetIdentityTemplateRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &steward__v1__set_identity_template_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t steward__v1__set_identity_template_request__pack_to_buffer
+                     (const Steward__V1__SetIdentityTemplateRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &steward__v1__set_identity_template_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Steward__V1__SetIdentityTemplateRequest *
+       steward__v1__set_identity_template_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Steward__V1__SetIdentityTemplateRequest *)
+     protobuf_c_message_unpack (&steward__v1__set_identity_template_request__descriptor,
+                                allocator, len, data);
+}
+void   steward__v1__set_identity_template_request__free_unpacked
+                     (Steward__V1__SetIdentityTemplateRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &steward__v1__set_identity_template_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   steward__v1__set_identity_template_response__init
+                     (Steward__V1__SetIdentityTemplateResponse         *message)
+{
+  static const Steward__V1__SetIdentityTemplateResponse init_value = STEWARD__V1__SET_IDENTITY_TEMPLATE_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t steward__v1__set_identity_template_response__get_packed_size
+                     (const Steward__V1__SetIdentityTemplateResponse *message)
+{
+  assert(message->base.descriptor == &steward__v1__set_identity_template_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t steward__v1__set_identity_template_response__pack
+                     (const Steward__V1__SetIdentityTemplateResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &steward__v1__set_identity_template_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t steward__v1__set_identity_template_response__pack_to_buffer
+                     (const Steward__V1__SetIdentityTemplateResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &steward__v1__set_identity_template_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Steward__V1__SetIdentityTemplateResponse *
+       steward__v1__set_identity_template_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Steward__V1__SetIdentityTemplateResponse *)
+     protobuf_c_message_unpack (&steward__v1__set_identity_template_response__descriptor,
+                                allocator, len, data);
+}
+void   steward__v1__set_identity_template_response__free_unpacked
+                     (Steward__V1__SetIdentityTemplateResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &steward__v1__set_identity_template_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor steward__v1__user__field_descriptors[4] =
 {
   {
@@ -2609,6 +2789,138 @@ const ProtobufCMessageDescriptor steward__v1__import_mappings_response__descript
   steward__v1__import_mappings_response__field_indices_by_name,
   1,  steward__v1__import_mappings_response__number_ranges,
   (ProtobufCMessageInit) steward__v1__import_mappings_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define steward__v1__get_identity_template_request__field_descriptors NULL
+#define steward__v1__get_identity_template_request__field_indices_by_name NULL
+#define steward__v1__get_identity_template_request__number_ranges NULL
+const ProtobufCMessageDescriptor steward__v1__get_identity_template_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "steward.v1.GetIdentityTemplateRequest",
+  "GetIdentityTemplateRequest",
+  "Steward__V1__GetIdentityTemplateRequest",
+  "steward.v1",
+  sizeof(Steward__V1__GetIdentityTemplateRequest),
+  0,
+  steward__v1__get_identity_template_request__field_descriptors,
+  steward__v1__get_identity_template_request__field_indices_by_name,
+  0,  steward__v1__get_identity_template_request__number_ranges,
+  (ProtobufCMessageInit) steward__v1__get_identity_template_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor steward__v1__get_identity_template_response__field_descriptors[1] =
+{
+  {
+    "template",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__GetIdentityTemplateResponse, template_),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned steward__v1__get_identity_template_response__field_indices_by_name[] = {
+  0,   /* field[0] = template */
+};
+static const ProtobufCIntRange steward__v1__get_identity_template_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor steward__v1__get_identity_template_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "steward.v1.GetIdentityTemplateResponse",
+  "GetIdentityTemplateResponse",
+  "Steward__V1__GetIdentityTemplateResponse",
+  "steward.v1",
+  sizeof(Steward__V1__GetIdentityTemplateResponse),
+  1,
+  steward__v1__get_identity_template_response__field_descriptors,
+  steward__v1__get_identity_template_response__field_indices_by_name,
+  1,  steward__v1__get_identity_template_response__number_ranges,
+  (ProtobufCMessageInit) steward__v1__get_identity_template_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor steward__v1__set_identity_template_request__field_descriptors[1] =
+{
+  {
+    "template",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__SetIdentityTemplateRequest, template_),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned steward__v1__set_identity_template_request__field_indices_by_name[] = {
+  0,   /* field[0] = template */
+};
+static const ProtobufCIntRange steward__v1__set_identity_template_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor steward__v1__set_identity_template_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "steward.v1.SetIdentityTemplateRequest",
+  "SetIdentityTemplateRequest",
+  "Steward__V1__SetIdentityTemplateRequest",
+  "steward.v1",
+  sizeof(Steward__V1__SetIdentityTemplateRequest),
+  1,
+  steward__v1__set_identity_template_request__field_descriptors,
+  steward__v1__set_identity_template_request__field_indices_by_name,
+  1,  steward__v1__set_identity_template_request__number_ranges,
+  (ProtobufCMessageInit) steward__v1__set_identity_template_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor steward__v1__set_identity_template_response__field_descriptors[1] =
+{
+  {
+    "template",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__SetIdentityTemplateResponse, template_),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned steward__v1__set_identity_template_response__field_indices_by_name[] = {
+  0,   /* field[0] = template */
+};
+static const ProtobufCIntRange steward__v1__set_identity_template_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor steward__v1__set_identity_template_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "steward.v1.SetIdentityTemplateResponse",
+  "SetIdentityTemplateResponse",
+  "Steward__V1__SetIdentityTemplateResponse",
+  "steward.v1",
+  sizeof(Steward__V1__SetIdentityTemplateResponse),
+  1,
+  steward__v1__set_identity_template_response__field_descriptors,
+  steward__v1__set_identity_template_response__field_indices_by_name,
+  1,  steward__v1__set_identity_template_response__number_ranges,
+  (ProtobufCMessageInit) steward__v1__set_identity_template_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue steward__v1__identity_kind__enum_values_by_number[5] =

@@ -1,4 +1,5 @@
 import StewardCore
+import StewardModel
 import StewardPostgres
 import StewardStore
 import StewardWire
@@ -9,7 +10,7 @@ public enum ConnectionsAPI {
     /// sets no deadline.
     static let defaultDeadlineMilliseconds = 30_000
 
-    public static func register(in router: inout Router, service: ConnectionsService) {
+    public static func register(in router: inout Router, service: ConnectionsService, enforcement: EnforcementScheduler) {
         typealias API = StewardV1.Connections
         router.register(API.register, policy: .requires(.applicationAdmin, audited: { .connection($0.displayName) })) { request, context in
             let record = try await service.register(
@@ -55,20 +56,34 @@ public enum ConnectionsAPI {
                 report: ConnectionsMapping.message(report), connection: ConnectionsMapping.message(record, report: report))
         }
         router.register(API.completeSetup, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
-            StewardV1.CompleteSetupResponse(
-                connection: ConnectionsMapping.message(try service.completeSetup(key: request.key, call: context.auditedCall), report: nil))
+            let record = try service.completeSetup(key: request.key, call: context.auditedCall)
+            await enforcement.desiredStateMoved(.connections([record.key]))
+            return StewardV1.CompleteSetupResponse(connection: ConnectionsMapping.message(record, report: nil))
         }
         router.register(API.deactivate, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
-            StewardV1.DeactivateConnectionResponse(
-                connection: ConnectionsMapping.message(try service.deactivate(key: request.key, call: context.auditedCall), report: nil))
+            let record = try service.deactivate(key: request.key, call: context.auditedCall)
+            // INACTIVE first, so that no background run grants again; then every grant Steward made goes.
+            let revocation = await enforcement.revokeAll(
+                key: record.key, deadline: context.databaseDeadline(orAfter: PoliciesAPI.defaultEnforceMilliseconds))
+            var response = StewardV1.DeactivateConnectionResponse(connection: ConnectionsMapping.message(record, report: nil))
+            (response.revocation, response.revocationFailure) = PoliciesMapping.revocation(revocation)
+            return response
         }
         router.register(API.activate, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
+            // Activate makes it REGISTERED: it is enforced again once CompleteSetup makes it ACTIVE.
             StewardV1.ActivateConnectionResponse(
                 connection: ConnectionsMapping.message(try service.activate(key: request.key, call: context.auditedCall), report: nil))
         }
         router.register(API.delete, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
+            // Only an INACTIVE connection may go: its grants are taken back
+            // first (again, in case the deactivation's revocation failed).
+            let revocation = await revokeBeforeDelete(
+                key: request.key, service: service, enforcement: enforcement, caller: context.caller,
+                deadline: context.databaseDeadline(orAfter: PoliciesAPI.defaultEnforceMilliseconds))
             try service.delete(key: request.key, call: context.auditedCall)
-            return StewardV1.DeleteConnectionResponse()
+            var response = StewardV1.DeleteConnectionResponse()
+            (response.revocation, response.revocationFailure) = PoliciesMapping.revocation(revocation)
+            return response
         }
         router.register(API.rotateCredentials, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
             let (record, report) = try await service.rotateCredentials(
@@ -76,5 +91,15 @@ public enum ConnectionsAPI {
                 deadline: context.databaseDeadline(orAfter: defaultDeadlineMilliseconds))
             return StewardV1.RotateCredentialsResponse(connection: ConnectionsMapping.message(record, report: report))
         }
+    }
+
+    /// The revocation before a delete, run only for a caller who may delete
+    /// and a connection that may be deleted (INACTIVE): a refused delete
+    /// must not take anyone's access away.
+    private static func revokeBeforeDelete(
+        key: String, service: ConnectionsService, enforcement: EnforcementScheduler, caller: Caller, deadline: Deadline
+    ) async -> Result<EnforcementOutcome, DomainError>? {
+        guard caller.holds(.applicationAdmin), (try? service.connection(key: key))?.state == .inactive else { return nil }
+        return await enforcement.revokeAll(key: key, deadline: deadline)
     }
 }

@@ -3,7 +3,7 @@ import StewardWire
 
 /// `steward.v1.Connections/Sync`: the streaming RPC face of ``SyncService``.
 public enum SyncAPI {
-    public static func register(in router: inout Router, service: SyncService) {
+    public static func register(in router: inout Router, service: SyncService, enforcement: EnforcementScheduler) {
         router.register(StewardV1.Connections.sync, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context, stream in
             let outcome = try await service.sync(
                 key: request.key, call: context.auditedCall,
@@ -16,6 +16,8 @@ public enum SyncAPI {
                     throw DomainError(.cancelled, "the sync's call ended")
                 }
             }
+            // Tables added or disabled change what the connection's policies cover.
+            await enforcement.desiredStateMoved(.connections([request.key]))
             try await stream.send(DataSourcesMapping.progress(outcome))
         }
     }

@@ -4,7 +4,7 @@ import StewardWire
 
 /// `steward.v1.Users`: the RPC face of ``UsersService``.
 public enum UsersAPI {
-    public static func register(in router: inout Router, service: UsersService) {
+    public static func register(in router: inout Router, service: UsersService, enforcement: EnforcementScheduler) {
         typealias API = StewardV1.Users
         router.register(API.create, policy: .requires(.userAdmin, audited: { .user($0.name) })) { request, context in
             let user = try service.create(
@@ -36,18 +36,28 @@ public enum UsersAPI {
         }
         router.register(API.delete, policy: .requires(.userAdmin, audited: { .user($0.name) })) { request, context in
             try service.delete(name: request.name, call: context.auditedCall)
+            await enforcement.desiredStateMoved(.everyConnection)
             return StewardV1.DeleteUserResponse()
         }
-        registerMappings(in: &router, service: service)
+        registerMappings(in: &router, service: service, enforcement: enforcement)
+        router.register(API.getIdentityTemplate, policy: .requires(.knownCaller)) { _, _ in
+            StewardV1.GetIdentityTemplateResponse(template: try service.identityTemplate()?.pattern ?? "")
+        }
+        router.register(API.setIdentityTemplate, policy: .requires(.userAdmin, audited: { _ in .none })) { request, context in
+            let template = try service.setIdentityTemplate(request.template, call: context.auditedCall)
+            await enforcement.desiredStateMoved(.everyConnection)
+            return StewardV1.SetIdentityTemplateResponse(template: template?.pattern ?? "")
+        }
     }
 
-    private static func registerMappings(in router: inout Router, service: UsersService) {
+    private static func registerMappings(in router: inout Router, service: UsersService, enforcement: EnforcementScheduler) {
         typealias API = StewardV1.Users
         router.register(
             API.setMapping,
             policy: .requires(.userAdmin, audited: { .user($0.mapping?.userName ?? "", connection: $0.mapping?.connectionKey) })
         ) { request, context in
             let mapping = try service.setMapping(UsersMapping.mappingRequest(request.mapping), call: context.auditedCall)
+            await enforcement.desiredStateMoved(mapping.connectionKey.map { .connections([$0]) } ?? .everyConnection)
             return StewardV1.SetMappingResponse(mapping: UsersMapping.message(mapping))
         }
         router.register(
@@ -56,6 +66,7 @@ public enum UsersAPI {
             try service.removeMapping(
                 userName: request.userName, connectionKey: request.connectionKey.isEmpty ? nil : request.connectionKey,
                 call: context.auditedCall)
+            await enforcement.desiredStateMoved(request.connectionKey.isEmpty ? .everyConnection : .connections([request.connectionKey]))
             return StewardV1.RemoveMappingResponse()
         }
         router.register(API.listMappings, policy: .requires(.selfOrUserAdmin)) { request, context in
@@ -83,6 +94,7 @@ public enum UsersAPI {
         }
         router.register(API.importMappings, policy: .requires(.userAdmin, audited: { _ in .none })) { request, context in
             let count = try service.importMappings(csv: request.csv, dryRun: request.dryRun, call: context.auditedCall)
+            if !request.dryRun { await enforcement.desiredStateMoved(.everyConnection) }
             return StewardV1.ImportMappingsResponse(imported: UInt32(count), dryRun: request.dryRun)
         }
     }

@@ -43,6 +43,10 @@ typedef struct Steward__V1__CheckMappingsRequest Steward__V1__CheckMappingsReque
 typedef struct Steward__V1__CheckMappingsResponse Steward__V1__CheckMappingsResponse;
 typedef struct Steward__V1__ImportMappingsRequest Steward__V1__ImportMappingsRequest;
 typedef struct Steward__V1__ImportMappingsResponse Steward__V1__ImportMappingsResponse;
+typedef struct Steward__V1__GetIdentityTemplateRequest Steward__V1__GetIdentityTemplateRequest;
+typedef struct Steward__V1__GetIdentityTemplateResponse Steward__V1__GetIdentityTemplateResponse;
+typedef struct Steward__V1__SetIdentityTemplateRequest Steward__V1__SetIdentityTemplateRequest;
+typedef struct Steward__V1__SetIdentityTemplateResponse Steward__V1__SetIdentityTemplateResponse;
 
 
 /* --- enums --- */
@@ -504,6 +508,53 @@ struct  Steward__V1__ImportMappingsResponse
 #define STEWARD__V1__IMPORT_MAPPINGS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&steward__v1__import_mappings_response__descriptor) \
     , 0, 0 }
+
+
+struct  Steward__V1__GetIdentityTemplateRequest
+{
+  ProtobufCMessage base;
+};
+#define STEWARD__V1__GET_IDENTITY_TEMPLATE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&steward__v1__get_identity_template_request__descriptor) \
+     }
+
+
+struct  Steward__V1__GetIdentityTemplateResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Empty: no template; an UNSET (or absent) mapping means the user name.
+   */
+  char *template_;
+};
+#define STEWARD__V1__GET_IDENTITY_TEMPLATE_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&steward__v1__get_identity_template_response__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Steward__V1__SetIdentityTemplateRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Derives the PostgreSQL username of every user without a mapping naming
+   * one (no mapping, or UNSET): "{name}" stands for the user name, once,
+   * e.g. "{name}_ro". Empty removes the template. Mappings override it.
+   */
+  char *template_;
+};
+#define STEWARD__V1__SET_IDENTITY_TEMPLATE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&steward__v1__set_identity_template_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Steward__V1__SetIdentityTemplateResponse
+{
+  ProtobufCMessage base;
+  char *template_;
+};
+#define STEWARD__V1__SET_IDENTITY_TEMPLATE_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&steward__v1__set_identity_template_response__descriptor) \
+    , (char *)protobuf_c_empty_string }
 
 
 /* Steward__V1__User methods */
@@ -1019,6 +1070,82 @@ Steward__V1__ImportMappingsResponse *
 void   steward__v1__import_mappings_response__free_unpacked
                      (Steward__V1__ImportMappingsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Steward__V1__GetIdentityTemplateRequest methods */
+void   steward__v1__get_identity_template_request__init
+                     (Steward__V1__GetIdentityTemplateRequest         *message);
+size_t steward__v1__get_identity_template_request__get_packed_size
+                     (const Steward__V1__GetIdentityTemplateRequest   *message);
+size_t steward__v1__get_identity_template_request__pack
+                     (const Steward__V1__GetIdentityTemplateRequest   *message,
+                      uint8_t             *out);
+size_t steward__v1__get_identity_template_request__pack_to_buffer
+                     (const Steward__V1__GetIdentityTemplateRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Steward__V1__GetIdentityTemplateRequest *
+       steward__v1__get_identity_template_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   steward__v1__get_identity_template_request__free_unpacked
+                     (Steward__V1__GetIdentityTemplateRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Steward__V1__GetIdentityTemplateResponse methods */
+void   steward__v1__get_identity_template_response__init
+                     (Steward__V1__GetIdentityTemplateResponse         *message);
+size_t steward__v1__get_identity_template_response__get_packed_size
+                     (const Steward__V1__GetIdentityTemplateResponse   *message);
+size_t steward__v1__get_identity_template_response__pack
+                     (const Steward__V1__GetIdentityTemplateResponse   *message,
+                      uint8_t             *out);
+size_t steward__v1__get_identity_template_response__pack_to_buffer
+                     (const Steward__V1__GetIdentityTemplateResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Steward__V1__GetIdentityTemplateResponse *
+       steward__v1__get_identity_template_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   steward__v1__get_identity_template_response__free_unpacked
+                     (Steward__V1__GetIdentityTemplateResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Steward__V1__SetIdentityTemplateRequest methods */
+void   steward__v1__set_identity_template_request__init
+                     (Steward__V1__SetIdentityTemplateRequest         *message);
+size_t steward__v1__set_identity_template_request__get_packed_size
+                     (const Steward__V1__SetIdentityTemplateRequest   *message);
+size_t steward__v1__set_identity_template_request__pack
+                     (const Steward__V1__SetIdentityTemplateRequest   *message,
+                      uint8_t             *out);
+size_t steward__v1__set_identity_template_request__pack_to_buffer
+                     (const Steward__V1__SetIdentityTemplateRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Steward__V1__SetIdentityTemplateRequest *
+       steward__v1__set_identity_template_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   steward__v1__set_identity_template_request__free_unpacked
+                     (Steward__V1__SetIdentityTemplateRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Steward__V1__SetIdentityTemplateResponse methods */
+void   steward__v1__set_identity_template_response__init
+                     (Steward__V1__SetIdentityTemplateResponse         *message);
+size_t steward__v1__set_identity_template_response__get_packed_size
+                     (const Steward__V1__SetIdentityTemplateResponse   *message);
+size_t steward__v1__set_identity_template_response__pack
+                     (const Steward__V1__SetIdentityTemplateResponse   *message,
+                      uint8_t             *out);
+size_t steward__v1__set_identity_template_response__pack_to_buffer
+                     (const Steward__V1__SetIdentityTemplateResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Steward__V1__SetIdentityTemplateResponse *
+       steward__v1__set_identity_template_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   steward__v1__set_identity_template_response__free_unpacked
+                     (Steward__V1__SetIdentityTemplateResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Steward__V1__User_Closure)
@@ -1102,6 +1229,18 @@ typedef void (*Steward__V1__ImportMappingsRequest_Closure)
 typedef void (*Steward__V1__ImportMappingsResponse_Closure)
                  (const Steward__V1__ImportMappingsResponse *message,
                   void *closure_data);
+typedef void (*Steward__V1__GetIdentityTemplateRequest_Closure)
+                 (const Steward__V1__GetIdentityTemplateRequest *message,
+                  void *closure_data);
+typedef void (*Steward__V1__GetIdentityTemplateResponse_Closure)
+                 (const Steward__V1__GetIdentityTemplateResponse *message,
+                  void *closure_data);
+typedef void (*Steward__V1__SetIdentityTemplateRequest_Closure)
+                 (const Steward__V1__SetIdentityTemplateRequest *message,
+                  void *closure_data);
+typedef void (*Steward__V1__SetIdentityTemplateResponse_Closure)
+                 (const Steward__V1__SetIdentityTemplateResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1138,6 +1277,10 @@ extern const ProtobufCMessageDescriptor steward__v1__check_mappings_request__des
 extern const ProtobufCMessageDescriptor steward__v1__check_mappings_response__descriptor;
 extern const ProtobufCMessageDescriptor steward__v1__import_mappings_request__descriptor;
 extern const ProtobufCMessageDescriptor steward__v1__import_mappings_response__descriptor;
+extern const ProtobufCMessageDescriptor steward__v1__get_identity_template_request__descriptor;
+extern const ProtobufCMessageDescriptor steward__v1__get_identity_template_response__descriptor;
+extern const ProtobufCMessageDescriptor steward__v1__set_identity_template_request__descriptor;
+extern const ProtobufCMessageDescriptor steward__v1__set_identity_template_response__descriptor;
 
 PROTOBUF_C__END_DECLS
 

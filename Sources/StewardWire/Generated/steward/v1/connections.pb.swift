@@ -605,13 +605,23 @@ extension StewardV1 {
 extension StewardV1 {
     public struct DeactivateConnectionResponse: ProtoMessage {
         public var connection: StewardV1.Connection? = nil
+        /// Once INACTIVE, Steward takes back every grant it made on the connection
+        /// (an enforcement with no desired grants): what that did.
+        public var revocation: StewardV1.EnforceResponse? = nil
+        /// Why the grants could not be taken back (the deactivation stands; run
+        /// Policies.Enforce after reactivating, or revoke by hand); empty when they were.
+        public var revocationFailure: String = ""
 
         public init() {}
 
         public init(
-            connection: StewardV1.Connection? = nil
+            connection: StewardV1.Connection? = nil,
+            revocation: StewardV1.EnforceResponse? = nil,
+            revocationFailure: String = ""
         ) {
             self.connection = connection
+            self.revocation = revocation
+            self.revocationFailure = revocationFailure
         }
     }
 }
@@ -660,7 +670,22 @@ extension StewardV1 {
 
 extension StewardV1 {
     public struct DeleteConnectionResponse: ProtoMessage {
+        /// Before the connection is deleted, Steward takes back every grant it made
+        /// on it (usually already done by the deactivation): what that did.
+        public var revocation: StewardV1.EnforceResponse? = nil
+        /// Why the grants could not be taken back; the delete still went ahead,
+        /// and the grants stay on the server until revoked by hand.
+        public var revocationFailure: String = ""
+
         public init() {}
+
+        public init(
+            revocation: StewardV1.EnforceResponse? = nil,
+            revocationFailure: String = ""
+        ) {
+            self.revocation = revocation
+            self.revocationFailure = revocationFailure
+        }
     }
 }
 
@@ -1301,6 +1326,8 @@ extension StewardV1.DeactivateConnectionResponse {
     public func makeProtobufCMessage() -> UnsafeMutablePointer<ProtobufCMessage> {
         let c = ProtoCRuntime.allocateMessage(Steward__V1__DeactivateConnectionResponse.self, initializer: steward__v1__deactivate_connection_response__init)
         c.pointee.connection = self.connection.map { ProtoCRuntime.makeCMessage($0, as: Steward__V1__Connection.self) }
+        c.pointee.revocation = self.revocation.map { ProtoCRuntime.makeCMessage($0, as: Steward__V1__EnforceResponse.self) }
+        c.pointee.revocation_failure = ProtoCRuntime.makeCString(self.revocationFailure)
         return ProtoCRuntime.erase(c)
     }
 
@@ -1308,6 +1335,8 @@ extension StewardV1.DeactivateConnectionResponse {
         let c = ProtoCRuntime.cMessage(pointer, as: Steward__V1__DeactivateConnectionResponse.self, descriptor: Self.protobufCDescriptor)
         self.init()
         self.connection = ProtoCRuntime.messageIfPresent(StewardV1.Connection.self, from: c.connection)
+        self.revocation = ProtoCRuntime.messageIfPresent(StewardV1.EnforceResponse.self, from: c.revocation)
+        self.revocationFailure = ProtoCRuntime.string(c.revocation_failure)
     }
 }
 
@@ -1380,13 +1409,16 @@ extension StewardV1.DeleteConnectionResponse {
 
     public func makeProtobufCMessage() -> UnsafeMutablePointer<ProtobufCMessage> {
         let c = ProtoCRuntime.allocateMessage(Steward__V1__DeleteConnectionResponse.self, initializer: steward__v1__delete_connection_response__init)
+        c.pointee.revocation = self.revocation.map { ProtoCRuntime.makeCMessage($0, as: Steward__V1__EnforceResponse.self) }
+        c.pointee.revocation_failure = ProtoCRuntime.makeCString(self.revocationFailure)
         return ProtoCRuntime.erase(c)
     }
 
     public init(protobufCMessage pointer: UnsafePointer<ProtobufCMessage>) {
         let c = ProtoCRuntime.cMessage(pointer, as: Steward__V1__DeleteConnectionResponse.self, descriptor: Self.protobufCDescriptor)
-        _ = c  // no fields
         self.init()
+        self.revocation = ProtoCRuntime.messageIfPresent(StewardV1.EnforceResponse.self, from: c.revocation)
+        self.revocationFailure = ProtoCRuntime.string(c.revocation_failure)
     }
 }
 

@@ -607,6 +607,58 @@ extension StewardV1 {
     }
 }
 
+extension StewardV1 {
+    public struct GetIdentityTemplateRequest: ProtoMessage {
+        public init() {}
+    }
+}
+
+extension StewardV1 {
+    public struct GetIdentityTemplateResponse: ProtoMessage {
+        /// Empty: no template; an UNSET (or absent) mapping means the user name.
+        public var template: String = ""
+
+        public init() {}
+
+        public init(
+            template: String = ""
+        ) {
+            self.template = template
+        }
+    }
+}
+
+extension StewardV1 {
+    public struct SetIdentityTemplateRequest: ProtoMessage {
+        /// Derives the PostgreSQL username of every user without a mapping naming
+        /// one (no mapping, or UNSET): "{name}" stands for the user name, once,
+        /// e.g. "{name}_ro". Empty removes the template. Mappings override it.
+        public var template: String = ""
+
+        public init() {}
+
+        public init(
+            template: String = ""
+        ) {
+            self.template = template
+        }
+    }
+}
+
+extension StewardV1 {
+    public struct SetIdentityTemplateResponse: ProtoMessage {
+        public var template: String = ""
+
+        public init() {}
+
+        public init(
+            template: String = ""
+        ) {
+            self.template = template
+        }
+    }
+}
+
 extension StewardV1.User {
     public static let protoFullName = "steward.v1.User"
 
@@ -1214,6 +1266,85 @@ extension StewardV1.ImportMappingsResponse {
     }
 }
 
+extension StewardV1.GetIdentityTemplateRequest {
+    public static let protoFullName = "steward.v1.GetIdentityTemplateRequest"
+
+    public static var protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+        steward_descriptor__steward__v1__get_identity_template_request()
+    }
+
+    public func makeProtobufCMessage() -> UnsafeMutablePointer<ProtobufCMessage> {
+        let c = ProtoCRuntime.allocateMessage(Steward__V1__GetIdentityTemplateRequest.self, initializer: steward__v1__get_identity_template_request__init)
+        return ProtoCRuntime.erase(c)
+    }
+
+    public init(protobufCMessage pointer: UnsafePointer<ProtobufCMessage>) {
+        let c = ProtoCRuntime.cMessage(pointer, as: Steward__V1__GetIdentityTemplateRequest.self, descriptor: Self.protobufCDescriptor)
+        _ = c  // no fields
+        self.init()
+    }
+}
+
+extension StewardV1.GetIdentityTemplateResponse {
+    public static let protoFullName = "steward.v1.GetIdentityTemplateResponse"
+
+    public static var protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+        steward_descriptor__steward__v1__get_identity_template_response()
+    }
+
+    public func makeProtobufCMessage() -> UnsafeMutablePointer<ProtobufCMessage> {
+        let c = ProtoCRuntime.allocateMessage(Steward__V1__GetIdentityTemplateResponse.self, initializer: steward__v1__get_identity_template_response__init)
+        c.pointee.template_ = ProtoCRuntime.makeCString(self.template)
+        return ProtoCRuntime.erase(c)
+    }
+
+    public init(protobufCMessage pointer: UnsafePointer<ProtobufCMessage>) {
+        let c = ProtoCRuntime.cMessage(pointer, as: Steward__V1__GetIdentityTemplateResponse.self, descriptor: Self.protobufCDescriptor)
+        self.init()
+        self.template = ProtoCRuntime.string(c.template_)
+    }
+}
+
+extension StewardV1.SetIdentityTemplateRequest {
+    public static let protoFullName = "steward.v1.SetIdentityTemplateRequest"
+
+    public static var protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+        steward_descriptor__steward__v1__set_identity_template_request()
+    }
+
+    public func makeProtobufCMessage() -> UnsafeMutablePointer<ProtobufCMessage> {
+        let c = ProtoCRuntime.allocateMessage(Steward__V1__SetIdentityTemplateRequest.self, initializer: steward__v1__set_identity_template_request__init)
+        c.pointee.template_ = ProtoCRuntime.makeCString(self.template)
+        return ProtoCRuntime.erase(c)
+    }
+
+    public init(protobufCMessage pointer: UnsafePointer<ProtobufCMessage>) {
+        let c = ProtoCRuntime.cMessage(pointer, as: Steward__V1__SetIdentityTemplateRequest.self, descriptor: Self.protobufCDescriptor)
+        self.init()
+        self.template = ProtoCRuntime.string(c.template_)
+    }
+}
+
+extension StewardV1.SetIdentityTemplateResponse {
+    public static let protoFullName = "steward.v1.SetIdentityTemplateResponse"
+
+    public static var protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+        steward_descriptor__steward__v1__set_identity_template_response()
+    }
+
+    public func makeProtobufCMessage() -> UnsafeMutablePointer<ProtobufCMessage> {
+        let c = ProtoCRuntime.allocateMessage(Steward__V1__SetIdentityTemplateResponse.self, initializer: steward__v1__set_identity_template_response__init)
+        c.pointee.template_ = ProtoCRuntime.makeCString(self.template)
+        return ProtoCRuntime.erase(c)
+    }
+
+    public init(protobufCMessage pointer: UnsafePointer<ProtobufCMessage>) {
+        let c = ProtoCRuntime.cMessage(pointer, as: Steward__V1__SetIdentityTemplateResponse.self, descriptor: Self.protobufCDescriptor)
+        self.init()
+        self.template = ProtoCRuntime.string(c.template_)
+    }
+}
+
 extension StewardV1 {
     public enum Users {
         public static let fullName = "steward.v1.Users"
@@ -1253,7 +1384,13 @@ extension StewardV1 {
         /// USER_ADMIN.
         public static let importMappings = UnaryMethod<StewardV1.ImportMappingsRequest, StewardV1.ImportMappingsResponse>(path: "/steward.v1.Users/ImportMappings")
 
-        public static let methods: [any RPCMethodDescription] = [create, get, list, grant, revoke, delete, setMapping, removeMapping, listMappings, checkMappings, importMappings]
+        /// Any known caller.
+        public static let getIdentityTemplate = UnaryMethod<StewardV1.GetIdentityTemplateRequest, StewardV1.GetIdentityTemplateResponse>(path: "/steward.v1.Users/GetIdentityTemplate")
+
+        /// USER_ADMIN.
+        public static let setIdentityTemplate = UnaryMethod<StewardV1.SetIdentityTemplateRequest, StewardV1.SetIdentityTemplateResponse>(path: "/steward.v1.Users/SetIdentityTemplate")
+
+        public static let methods: [any RPCMethodDescription] = [create, get, list, grant, revoke, delete, setMapping, removeMapping, listMappings, checkMappings, importMappings, getIdentityTemplate, setIdentityTemplate]
         public static let service = RPCServiceDescription(fullName: fullName, methods: methods)
     }
 }
