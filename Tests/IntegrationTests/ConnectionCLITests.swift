@@ -52,6 +52,39 @@ struct ConnectionCLITests {
         #expect(try await daemon.waitForExit() == 0)
     }
 
+    @Test("--provision-missing-roles: a dry run shows false -> true and no validation; show prints it; --no- turns it off")
+    func provisionMissingRolesThroughTheCLI() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let daemon = try await DaemonProcess.start(socketPath: directory + "/run/steward.sock")
+        let socket = ["--socket", daemon.socketPath]
+        #expect(try await registerWithoutDatabase("cli-db", socket: socket).status == 0)
+        let off = try await runCommand(Executables.steward, ["connection", "show", "cli-db"] + socket)
+        #expect(off.standardOutput.contains("provision roles   no"))
+
+        let update = ["connection", "update", "cli-db", "--provision-missing-roles"]
+        let dryRun = try await runCommand(Executables.steward, update + ["--dry-run"] + socket)
+        #expect(dryRun.status == 0, "\(dryRun.standardError)")
+        #expect(dryRun.standardOutput.contains("Would change:\n  provision_missing_roles: false -> true"))
+        #expect(!dryRun.standardOutput.contains("validating again"))
+        #expect(try await runCommand(Executables.steward, ["connection", "show", "cli-db"] + socket).standardOutput.contains("provision roles   no"))
+
+        let applied = try await runCommand(Executables.steward, update + socket)
+        #expect(applied.status == 0, "\(applied.standardError)")
+        let on = try await runCommand(Executables.steward, ["connection", "show", "cli-db"] + socket)
+        #expect(on.standardOutput.contains("provision roles   yes"))
+        #expect(on.standardOutput.contains("REGISTERED"))
+        let json = try await runCommand(Executables.steward, ["connection", "show", "cli-db", "--json"] + socket)
+        let compact = json.standardOutput.replacing(" ", with: "")
+        #expect(compact.contains("\"provisionMissingRoles\":true") || compact.contains("\"provision_missing_roles\":true"), "\(json.standardOutput)")
+
+        let back = try await runCommand(Executables.steward, ["connection", "update", "cli-db", "--no-provision-missing-roles"] + socket)
+        #expect(back.standardOutput.contains("provision_missing_roles: true -> false"), "\(back.standardOutput)")
+
+        daemon.signal(SIGTERM)
+        #expect(try await daemon.waitForExit() == 0)
+    }
+
     @Test("A password is never taken from the command line")
     func noPasswordFlag() async throws {
         let result = try await runCommand(Executables.steward, ["connection", "register", "x", "--password", "s3cret"])

@@ -18,7 +18,7 @@ struct ConnectionSettingsFieldTests {
     func order() {
         #expect(ConnectionSettingsField.allCases.map(\.path) == [
             "host", "port", "deployment_type", "ssl_mode", "ca_certificate_pem", "state_database",
-            "governed_databases", "username", "password",
+            "governed_databases", "username", "password", "provision_missing_roles",
         ])
     }
 
@@ -35,6 +35,7 @@ struct ConnectionSettingsFieldTests {
         #expect(ConnectionSettingsField.password.text(in: settings) == nil)
         #expect(ConnectionSettingsField.sslMode.text(in: settings) == "verify-ca")
         #expect(ConnectionSettingsField.governedDatabases.text(in: settings) == "a,b")
+        #expect(ConnectionSettingsField.provisionMissingRoles.text(in: settings) == "false")
     }
 
     @Test("Where the password goes: host, port, sslmode, CA and username")
@@ -53,6 +54,7 @@ struct ConnectionSettingsFieldTests {
             #expect(field.descriptor.checksToRerun == Array(all.drop { $0 != .login }))
         }
         #expect(ConnectionSettingsField.stateDatabase.descriptor.checksToRerun == [.stateDatabase, .stateMarker])
+        #expect(ConnectionSettingsField.provisionMissingRoles.descriptor.checksToRerun.isEmpty, "what enforcement does, not how Steward connects")
         for field in ConnectionSettingsField.allCases {
             let checks = field.descriptor.checksToRerun
             #expect(checks == all.filter(checks.contains), "\(field): not in run order")

@@ -13,6 +13,7 @@ public enum SettingsChange: Sendable, Hashable {
     case governedDatabases([String])
     case username(String)
     case password(String)
+    case provisionMissingRoles(Bool)
 
     /// The field this changes.
     public var field: ConnectionSettingsField {
@@ -26,6 +27,7 @@ public enum SettingsChange: Sendable, Hashable {
         case .governedDatabases: .governedDatabases
         case .username: .username
         case .password: .password
+        case .provisionMissingRoles: .provisionMissingRoles
         }
     }
 
@@ -98,6 +100,7 @@ extension ConnectionsService {
                 case .governedDatabases(let value): settings.governedDatabases = value
                 case .username(let value): settings.username = value
                 case .password(let value): password = value
+                case .provisionMissingRoles(let value): settings.provisionMissingRoles = value
                 }
                 let new = Self.shown(change.field, in: settings)
                 // A secret reads the same before and after, so it counts as

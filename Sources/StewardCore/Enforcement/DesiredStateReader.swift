@@ -18,7 +18,8 @@ public struct DesiredStateReader: Sendable {
             let bound = Set(groups.compactMap(\.osGroup))
             let osMembers = bound.isEmpty ? [:] : osGroups.members(of: bound, among: try allPages { (page) throws(StoreError) in try store.listUsers(page: page) })
             return DesiredState.Sources(
-                connectionKey: record.key, policies: try store.allPolicies(), groups: groups, osGroupMembers: osMembers,
+                connectionKey: record.key, provisionMissingRoles: record.settings.provisionMissingRoles,
+                policies: try store.allPolicies(), groups: groups, osGroupMembers: osMembers,
                 identities: try store.effectiveIdentities(connectionKey: record.key, userName: nil),
                 dataSources: try allPages { (page) throws(StoreError) in
                     try store.listDataSources(DataSourceFilter(connectionKey: record.key, state: .enabled), page: page)

@@ -13,11 +13,14 @@ public struct ConnectionSettings: Sendable, Hashable {
     public var sslMode: SSLMode
     /// PEM text of the CA bundle that verifies the server, if one was given.
     public var caCertificate: String?
+    /// Whether enforcement creates a subscriber role that does not exist
+    /// (NOLOGIN, recorded as Steward's) instead of only reporting it.
+    public var provisionMissingRoles: Bool
 
     public init(
         displayName: String, deploymentType: DeploymentType, host: String, port: Int,
         stateDatabase: String, governedDatabases: [String], username: String,
-        sslMode: SSLMode, caCertificate: String? = nil
+        sslMode: SSLMode, caCertificate: String? = nil, provisionMissingRoles: Bool = false
     ) {
         self.displayName = displayName
         self.deploymentType = deploymentType
@@ -28,5 +31,6 @@ public struct ConnectionSettings: Sendable, Hashable {
         self.username = username
         self.sslMode = sslMode
         self.caCertificate = caCertificate
+        self.provisionMissingRoles = provisionMissingRoles
     }
 }

@@ -16,6 +16,7 @@ public enum ConnectionSettingsField: CaseIterable, Sendable, Hashable {
     case governedDatabases
     case username
     case password
+    case provisionMissingRoles
 
     /// Everything there is to know about this field.
     public var descriptor: ConnectionSettingsFieldDescriptor {
@@ -46,6 +47,12 @@ public enum ConnectionSettingsField: CaseIterable, Sendable, Hashable {
             .init(path: "username", flag: "username", label: "username", shown: .plain, rerun: .loggingIn, decidesPasswordDestination: true)
         case .password:
             .init(path: "password", flag: "password", label: "password", shown: .secret, rerun: .loggingIn, decidesPasswordDestination: false)
+        case .provisionMissingRoles:
+            // What enforcement does with a missing role, not where or how
+            // Steward connects: validation already checks CREATEROLE.
+            .init(
+                path: "provision_missing_roles", flag: "provision-missing-roles", label: "provision missing roles", shown: .plain,
+                rerun: [], decidesPasswordDestination: false)
         }
     }
 
@@ -75,6 +82,7 @@ public enum ConnectionSettingsField: CaseIterable, Sendable, Hashable {
         case .governedDatabases: settings.governedDatabases.joined(separator: ",")
         case .username: settings.username
         case .password: nil
+        case .provisionMissingRoles: String(settings.provisionMissingRoles)
         }
     }
 }

@@ -75,6 +75,11 @@ package enum RegistrySchemaRules {
             "connection_settings_revision", on: "connections", .legalValues,
             "a settings revision below 1 or above the revision"),
         .init("connection_created_by_uid", on: "connections", .legalValues, "a creator uid outside 0-4294967295"),
+        // PostgreSQL's boolean column allows nothing else; SQLite needs the CHECK.
+        .init(
+            "connection_provision_missing_roles", on: "connections", .legalValues,
+            "a provision-missing-roles flag other than true or false",
+            sqlite: ["connection_provision_missing_roles"], postgres: []),
         .init("governed_database_unique", on: "governed_databases", .uniqueness, "one database governed twice"),
         .init("governed_database_name_present", on: "governed_databases", .legalValues, "an empty database name"),
         .init(

@@ -27,6 +27,7 @@ extension Migration {
         .v5LegalTransitions,
         .v6DataSourceKinds,
         .v7Governance,
+        .v8ProvisionMissingRoles,
     ]
 
     package static var latestVersion: Int { all.last?.version ?? 0 }

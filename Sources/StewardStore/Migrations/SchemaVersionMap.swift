@@ -18,6 +18,7 @@ package enum SchemaVersionMap {
         (sqlite: 5, postgres: 4),  // legal transition pairs in SQLite too (PostgreSQL had them at 2)
         (sqlite: 6, postgres: 5),  // data_sources.kind, data_sources.governable
         (sqlite: 7, postgres: 6),  // groups, policies, identity template
+        (sqlite: 8, postgres: 7),  // connections.provision_missing_roles
     ]
 
     /// nil for SQLite's version 1, which shared mode never had.

@@ -25,6 +25,7 @@ extension PostgresMigration {
         .v4LegalTransitions,
         .v5DataSourceKinds,
         .v6Governance,
+        .v7ProvisionMissingRoles,
     ]
 
     package static var latestVersion: Int { all.last?.version ?? 0 }

@@ -8,7 +8,7 @@ extension PostgresRegistryStore {
     static let connectionColumns = """
         c.id, c.key, c.display_name, c.deployment_type, c.host, c.port, c.state_database, c.username,
         c.ssl_mode, c.ca_certificate, c.state, c.revision, c.settings_revision, c.created_at, c.updated_at,
-        c.created_by,
+        c.created_by, c.provision_missing_roles,
         (SELECT coalesce(json_agg(g.name ORDER BY g.position), '[]'::json) FROM governed_databases AS g
          WHERE g.connection_id = c.id)::text AS governed
         """
@@ -28,15 +28,15 @@ extension PostgresRegistryStore {
                 """
                 INSERT INTO connections (key, display_name, deployment_type, host, port,
                     state_database, username, password_sealed, ssl_mode, ca_certificate, state,
-                    revision, settings_revision, created_at, updated_at, created_by)
+                    revision, settings_revision, created_at, updated_at, created_by, provision_missing_roles)
                 VALUES ($1::text, $2::text, $3::text, $4::text, $5::bigint, $6::text, $7::text, $8::bytea,
-                    $9::text, $10::text, 'REGISTERED', 1, 1, $11::bigint, $11::bigint, $12::bigint)
+                    $9::text, $10::text, 'REGISTERED', 1, 1, $11::bigint, $11::bigint, $12::bigint, $13::bigint = 1)
                 ON CONFLICT (key) DO NOTHING
                 RETURNING id
                 """,
                 key, settings.displayName, settings.deploymentType.rawValue, settings.host, settings.port,
                 settings.stateDatabase, settings.username, sealed, settings.sslMode.rawValue,
-                settings.caCertificate, now.microseconds, createdBy)
+                settings.caCertificate, now.microseconds, createdBy, settings.provisionMissingRoles ? 1 : 0)
             guard let id = try inserted.first?.int64Value("id") else {
                 throw StoreError(.alreadyExists, "a connection with key \"\(key)\" already exists")
             }
@@ -108,14 +108,14 @@ extension PostgresRegistryStore {
                     port = $4::bigint, state_database = $5::text, username = $6::text,
                     password_sealed = $7::bytea, ssl_mode = $8::text,
                     ca_certificate = $9::text, state = $10::text, revision = $11::bigint,
-                    settings_revision = $11::bigint, updated_at = $12::bigint
+                    settings_revision = $15::bigint, updated_at = $12::bigint, provision_missing_roles = $16::bigint = 1
                 WHERE id = $13::bigint AND revision = $14::bigint
                 RETURNING id
                 """,
                 settings.displayName, settings.deploymentType.rawValue, settings.host, settings.port,
                 settings.stateDatabase, settings.username, sealed, settings.sslMode.rawValue,
                 settings.caCertificate, record.state.rawValue, record.revision, now.microseconds, current.id,
-                update.expectedRevision)
+                update.expectedRevision, record.settingsRevision, settings.provisionMissingRoles ? 1 : 0)
             guard updated.count == 1 else {
                 throw StoreError(.io, "the registry store failed", detail: "locked connection row not updated")
             }
@@ -184,7 +184,8 @@ extension PostgresRegistryStore {
             stateDatabase: try row.textValue("state_database"),
             governedDatabases: try row.stringArray("governed"), username: try row.textValue("username"),
             sslMode: try row.value(SSLMode.self, "ssl_mode"),
-            caCertificate: try row.optionalTextValue("ca_certificate"))
+            caCertificate: try row.optionalTextValue("ca_certificate"),
+            provisionMissingRoles: try row.boolValue("provision_missing_roles"))
         let record = ConnectionRecord(
             key: try row.textValue("key"), settings: settings, state: try row.value(LifecycleState.self, "state"),
             revision: try row.int64Value("revision"), settingsRevision: try row.int64Value("settings_revision"),

@@ -19,14 +19,20 @@ extension ConnectionRecord {
             createdAt: now, updatedAt: now, createdBy: createdBy)
     }
 
-    /// After an update: new settings (both revisions move together), and the
+    /// After an update: new settings (the settings revision moves with the
+    /// revision unless only unvalidated fields changed), and the
     /// state its change names, if any.
     func updated(by update: ConnectionUpdate, at now: Date) -> ConnectionRecord {
         var record = self
         record.settings = update.settings
         record.state = update.stateChange?.to ?? state
         record.revision = update.expectedRevision + 1
-        record.settingsRevision = record.revision
+        // A change only of fields that no check depends on (such as
+        // provision_missing_roles) leaves the last validation current
+        // (``ConnectionSettingsFieldDescriptor/checksToRerun``).
+        let changed = ConnectionSettingsField.allCases.filter { $0.text(in: settings) != $0.text(in: update.settings) }
+        let validationStays = update.password == nil && !changed.isEmpty && changed.allSatisfy(\.descriptor.checksToRerun.isEmpty)
+        if !validationStays { record.settingsRevision = record.revision }
         record.updatedAt = now
         return record
     }

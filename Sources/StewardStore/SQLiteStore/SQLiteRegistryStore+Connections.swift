@@ -4,7 +4,8 @@ import StewardModel
 extension SQLiteRegistryStore {
     static let connectionColumns = """
         id, key, display_name, deployment_type, host, port, state_database, username, ssl_mode,
-        ca_certificate, state, revision, settings_revision, created_at, updated_at, created_by
+        ca_certificate, state, revision, settings_revision, created_at, updated_at, created_by,
+        provision_missing_roles
         """
 
     @discardableResult
@@ -20,14 +21,14 @@ extension SQLiteRegistryStore {
                     """
                     INSERT INTO connections (key, display_name, deployment_type, host, port,
                         state_database, username, password_sealed, ssl_mode, ca_certificate, state,
-                        revision, settings_revision, created_at, updated_at, created_by)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'REGISTERED', 1, 1, ?, ?, ?)
+                        revision, settings_revision, created_at, updated_at, created_by, provision_missing_roles)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'REGISTERED', 1, 1, ?, ?, ?, ?)
                     """,
                     values: [
                         key, settings.displayName, settings.deploymentType.rawValue, settings.host,
                         settings.port, settings.stateDatabase, settings.username, sealed,
                         settings.sslMode.rawValue, settings.caCertificate, now.microseconds,
-                        now.microseconds, createdBy,
+                        now.microseconds, createdBy, settings.provisionMissingRoles ? 1 : 0,
                     ])
             } catch let error as SQLiteError where error.isUniqueViolation(on: "connections.key") {
                 throw StoreError(
@@ -105,14 +106,15 @@ extension SQLiteRegistryStore {
                 UPDATE connections SET display_name = ?, deployment_type = ?, host = ?, port = ?,
                     state_database = ?, username = ?, password_sealed = ?,
                     ssl_mode = ?, ca_certificate = ?, state = ?, revision = ?, settings_revision = ?,
-                    updated_at = ?
+                    updated_at = ?, provision_missing_roles = ?
                 WHERE id = ? AND revision = ?
                 """,
                 values: [
                     settings.displayName, settings.deploymentType.rawValue, settings.host,
                     settings.port, settings.stateDatabase, settings.username, sealed,
                     settings.sslMode.rawValue, settings.caCertificate, record.state.rawValue, record.revision,
-                    record.settingsRevision, now.microseconds, current.id, update.expectedRevision,
+                    record.settingsRevision, now.microseconds, settings.provisionMissingRoles ? 1 : 0, current.id,
+                    update.expectedRevision,
                 ])
             try Self.insertGovernedDatabases(settings, connectionID: current.id, in: database)
             return record
@@ -170,7 +172,7 @@ extension SQLiteRegistryStore {
             displayName: row.text(2), deploymentType: try row.value(DeploymentType.self, 3),
             host: row.text(4), port: row.int(5), stateDatabase: row.text(6),
             governedDatabases: [], username: row.text(7), sslMode: try row.value(SSLMode.self, 8),
-            caCertificate: row.optionalText(9))
+            caCertificate: row.optionalText(9), provisionMissingRoles: row.int64(16) != 0)
         let record = ConnectionRecord(
             key: row.text(1), settings: settings, state: try row.value(LifecycleState.self, 10),
             revision: row.int64(11), settingsRevision: row.int64(12),

@@ -43,7 +43,7 @@ extension SQLiteRegistryStore {
                 "SELECT \(connectionColumns), password_sealed FROM connections ORDER BY id", values: [],
                 as: { row in
                     let stored = try connectionRow(row)
-                    return PasswordReseal.Row(id: stored.id, record: stored.record, sealed: row.blob(16))
+                    return PasswordReseal.Row(id: stored.id, record: stored.record, sealed: row.blob(17))  // after the 17 connectionColumns
                 })
             for row in rows {
                 guard let sealed = try PasswordReseal.resealed(row, cipher: cipher) else { continue }

@@ -53,6 +53,11 @@ struct ConnectionSettingsOptions: ParsableArguments {
     @Option(name: .customLong(ConnectionSettingsField.caCertificate.descriptor.flag), help: "PEM file of CA certificates to trust.")
     var caFile: String?
 
+    @Flag(
+        name: .customLong(ConnectionSettingsField.provisionMissingRoles.descriptor.flag), inversion: .prefixedNo,
+        help: "Whether enforcement creates missing subscriber roles (NOLOGIN) instead of only reporting them (default: no).")
+    var provisionMissingRoles: Bool?
+
     @Flag(name: .customLong("password-stdin"), help: "Read the password from standard input instead of a prompt.")
     var passwordFromStdin = false
 
@@ -95,6 +100,7 @@ struct ConnectionSettingsOptions: ParsableArguments {
         case .governedDatabases: !databases.isEmpty
         case .username: username != nil
         case .password: passwordAsked || passwordFromStdin
+        case .provisionMissingRoles: provisionMissingRoles != nil
         }
     }
 
@@ -110,6 +116,7 @@ struct ConnectionSettingsOptions: ParsableArguments {
         case .governedDatabases: message.governedDatabases = databases
         case .username: message.username = username ?? ""
         case .password: message.password = try newPassword()
+        case .provisionMissingRoles: message.provisionMissingRoles = provisionMissingRoles ?? false
         }
     }
 

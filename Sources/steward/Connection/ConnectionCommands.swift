@@ -27,6 +27,7 @@ struct RegisterConnection: AsyncParsableCommand {
         message.username = settings.username ?? ""
         message.sslMode = try settings.sslModeValue()
         message.caCertificatePem = try settings.caCertificate()
+        message.provisionMissingRoles = settings.provisionMissingRoles ?? false
         message.password = try PasswordInput.read(prompt: "Password for \(message.username): ", fromStdin: settings.passwordFromStdin)
         let response = try await options.call(
             StewardV1.Connections.register, .init(displayName: name, settings: message))

@@ -19,6 +19,7 @@ enum ConnectionText {
             state database    \(e(settings.stateDatabase))
             governed          \(e(settings.governedDatabases.joined(separator: ", ")))
             role              \(e(settings.username))
+            provision roles   \(settings.provisionMissingRoles ? "yes (missing roles are created NOLOGIN)" : "no (missing roles are reported)")
             revision          \(connection.revision)
             """
     }

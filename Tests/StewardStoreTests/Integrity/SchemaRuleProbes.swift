@@ -85,6 +85,8 @@ enum SchemaRuleProbes {
               mentions: ["connection_ssl_mode"]),
         .init(rule: "connection_neon_verifies_tls", violation: "UPDATE connections SET deployment_type = 'NEON'",
               mentions: ["connection_neon_verifies_tls"]),
+        .init(rule: "connection_provision_missing_roles", violation: "UPDATE connections SET provision_missing_roles = 2",
+              mentions: ["connection_provision_missing_roles", "is of type boolean"]),
         // With the transition trigger set aside, the CHECK itself still holds.
         .init(rule: "connection_state",
               setup: ["DROP TRIGGER connections_state_change_recorded%ON:connections%"],

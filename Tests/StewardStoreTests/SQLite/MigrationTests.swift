@@ -14,6 +14,7 @@ struct MigrationTests {
         (SchemaV4Fixture.version, SchemaV4Fixture.sql, SchemaV4Fixture.key),
         (SchemaV5Fixture.version, SchemaV5Fixture.sql, SchemaV5Fixture.key),
         (SchemaV6Fixture.version, SchemaV6Fixture.sql, SchemaV6Fixture.key),
+        (SchemaV7Fixture.version, SchemaV7Fixture.sql, SchemaV7Fixture.key),
     ]
 
     @Test("Migrations are numbered 1, 2, … without gaps, and every older version has a fixture")
@@ -49,6 +50,7 @@ struct MigrationTests {
         #expect(warehouse.settingsRevision == 3, "version 2 backfills settings_revision with the revision")
         #expect(warehouse.displayName == "WAREHOUSE")
         #expect(warehouse.sslMode == .verifyCA)
+        #expect(!warehouse.settings.provisionMissingRoles, "version 8 leaves every stored connection as it was: no provisioning")
         #expect(warehouse.governedDatabases == ["sales", "hr"])
         #expect(warehouse.caCertificate == "-----BEGIN CERTIFICATE-----\nMIIBfixture\n-----END CERTIFICATE-----\n")
         #expect(warehouse.createdAt == Date(timeIntervalSince1970: 1_735_689_600.000001))

@@ -152,7 +152,9 @@ class ServiceHelpers:
         connection, the changes and the checks to rerun. With ``dry_run`` it
         only reports them. ``expected_revision`` makes it compare-and-set.
         A new host, port, username, ssl_mode or CA needs ``password=...``
-        again, or ``keep_password=True`` to send the stored one there."""
+        again, or ``keep_password=True`` to send the stored one there;
+        ``provision_missing_roles=True`` (or False) needs neither, nor a
+        new validation."""
         request = {
             "key": key,
             "settings": _settings(None, changes),

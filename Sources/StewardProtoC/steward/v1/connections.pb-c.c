@@ -1402,7 +1402,7 @@ void   steward__v1__sync_progress__free_unpacked
   assert(message->base.descriptor == &steward__v1__sync_progress__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor steward__v1__connection_settings__field_descriptors[9] =
+static const ProtobufCFieldDescriptor steward__v1__connection_settings__field_descriptors[10] =
 {
   {
     "deployment_type",
@@ -1512,6 +1512,18 @@ static const ProtobufCFieldDescriptor steward__v1__connection_settings__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "provision_missing_roles",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__ConnectionSettings, provision_missing_roles),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned steward__v1__connection_settings__field_indices_by_name[] = {
   8,   /* field[8] = ca_certificate_pem */
@@ -1520,6 +1532,7 @@ static const unsigned steward__v1__connection_settings__field_indices_by_name[] 
   1,   /* field[1] = host */
   6,   /* field[6] = password */
   2,   /* field[2] = port */
+  9,   /* field[9] = provision_missing_roles */
   7,   /* field[7] = ssl_mode */
   3,   /* field[3] = state_database */
   5,   /* field[5] = username */
@@ -1527,7 +1540,7 @@ static const unsigned steward__v1__connection_settings__field_indices_by_name[] 
 static const ProtobufCIntRange steward__v1__connection_settings__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor steward__v1__connection_settings__descriptor =
 {
@@ -1537,7 +1550,7 @@ const ProtobufCMessageDescriptor steward__v1__connection_settings__descriptor =
   "Steward__V1__ConnectionSettings",
   "steward.v1",
   sizeof(Steward__V1__ConnectionSettings),
-  9,
+  10,
   steward__v1__connection_settings__field_descriptors,
   steward__v1__connection_settings__field_indices_by_name,
   1,  steward__v1__connection_settings__number_ranges,

@@ -16,7 +16,8 @@ enum ConnectionsMapping {
             displayName: displayName, deploymentType: deployment, host: message.host, port: Int(message.port),
             stateDatabase: message.stateDatabase, governedDatabases: message.governedDatabases,
             username: message.username, sslMode: sslMode,
-            caCertificate: message.caCertificatePem.isEmpty ? nil : message.caCertificatePem)
+            caCertificate: message.caCertificatePem.isEmpty ? nil : message.caCertificatePem,
+            provisionMissingRoles: message.provisionMissingRoles)
         return (settings, message.password.isEmpty ? nil : message.password)
     }
 
@@ -51,6 +52,7 @@ enum ConnectionsMapping {
         settings.password = Secret.redacted
         settings.sslMode = StewardV1.SslMode(record.sslMode)
         settings.caCertificatePem = record.caCertificate ?? ""
+        settings.provisionMissingRoles = record.settings.provisionMissingRoles
         var connection = StewardV1.Connection()
         connection.key = record.key
         connection.settings = settings
@@ -133,6 +135,7 @@ enum ConnectionsMapping {
             case .governedDatabases: changes.append(.governedDatabases(settings.governedDatabases))
             case .username: changes.append(.username(settings.username))
             case .password: changes.append(.password(settings.password))
+            case .provisionMissingRoles: changes.append(.provisionMissingRoles(settings.provisionMissingRoles))
             }
         }
         return changes

@@ -135,10 +135,17 @@ struct  Steward__V1__ConnectionSettings
    * PEM bundle of CA certificates to trust (sslrootcert); empty: the system's.
    */
   char *ca_certificate_pem;
+  /*
+   * Whether enforcement creates a subscriber role that does not exist
+   * (NOLOGIN, recorded as Steward's, dropped by Steward only when it owns
+   * nothing) instead of only reporting it. Default false. Changing it needs
+   * no validation: the CREATEROLE check already ran.
+   */
+  protobuf_c_boolean provision_missing_roles;
 };
 #define STEWARD__V1__CONNECTION_SETTINGS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&steward__v1__connection_settings__descriptor) \
-    , STEWARD__V1__DEPLOYMENT_TYPE__DEPLOYMENT_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, STEWARD__V1__SSL_MODE__SSL_MODE_UNSPECIFIED, (char *)protobuf_c_empty_string }
+    , STEWARD__V1__DEPLOYMENT_TYPE__DEPLOYMENT_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, STEWARD__V1__SSL_MODE__SSL_MODE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Steward__V1__Connection

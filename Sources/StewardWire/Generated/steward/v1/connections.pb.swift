@@ -180,6 +180,11 @@ extension StewardV1 {
         public var sslMode: StewardV1.SslMode = .init()
         /// PEM bundle of CA certificates to trust (sslrootcert); empty: the system's.
         public var caCertificatePem: String = ""
+        /// Whether enforcement creates a subscriber role that does not exist
+        /// (NOLOGIN, recorded as Steward's, dropped by Steward only when it owns
+        /// nothing) instead of only reporting it. Default false. Changing it needs
+        /// no validation: the CREATEROLE check already ran.
+        public var provisionMissingRoles: Bool = false
 
         public init() {}
 
@@ -192,7 +197,8 @@ extension StewardV1 {
             username: String = "",
             password: String = "",
             sslMode: StewardV1.SslMode = .init(),
-            caCertificatePem: String = ""
+            caCertificatePem: String = "",
+            provisionMissingRoles: Bool = false
         ) {
             self.deploymentType = deploymentType
             self.host = host
@@ -203,6 +209,7 @@ extension StewardV1 {
             self.password = password
             self.sslMode = sslMode
             self.caCertificatePem = caCertificatePem
+            self.provisionMissingRoles = provisionMissingRoles
         }
     }
 }
@@ -844,6 +851,7 @@ extension StewardV1.ConnectionSettings {
         c.pointee.password = ProtoCRuntime.makeCString(self.password)
         c.pointee.ssl_mode = .init(rawValue: .init(truncatingIfNeeded: self.sslMode.rawValue))
         c.pointee.ca_certificate_pem = ProtoCRuntime.makeCString(self.caCertificatePem)
+        c.pointee.provision_missing_roles = self.provisionMissingRoles ? 1 : 0
         return ProtoCRuntime.erase(c)
     }
 
@@ -859,6 +867,7 @@ extension StewardV1.ConnectionSettings {
         self.password = ProtoCRuntime.string(c.password)
         self.sslMode = StewardV1.SslMode(rawValue: Int32(truncatingIfNeeded: c.ssl_mode.rawValue))
         self.caCertificatePem = ProtoCRuntime.string(c.ca_certificate_pem)
+        self.provisionMissingRoles = c.provision_missing_roles != 0
     }
 }
 
