@@ -75,7 +75,7 @@ struct PolicyEnforcementEndToEndTests {
         }
     }
 
-    @Test("Drift: a DBA's REVOKE is repaired by the next run, another's grant is left and reported; a dry run prints the exact plan and changes nothing",
+    @Test("Drift: a DBA's REVOKE is repaired by the next run, another's grant is left and reported; a dry run prints the exact plan and changes nothing; deactivation revokes Steward's grants",
           arguments: TestPostgres.supported)
     func driftAndDryRun(server: TestPostgres) async throws {
         try await LiveEnforcement.with(server) { f in
@@ -122,6 +122,15 @@ struct PolicyEnforcementEndToEndTests {
             let again = try await f.stewardOK(["policy", "enforce", f.key])
             #expect(again.standardOutput.contains("no statements"), "\(again.standardOutput)")
             #expect(again.standardOutput.contains("GRANTED_BY_OTHER"), "\(again.standardOutput)")
+
+            // Deactivating the connection revokes Steward's grants before it
+            // answers, and leaves the DBA's; then it can be deleted.
+            let deactivated = try await f.stewardOK(["connection", "deactivate", f.key, "--json"])
+            #expect(deactivated.standardOutput.contains("INACTIVE"), "\(deactivated.standardOutput)")
+            #expect(try await f.sqlState(as: "alice", "SELECT * FROM sales.orders") == denied, "Steward's grants are gone")
+            #expect(try await f.sqlState(as: "bob", "SELECT * FROM sales.items") == denied)
+            #expect(try await f.sqlState(as: "carol", "SELECT * FROM sales.items") == nil, "the DBA's grant stays")
+            try await f.stewardOK(["connection", "delete", f.key, "--yes"])
         }
     }
 
