@@ -22,6 +22,7 @@ struct PolicyEnforcementEndToEndTests {
             for user in ["alice", "bob"] {
                 #expect(try await f.sqlState(as: user, "SELECT * FROM sales.orders") == nil, "\(user) reads orders")
                 #expect(try await f.sqlState(as: user, "SELECT * FROM sales.items") == nil, "\(user) reads items")
+                #expect(try await f.sqlState(as: user, "SELECT * FROM sales.summary") == nil, "\(user) reads the view")
                 #expect(try await f.sqlState(as: user, "INSERT INTO sales.orders VALUES (1, 'x')") == denied, "READ is not WRITE")
                 #expect(try await f.sqlState(as: user, "SELECT * FROM other.secret") == denied, "outside the scope")
             }
@@ -35,6 +36,10 @@ struct PolicyEnforcementEndToEndTests {
                 #expect(try await f.sqlState(as: "alice", statement) == nil, "alice: \(statement)")
             }
             #expect(try await f.sqlState(as: "bob", "INSERT INTO sales.items VALUES (3, 'd')") == denied, "WRITE is alice's only")
+            // A view is read-only to Steward: WRITE on it is SELECT only,
+            // though PostgreSQL would let this simple view take an INSERT.
+            #expect(try await f.sqlState(as: "alice", "SELECT * FROM sales.summary") == nil)
+            #expect(try await f.sqlState(as: "alice", "INSERT INTO sales.summary VALUES (5)") == denied)
 
             // Deleting the policy takes its access away (READ stays, through the group).
             try await f.stewardOK(["policy", "delete", "writes"])
@@ -142,7 +147,8 @@ struct PolicyEnforcementEndToEndTests {
     static func setUp(_ f: LiveEnforcement) async throws {
         try await f.activate(
             subscribers: ["alice", "bob", "carol"], schemas: ["sales", "other"],
-            tables: ["sales.orders", "sales.items", "other.secret"])
+            tables: ["sales.orders", "sales.items", "other.secret"],
+            more: ["CREATE VIEW sales.summary AS SELECT id FROM sales.orders", "ALTER VIEW sales.summary OWNER TO \(SQLQuoting.identifier(f.owner))"])
         for (user, uid) in [("alice", "62001"), ("bob", "62002"), ("carol", "62003")] {
             try await f.stewardOK(["user", "create", user, "--uid", uid])
             try await f.stewardOK(["mapping", "set", user, "--postgres-username", f.role(user), "--connection", f.key])

@@ -76,7 +76,8 @@ struct LiveEnforcement {
     /// Creates the roles and the governed database, registers the
     /// connection, runs its setup script with psql as the superuser,
     /// validates and completes setup (ACTIVE), then syncs.
-    func activate(subscribers: [String], schemas: [String], tables: [String]) async throws {
+    /// `more` runs in the governed database after the tables are made.
+    func activate(subscribers: [String], schemas: [String], tables: [String], more: [String] = []) async throws {
         let q = SQLQuoting.identifier(_:)
         var roles = ["CREATE ROLE \(q(connectionRole)) LOGIN PASSWORD \(SQLQuoting.literal(password(connectionRole)))",
                      "CREATE ROLE \(q(owner)) NOLOGIN"]
@@ -86,6 +87,7 @@ struct LiveEnforcement {
         try await runAsAdmin(server, roles + ["CREATE DATABASE \(q(governed))"])
         try await admin(schemas.map { "CREATE SCHEMA \(q($0)) AUTHORIZATION \(q(owner))" })
         try await admin(tables.flatMap { ["CREATE TABLE \($0) (id integer, note text)", "ALTER TABLE \($0) OWNER TO \(q(owner))"] })
+        try await admin(more)
 
         let target = try server.adminOverTCP()
         try await stewardOK(
