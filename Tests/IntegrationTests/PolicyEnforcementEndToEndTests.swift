@@ -90,6 +90,11 @@ struct PolicyEnforcementEndToEndTests {
             // background run is over: nothing is left to do.
             let settled = try await f.stewardOK(["policy", "enforce", f.key])
             #expect(settled.standardOutput.contains("no statements: the grants are as the policies say"), "\(settled.standardOutput)")
+            // What Steward applied is recorded, not remembered: after a
+            // restart the next run still has nothing to do.
+            try await f.restartDaemon()
+            let restarted = try await f.stewardOK(["policy", "enforce", f.key])
+            #expect(restarted.standardOutput.contains("no statements: the grants are as the policies say"), "\(restarted.standardOutput)")
 
             // A DBA takes Steward's grant away (only its grantor can revoke it:
             // PostgreSQL accepts GRANTED BY only for the current user), and

@@ -8,10 +8,17 @@ import Testing
 /// by its own setup script, and subscriber LOGIN roles that log in for real.
 /// Every database and role starts with `prefix` and a space, so
 /// ``dropPrefixedObjects(_:on:)`` removes them afterwards.
-struct LiveEnforcement {
+final class LiveEnforcement: @unchecked Sendable {
     let server: TestPostgres
-    let daemon: DaemonProcess
+    /// Replaced by ``restartDaemon()``; used by one test task at a time.
+    private(set) var daemon: DaemonProcess
     let prefix: String
+
+    init(server: TestPostgres, daemon: DaemonProcess, prefix: String) {
+        self.server = server
+        self.daemon = daemon
+        self.prefix = prefix
+    }
 
     var key: String { "pe-\(server)-\(prefix.dropFirst(2))" }
     var connectionRole: String { "\(prefix) steward" }
@@ -43,10 +50,19 @@ struct LiveEnforcement {
         } catch {
             outcome = .failure(error)
         }
-        daemon.signal(SIGTERM)
-        _ = try? await daemon.waitForExit()
+        fixture.daemon.signal(SIGTERM)
+        _ = try? await fixture.daemon.waitForExit()
         try await dropPrefixedObjects(prefix, on: server)
         try outcome.get()
+    }
+
+    /// Stops the daemon and starts it again on the same socket and state
+    /// directory: what it knows afterwards is what it recorded.
+    func restartDaemon() async throws {
+        daemon.signal(SIGTERM)
+        let status = try await daemon.waitForExit()
+        guard status == 0 else { throw Failure(description: "stewardd exited \(status)") }
+        daemon = try await DaemonProcess.start(socketPath: daemon.socketPath)
     }
 
     /// Runs the CLI against the daemon.
