@@ -311,6 +311,21 @@ const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__sync
   return &steward__v1__sync_progress__descriptor;
 }
 
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__connection_transition(void)
+{
+  return &steward__v1__connection_transition__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_connection_transitions_request(void)
+{
+  return &steward__v1__list_connection_transitions_request__descriptor;
+}
+
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_connection_transitions_response(void)
+{
+  return &steward__v1__list_connection_transitions_response__descriptor;
+}
+
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__column(void)
 {
   return &steward__v1__column__descriptor;

@@ -47,8 +47,10 @@ public protocol RegistryStore: Sendable {
     func transitionConnection(key: String, expectedRevision: Int64, change: StateChange)
         throws(StoreError) -> ConnectionRecord
 
-    /// The connection's lifecycle history, oldest first.
-    func transitions(key: String) throws(StoreError) -> [LifecycleTransition]
+    /// One page of the connection's lifecycle history, oldest first, each
+    /// with the name of the user whose uid made it (nil when none has it).
+    /// NOT_FOUND when there is no such connection.
+    func listTransitions(key: String, page: PageRequest) throws(StoreError) -> Page<LifecycleTransition>
 
     /// Deletes an INACTIVE connection with everything that belongs to it
     /// (history, reports, data sources, mappings); FAILED_PRECONDITION in any

@@ -26,7 +26,7 @@ struct MethodPermissionsTests {
 
     @Test("Every routed method declares what it needs")
     func everyRouteDeclared() throws {
-        #expect(try Self.daemonPermissions().count == 48)
+        #expect(try Self.daemonPermissions().count == 49)
     }
 
     @Test("Every method of the contract is declared, and nothing else")

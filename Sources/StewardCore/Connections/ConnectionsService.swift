@@ -37,6 +37,11 @@ public struct ConnectionsService: Sendable {
         try storeCall { () throws(StoreError) in try store.listConnections(state: state, page: page) }
     }
 
+    /// One page of the connection's state transitions, oldest first.
+    public func transitions(key: String, page: PageRequest) throws(DomainError) -> Page<LifecycleTransition> {
+        try storeCall { () throws(StoreError) in try store.listTransitions(key: key, page: page) }
+    }
+
     public func setupScript(key: String) throws(DomainError) -> SetupScript {
         let record = try connection(key: key)
         // Stored settings pass today's rules before they reach a script: a

@@ -144,6 +144,12 @@ const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__data
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__sync_summary(void);
 /* steward.v1.SyncProgress */
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__sync_progress(void);
+/* steward.v1.ConnectionTransition */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__connection_transition(void);
+/* steward.v1.ListConnectionTransitionsRequest */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_connection_transitions_request(void);
+/* steward.v1.ListConnectionTransitionsResponse */
+const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__list_connection_transitions_response(void);
 /* steward.v1.Column */
 const ProtobufCMessageDescriptor *_Nonnull steward_descriptor__steward__v1__column(void);
 /* steward.v1.DataSource */

@@ -136,23 +136,28 @@ extension PostgresRegistryStore {
         }
     }
 
-    public func transitions(key: String) throws(StoreError) -> [LifecycleTransition] {
-        try read { session in
+    public func listTransitions(key: String, page: PageRequest) throws(StoreError) -> Page<LifecycleTransition> {
+        let after = try TransitionPosition.after(token: page.token)
+        let size = page.effectiveSize
+        let rows = try read { session in
             let id = try Self.connectionID(key: key, in: session)
             return try session.query(
                 """
-                SELECT from_state, to_state, actor_uid, at, reason FROM connection_transitions
-                WHERE connection_id = $1::bigint ORDER BY id
-                """, id
+                SELECT t.id, t.from_state, t.to_state, t.actor_uid, t.at, t.reason, u.name AS actor_name
+                FROM connection_transitions t LEFT JOIN users u ON u.uid = t.actor_uid
+                WHERE t.connection_id = $1::bigint AND t.id > $2::bigint ORDER BY t.id LIMIT $3::bigint
+                """, id, after, size + 1
             ).map { row in
                 LifecycleTransition(
                     connectionKey: key,
                     from: try row.optionalTextValue("from_state") == nil
                         ? nil : try row.value(LifecycleState.self, "from_state"),
                     to: try row.value(LifecycleState.self, "to_state"), actor: try row.uidValue("actor_uid"),
-                    at: try row.dateValue("at"), reason: try row.textValue("reason"))
+                    at: try row.dateValue("at"), reason: try row.textValue("reason"),
+                    actorName: try row.optionalTextValue("actor_name"), sequence: try row.int64Value("id"))
             }
         }
+        return TransitionPosition.page(rows, size: size)
     }
 
     public func deleteConnection(key: String, expectedRevision: Int64?) throws(StoreError) {

@@ -62,11 +62,19 @@ public struct LifecycleTransition: Sendable, Hashable {
     public var actor: UInt32
     public var at: Date
     public var reason: String
+    /// The Steward user whose uid is `actor` when it was read; nil when no
+    /// user has it (the daemon's own uid, or a user since deleted).
+    public var actorName: String?
+    /// Its position in the connection's history: increases with every
+    /// transition, so a page of history resumes after it.
+    public var sequence: Int64
 
     public init(
         connectionKey: String, from: LifecycleState?, to: LifecycleState, actor: UInt32,
-        at: Date, reason: String
+        at: Date, reason: String, actorName: String? = nil, sequence: Int64 = 0
     ) {
+        self.actorName = actorName
+        self.sequence = sequence
         self.connectionKey = connectionKey
         self.from = from
         self.to = to

@@ -134,22 +134,27 @@ extension SQLiteRegistryStore {
         }
     }
 
-    public func transitions(key: String) throws(StoreError) -> [LifecycleTransition] {
-        try read { database in
+    public func listTransitions(key: String, page: PageRequest) throws(StoreError) -> Page<LifecycleTransition> {
+        let after = try TransitionPosition.after(token: page.token)
+        let size = page.effectiveSize
+        let rows = try read { database in
             let current = try Self.loadConnection(key: key, in: database)
             return try database.query(
                 """
-                SELECT from_state, to_state, actor_uid, at, reason FROM connection_transitions
-                WHERE connection_id = ? ORDER BY id
-                """, current.id
+                SELECT t.id, t.from_state, t.to_state, t.actor_uid, t.at, t.reason, u.name
+                FROM connection_transitions t LEFT JOIN users u ON u.uid = t.actor_uid
+                WHERE t.connection_id = ? AND t.id > ? ORDER BY t.id LIMIT ?
+                """, current.id, after, size + 1
             ) { row in
                 LifecycleTransition(
                     connectionKey: key,
-                    from: row.isNull(0) ? nil : try row.value(LifecycleState.self, 0),
-                    to: try row.value(LifecycleState.self, 1), actor: try row.uid(2),
-                    at: StoreTime.date(row.int64(3)), reason: row.text(4))
+                    from: row.isNull(1) ? nil : try row.value(LifecycleState.self, 1),
+                    to: try row.value(LifecycleState.self, 2), actor: try row.uid(3),
+                    at: StoreTime.date(row.int64(4)), reason: row.text(5),
+                    actorName: row.optionalText(6), sequence: row.int64(0))
             }
         }
+        return TransitionPosition.page(rows, size: size)
     }
 
     public func deleteConnection(key: String, expectedRevision: Int64?) throws(StoreError) {

@@ -18,7 +18,7 @@ struct ConnectionCommand: AsyncParsableCommand {
             AddConnection.self, RegisterConnection.self, ListConnections.self, ShowConnection.self, ConnectionScript.self,
             ValidateConnection.self, CompleteConnection.self, UpdateConnection.self,
             DeactivateConnection.self, ActivateConnection.self, DeleteConnection.self, RotateCredentials.self,
-            SyncConnection.self,
+            SyncConnection.self, ConnectionHistory.self,
         ])
 }
 

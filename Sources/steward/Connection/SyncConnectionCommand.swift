@@ -9,7 +9,8 @@ struct SyncConnection: AsyncParsableCommand {
         commandName: "sync", abstract: "Find the connection's tables and record them as data sources.",
         discussion: """
             Needs APPLICATION_ADMIN and an ACTIVE connection. Prints each governed database \
-            as it is scanned, then what changed. Exits 0 when every database was scanned; \
+            as it is scanned, then what changed; on a terminal, standard error also shows \
+            databases done, tables seen and the time elapsed, on one line rewritten in place. Exits 0 when every database was scanned; \
             exits 2 when some could not be (their data sources stay as they were). When none \
             can be scanned, or the call is refused, it exits by its status class as usual. \
             --timeout bounds the whole sync (default 120 s). --json prints each message as one JSON object \
@@ -24,18 +25,33 @@ struct SyncConnection: AsyncParsableCommand {
         defer { client.close() }
         var failedScans = 0
         var summary: StewardV1.SyncSummary?
+        let meter = SyncProgressLine.wanted(json: options.json) ? SyncProgressLine() : nil
+        await meter?.draw()
+        let ticker = meter.map { meter in Task { await meter.tick() } }
+        defer { ticker?.cancel() }
         do {
             for try await progress in client.stream(
                 StewardV1.Connections.sync, .init(key: key), timeout: options.timeout(for: StewardV1.Connections.sync)
             ) {
-                printLine(progress)
+                let line = Data((self.line(progress) + "\n").utf8)
+                if let meter {
+                    await meter.printAbove(line)
+                } else {
+                    FileHandle.standardOutput.write(line)
+                }
                 switch progress.event {
-                case .database(let scan): if scan.code != 0 { failedScans += 1 }
+                case .database(let scan):
+                    if scan.code != 0 { failedScans += 1 }
+                    await meter?.databaseScanned(tables: Int(scan.tables))
                 case .summary(let last): summary = last
                 case nil: break
                 }
             }
+            ticker?.cancel()
+            await meter?.clear()
         } catch let error as RPCError {
+            ticker?.cancel()
+            await meter?.clear()
             throw CommandFailure(error)
         }
         // The summary is what says the sync was stored; a stream that ends
@@ -51,10 +67,9 @@ struct SyncConnection: AsyncParsableCommand {
     /// One line per message, written at once so each database shows as it is
     /// scanned. With --json the line is the message itself (JSON Lines), not
     /// the pretty-printed form of `options.emit`, which would span lines.
-    private func printLine(_ progress: StewardV1.SyncProgress) {
-        let text = options.json
+    private func line(_ progress: StewardV1.SyncProgress) -> String {
+        options.json
             ? ProtoJSON.encode(progress, pretty: false)
             : TerminalText.escapedKeepingLineBreaks(SyncText.render(progress))
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 }

@@ -1402,6 +1402,141 @@ void   steward__v1__sync_progress__free_unpacked
   assert(message->base.descriptor == &steward__v1__sync_progress__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   steward__v1__connection_transition__init
+                     (Steward__V1__ConnectionTransition         *message)
+{
+  static const Steward__V1__ConnectionTransition init_value = STEWARD__V1__CONNECTION_TRANSITION__INIT;
+  *message = init_value;
+}
+size_t steward__v1__connection_transition__get_packed_size
+                     (const Steward__V1__ConnectionTransition *message)
+{
+  assert(message->base.descriptor == &steward__v1__connection_transition__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t steward__v1__connection_transition__pack
+                     (const Steward__V1__ConnectionTransition *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &steward__v1__connection_transition__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t steward__v1__connection_transition__pack_to_buffer
+                     (const Steward__V1__ConnectionTransition *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &steward__v1__connection_transition__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Steward__V1__ConnectionTransition *
+       steward__v1__connection_transition__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Steward__V1__ConnectionTransition *)
+     protobuf_c_message_unpack (&steward__v1__connection_transition__descriptor,
+                                allocator, len, data);
+}
+void   steward__v1__connection_transition__free_unpacked
+                     (Steward__V1__ConnectionTransition *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &steward__v1__connection_transition__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   steward__v1__list_connection_transitions_request__init
+                     (Steward__V1__ListConnectionTransitionsRequest         *message)
+{
+  static const Steward__V1__ListConnectionTransitionsRequest init_value = STEWARD__V1__LIST_CONNECTION_TRANSITIONS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t steward__v1__list_connection_transitions_request__get_packed_size
+                     (const Steward__V1__ListConnectionTransitionsRequest *message)
+{
+  assert(message->base.descriptor == &steward__v1__list_connection_transitions_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t steward__v1__list_connection_transitions_request__pack
+                     (const Steward__V1__ListConnectionTransitionsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &steward__v1__list_connection_transitions_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t steward__v1__list_connection_transitions_request__pack_to_buffer
+                     (const Steward__V1__ListConnectionTransitionsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &steward__v1__list_connection_transitions_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Steward__V1__ListConnectionTransitionsRequest *
+       steward__v1__list_connection_transitions_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Steward__V1__ListConnectionTransitionsRequest *)
+     protobuf_c_message_unpack (&steward__v1__list_connection_transitions_request__descriptor,
+                                allocator, len, data);
+}
+void   steward__v1__list_connection_transitions_request__free_unpacked
+                     (Steward__V1__ListConnectionTransitionsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &steward__v1__list_connection_transitions_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   steward__v1__list_connection_transitions_response__init
+                     (Steward__V1__ListConnectionTransitionsResponse         *message)
+{
+  static const Steward__V1__ListConnectionTransitionsResponse init_value = STEWARD__V1__LIST_CONNECTION_TRANSITIONS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t steward__v1__list_connection_transitions_response__get_packed_size
+                     (const Steward__V1__ListConnectionTransitionsResponse *message)
+{
+  assert(message->base.descriptor == &steward__v1__list_connection_transitions_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t steward__v1__list_connection_transitions_response__pack
+                     (const Steward__V1__ListConnectionTransitionsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &steward__v1__list_connection_transitions_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t steward__v1__list_connection_transitions_response__pack_to_buffer
+                     (const Steward__V1__ListConnectionTransitionsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &steward__v1__list_connection_transitions_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Steward__V1__ListConnectionTransitionsResponse *
+       steward__v1__list_connection_transitions_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Steward__V1__ListConnectionTransitionsResponse *)
+     protobuf_c_message_unpack (&steward__v1__list_connection_transitions_response__descriptor,
+                                allocator, len, data);
+}
+void   steward__v1__list_connection_transitions_response__free_unpacked
+                     (Steward__V1__ListConnectionTransitionsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &steward__v1__list_connection_transitions_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor steward__v1__connection_settings__field_descriptors[10] =
 {
   {
@@ -3345,6 +3480,224 @@ const ProtobufCMessageDescriptor steward__v1__sync_progress__descriptor =
   steward__v1__sync_progress__field_indices_by_name,
   1,  steward__v1__sync_progress__number_ranges,
   (ProtobufCMessageInit) steward__v1__sync_progress__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor steward__v1__connection_transition__field_descriptors[6] =
+{
+  {
+    "from_state",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__ConnectionTransition, from_state),
+    &steward__v1__connection_state__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "to_state",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__ConnectionTransition, to_state),
+    &steward__v1__connection_state__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "at_unix_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__ConnectionTransition, at_unix_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "actor_uid",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__ConnectionTransition, actor_uid),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "actor_user_name",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__ConnectionTransition, actor_user_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__ConnectionTransition, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned steward__v1__connection_transition__field_indices_by_name[] = {
+  3,   /* field[3] = actor_uid */
+  4,   /* field[4] = actor_user_name */
+  2,   /* field[2] = at_unix_ms */
+  0,   /* field[0] = from_state */
+  5,   /* field[5] = reason */
+  1,   /* field[1] = to_state */
+};
+static const ProtobufCIntRange steward__v1__connection_transition__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor steward__v1__connection_transition__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "steward.v1.ConnectionTransition",
+  "ConnectionTransition",
+  "Steward__V1__ConnectionTransition",
+  "steward.v1",
+  sizeof(Steward__V1__ConnectionTransition),
+  6,
+  steward__v1__connection_transition__field_descriptors,
+  steward__v1__connection_transition__field_indices_by_name,
+  1,  steward__v1__connection_transition__number_ranges,
+  (ProtobufCMessageInit) steward__v1__connection_transition__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor steward__v1__list_connection_transitions_request__field_descriptors[3] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__ListConnectionTransitionsRequest, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__ListConnectionTransitionsRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__ListConnectionTransitionsRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned steward__v1__list_connection_transitions_request__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = page_size */
+  2,   /* field[2] = page_token */
+};
+static const ProtobufCIntRange steward__v1__list_connection_transitions_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor steward__v1__list_connection_transitions_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "steward.v1.ListConnectionTransitionsRequest",
+  "ListConnectionTransitionsRequest",
+  "Steward__V1__ListConnectionTransitionsRequest",
+  "steward.v1",
+  sizeof(Steward__V1__ListConnectionTransitionsRequest),
+  3,
+  steward__v1__list_connection_transitions_request__field_descriptors,
+  steward__v1__list_connection_transitions_request__field_indices_by_name,
+  1,  steward__v1__list_connection_transitions_request__number_ranges,
+  (ProtobufCMessageInit) steward__v1__list_connection_transitions_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor steward__v1__list_connection_transitions_response__field_descriptors[2] =
+{
+  {
+    "transitions",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Steward__V1__ListConnectionTransitionsResponse, n_transitions),
+    offsetof(Steward__V1__ListConnectionTransitionsResponse, transitions),
+    &steward__v1__connection_transition__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Steward__V1__ListConnectionTransitionsResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned steward__v1__list_connection_transitions_response__field_indices_by_name[] = {
+  1,   /* field[1] = next_page_token */
+  0,   /* field[0] = transitions */
+};
+static const ProtobufCIntRange steward__v1__list_connection_transitions_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor steward__v1__list_connection_transitions_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "steward.v1.ListConnectionTransitionsResponse",
+  "ListConnectionTransitionsResponse",
+  "Steward__V1__ListConnectionTransitionsResponse",
+  "steward.v1",
+  sizeof(Steward__V1__ListConnectionTransitionsResponse),
+  2,
+  steward__v1__list_connection_transitions_response__field_descriptors,
+  steward__v1__list_connection_transitions_response__field_indices_by_name,
+  1,  steward__v1__list_connection_transitions_response__number_ranges,
+  (ProtobufCMessageInit) steward__v1__list_connection_transitions_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue steward__v1__deployment_type__enum_values_by_number[3] =

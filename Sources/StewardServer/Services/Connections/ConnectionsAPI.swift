@@ -36,6 +36,13 @@ public enum ConnectionsAPI {
                 },
                 nextPageToken: page.nextPageToken ?? "")
         }
+        router.register(API.listTransitions, policy: .requires(.knownCaller)) { request, _ in
+            let page = try service.transitions(
+                key: request.key,
+                page: PageRequest(size: Int(request.pageSize), token: request.pageToken.isEmpty ? nil : request.pageToken))
+            return StewardV1.ListConnectionTransitionsResponse(
+                transitions: page.items.map(ConnectionsMapping.message), nextPageToken: page.nextPageToken ?? "")
+        }
         router.register(API.update, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
             let plan = try service.update(
                 key: request.key, changes: try ConnectionsMapping.changes(request),

@@ -65,6 +65,17 @@ enum ConnectionsMapping {
         return connection
     }
 
+    static func message(_ transition: LifecycleTransition) -> StewardV1.ConnectionTransition {
+        var message = StewardV1.ConnectionTransition()
+        message.fromState = transition.from.map { StewardV1.ConnectionState($0) } ?? .unspecified
+        message.toState = StewardV1.ConnectionState(transition.to)
+        message.atUnixMs = milliseconds(transition.at)
+        message.actorUid = transition.actor
+        message.actorUserName = transition.actorName ?? ""
+        message.reason = transition.reason
+        return message
+    }
+
     static func message(_ report: ValidationReport) -> StewardV1.ValidationReport {
         var message = StewardV1.ValidationReport()
         message.connectionKey = report.connectionKey

@@ -47,6 +47,9 @@ typedef struct Steward__V1__SyncConnectionRequest Steward__V1__SyncConnectionReq
 typedef struct Steward__V1__DatabaseScan Steward__V1__DatabaseScan;
 typedef struct Steward__V1__SyncSummary Steward__V1__SyncSummary;
 typedef struct Steward__V1__SyncProgress Steward__V1__SyncProgress;
+typedef struct Steward__V1__ConnectionTransition Steward__V1__ConnectionTransition;
+typedef struct Steward__V1__ListConnectionTransitionsRequest Steward__V1__ListConnectionTransitionsRequest;
+typedef struct Steward__V1__ListConnectionTransitionsResponse Steward__V1__ListConnectionTransitionsResponse;
 
 
 /* --- enums --- */
@@ -624,6 +627,61 @@ struct  Steward__V1__SyncProgress
 #define STEWARD__V1__SYNC_PROGRESS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&steward__v1__sync_progress__descriptor) \
     , STEWARD__V1__SYNC_PROGRESS__EVENT__NOT_SET, {0} }
+
+
+/*
+ * One recorded change of a connection's state, oldest first.
+ */
+struct  Steward__V1__ConnectionTransition
+{
+  ProtobufCMessage base;
+  /*
+   * UNSPECIFIED for the first transition: the registration.
+   */
+  Steward__V1__ConnectionState from_state;
+  Steward__V1__ConnectionState to_state;
+  int64_t at_unix_ms;
+  /*
+   * Who made the change: the caller's uid, or the daemon's own for a change
+   * it made itself (a recheck marking a connection UNHEALTHY).
+   */
+  uint32_t actor_uid;
+  /*
+   * The Steward user with that uid now; empty when there is none.
+   */
+  char *actor_user_name;
+  char *reason;
+};
+#define STEWARD__V1__CONNECTION_TRANSITION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&steward__v1__connection_transition__descriptor) \
+    , STEWARD__V1__CONNECTION_STATE__CONNECTION_STATE_UNSPECIFIED, STEWARD__V1__CONNECTION_STATE__CONNECTION_STATE_UNSPECIFIED, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Steward__V1__ListConnectionTransitionsRequest
+{
+  ProtobufCMessage base;
+  char *key;
+  uint32_t page_size;
+  char *page_token;
+};
+#define STEWARD__V1__LIST_CONNECTION_TRANSITIONS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&steward__v1__list_connection_transitions_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Steward__V1__ListConnectionTransitionsResponse
+{
+  ProtobufCMessage base;
+  size_t n_transitions;
+  Steward__V1__ConnectionTransition **transitions;
+  /*
+   * Empty on the last page.
+   */
+  char *next_page_token;
+};
+#define STEWARD__V1__LIST_CONNECTION_TRANSITIONS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&steward__v1__list_connection_transitions_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
 
 
 /* Steward__V1__ConnectionSettings methods */
@@ -1215,6 +1273,63 @@ Steward__V1__SyncProgress *
 void   steward__v1__sync_progress__free_unpacked
                      (Steward__V1__SyncProgress *message,
                       ProtobufCAllocator *allocator);
+/* Steward__V1__ConnectionTransition methods */
+void   steward__v1__connection_transition__init
+                     (Steward__V1__ConnectionTransition         *message);
+size_t steward__v1__connection_transition__get_packed_size
+                     (const Steward__V1__ConnectionTransition   *message);
+size_t steward__v1__connection_transition__pack
+                     (const Steward__V1__ConnectionTransition   *message,
+                      uint8_t             *out);
+size_t steward__v1__connection_transition__pack_to_buffer
+                     (const Steward__V1__ConnectionTransition   *message,
+                      ProtobufCBuffer     *buffer);
+Steward__V1__ConnectionTransition *
+       steward__v1__connection_transition__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   steward__v1__connection_transition__free_unpacked
+                     (Steward__V1__ConnectionTransition *message,
+                      ProtobufCAllocator *allocator);
+/* Steward__V1__ListConnectionTransitionsRequest methods */
+void   steward__v1__list_connection_transitions_request__init
+                     (Steward__V1__ListConnectionTransitionsRequest         *message);
+size_t steward__v1__list_connection_transitions_request__get_packed_size
+                     (const Steward__V1__ListConnectionTransitionsRequest   *message);
+size_t steward__v1__list_connection_transitions_request__pack
+                     (const Steward__V1__ListConnectionTransitionsRequest   *message,
+                      uint8_t             *out);
+size_t steward__v1__list_connection_transitions_request__pack_to_buffer
+                     (const Steward__V1__ListConnectionTransitionsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Steward__V1__ListConnectionTransitionsRequest *
+       steward__v1__list_connection_transitions_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   steward__v1__list_connection_transitions_request__free_unpacked
+                     (Steward__V1__ListConnectionTransitionsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Steward__V1__ListConnectionTransitionsResponse methods */
+void   steward__v1__list_connection_transitions_response__init
+                     (Steward__V1__ListConnectionTransitionsResponse         *message);
+size_t steward__v1__list_connection_transitions_response__get_packed_size
+                     (const Steward__V1__ListConnectionTransitionsResponse   *message);
+size_t steward__v1__list_connection_transitions_response__pack
+                     (const Steward__V1__ListConnectionTransitionsResponse   *message,
+                      uint8_t             *out);
+size_t steward__v1__list_connection_transitions_response__pack_to_buffer
+                     (const Steward__V1__ListConnectionTransitionsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Steward__V1__ListConnectionTransitionsResponse *
+       steward__v1__list_connection_transitions_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   steward__v1__list_connection_transitions_response__free_unpacked
+                     (Steward__V1__ListConnectionTransitionsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Steward__V1__ConnectionSettings_Closure)
@@ -1310,6 +1425,15 @@ typedef void (*Steward__V1__SyncSummary_Closure)
 typedef void (*Steward__V1__SyncProgress_Closure)
                  (const Steward__V1__SyncProgress *message,
                   void *closure_data);
+typedef void (*Steward__V1__ConnectionTransition_Closure)
+                 (const Steward__V1__ConnectionTransition *message,
+                  void *closure_data);
+typedef void (*Steward__V1__ListConnectionTransitionsRequest_Closure)
+                 (const Steward__V1__ListConnectionTransitionsRequest *message,
+                  void *closure_data);
+typedef void (*Steward__V1__ListConnectionTransitionsResponse_Closure)
+                 (const Steward__V1__ListConnectionTransitionsResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1351,6 +1475,9 @@ extern const ProtobufCMessageDescriptor steward__v1__sync_connection_request__de
 extern const ProtobufCMessageDescriptor steward__v1__database_scan__descriptor;
 extern const ProtobufCMessageDescriptor steward__v1__sync_summary__descriptor;
 extern const ProtobufCMessageDescriptor steward__v1__sync_progress__descriptor;
+extern const ProtobufCMessageDescriptor steward__v1__connection_transition__descriptor;
+extern const ProtobufCMessageDescriptor steward__v1__list_connection_transitions_request__descriptor;
+extern const ProtobufCMessageDescriptor steward__v1__list_connection_transitions_response__descriptor;
 
 PROTOBUF_C__END_DECLS
 

@@ -832,6 +832,78 @@ extension StewardV1 {
     }
 }
 
+extension StewardV1 {
+    /// One recorded change of a connection's state, oldest first.
+    public struct ConnectionTransition: ProtoMessage {
+        /// UNSPECIFIED for the first transition: the registration.
+        public var fromState: StewardV1.ConnectionState = .init()
+        public var toState: StewardV1.ConnectionState = .init()
+        public var atUnixMs: Int64 = 0
+        /// Who made the change: the caller's uid, or the daemon's own for a change
+        /// it made itself (a recheck marking a connection UNHEALTHY).
+        public var actorUid: UInt32 = 0
+        /// The Steward user with that uid now; empty when there is none.
+        public var actorUserName: String = ""
+        public var reason: String = ""
+
+        public init() {}
+
+        public init(
+            fromState: StewardV1.ConnectionState = .init(),
+            toState: StewardV1.ConnectionState = .init(),
+            atUnixMs: Int64 = 0,
+            actorUid: UInt32 = 0,
+            actorUserName: String = "",
+            reason: String = ""
+        ) {
+            self.fromState = fromState
+            self.toState = toState
+            self.atUnixMs = atUnixMs
+            self.actorUid = actorUid
+            self.actorUserName = actorUserName
+            self.reason = reason
+        }
+    }
+}
+
+extension StewardV1 {
+    public struct ListConnectionTransitionsRequest: ProtoMessage {
+        public var key: String = ""
+        public var pageSize: UInt32 = 0
+        public var pageToken: String = ""
+
+        public init() {}
+
+        public init(
+            key: String = "",
+            pageSize: UInt32 = 0,
+            pageToken: String = ""
+        ) {
+            self.key = key
+            self.pageSize = pageSize
+            self.pageToken = pageToken
+        }
+    }
+}
+
+extension StewardV1 {
+    public struct ListConnectionTransitionsResponse: ProtoMessage {
+        public var transitions: [StewardV1.ConnectionTransition] = []
+        /// Empty on the last page.
+        public var nextPageToken: String = ""
+
+        public init() {}
+
+        public init(
+            transitions: [StewardV1.ConnectionTransition] = [],
+            nextPageToken: String = ""
+        ) {
+            self.transitions = transitions
+            self.nextPageToken = nextPageToken
+        }
+    }
+}
+
 extension StewardV1.ConnectionSettings {
     public static let protoFullName = "steward.v1.ConnectionSettings"
 
@@ -1592,6 +1664,83 @@ extension StewardV1.SyncProgress {
     }
 }
 
+extension StewardV1.ConnectionTransition {
+    public static let protoFullName = "steward.v1.ConnectionTransition"
+
+    public static var protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+        steward_descriptor__steward__v1__connection_transition()
+    }
+
+    public func makeProtobufCMessage() -> UnsafeMutablePointer<ProtobufCMessage> {
+        let c = ProtoCRuntime.allocateMessage(Steward__V1__ConnectionTransition.self, initializer: steward__v1__connection_transition__init)
+        c.pointee.from_state = .init(rawValue: .init(truncatingIfNeeded: self.fromState.rawValue))
+        c.pointee.to_state = .init(rawValue: .init(truncatingIfNeeded: self.toState.rawValue))
+        c.pointee.at_unix_ms = self.atUnixMs
+        c.pointee.actor_uid = self.actorUid
+        c.pointee.actor_user_name = ProtoCRuntime.makeCString(self.actorUserName)
+        c.pointee.reason = ProtoCRuntime.makeCString(self.reason)
+        return ProtoCRuntime.erase(c)
+    }
+
+    public init(protobufCMessage pointer: UnsafePointer<ProtobufCMessage>) {
+        let c = ProtoCRuntime.cMessage(pointer, as: Steward__V1__ConnectionTransition.self, descriptor: Self.protobufCDescriptor)
+        self.init()
+        self.fromState = StewardV1.ConnectionState(rawValue: Int32(truncatingIfNeeded: c.from_state.rawValue))
+        self.toState = StewardV1.ConnectionState(rawValue: Int32(truncatingIfNeeded: c.to_state.rawValue))
+        self.atUnixMs = c.at_unix_ms
+        self.actorUid = c.actor_uid
+        self.actorUserName = ProtoCRuntime.string(c.actor_user_name)
+        self.reason = ProtoCRuntime.string(c.reason)
+    }
+}
+
+extension StewardV1.ListConnectionTransitionsRequest {
+    public static let protoFullName = "steward.v1.ListConnectionTransitionsRequest"
+
+    public static var protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+        steward_descriptor__steward__v1__list_connection_transitions_request()
+    }
+
+    public func makeProtobufCMessage() -> UnsafeMutablePointer<ProtobufCMessage> {
+        let c = ProtoCRuntime.allocateMessage(Steward__V1__ListConnectionTransitionsRequest.self, initializer: steward__v1__list_connection_transitions_request__init)
+        c.pointee.key = ProtoCRuntime.makeCString(self.key)
+        c.pointee.page_size = self.pageSize
+        c.pointee.page_token = ProtoCRuntime.makeCString(self.pageToken)
+        return ProtoCRuntime.erase(c)
+    }
+
+    public init(protobufCMessage pointer: UnsafePointer<ProtobufCMessage>) {
+        let c = ProtoCRuntime.cMessage(pointer, as: Steward__V1__ListConnectionTransitionsRequest.self, descriptor: Self.protobufCDescriptor)
+        self.init()
+        self.key = ProtoCRuntime.string(c.key)
+        self.pageSize = c.page_size
+        self.pageToken = ProtoCRuntime.string(c.page_token)
+    }
+}
+
+extension StewardV1.ListConnectionTransitionsResponse {
+    public static let protoFullName = "steward.v1.ListConnectionTransitionsResponse"
+
+    public static var protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+        steward_descriptor__steward__v1__list_connection_transitions_response()
+    }
+
+    public func makeProtobufCMessage() -> UnsafeMutablePointer<ProtobufCMessage> {
+        let c = ProtoCRuntime.allocateMessage(Steward__V1__ListConnectionTransitionsResponse.self, initializer: steward__v1__list_connection_transitions_response__init)
+        c.pointee.n_transitions = self.transitions.count
+        c.pointee.transitions = ProtoCRuntime.makeArray(self.transitions, of: UnsafeMutablePointer<Steward__V1__ConnectionTransition>?.self) { ProtoCRuntime.makeCMessage($0, as: Steward__V1__ConnectionTransition.self) }
+        c.pointee.next_page_token = ProtoCRuntime.makeCString(self.nextPageToken)
+        return ProtoCRuntime.erase(c)
+    }
+
+    public init(protobufCMessage pointer: UnsafePointer<ProtobufCMessage>) {
+        let c = ProtoCRuntime.cMessage(pointer, as: Steward__V1__ListConnectionTransitionsResponse.self, descriptor: Self.protobufCDescriptor)
+        self.init()
+        self.transitions = ProtoCRuntime.readArray(c.n_transitions, c.transitions) { ProtoCRuntime.message(StewardV1.ConnectionTransition.self, from: $0) }
+        self.nextPageToken = ProtoCRuntime.string(c.next_page_token)
+    }
+}
+
 extension StewardV1 {
     public enum Connections {
         public static let fullName = "steward.v1.Connections"
@@ -1624,7 +1773,10 @@ extension StewardV1 {
         /// missing ones DISABLED, column changes recorded; no change writes nothing.
         public static let sync = ServerStreamingMethod<StewardV1.SyncConnectionRequest, StewardV1.SyncProgress>(path: "/steward.v1.Connections/Sync")
 
-        public static let methods: [any RPCMethodDescription] = [register, get, list, update, getSetupScript, validate, completeSetup, deactivate, activate, delete, rotateCredentials, sync]
+        /// Any known user. Every state transition of the connection, oldest first.
+        public static let listTransitions = UnaryMethod<StewardV1.ListConnectionTransitionsRequest, StewardV1.ListConnectionTransitionsResponse>(path: "/steward.v1.Connections/ListTransitions")
+
+        public static let methods: [any RPCMethodDescription] = [register, get, list, update, getSetupScript, validate, completeSetup, deactivate, activate, delete, rotateCredentials, sync, listTransitions]
         public static let service = RPCServiceDescription(fullName: fullName, methods: methods)
     }
 }
