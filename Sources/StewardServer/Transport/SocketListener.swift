@@ -106,6 +106,9 @@ final class SocketListener: @unchecked Sendable {
         do {
             watch = try SocketWatch(fd: fd, queue: queue, interest: .read) { [weak self] _ in self?.acceptAll() }
         } catch {
+            // Every property is set by now, so `deinit` runs after this throw:
+            // marked stopped, it does not close the descriptor a second time.
+            isStopped = true
             close(fd)
             throw .system(call: "epoll_ctl", path: path, errno: error.errno)
         }
