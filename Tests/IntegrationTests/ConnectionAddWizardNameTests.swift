@@ -17,12 +17,9 @@ struct ConnectionAddWizardNameTests {
         let suffix = String(UInt32.random(in: 0...UInt32.max))
         let taken = "taken-\(suffix)"
         let target = try TestPostgres.pg17.adminOverTCP()
-        let register = try await runCommand(
-            Executables.steward,
-            ["connection", "register", taken, "--deployment", "self-managed", "--host", target.host, "--port", String(target.port),
-             "--state-database", "nope_state", "--database", "nope_db", "--username", "nope_role_\(suffix)", "--password-stdin"] + socket,
-            standardInput: "pw\n")
-        #expect(register.status == 0, "\(register.standardError)")
+        try await ConnectionAddWizardTests.register(
+            taken, at: target, stateDatabase: "nope_state", governed: "nope_db", username: "nope_role_\(suffix)", password: "pw",
+            socket: socket)
         // The role does not exist: validation fails and the connection leaves REGISTERED.
         _ = try await runCommand(Executables.steward, ["connection", "validate", taken] + socket)
 
@@ -65,12 +62,8 @@ struct ConnectionAddWizardNameTests {
         let password = "pw-\(suffix)"
         try await ConnectionAddWizardTests.createRoleAndDatabase(server, role: role, password: password, database: governed)
         let target = try server.adminOverTCP()
-        let register = try await runCommand(
-            Executables.steward,
-            ["connection", "register", key, "--deployment", "self-managed", "--host", target.host, "--port", String(target.port),
-             "--state-database", state, "--database", governed, "--username", role, "--password-stdin"] + socket,
-            standardInput: password + "\n")
-        #expect(register.status == 0, "\(register.standardError)")
+        try await ConnectionAddWizardTests.register(
+            key, at: target, stateDatabase: state, governed: governed, username: role, password: password, socket: socket)
 
         let terminal = try TerminalSession(Executables.steward, ["connection", "add"] + socket, directory: directory)
         defer { terminal.stop() }

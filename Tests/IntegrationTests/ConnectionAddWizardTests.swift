@@ -107,7 +107,7 @@ struct ConnectionAddWizardTests {
         }
     }
 
-    @Test("a name the daemon refuses is asked again; a failed validation can stop with the connection registered")
+    @Test("a REGISTERED name not resumed is asked again; a failed validation can stop with the connection registered")
     func refusedNameAndStop() async throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -117,12 +117,9 @@ struct ConnectionAddWizardTests {
         let taken = "taken-\(suffix)"
         let key = "fresh-\(suffix)"
         let target = try TestPostgres.pg17.adminOverTCP()
-        let register = try await runCommand(
-            Executables.steward,
-            ["connection", "register", taken, "--deployment", "self-managed", "--host", target.host, "--port", String(target.port),
-             "--state-database", "nope_state", "--database", "nope_db", "--username", "nope_role_\(suffix)", "--password-stdin"] + socket,
-            standardInput: "pw\n")
-        #expect(register.status == 0, "\(register.standardError)")
+        try await Self.register(
+            taken, at: target, stateDatabase: "nope_state", governed: "nope_db", username: "nope_role_\(suffix)", password: "pw",
+            socket: socket)
 
         let terminal = try TerminalSession(Executables.steward, ["connection", "add"] + socket, directory: directory)
         defer { terminal.stop() }
@@ -309,6 +306,20 @@ struct ConnectionAddWizardTests {
     }
 
     // MARK: Helpers of the edit tests
+
+    /// Registers `key` with `steward connection register` (SELF_MANAGED, the
+    /// password on standard input), as a walk stopped before completing leaves it.
+    static func register(
+        _ key: String, at target: ConnectionParameters, stateDatabase: String, governed: String, username: String,
+        password: String, socket: [String]
+    ) async throws {
+        let register = try await runCommand(
+            Executables.steward,
+            ["connection", "register", key, "--deployment", "self-managed", "--host", target.host, "--port", String(target.port),
+             "--state-database", stateDatabase, "--database", governed, "--username", username, "--password-stdin"] + socket,
+            standardInput: password + "\n")
+        #expect(register.status == 0, "\(register.standardError)")
+    }
 
     /// A login role with `password` and a database with one table to govern.
     static func createRoleAndDatabase(_ server: TestPostgres, role: String, password: String, database: String) async throws {
