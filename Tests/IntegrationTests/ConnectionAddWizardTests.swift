@@ -36,13 +36,13 @@ struct ConnectionAddWizardTests {
         let terminal = try TerminalSession(Executables.steward, ["connection", "add"] + socket, directory: directory)
         defer { terminal.stop() }
         do {
-            try await terminal.waitFor("1) NEON  2) SELF_MANAGED")
-            terminal.send("2")
             try await terminal.waitFor("Display name")
             terminal.send("connection")
             try await terminal.waitFor("is a reserved word")
             try await terminal.waitFor("Display name")
             terminal.send(key)
+            try await terminal.waitFor("1) NEON  2) SELF_MANAGED")
+            terminal.send("2")
             try await terminal.waitFor("Hostname")
             terminal.send(target.host)
             try await terminal.waitFor("Port [5432]: ")
@@ -80,14 +80,19 @@ struct ConnectionAddWizardTests {
 
             terminal.send("")
             try await terminal.waitFor("Validation of \(key): ")
-            let (status, output) = try await terminal.completeSetupAfterPassing()
+            // The first sync, accepted at the end: the governed table becomes a data source.
+            let (status, output) = try await terminal.completeSetupAfterPassing(sync: true)
             #expect(status == 0, "\(output)")
-            #expect(output.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("ACTIVE"), "\(output)")
+            #expect(output.contains("Setup complete: \(key) is ACTIVE"), "\(output)")
+            #expect(output.contains("\(governed): 1 table"), "\(output)")
+            #expect(output.contains("1 added, 0 updated, 0 disabled, 0 unchanged"), "\(output)")
             #expect(!output.contains(password), "the password is never echoed or printed")
         } catch {
             Issue.record("\(error)")
         }
 
+        let sources = try await runCommand(Executables.steward, ["source", "list", "--connection", key, "--json"] + socket)
+        #expect(sources.standardOutput.contains("orders"), "the sync stored the table: \(sources.standardOutput)\(sources.standardError)")
         let show = try await runCommand(Executables.steward, ["connection", "show", key] + socket)
         #expect(show.status == 0, "\(show.standardError)")
         #expect(show.standardOutput.contains("ACTIVE"), "\(show.standardOutput)")
@@ -102,7 +107,7 @@ struct ConnectionAddWizardTests {
         }
     }
 
-    @Test("a name the daemon refuses is asked again; a failed validation can stop with the connection registered")
+    @Test("a REGISTERED name not resumed is asked again; a failed validation can stop with the connection registered")
     func refusedNameAndStop() async throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -112,24 +117,23 @@ struct ConnectionAddWizardTests {
         let taken = "taken-\(suffix)"
         let key = "fresh-\(suffix)"
         let target = try TestPostgres.pg17.adminOverTCP()
-        let register = try await runCommand(
-            Executables.steward,
-            ["connection", "register", taken, "--deployment", "self-managed", "--host", target.host, "--port", String(target.port),
-             "--state-database", "nope_state", "--database", "nope_db", "--username", "nope_role_\(suffix)", "--password-stdin"] + socket,
-            standardInput: "pw\n")
-        #expect(register.status == 0, "\(register.standardError)")
+        try await Self.register(
+            taken, at: target, stateDatabase: "nope_state", governed: "nope_db", username: "nope_role_\(suffix)", password: "pw",
+            socket: socket)
 
         let terminal = try TerminalSession(Executables.steward, ["connection", "add"] + socket, directory: directory)
         defer { terminal.stop() }
         do {
+            // A REGISTERED name is offered for resuming; declined, the name is asked again.
+            try await terminal.waitFor("Display name")
+            terminal.send(taken)
+            try await terminal.waitFor("\(taken) is already registered and its setup was not finished.")
+            try await terminal.waitFor("Resume it (its saved settings; next the setup script)? [Y/n]: ")
+            terminal.send("n")
             try await terminal.answer(TerminalSession.selfManagedSettings(
-                key: taken, host: target.host, port: String(target.port), stateDatabase: "nope_state", governed: "nope_db",
+                key: key, host: target.host, port: String(target.port), stateDatabase: "nope_state", governed: "nope_db",
                 username: "nope_role_\(suffix)"))
             try await terminal.enterPasswordKeepingTLSDefaults("pw", at: "Password for")
-            // The daemon's answer is authoritative: back to the display name.
-            try await terminal.waitFor("ALREADY_EXISTS")
-            try await terminal.waitFor("Display name")
-            terminal.send(key)
             try await terminal.waitFor("Saved: \(key) is REGISTERED")
             try await terminal.waitFor("Write the setup script to [")
             terminal.send("")
@@ -208,7 +212,8 @@ struct ConnectionAddWizardTests {
             try await terminal.waitFor("Validation of \(key): ")
             let (status, output) = try await terminal.completeSetupAfterPassing()
             #expect(status == 0, "\(output)")
-            #expect(output.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("ACTIVE"), "\(output)")
+            #expect(output.contains("Setup complete: \(key) is ACTIVE"), "\(output)")
+            #expect(output.contains("Sync later with: steward connection sync \(key)"), "the first sync was declined: \(output)")
             #expect(!output.contains(password), "the password is never echoed or printed")
         } catch {
             Issue.record("\(error)")
@@ -279,7 +284,8 @@ struct ConnectionAddWizardTests {
             #expect(!beforeValidation.contains("press Enter to validate"), "\(beforeValidation)")
             let (status, output) = try await terminal.completeSetupAfterPassing()
             #expect(status == 0, "\(output)")
-            #expect(output.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("ACTIVE"), "\(output)")
+            #expect(output.contains("Setup complete: \(key) is ACTIVE"), "\(output)")
+            #expect(output.contains("Sync later with: steward connection sync \(key)"), "the first sync was declined: \(output)")
             #expect(!output.contains(password) && !output.contains(wrongPassword), "passwords are never echoed or printed")
             #expect(try String(contentsOfFile: scriptPath, encoding: .utf8) == script, "the script file is left as it was")
         } catch {
@@ -300,6 +306,20 @@ struct ConnectionAddWizardTests {
     }
 
     // MARK: Helpers of the edit tests
+
+    /// Registers `key` with `steward connection register` (SELF_MANAGED, the
+    /// password on standard input), as a walk stopped before completing leaves it.
+    static func register(
+        _ key: String, at target: ConnectionParameters, stateDatabase: String, governed: String, username: String,
+        password: String, socket: [String]
+    ) async throws {
+        let register = try await runCommand(
+            Executables.steward,
+            ["connection", "register", key, "--deployment", "self-managed", "--host", target.host, "--port", String(target.port),
+             "--state-database", stateDatabase, "--database", governed, "--username", username, "--password-stdin"] + socket,
+            standardInput: password + "\n")
+        #expect(register.status == 0, "\(register.standardError)")
+    }
 
     /// A login role with `password` and a database with one table to govern.
     static func createRoleAndDatabase(_ server: TestPostgres, role: String, password: String, database: String) async throws {

@@ -7,7 +7,7 @@ import StewardWire
 struct AddConnection: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
-        abstract: "Add a connection step by step on a terminal (register, script, validate, complete).",
+        abstract: "Add a connection step by step on a terminal (name, register or resume, script, validate, complete, first sync).",
         discussion: "Interactive only; scripts use steward connection register and the commands after it.")
 
     @OptionGroup var options: ClientOptions
@@ -76,6 +76,8 @@ protocol ConnectionsBackend: Sendable {
     func validate(_ key: String) async throws -> StewardV1.ValidationReport
     func get(_ key: String) async throws -> StewardV1.Connection
     func complete(_ key: String) async throws -> StewardV1.Connection
+    /// Syncs, handing each progress message to `each` as it arrives.
+    func sync(_ key: String, _ each: (StewardV1.SyncProgress) -> Void) async throws
 }
 
 /// The backend over the daemon's socket.
@@ -108,5 +110,19 @@ struct DaemonConnections: ConnectionsBackend {
 
     func complete(_ key: String) async throws -> StewardV1.Connection {
         try await call(StewardV1.Connections.completeSetup, .init(key: key)).connection ?? .init()
+    }
+
+    func sync(_ key: String, _ each: (StewardV1.SyncProgress) -> Void) async throws {
+        let client = try options.connect()
+        defer { client.close() }
+        var summarised = false
+        for try await progress in client.stream(
+            StewardV1.Connections.sync, .init(key: key), timeout: options.timeout(for: StewardV1.Connections.sync)
+        ) {
+            if case .summary = progress.event { summarised = true }
+            each(progress)
+        }
+        // As in `steward connection sync`: no summary, no stored sync.
+        guard summarised else { throw RPCError(.internalError, "the daemon ended the sync without a summary") }
     }
 }

@@ -4,9 +4,10 @@ import StewardModel
 import StewardWire
 
 /// One answer the guided `steward connection add` asks for, in the order the
-/// product's steps ask them.
+/// product's steps ask them. The name comes first: it is looked up before
+/// anything else is asked (taken, or a registration to resume).
 enum AddConnectionField: Int, CaseIterable, Sendable {
-    case deployment, displayName, host, port, stateDatabase, governedDatabases, username, password, sslMode, caFile
+    case displayName, deployment, host, port, stateDatabase, governedDatabases, username, password, sslMode, caFile
 
     /// The field after this one on the first pass, nil after the last.
     var next: AddConnectionField? { AddConnectionField(rawValue: rawValue + 1) }
@@ -52,6 +53,8 @@ enum AddConnectionField: Int, CaseIterable, Sendable {
 enum AddConnectionStep: Equatable, Sendable {
     /// Asking for one setting (checked as it is entered).
     case ask(AddConnectionField)
+    /// Look the entered name up: free, taken, or REGISTERED (offer to resume).
+    case checkName
     /// Register over the socket.
     case save
     /// Ask where to write the setup script, write it, show it.
@@ -68,7 +71,9 @@ enum AddConnectionStep: Equatable, Sendable {
     case applyEdits
     /// Show the connection and ask to complete setup.
     case summary
-    /// ACTIVE.
+    /// ACTIVE: offer the first sync.
+    case offerSync
+    /// Done.
     case finished
     /// Stopped with the connection registered.
     case stopped
@@ -105,7 +110,7 @@ struct AddConnectionDraft: Sendable {
 /// daemon applies; its answer on register stays authoritative).
 struct AddConnectionFlow: Sendable {
     var draft = AddConnectionDraft()
-    var step: AddConnectionStep = .ask(.deployment)
+    var step: AddConnectionStep = .ask(.displayName)
     /// Where to go once the setting being asked is answered (nil: the next setting).
     var returnTo: AddConnectionStep?
     /// Settings changed since the last Update (after registering).
@@ -224,12 +229,44 @@ struct AddConnectionFlow: Sendable {
             edited.append(field)
             if field == .deployment, !edited.contains(.sslMode) { edited.append(.sslMode) }
         }
-        if let back = returnTo {
+        if field == .displayName, key == nil {
+            step = .checkName  // returnTo waits until the name is known to be free
+        } else if let back = returnTo {
             returnTo = nil
             step = back
         } else {
             step = field.next.map { .ask($0) } ?? .save
         }
+    }
+
+    /// The name is not taken: on to where a correction returns, or the next setting.
+    mutating func nameIsFree() {
+        if let back = returnTo {
+            returnTo = nil
+            step = back
+        } else {
+            step = AddConnectionField.displayName.next.map { .ask($0) } ?? .save
+        }
+    }
+
+    /// Resumes a registration left REGISTERED: its stored settings become the
+    /// draft (the password is not served; an edit that needs it asks for it)
+    /// and the walk goes on at the setup script.
+    mutating func resume(_ connection: StewardV1.Connection) {
+        let settings = connection.settings ?? .init()
+        key = connection.key
+        returnTo = nil
+        draft.displayName = connection.key
+        draft.deployment = settings.deploymentType
+        draft.host = settings.host
+        draft.port = settings.port
+        draft.stateDatabase = settings.stateDatabase
+        draft.governedDatabases = settings.governedDatabases
+        draft.username = settings.username
+        draft.password = ""
+        draft.sslMode = settings.sslMode
+        draft.caCertificatePem = settings.caCertificatePem
+        step = .writeScript
     }
 
     /// A refused Register: the step of the field the daemon named (returning to

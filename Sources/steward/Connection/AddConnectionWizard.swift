@@ -16,6 +16,8 @@ struct AddConnectionWizard {
             switch flow.step {
             case .ask(let field):
                 try ask(field, in: &flow)
+            case .checkName:
+                try await checkName(&flow)
             case .save:
                 try await save(&flow)
             case .writeScript:
@@ -47,10 +49,13 @@ struct AddConnectionWizard {
                     let done = try await daemon.complete(flow.key!)
                     prompter.say("\n" + ConnectionText.summary(done))
                     prompter.say("Setup complete: \(done.key) is \(ConnectionText.state(done.state))")
-                    flow.step = .finished
+                    flow.step = done.state == .active ? .offerSync : .finished
                 } else {
                     flow.step = .stopped
                 }
+            case .offerSync:
+                try await offerSync(flow.key!)
+                flow.step = .finished
             case .finished:
                 return
             case .stopped:
@@ -93,6 +98,52 @@ struct AddConnectionWizard {
             prompter.say("  \(field.label): \(problem)")
         } else {
             flow.answered(field)
+        }
+    }
+
+    /// Looks the entered name up before anything else is asked: a free name
+    /// goes on, a REGISTERED one may be resumed, any other is taken.
+    private func checkName(_ flow: inout AddConnectionFlow) async throws {
+        let name = flow.draft.displayName
+        let existing: StewardV1.Connection
+        do {
+            existing = try await daemon.get(name)
+        } catch let error as RPCError where error.code == .notFound {
+            flow.nameIsFree()
+            return
+        }
+        let state = ConnectionText.state(existing.state)
+        guard existing.state == .registered else {
+            prompter.say("  display name: \(existing.key) already exists (\(state)); choose another name")
+            flow.step = .ask(.displayName)
+            return
+        }
+        prompter.say("\(existing.key) is already registered and its setup was not finished.")
+        let answer = try line("Resume it (its saved settings; next the setup script)? [Y/n]: ")
+            .trimmingCharacters(in: .whitespaces).lowercased()
+        if answer == "" || answer.hasPrefix("y") {
+            flow.resume(existing)
+            prompter.say("Resuming \(existing.key).")
+        } else {
+            prompter.say("  display name: choose another name")
+            flow.step = .ask(.displayName)
+        }
+    }
+
+    /// After setup completes: the first sync, on request, printed as
+    /// `steward connection sync` prints it. A failed sync leaves the
+    /// connection ACTIVE; the command to retry is shown.
+    private func offerSync(_ key: String) async throws {
+        let answer = try line("Run the first sync now (record its tables as data sources)? [Y/n]: ")
+            .trimmingCharacters(in: .whitespaces).lowercased()
+        guard answer == "" || answer.hasPrefix("y") else {
+            prompter.say("Sync later with: steward connection sync \(key)")
+            return
+        }
+        do {
+            try await daemon.sync(key) { progress in prompter.say(SyncText.render(progress)) }
+        } catch let error as RPCError {
+            prompter.say("  The sync failed: \(error.code.name): \(error.message)\nTry again with: steward connection sync \(key)")
         }
     }
 

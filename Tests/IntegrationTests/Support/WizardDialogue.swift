@@ -10,12 +10,12 @@ extension TerminalSession {
     }
 
     /// The prompts of a SELF_MANAGED connection's settings, from the
-    /// deployment type to the username, and their answers.
+    /// display name (a free one) to the username, and their answers.
     static func selfManagedSettings(
         key: String, host: String, port: String, stateDatabase: String, governed: String, username: String
     ) -> [(prompt: String, answer: String)] {
         [
-            ("2) SELF_MANAGED", "2"), ("Display name", key), ("Hostname", host), ("Port [5432]: ", port),
+            ("Display name", key), ("2) SELF_MANAGED", "2"), ("Hostname", host), ("Port [5432]: ", port),
             ("State database", stateDatabase), ("Databases to govern", governed), ("Username", username),
         ]
     }
@@ -41,12 +41,15 @@ extension TerminalSession {
         try await waitFor("press Enter to validate")
     }
 
-    /// After a passing validation: completes setup and waits for the
-    /// wizard to end; its exit status and everything it wrote.
-    func completeSetupAfterPassing() async throws -> (status: Int32, output: String) {
+    /// After a passing validation: completes setup, accepts or declines
+    /// the first sync, and waits for the wizard to end; its exit status and
+    /// everything it wrote.
+    func completeSetupAfterPassing(sync: Bool = false) async throws -> (status: Int32, output: String) {
         try await waitFor("PASSED")
         try await waitFor("Complete setup? [Y/n]: ")
         send("y")
+        try await waitFor("Run the first sync now (record its tables as data sources)? [Y/n]: ")
+        send(sync ? "" : "n")
         let status = try await waitForExit()
         return (status, transcript)
     }
