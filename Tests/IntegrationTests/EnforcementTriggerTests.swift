@@ -50,9 +50,11 @@ struct EnforcementTriggerTests {
         var logger = Logger(label: "enforcement-triggers")
         logger.logLevel = .critical
         let enforcer = RecordingEnforcer()
-        let scheduler = RegistryServer.enforcementScheduler(store: store, enforcer: enforcer, logger: logger)
+        let configuration = ServerConfiguration(socketPath: directory + "/steward.sock")
+        let scheduler = RegistryServer.enforcementScheduler(
+            store: store, enforcer: enforcer, metrics: configuration.metrics, logger: logger)
         let server = RegistryServer.make(
-            configuration: ServerConfiguration(socketPath: directory + "/steward.sock"), store: store,
+            configuration: configuration, store: store,
             executor: PostgresExecutor(maxConcurrentJobs: 1), enforcement: scheduler, logger: logger)
         try server.start()
         let client = try StewardClient.connect(socketPath: server.socketPath)
