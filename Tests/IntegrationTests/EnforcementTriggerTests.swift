@@ -112,6 +112,12 @@ struct EnforcementTriggerTests {
             _ = try await h.client.call(StewardV1.Policies.delete, .init(name: "p"))
             #expect(await h.enforced(since: &seen) == ["trig-a"])
             #expect(h.enforcer.calls.last?.input.desired.isEmpty == true, "the policy's grants go")
+
+            // Every background run is counted by outcome in the server's metrics.
+            let text = try await h.client.call(StewardV1.Server.metrics, .init()).text
+            let runs = text.split(separator: "\n").filter { $0.hasPrefix("steward_enforcement_runs_total{") }
+            #expect(runs.compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }.reduce(0, +) == h.enforcer.calls.count, "\(text)")
+            #expect(!runs.contains { $0.contains(#"outcome="error""#) })
         }
     }
 
