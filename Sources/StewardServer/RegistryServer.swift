@@ -13,7 +13,7 @@ public enum RegistryServer {
     /// - Parameter callers: who is known; by default the store's users, with
     ///   root and the daemon's uid as administrators.
     /// - Parameter enforcement: when enforcement runs and with what
-    ///   (``enforcementScheduler(store:enforcer:logger:)``); by default one
+    ///   (``enforcementScheduler(store:enforcer:metrics:logger:)``); by default one
     ///   with no enforcer, whose Enforce calls answer FAILED_PRECONDITION.
     public static func make(
         configuration: ServerConfiguration, store: any RegistryStore, executor: PostgresExecutor,
@@ -26,17 +26,18 @@ public enum RegistryServer {
             onWriteFailure: { failure in
                 logger.error("an audit event could not be written", metadata: ["error": "\(String(reflecting: failure))"])
             })
-        let enforcement = enforcement ?? enforcementScheduler(store: store, enforcer: nil, logger: logger)
+        let enforcement =
+            enforcement ?? enforcementScheduler(store: store, enforcer: nil, metrics: configuration.metrics, logger: logger)
         var router = Router()
         let connections = ConnectionsService(store: store, prober: LiveConnectionProber(executor: executor), audit: audit)
-        ConnectionsAPI.register(in: &router, service: connections, enforcement: enforcement)
+        ConnectionsAPI.register(in: &router, service: connections, enforcement: enforcement, metrics: configuration.metrics)
         configuration.gaugeSources.append(GovernedConnectionCounts.gaugeSource(connections))
         UsersAPI.register(
             in: &router, service: UsersService(store: store, roles: LiveLoginRoleProbe(executor: executor), audit: audit),
             enforcement: enforcement)
         SyncAPI.register(
             in: &router, service: SyncService(store: store, scanner: LiveTableScanner(executor: executor), audit: audit),
-            enforcement: enforcement)
+            enforcement: enforcement, metrics: configuration.metrics)
         GroupsAPI.register(in: &router, service: GroupsService(store: store, audit: audit), enforcement: enforcement)
         PoliciesAPI.register(in: &router, service: PoliciesService(store: store, audit: audit), enforcement: enforcement)
         DataSourcesAPI.register(in: &router, directory: DataSourceDirectory(store: store))
@@ -60,21 +61,25 @@ public enum RegistryServer {
 
     /// When enforcement runs (``EnforcementScheduler``), with `enforcer` as
     /// the PostgreSQL side (nil: not configured). Background runs are logged:
-    /// one that changed something at notice level, a failure as a warning.
+    /// one that changed something at notice level, a failure as a warning;
+    /// every run is counted in `metrics` (the server's, ``ServerConfiguration/metrics``).
     public static func enforcementScheduler(
-        store: any RegistryStore, enforcer: (any PolicyEnforcer)?, logger: Logger
+        store: any RegistryStore, enforcer: (any PolicyEnforcer)?, metrics: ServerMetrics, logger: Logger
     ) -> EnforcementScheduler {
         EnforcementScheduler(
             store: store, enforcer: enforcer, daemonUID: getuid(), auditMethod: StewardV1.Policies.enforce.path,
             report: { result in
                 switch result.outcome {
                 case .success(let outcome) where outcome.statementCount > 0:
+                    metrics.recordEnforcement(outcome: "changed")
                     logger.notice(
                         "enforcement changed grants",
                         metadata: ["connection": "\(result.connectionKey)", "summary": "\(outcome.auditSummary)"])
                 case .success:
+                    metrics.recordEnforcement(outcome: "unchanged")
                     logger.debug("enforcement found nothing to change", metadata: ["connection": "\(result.connectionKey)"])
                 case .failure(let error):
+                    metrics.recordEnforcement(outcome: "error")
                     logger.warning(
                         "enforcement could not run", metadata: ["connection": "\(result.connectionKey)", "reason": "\(error)"])
                 }
@@ -83,14 +88,15 @@ public enum RegistryServer {
 
     /// The daemon's rechecks of ACTIVE and UNHEALTHY connections, every
     /// `interval`, logged: a change of state at notice level, a recheck
-    /// that could not run as a warning.
+    /// that could not run as a warning; each counted in `metrics`.
     public static func recheckSchedule(
-        store: any RegistryStore, executor: PostgresExecutor, interval: Duration, logger: Logger
+        store: any RegistryStore, executor: PostgresExecutor, interval: Duration, metrics: ServerMetrics, logger: Logger
     ) -> RecheckSchedule {
         RecheckSchedule(
             store: store, service: ConnectionsService(store: store, prober: LiveConnectionProber(executor: executor)),
             interval: interval, actor: getuid(),
             report: { result in
+                metrics.recordRecheck(state: (try? result.after.get())?.rawValue ?? "error")
                 switch result.after {
                 case .success(let state) where state != result.before:
                     logger.notice(

@@ -64,6 +64,9 @@ public struct ServerConfiguration: Sendable {
     public var storeBackend = "none"
     /// Gauges read at each Server.Metrics call, besides the server's own.
     public var gaugeSources: [GaugeSource] = []
+    /// Where this server's metrics are kept: shared by reference with the
+    /// rechecks and enforcement its owner runs.
+    public var metrics = ServerMetrics()
 
     public init(socketPath: String) {
         self.socketPath = socketPath

@@ -12,7 +12,7 @@ final class ServerRuntime: Sendable {
     let router: Router
     let logger: Logger
     let admission: CallAdmission
-    let statistics = ServerStatistics()
+    let statistics: ServerStatistics
     let health = HealthStatusBoard()
     /// Returns the heap to the system after bursts of connections.
     let heapTrimmer = HeapTrimmer()
@@ -37,6 +37,7 @@ final class ServerRuntime: Sendable {
 
     init(configuration: ServerConfiguration, router: Router, admission: CallAdmission, logger: Logger) {
         self.configuration = configuration
+        statistics = ServerStatistics(metrics: configuration.metrics)
         self.router = router
         self.admission = admission
         self.logger = logger

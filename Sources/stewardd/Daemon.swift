@@ -47,7 +47,8 @@ struct Daemon {
         // The PostgreSQL side of enforcement, on the same executor (and so
         // the same per-server bulkheads) as validation and sync.
         let enforcement = RegistryServer.enforcementScheduler(
-            store: state.store, enforcer: LivePolicyEnforcer(executor: executor), logger: logger)
+            store: state.store, enforcer: LivePolicyEnforcer(executor: executor), metrics: configuration.metrics,
+            logger: logger)
         let server = RegistryServer.make(
             configuration: configuration, store: state.store, executor: executor, enforcement: enforcement,
             logger: logger)
@@ -60,7 +61,7 @@ struct Daemon {
         tell(notifier.ready, logger: logger)
         let rechecks = settings.recheckInterval.map { interval in
             let schedule = RegistryServer.recheckSchedule(
-                store: state.store, executor: executor, interval: interval, logger: logger)
+                store: state.store, executor: executor, interval: interval, metrics: configuration.metrics, logger: logger)
             return Task { await schedule.run() }
         }
         // Enforcement repeats on the recheck interval: drift is repaired and

@@ -50,9 +50,11 @@ struct EnforcementTriggerTests {
         var logger = Logger(label: "enforcement-triggers")
         logger.logLevel = .critical
         let enforcer = RecordingEnforcer()
-        let scheduler = RegistryServer.enforcementScheduler(store: store, enforcer: enforcer, logger: logger)
+        let configuration = ServerConfiguration(socketPath: directory + "/steward.sock")
+        let scheduler = RegistryServer.enforcementScheduler(
+            store: store, enforcer: enforcer, metrics: configuration.metrics, logger: logger)
         let server = RegistryServer.make(
-            configuration: ServerConfiguration(socketPath: directory + "/steward.sock"), store: store,
+            configuration: configuration, store: store,
             executor: PostgresExecutor(maxConcurrentJobs: 1), enforcement: scheduler, logger: logger)
         try server.start()
         let client = try StewardClient.connect(socketPath: server.socketPath)
@@ -110,6 +112,12 @@ struct EnforcementTriggerTests {
             _ = try await h.client.call(StewardV1.Policies.delete, .init(name: "p"))
             #expect(await h.enforced(since: &seen) == ["trig-a"])
             #expect(h.enforcer.calls.last?.input.desired.isEmpty == true, "the policy's grants go")
+
+            // Every background run is counted by outcome in the server's metrics.
+            let text = try await h.client.call(StewardV1.Server.metrics, .init()).text
+            let runs = text.split(separator: "\n").filter { $0.hasPrefix("steward_enforcement_runs_total{") }
+            #expect(runs.compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }.reduce(0, +) == h.enforcer.calls.count, "\(text)")
+            #expect(!runs.contains { $0.contains(#"outcome="error""#) })
         }
     }
 

@@ -25,7 +25,9 @@ public typealias GaugeSource = @Sendable () -> [GaugeReading]
 /// Each server has its own registry, handed to swift-metrics as the factory
 /// of every metric it makes, instead of the process-wide bootstrap: several
 /// servers in one process (tests, the benchmark) keep separate figures.
-final class ServerMetrics: Sendable {
+/// One per server, in ``ServerConfiguration/metrics``, so that the
+/// background work its owner starts (rechecks, enforcement) counts there too.
+public final class ServerMetrics: Sendable {
     private let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
     private let acceptedConnections: CoreMetrics.Counter
@@ -33,7 +35,7 @@ final class ServerMetrics: Sendable {
     private let openConnections: CoreMetrics.Gauge
     private let callsInFlight: CoreMetrics.Gauge
 
-    init() {
+    public init() {
         var factory = PrometheusMetricsFactory(registry: registry)
         // From a fast answer from memory (~50 µs) to a validation of a large database.
         factory.defaultDurationHistogramBuckets = [
@@ -56,6 +58,33 @@ final class ServerMetrics: Sendable {
             .increment()
         CoreMetrics.Timer(label: "steward_call_duration_seconds", dimensions: [("method", method)], factory: factory)
             .recordNanoseconds(Int64(clamping: nanoseconds))
+    }
+
+    /// A Validate call that finished: `outcome` is its report's (PASSED,
+    /// WARNING, FAILED), or `error` when it made none.
+    func recordValidation(outcome: String) {
+        CoreMetrics.Counter(label: "steward_validations_total", dimensions: [("outcome", outcome)], factory: factory)
+            .increment()
+    }
+
+    /// A background recheck that finished: the state it left the connection
+    /// in (ACTIVE, UNHEALTHY), or `error` when it could not run.
+    func recordRecheck(state: String) {
+        CoreMetrics.Counter(label: "steward_rechecks_total", dimensions: [("state", state)], factory: factory)
+            .increment()
+    }
+
+    /// A background enforcement run on one connection: `changed`,
+    /// `unchanged`, or `error`.
+    func recordEnforcement(outcome: String) {
+        CoreMetrics.Counter(label: "steward_enforcement_runs_total", dimensions: [("outcome", outcome)], factory: factory)
+            .increment()
+    }
+
+    /// A Sync call that ended: `ok` or `error`, and how long it took.
+    func recordSync(outcome: String, duration: Duration) {
+        CoreMetrics.Timer(label: "steward_sync_duration_seconds", dimensions: [("outcome", outcome)], factory: factory)
+            .recordNanoseconds(Int64(clamping: duration.components.seconds &* 1_000_000_000 &+ duration.components.attoseconds / 1_000_000_000))
     }
 
     func recordConnection(accepted: Bool) {

@@ -20,7 +20,11 @@ final class ServerStatistics: Sendable {
     }
     private let state = Mutex(State())
     /// The same calls and connections, as Prometheus metrics.
-    let metrics = ServerMetrics()
+    let metrics: ServerMetrics
+
+    init(metrics: ServerMetrics) {
+        self.metrics = metrics
+    }
 
     func record(method: String, code: StatusCode, startedAt: UInt64) {
         let nanoseconds = DispatchTime.now().uptimeNanoseconds &- startedAt

@@ -10,7 +10,9 @@ public enum ConnectionsAPI {
     /// sets no deadline.
     static let defaultDeadlineMilliseconds = 30_000
 
-    public static func register(in router: inout Router, service: ConnectionsService, enforcement: EnforcementScheduler) {
+    public static func register(
+        in router: inout Router, service: ConnectionsService, enforcement: EnforcementScheduler, metrics: ServerMetrics
+    ) {
         typealias API = StewardV1.Connections
         router.register(API.register, policy: .requires(.applicationAdmin, audited: { .connection($0.displayName) })) { request, context in
             let record = try await service.register(
@@ -58,7 +60,16 @@ public enum ConnectionsAPI {
             return StewardV1.GetSetupScriptResponse(script: try script.text, fileName: script.fileName)
         }
         router.register(API.validate, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context in
-            let (record, report) = try await service.validate(key: request.key, call: context.auditedCall, deadline: context.databaseDeadline(orAfter: defaultDeadlineMilliseconds))
+            let record: ConnectionRecord
+            let report: ValidationReport
+            do {
+                (record, report) = try await service.validate(
+                    key: request.key, call: context.auditedCall, deadline: context.databaseDeadline(orAfter: defaultDeadlineMilliseconds))
+            } catch {
+                metrics.recordValidation(outcome: "error")
+                throw error
+            }
+            metrics.recordValidation(outcome: report.outcome.rawValue)
             return StewardV1.ValidateConnectionResponse(
                 report: ConnectionsMapping.message(report), connection: ConnectionsMapping.message(record, report: report))
         }

@@ -3,8 +3,14 @@ import StewardWire
 
 /// `steward.v1.Connections/Sync`: the streaming RPC face of ``SyncService``.
 public enum SyncAPI {
-    public static func register(in router: inout Router, service: SyncService, enforcement: EnforcementScheduler) {
+    public static func register(
+        in router: inout Router, service: SyncService, enforcement: EnforcementScheduler, metrics: ServerMetrics
+    ) {
         router.register(StewardV1.Connections.sync, policy: .requires(.applicationAdmin, audited: { .connection($0.key) })) { request, context, stream in
+            let clock = ContinuousClock()
+            let started = clock.now
+            var succeeded = false
+            defer { metrics.recordSync(outcome: succeeded ? "ok" : "error", duration: clock.now - started) }
             let outcome = try await service.sync(
                 key: request.key, call: context.auditedCall,
                 deadline: context.databaseDeadline(orAfter: SyncService.defaultMilliseconds)
@@ -17,6 +23,7 @@ public enum SyncAPI {
                 }
             }
             // Tables added or disabled change what the connection's policies cover.
+            succeeded = true
             await enforcement.desiredStateMoved(.connections([request.key]))
             try await stream.send(DataSourcesMapping.progress(outcome))
         }
