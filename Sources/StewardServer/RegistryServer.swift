@@ -71,15 +71,15 @@ public enum RegistryServer {
             report: { result in
                 switch result.outcome {
                 case .success(let outcome) where outcome.statementCount > 0:
-                    metrics.recordEnforcement(outcome: "changed")
+                    metrics.recordEnforcement(outcome: "changed", duration: result.duration)
                     logger.notice(
                         "enforcement changed grants",
                         metadata: ["connection": "\(result.connectionKey)", "summary": "\(outcome.auditSummary)"])
                 case .success:
-                    metrics.recordEnforcement(outcome: "unchanged")
+                    metrics.recordEnforcement(outcome: "unchanged", duration: result.duration)
                     logger.debug("enforcement found nothing to change", metadata: ["connection": "\(result.connectionKey)"])
                 case .failure(let error):
-                    metrics.recordEnforcement(outcome: "error")
+                    metrics.recordEnforcement(outcome: "error", duration: result.duration)
                     logger.warning(
                         "enforcement could not run", metadata: ["connection": "\(result.connectionKey)", "reason": "\(error)"])
                 }

@@ -118,6 +118,9 @@ struct EnforcementTriggerTests {
             let runs = text.split(separator: "\n").filter { $0.hasPrefix("steward_enforcement_runs_total{") }
             #expect(runs.compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }.reduce(0, +) == h.enforcer.calls.count, "\(text)")
             #expect(!runs.contains { $0.contains(#"outcome="error""#) })
+            // …and timed: one duration observation per run.
+            let timed = text.split(separator: "\n").filter { $0.hasPrefix("steward_enforcement_duration_seconds_count{") }
+            #expect(timed.compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }.reduce(0, +) == h.enforcer.calls.count, "\(text)")
         }
     }
 

@@ -23,6 +23,8 @@ public actor EnforcementScheduler {
     public struct RunResult: Sendable {
         public var connectionKey: String
         public var outcome: Result<EnforcementOutcome, DomainError>
+        /// From reading the desired state to the last database's answer.
+        public var duration: Duration
     }
 
     let store: any RegistryStore
@@ -104,6 +106,7 @@ public actor EnforcementScheduler {
             pendingEveryConnection = false
             for key in keys.sorted() {
                 let outcome: Result<EnforcementOutcome, DomainError>
+                let started = ContinuousClock.now
                 do throws(DomainError) {
                     guard try activeConnection(key) != nil else { continue }
                     outcome = .success(try await enforceExclusively(key, in: [.active], revokeEverything: false, dryRun: false))
@@ -113,7 +116,7 @@ public actor EnforcementScheduler {
                     outcome = .failure(error)
                 }
                 recordBackgroundRun(key, outcome)
-                report(RunResult(connectionKey: key, outcome: outcome))
+                report(RunResult(connectionKey: key, outcome: outcome, duration: ContinuousClock.now - started))
             }
         }
         worker = nil

@@ -75,16 +75,22 @@ public final class ServerMetrics: Sendable {
     }
 
     /// A background enforcement run on one connection: `changed`,
-    /// `unchanged`, or `error`.
-    func recordEnforcement(outcome: String) {
+    /// `unchanged`, or `error`, and how long it took.
+    func recordEnforcement(outcome: String, duration: Duration) {
         CoreMetrics.Counter(label: "steward_enforcement_runs_total", dimensions: [("outcome", outcome)], factory: factory)
             .increment()
+        CoreMetrics.Timer(label: "steward_enforcement_duration_seconds", dimensions: [("outcome", outcome)], factory: factory)
+            .recordNanoseconds(Self.nanoseconds(duration))
     }
 
     /// A Sync call that ended: `ok` or `error`, and how long it took.
     func recordSync(outcome: String, duration: Duration) {
         CoreMetrics.Timer(label: "steward_sync_duration_seconds", dimensions: [("outcome", outcome)], factory: factory)
-            .recordNanoseconds(Int64(clamping: duration.components.seconds &* 1_000_000_000 &+ duration.components.attoseconds / 1_000_000_000))
+            .recordNanoseconds(Self.nanoseconds(duration))
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        Int64(clamping: duration.components.seconds &* 1_000_000_000 &+ duration.components.attoseconds / 1_000_000_000)
     }
 
     func recordConnection(accepted: Bool) {
