@@ -37,24 +37,12 @@ struct SyncEndToEndTests {
 
         /// Runs `statements` as the administrator in `database`.
         func admin(in database: String = "postgres", _ statements: String...) async throws {
-            try await withAdmin(SyncEndToEndTests.postgres, database: database) { connection in
-                for statement in statements { try connection.run(statement) }
-            }
+            try await runAsAdmin(SyncEndToEndTests.postgres, in: database, statements)
         }
 
         /// Drops every database and role whose name starts with the prefix.
         func drop() async throws {
-            try await withAdmin(SyncEndToEndTests.postgres) { [prefix] connection in
-                let like = [prefix + " %"] as [String?]
-                for row in try connection.run("SELECT datname FROM pg_database WHERE datname LIKE $1", like).rows {
-                    try connection.run("DROP DATABASE \(SQLQuoting.identifier(try row.string("datname"))) WITH (FORCE)")
-                }
-                for row in try connection.run("SELECT rolname FROM pg_roles WHERE rolname LIKE $1", like).rows {
-                    let name = SQLQuoting.identifier(try row.string("rolname"))
-                    try connection.run("DROP OWNED BY \(name)")
-                    try connection.run("DROP ROLE \(name)")
-                }
-            }
+            try await dropPrefixedObjects(prefix, on: SyncEndToEndTests.postgres)
         }
     }
 
