@@ -1,14 +1,14 @@
 import StewardModel
 
 /// The lifecycle's legal (from, to) pairs as the schemas froze them: into
-/// PostgreSQL's trigger at its version 2 and SQLite's at its version 5.
+/// PostgreSQL's trigger at version 3 and SQLite's at version 5.
 /// `ConnectionLifecycle` (StewardCore) is the one home of the fact; a test
 /// holds this copy equal to it. The copy is written out rather than taken
 /// from the lifecycle because a shipped migration never changes: when the
 /// lifecycle changes, that test fails until new migrations replace both
 /// triggers with the new pairs.
 package enum FrozenLifecycle {
-    package static let v2LegalTransitions: [(from: LifecycleState, to: LifecycleState)] = [
+    package static let legalTransitions: [(from: LifecycleState, to: LifecycleState)] = [
         (.registered, .registered), (.registered, .validated), (.registered, .validationFailed),
         (.registered, .inactive),
         (.validated, .registered), (.validated, .validated), (.validated, .validationFailed),
@@ -21,7 +21,7 @@ package enum FrozenLifecycle {
     ]
 
     /// `'FROM>TO', …`, the pairs as SQL string literals for both triggers.
-    static var v2PairList: String {
-        v2LegalTransitions.map { "'\($0.from.rawValue)>\($0.to.rawValue)'" }.joined(separator: ", ")
+    static var pairList: String {
+        legalTransitions.map { "'\($0.from.rawValue)>\($0.to.rawValue)'" }.joined(separator: ", ")
     }
 }

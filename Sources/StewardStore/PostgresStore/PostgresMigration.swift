@@ -1,9 +1,13 @@
 /// One numbered step of the PostgreSQL registry schema (shared mode).
 ///
-/// PostgreSQL's versions are their own sequence, recorded in
-/// `steward_registry.schema_migrations`; version 1 is the shape SQLite's
-/// schema has at its version 2. As with SQLite, a migration that has
-/// shipped is never edited: changes go into a new one.
+/// A version names one registry schema on both backends: PostgreSQL's
+/// version n has the tables, columns and rules SQLite's version n has, so
+/// every migration is added to both chains under one number. Shared mode
+/// began at the shape of version 2, so this chain starts there. The versions
+/// are recorded in `steward_registry.schema_migrations`; registries made
+/// before the chains shared their numbers are renumbered once when opened
+/// (``PostgresMigration/sharedNumbering``). As with SQLite, a migration that
+/// has shipped is never edited: changes go into a new one.
 package struct PostgresMigration: Sendable {
     package let version: Int
     package let summary: String
@@ -17,16 +21,25 @@ extension PostgresMigration {
     /// The schema every registry object lives in.
     package static let schemaName = "steward_registry"
 
-    /// Every migration, in order; versions run 1, 2, … without gaps.
+    /// Every migration, in order; versions run 2, 3, … without gaps.
     package static let all: [PostgresMigration] = [
-        .v1InitialSchema,
-        .v2Integrity,
-        .v3ReportServerVersion,
-        .v4LegalTransitions,
-        .v5DataSourceKinds,
-        .v6Governance,
-        .v7ProvisionMissingRoles,
+        .v2InitialSchema,
+        .v3Integrity,
+        .v4ReportServerVersion,
+        .v5LegalTransitions,
+        .v6DataSourceKinds,
+        .v7Governance,
+        .v8ProvisionMissingRoles,
     ]
+
+    /// The `meta` row saying that `schema_migrations` holds shared version
+    /// numbers. Registries made before it recorded their own sequence, one
+    /// lower (1 for the shape of version 2); the first daemon that opens one
+    /// adds one to every recorded version and writes this row, in the
+    /// upgrade's transaction. A daemon from before the renumbering then
+    /// reads a version one higher than it knows and refuses the registry
+    /// rather than misreading it.
+    package static let sharedNumbering = (name: "schema_numbering", value: Array("shared".utf8))
 
     package static var latestVersion: Int { all.last?.version ?? 0 }
 

@@ -9,7 +9,7 @@ extension PostgresRegistryStore {
     /// event was in flight can miss it: ids order events, they are not a
     /// commit log.
     ///
-    /// The event's time is the database's (schema version 2 stamps it in a
+    /// The event's time is the database's (schema version 3 stamps it in a
     /// trigger), not `event.at`: in shared mode no daemon's clock, and no
     /// writer of the table, decides when an event happened. The stored
     /// time is returned.

@@ -17,7 +17,9 @@ extension PostgresRegistryStore {
             try session.query(
                 "SELECT pg_advisory_xact_lock($1::integer, $2::integer)", PostgresMigration.advisoryLockClass,
                 PostgresMigration.migrationLock)
-            let version = try schemaVersion(session, parameters: parameters)
+            let recorded = try schemaVersion(session, parameters: parameters)
+            let renumbering = try recordsOwnNumbering(session, recorded: recorded)
+            let version = renumbering ? recorded + 1 : recorded
             if version > PostgresMigration.latestVersion {
                 throw StoreError(
                     .schemaTooNew,
@@ -36,16 +38,18 @@ extension PostgresRegistryStore {
                             + "or was changed; restore this store's key file")
                 }
             }
+            if renumbering { try adoptSharedNumbering(session) }
             for migration in migrations where migration.version > version && migration.version <= target {
                 for statement in migration.statements { try session.query(statement) }
                 try session.query(
                     "INSERT INTO schema_migrations (version, summary) VALUES ($1::integer, $2::text)",
                     migration.version, migration.summary)
-                if migration.version == 1 {
+                if migration.version == PostgresMigration.v2InitialSchema.version {
                     try session.query(
                         "INSERT INTO meta (name, value) VALUES ('key_check', $1::bytea)", try cipher.makeKeyCheck())
+                    try markSharedNumbering(session)
                 }
-                if migration.version == 2 {
+                if migration.version == PostgresMigration.v3Integrity.version {
                     // Rows granted before permissions carried MACs get theirs
                     // here, from a daemon that holds the key (every daemon
                     // does: the key check above passed).
@@ -71,6 +75,31 @@ extension PostgresRegistryStore {
                 userID, permission.rawValue,
                 grants.mac(userID: userID, uid: try row.uidValue("uid"), permission: permission))
         }
+    }
+
+    /// Whether the registry records versions in the sequence it had before
+    /// the two backends shared their numbers (see
+    /// ``PostgresMigration/sharedNumbering``): one lower than the shared ones.
+    static func recordsOwnNumbering(_ session: PostgresSession, recorded: Int) throws -> Bool {
+        guard recorded > 0 else { return false }
+        let marker = PostgresMigration.sharedNumbering
+        return try session.queryFirst("SELECT 1 AS marked FROM meta WHERE name = $1::text", marker.name) == nil
+    }
+
+    /// Renumbers every recorded version into the shared sequence and marks
+    /// the registry as renumbered. Runs after the key check, in the upgrade's
+    /// transaction. (Two steps, because `version` is the primary key and a
+    /// single `version + 1` could collide with the row above mid-update.)
+    static func adoptSharedNumbering(_ session: PostgresSession) throws {
+        try session.query("UPDATE schema_migrations SET version = -version")
+        try session.query("UPDATE schema_migrations SET version = 1 - version")
+        try markSharedNumbering(session)
+    }
+
+    static func markSharedNumbering(_ session: PostgresSession) throws {
+        let marker = PostgresMigration.sharedNumbering
+        try session.query(
+            "INSERT INTO meta (name, value) VALUES ($1::text, $2::bytea)", marker.name, marker.value)
     }
 
     /// The recorded schema version; 0 for a database without the schema.

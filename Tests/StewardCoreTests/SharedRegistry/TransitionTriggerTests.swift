@@ -12,7 +12,7 @@ import Testing
 struct TransitionTriggerTests {
     @Test("The migration's frozen pairs are the lifecycle's pairs")
     func frozenPairsMatchLifecycle() {
-        let frozen = FrozenLifecycle.v2LegalTransitions.map { ConnectionLifecycle.Transition(from: $0.from, to: $0.to) }
+        let frozen = FrozenLifecycle.legalTransitions.map { ConnectionLifecycle.Transition(from: $0.from, to: $0.to) }
         #expect(Set(frozen).count == frozen.count, "a pair is listed twice")
         #expect(
             Set(frozen) == ConnectionLifecycle.legalTransitions,

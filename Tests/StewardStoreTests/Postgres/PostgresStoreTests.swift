@@ -122,9 +122,9 @@ struct PostgresStoreTests {
         }
         #expect(results.withLock { $0 } == Array(repeating: "ok", count: 6))
         let versions = try database.admin("SELECT version FROM steward_registry.schema_migrations ORDER BY version")
-        #expect(try versions.rows.map { try $0.int("version") } == Array(1...PostgresMigration.latestVersion))
-        // The key check and the password-binding marker, each written once.
-        #expect(try count(database, "SELECT count(*) FROM steward_registry.meta") == 2)
+        #expect(try versions.rows.map { try $0.int("version") } == Array(2...PostgresMigration.latestVersion))
+        // The key check, the password-binding marker and the numbering marker, each written once.
+        #expect(try count(database, "SELECT count(*) FROM steward_registry.meta") == 3)
     }
 
     @Test("The wrong key is refused at open, before any change, and the right one still opens",

@@ -4,10 +4,11 @@ import StewardPostgres
 import StewardStore
 import Testing
 
-/// A registry that schema version 1 left (permission rows without MACs)
-/// upgrades on the first daemon that opens it with the key, and keeps its
-/// grants.
-@Suite("Shared registry: upgrade from schema version 1", .timeLimit(.minutes(2)))
+/// A registry that the first shared schema left (permission rows without
+/// MACs, recorded as version 1 in the numbering from before the backends
+/// shared their versions) is renumbered to 2 and upgraded on the first
+/// daemon that opens it with the key, and keeps its grants.
+@Suite("Shared registry: upgrade from the first shared schema", .timeLimit(.minutes(2)))
 struct PostgresUpgradeTests {
     @Test("Version 1's grants get MACs in the upgrade and still grant; the upgrade adds the transition pairs",
           arguments: TestPostgres.supported)
@@ -18,7 +19,7 @@ struct PostgresUpgradeTests {
         do {
             defer { connection.close() }
             try connection.run("SET search_path = steward_registry")
-            for statement in PostgresMigration.v1InitialSchema.statements { try connection.run(statement) }
+            for statement in PostgresMigration.v2InitialSchema.statements { try connection.run(statement) }
             try connection.run("INSERT INTO schema_migrations (version, summary) VALUES (1, 'v1')")
             let check = try SecretCipher(key: key).makeKeyCheck().map { String(format: "%02x", $0) }.joined()
             try connection.run("INSERT INTO meta (name, value) VALUES ('key_check', decode($1, 'hex'))", [check])

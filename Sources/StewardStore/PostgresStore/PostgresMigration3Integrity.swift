@@ -14,8 +14,8 @@ extension PostgresMigration {
     ///   in Swift right after these statements (``PostgresRegistryStore``'s
     ///   schema step), in the same transaction. A row without a valid MAC
     ///   grants nothing.
-    package static let v2Integrity = PostgresMigration(
-        version: 2, summary: "legal transition pairs; database audit times; permission MACs",
+    package static let v3Integrity = PostgresMigration(
+        version: 3, summary: "legal transition pairs; database audit times; permission MACs",
         statements: [
             """
             CREATE OR REPLACE FUNCTION connection_transitions_from_current() RETURNS trigger
@@ -35,7 +35,7 @@ extension PostgresMigration {
                     IF NEW.to_state <> 'REGISTERED' THEN
                         RAISE EXCEPTION 'a connection''s first transition is to REGISTERED' USING ERRCODE = 'SW001';
                     END IF;
-                ELSIF NOT (NEW.from_state || '>' || NEW.to_state) = ANY (ARRAY[\(FrozenLifecycle.v2PairList)]) THEN
+                ELSIF NOT (NEW.from_state || '>' || NEW.to_state) = ANY (ARRAY[\(FrozenLifecycle.pairList)]) THEN
                     RAISE EXCEPTION 'the connection lifecycle has no transition from % to %',
                         NEW.from_state, NEW.to_state USING ERRCODE = 'SW001';
                 END IF;

@@ -1,8 +1,8 @@
 extension PostgresMigration {
     /// SQLite's migration 6: a data source's relation kind and whether
     /// Steward can govern it yet (``Migration/v6DataSourceKinds``).
-    package static let v5DataSourceKinds = PostgresMigration(
-        version: 5, summary: "data_sources.kind and data_sources.governable",
+    package static let v6DataSourceKinds = PostgresMigration(
+        version: 6, summary: "data_sources.kind and data_sources.governable",
         statements: [
             """
             ALTER TABLE data_sources ADD COLUMN kind text

@@ -1,5 +1,6 @@
 extension PostgresMigration {
-    /// The initial schema, with the rules of SQLite's schema (version 2)
+    /// The initial shared schema, version 2: the shape SQLite's schema has
+    /// at version 2 (shared mode began there, so there is no version 1), with its rules
     /// enforced by PostgreSQL itself: CHECKs for legal values, unique keys
     /// and names (binary "C" collation, so order and comparison match
     /// SQLite's), PL/pgSQL triggers for the lifecycle (born REGISTERED; a
@@ -12,8 +13,8 @@ extension PostgresMigration {
     /// daemons cannot both record a transition from the same state; every
     /// recomputation of effective usernames takes the usernames advisory
     /// lock, so it reads what the previous one committed.
-    package static let v1InitialSchema = PostgresMigration(
-        version: 1, summary: "initial schema (SQLite schema version 2)",
+    package static let v2InitialSchema = PostgresMigration(
+        version: 2, summary: "initial shared schema (the shape of version 2)",
         statements: [
             "CREATE SCHEMA steward_registry",
             """

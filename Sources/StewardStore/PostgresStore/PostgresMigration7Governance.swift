@@ -1,8 +1,8 @@
 extension PostgresMigration {
     /// Groups, subscription policies and the registry-wide identity template:
-    /// SQLite's version 7 (docs/policies.md).
-    package static let v6Governance = PostgresMigration(
-        version: 6, summary: "groups, policies, identity template",
+    /// SQLite's migration of the same version (docs/policies.md).
+    package static let v7Governance = PostgresMigration(
+        version: 7, summary: "groups, policies, identity template",
         statements: [
             """
             CREATE TABLE groups (
