@@ -136,6 +136,8 @@ let package = Package(
                 "StewardPostgres",
                 "StewardCore",
                 "StewardStore",
+                // The private clusters the fault benches freeze (test support, not shipped).
+                "PostgresTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
