@@ -36,15 +36,6 @@ extension PostgresRow {
 
     func intValue(_ column: String) throws(StoreError) -> Int { Int(try int64Value(column)) }
 
-    /// A `boolean` column (text output `t` or `f`).
-    func boolValue(_ column: String) throws(StoreError) -> Bool {
-        switch try textValue(column) {
-        case "t": return true
-        case "f": return false
-        case let text: throw StoreError(.corrupt, "the registry store holds a malformed boolean", detail: "\(column): \(text)")
-        }
-    }
-
     func uidValue(_ column: String) throws(StoreError) -> UInt32 {
         let raw = try int64Value(column)
         guard let uid = UInt32(exactly: raw) else {
