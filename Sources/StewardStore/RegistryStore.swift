@@ -41,6 +41,13 @@ public protocol RegistryStore: Sendable {
     @discardableResult
     func updateConnection(_ update: ConnectionUpdate) throws(StoreError) -> ConnectionRecord
 
+    /// The update, and the validation report that tested its settings (at
+    /// the revision the update makes) with the state change it causes, in
+    /// one transaction: both or neither (rotating credentials).
+    @discardableResult
+    func updateConnection(_ update: ConnectionUpdate, recording result: ValidationResult, change: StateChange?)
+        throws(StoreError) -> (connection: ConnectionRecord, report: ValidationReport)
+
     /// Changes the state and records the transition, in one transaction, when
     /// the connection is still at `expectedRevision`.
     @discardableResult
@@ -69,6 +76,11 @@ public protocol RegistryStore: Sendable {
 
     /// The newest report, or nil when the connection was never validated.
     func latestValidationReport(connectionKey: String) throws(StoreError) -> ValidationReport?
+
+    /// The newest report of each connection that has one, by key, in one
+    /// read (a page of connections listed with their last validation).
+    /// NOT_FOUND when a key names no connection.
+    func latestValidationReports(connectionKeys: [String]) throws(StoreError) -> [String: ValidationReport]
 
     // MARK: Data sources
 

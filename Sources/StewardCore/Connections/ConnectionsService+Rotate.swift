@@ -66,18 +66,18 @@ extension ConnectionsService {
                     ? "credentials rotated: role \(record.settings.username) → \(candidate.username), new password; validated before the switch"
                     : "credentials rotated: new password; validated before the switch")
                 let newSettings = candidate
-                let updated = try storeCall { () throws(StoreError) in
-                    try store.updateConnection(ConnectionUpdate(
-                        key: key, expectedRevision: record.revision, settings: newSettings, password: Secret(newPassword)))
-                }
                 let result = ValidationResult(at: clock(), checks: findings.checks, serverVersion: findings.serverVersion)
                 var change: StateChange?
-                if updated.state != .active {
+                if record.state != .active {
                     change = StateChange(to: .active, actor: caller.uid, reason: "credentials rotated; validation passed")
                 }
-                let revision = updated.revision
+                // The new credentials and the report that tested them are
+                // stored in one transaction: a failure in between leaves neither.
                 let stored = try storeCall { () throws(StoreError) in
-                    try store.recordValidation(result, connectionKey: key, expectedRevision: revision, change: change)
+                    try store.updateConnection(
+                        ConnectionUpdate(
+                            key: key, expectedRevision: record.revision, settings: newSettings, password: Secret(newPassword)),
+                        recording: result, change: change)
                 }
                 return (stored.connection, stored.report)
             }

@@ -37,6 +37,11 @@ public struct ConnectionsService: Sendable {
         try storeCall { () throws(StoreError) in try store.listConnections(state: state, page: page) }
     }
 
+    /// The newest report of each listed connection that has one, by key, in one read.
+    public func latestReports(of connections: [ConnectionRecord]) throws(DomainError) -> [String: ValidationReport] {
+        try storeCall { () throws(StoreError) in try store.latestValidationReports(connectionKeys: connections.map(\.key)) }
+    }
+
     /// One page of the connection's state transitions, oldest first.
     public func transitions(key: String, page: PageRequest) throws(DomainError) -> Page<LifecycleTransition> {
         try storeCall { () throws(StoreError) in try store.listTransitions(key: key, page: page) }

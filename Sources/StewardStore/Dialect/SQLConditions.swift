@@ -1,3 +1,5 @@
+import Foundation
+
 /// A WHERE clause assembled from fixed fragments in one ``SQLDialect``: every
 /// value is a bound parameter, numbered in the order it is bound.
 struct SQLConditions: Sendable {
@@ -50,5 +52,35 @@ extension SQLConditions {
             }
         }
         return pattern + "*"
+    }
+}
+
+extension SQLConditions {
+    mutating func bind(_ value: Int) -> String { bind(Int64(value)) }
+    mutating func bind(_ value: UInt32) -> String { bind(Int64(value)) }
+    mutating func bind(_ value: [UInt8]) -> String { bind(.bytes(value), as: .bytea) }
+    mutating func bind(_ value: Bool) -> String { bind(.boolean(value), as: .boolean) }
+    /// NULL, typed as `kind` where the dialect casts placeholders.
+    mutating func bind(_ value: String?) -> String { bind(value.map(SQLParameter.text) ?? .null, as: .text) }
+    mutating func bind(_ value: Int64?) -> String { bind(value.map(SQLParameter.integer) ?? .null, as: .bigint) }
+    mutating func bind(_ value: Int?) -> String { bind(value.map { Int64($0) }) }
+}
+
+extension SQLConditions {
+    /// A subquery of `values`, bound as one JSON array, for `column IN (…)`:
+    /// one statement whatever the number of values.
+    mutating func elements(of values: [String]) -> String {
+        dialect.elements(ofJSONArray: bind(.text(Self.json(values)), as: .json), as: .text)
+    }
+
+    mutating func elements(of values: [Int64]) -> String {
+        dialect.elements(ofJSONArray: bind(.text(Self.json(values)), as: .json), as: .bigint)
+    }
+
+    private static func json(_ values: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        // Strings and integers always encode.
+        return String(decoding: (try? encoder.encode(values)) ?? Data("[]".utf8), as: UTF8.self)
     }
 }

@@ -2,23 +2,39 @@ import Foundation
 
 /// A registry backend whose transactions hand out a ``RegistrySQLSession``:
 /// groups, policies and settings are then implemented once, here, for both
-/// stores (the SQL is in GroupQueries, PolicyQueries and SettingQueries).
+/// stores (the SQL is in GroupQueries, PolicyQueries and SettingQueries), as
+/// are connections, transitions, validation reports and the audit trail
+/// (`Registry/`).
 protocol SQLTransactionStore: RegistryStore {
     associatedtype Session: RegistrySQLSession
-    /// The store's write transaction (the call's audit event committed with it).
-    func sqlWrite<Result: Sendable>(_ body: (Session) throws -> Result) throws(StoreError) -> Result
+    /// The store's write transaction; the call's audit event is committed
+    /// with it unless `recordingCallEvent` is false (an event of its own).
+    func sqlWrite<Result: Sendable>(recordingCallEvent: Bool, _ body: (Session) throws -> Result) throws(StoreError) -> Result
     /// The store's read transaction: one committed snapshot.
     func sqlRead<Result: Sendable>(_ body: (Session) throws -> Result) throws(StoreError) -> Result
     func now() -> (date: Date, microseconds: Int64)
+    /// Seals and opens connection passwords.
+    var cipher: SecretCipher { get }
+}
+
+extension SQLTransactionStore {
+    /// The store's write transaction, the call's audit event committed with it.
+    func sqlWrite<Result: Sendable>(_ body: (Session) throws -> Result) throws(StoreError) -> Result {
+        try sqlWrite(recordingCallEvent: true, body)
+    }
 }
 
 extension SQLiteRegistryStore: SQLTransactionStore {
-    func sqlWrite<Result: Sendable>(_ body: (SQLiteDatabase) throws -> Result) throws(StoreError) -> Result { try write(body) }
+    func sqlWrite<Result: Sendable>(recordingCallEvent: Bool, _ body: (SQLiteDatabase) throws -> Result) throws(StoreError) -> Result {
+        try write(recordingCallEvent: recordingCallEvent, body)
+    }
     func sqlRead<Result: Sendable>(_ body: (SQLiteDatabase) throws -> Result) throws(StoreError) -> Result { try read(body) }
 }
 
 extension PostgresRegistryStore: SQLTransactionStore {
-    func sqlWrite<Result: Sendable>(_ body: (PostgresSession) throws -> Result) throws(StoreError) -> Result { try write(body) }
+    func sqlWrite<Result: Sendable>(recordingCallEvent: Bool, _ body: (PostgresSession) throws -> Result) throws(StoreError) -> Result {
+        try write(recordingCallEvent: recordingCallEvent, body)
+    }
     func sqlRead<Result: Sendable>(_ body: (PostgresSession) throws -> Result) throws(StoreError) -> Result { try read(body) }
 }
 

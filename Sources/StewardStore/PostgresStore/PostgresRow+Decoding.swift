@@ -36,15 +36,6 @@ extension PostgresRow {
 
     func intValue(_ column: String) throws(StoreError) -> Int { Int(try int64Value(column)) }
 
-    /// A `boolean` column (text output `t` or `f`).
-    func boolValue(_ column: String) throws(StoreError) -> Bool {
-        switch try textValue(column) {
-        case "t": return true
-        case "f": return false
-        case let text: throw StoreError(.corrupt, "the registry store holds a malformed boolean", detail: "\(column): \(text)")
-        }
-    }
-
     func uidValue(_ column: String) throws(StoreError) -> UInt32 {
         let raw = try int64Value(column)
         guard let uid = UInt32(exactly: raw) else {
@@ -69,26 +60,8 @@ extension PostgresRow {
     /// A `bytea` column in hex output form (`\x…`; the store's sessions set
     /// `bytea_output = hex`).
     func bytesValue(_ column: String) throws(StoreError) -> [UInt8] {
-        let text = Array(try textValue(column).utf8)
-        guard text.count >= 2, text[0] == UInt8(ascii: "\\"), text[1] == UInt8(ascii: "x"), text.count % 2 == 0
-        else { throw StoreError(.corrupt, "the registry store holds malformed bytes", detail: column) }
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-            default: nil
-            }
-        }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity((text.count - 2) / 2)
-        var index = 2
-        while index < text.count {
-            guard let high = nibble(text[index]), let low = nibble(text[index + 1]) else {
-                throw StoreError(.corrupt, "the registry store holds malformed bytes", detail: column)
-            }
-            bytes.append(high << 4 | low)
-            index += 2
+        guard let bytes = PostgresByteaText.bytes(try textValue(column)) else {
+            throw StoreError(.corrupt, "the registry store holds malformed bytes", detail: column)
         }
         return bytes
     }
@@ -108,5 +81,33 @@ extension PostgresRow {
             throw StoreError(.corrupt, "the registry store returned a malformed list", detail: column)
         }
         return strings
+    }
+}
+
+/// `bytea` in PostgreSQL's hex text form (`\x0a1b…`), as the store's
+/// sessions receive it.
+enum PostgresByteaText {
+    /// The bytes `text` spells, or nil when it is not hex `bytea` text.
+    static func bytes(_ text: String) -> [UInt8]? {
+        let text = Array(text.utf8)
+        guard text.count >= 2, text[0] == UInt8(ascii: "\\"), text[1] == UInt8(ascii: "x"), text.count % 2 == 0
+        else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity((text.count - 2) / 2)
+        var index = 2
+        while index < text.count {
+            guard let high = nibble(text[index]), let low = nibble(text[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        return bytes
     }
 }

@@ -18,5 +18,17 @@ enum RegistryRules {
         guard !settings.governedDatabases.isEmpty else {
             throw StoreError(.invalidArgument, "a connection needs at least one governed database")
         }
+        // The schema refuses both as well (governed_database_unique and the
+        // governed_databases_not_state_database triggers); checked here
+        // first so that both backends answer with the same words.
+        var seen: Set<String> = []
+        for name in settings.governedDatabases {
+            guard seen.insert(name).inserted else {
+                throw StoreError(.invalidArgument, "database \"\(name)\" is listed twice among the governed databases")
+            }
+            guard name != settings.stateDatabase else {
+                throw StoreError(.invalidArgument, "the state database \"\(name)\" cannot also be a governed database")
+            }
+        }
     }
 }

@@ -28,30 +28,30 @@ enum PasswordReseal {
     }
 }
 
+extension PasswordReseal {
+    /// Reseals every row in the transaction `session` has open and writes
+    /// the marker; does nothing when the marker is there.
+    static func resealAll(cipher: SecretCipher, lock: RowLock, in session: some RegistrySQLSession) throws {
+        guard try !isDone(in: session) else { return }
+        for row in try ConnectionQueries.allWithSealedPasswords(lock: lock, in: session) {
+            guard let sealed = try resealed(row, cipher: cipher) else { continue }
+            try session.run { sql in "UPDATE connections SET password_sealed = \(sql.bind(sealed)) WHERE id = \(sql.bind(row.id))" }
+        }
+        try session.run { sql in "INSERT INTO meta (name, value) VALUES (\(sql.bind(markerName)), \(sql.bind(markerValue)))" }
+    }
+
+    static func isDone(in session: some RegistrySQLSession) throws -> Bool {
+        try !session.rows(columns: 1) { sql in "SELECT 1 FROM meta WHERE name = \(sql.bind(markerName))" }.isEmpty
+    }
+}
+
 extension SQLiteRegistryStore {
     static func resealLegacyPasswords(_ database: SQLiteDatabase, cipher: SecretCipher) throws {
         // Every open after the first finds the marker: reading it first
         // keeps those opens from taking the write lock (and from waiting
         // behind a writer for it).
-        func resealed() throws -> Bool {
-            try database.queryFirst("SELECT 1 FROM meta WHERE name = ?", PasswordReseal.markerName, as: { $0.int(0) }) != nil
-        }
-        guard try !resealed() else { return }
-        try database.transaction(.immediate) {
-            guard try !resealed() else { return }
-            let rows = try database.query(
-                "SELECT \(connectionColumns), password_sealed FROM connections ORDER BY id", values: [],
-                as: { row in
-                    let stored = try connectionRow(row)
-                    return PasswordReseal.Row(id: stored.id, record: stored.record, sealed: row.blob(17))  // after the 17 connectionColumns
-                })
-            for row in rows {
-                guard let sealed = try PasswordReseal.resealed(row, cipher: cipher) else { continue }
-                try database.run("UPDATE connections SET password_sealed = ? WHERE id = ?", sealed, row.id)
-            }
-            try database.run(
-                "INSERT INTO meta (name, value) VALUES (?, ?)", PasswordReseal.markerName, PasswordReseal.markerValue)
-        }
+        guard try !PasswordReseal.isDone(in: database) else { return }
+        try database.transaction(.immediate) { try PasswordReseal.resealAll(cipher: cipher, lock: .none, in: database) }
     }
 }
 
@@ -59,18 +59,6 @@ extension PostgresRegistryStore {
     /// Runs inside the schema transaction, under the migration lock, so of
     /// two daemons starting together exactly one reseals.
     static func resealLegacyPasswords(_ session: PostgresSession, cipher: SecretCipher) throws {
-        let done = try session.queryFirst("SELECT 1 AS done FROM meta WHERE name = $1::text", PasswordReseal.markerName)
-        guard done == nil else { return }
-        let rows = try session.query(
-            "SELECT \(connectionColumns), c.password_sealed FROM connections AS c ORDER BY c.id FOR UPDATE")
-        for row in rows {
-            let stored = try connectionRow(row)
-            let reseal = PasswordReseal.Row(id: stored.id, record: stored.record, sealed: try row.bytesValue("password_sealed"))
-            guard let sealed = try PasswordReseal.resealed(reseal, cipher: cipher) else { continue }
-            try session.query(
-                "UPDATE connections SET password_sealed = $1::bytea WHERE id = $2::bigint", sealed, reseal.id)
-        }
-        try session.query(
-            "INSERT INTO meta (name, value) VALUES ($1::text, $2::bytea)", PasswordReseal.markerName, PasswordReseal.markerValue)
+        try PasswordReseal.resealAll(cipher: cipher, lock: .forUpdate, in: session)
     }
 }

@@ -30,12 +30,11 @@ public enum ConnectionsAPI {
             let page = try service.list(
                 state: try ConnectionsMapping.state(request.state),
                 page: PageRequest(size: Int(request.pageSize), token: request.pageToken.isEmpty ? nil : request.pageToken))
+            // Each with its last validation, which `connection list` shows:
+            // one read for the whole page.
+            let reports = try service.latestReports(of: page.items)
             return StewardV1.ListConnectionsResponse(
-                // Each with its last validation, which `connection list` shows
-                // (one read per listed connection, a page at most).
-                connections: try page.items.map {
-                    ConnectionsMapping.message($0, report: try service.latestReport(key: $0.key))
-                },
+                connections: page.items.map { ConnectionsMapping.message($0, report: reports[$0.key]) },
                 nextPageToken: page.nextPageToken ?? "")
         }
         router.register(API.listTransitions, policy: .requires(.knownCaller)) { request, _ in
