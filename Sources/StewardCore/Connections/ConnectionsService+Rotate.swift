@@ -17,7 +17,7 @@ extension ConnectionsService {
         let caller = call.caller
         let allowed: Bool
         do throws(DomainError) { try caller.require(.applicationAdmin, to: "rotate credentials"); allowed = true } catch { allowed = false }
-        guard allowed, let current = try? connection(key: key), current.state == .active || current.state == .unhealthy else {
+        guard allowed, let current = try? connection(key: key), current.state.isGoverned else {
             // Denials, unknown keys and connections not yet ACTIVE: the update
             // path (audited there), which sends the connection to REGISTERED.
             let plan = try update(key: key, changes: try requestedChanges(), expectedRevision: nil, dryRun: false, call: call)
@@ -39,7 +39,7 @@ extension ConnectionsService {
             }
             return try await ValidationQueue.processWide.run(key: .init(store: store, connection: key)) { () async throws(DomainError) in
                 let record = try connection(key: key)
-                guard record.state == .active || record.state == .unhealthy else {
+                guard record.state.isGoverned else {
                     throw DomainError.failedPrecondition(
                         "connection \"\(key)\" became \(record.state.rawValue) while the rotation waited; nothing was changed: retry")
                 }

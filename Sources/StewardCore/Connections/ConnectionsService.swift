@@ -118,7 +118,7 @@ public struct ConnectionsService: Sendable {
     /// the audit trail, which is for callers' requests, does not.
     public func recheck(key: String, actor: UInt32, deadline: Deadline) async throws(DomainError) -> (ConnectionRecord, ValidationReport) {
         let record = try connection(key: key)
-        guard record.state == .active || record.state == .unhealthy else {
+        guard record.state.isGoverned else {
             throw .failedPrecondition("connection \"\(key)\" is \(record.state.rawValue); only ACTIVE and UNHEALTHY connections are rechecked")
         }
         return try await runValidation(of: record, actor: actor, reason: "recheck", deadline: deadline)

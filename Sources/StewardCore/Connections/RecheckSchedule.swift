@@ -75,7 +75,7 @@ public struct RecheckSchedule: Sendable {
     }
 
     /// The states a connection is rechecked in.
-    static let dueStates: Set<LifecycleState> = [.active, .unhealthy]
+    static let dueStates = LifecycleState.governed
 
     private func dueConnections() -> [ConnectionRecord] {
         // A store that cannot answer now is asked again next round; the

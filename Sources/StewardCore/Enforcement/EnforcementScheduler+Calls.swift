@@ -12,7 +12,7 @@ extension EnforcementScheduler {
         try await audit.audited(call, noting: { event async throws(DomainError) in
             try call.caller.require(.applicationAdmin, to: "enforce policies")
             let outcome = try await enforceExclusively(
-                key, in: [.active, .unhealthy], revokeEverything: false, dryRun: dryRun, deadline: deadline)
+                key, in: LifecycleState.governed, revokeEverything: false, dryRun: dryRun, deadline: deadline)
             event.note(outcome.auditSummary)
             return outcome
         })

@@ -59,7 +59,7 @@ public struct GovernedRelations: Sendable {
     /// What a validation of `record` judges against: its governed data
     /// sources when it is ACTIVE or UNHEALTHY, everything otherwise.
     static func of(_ record: ConnectionRecord, in store: any RegistryStore) throws(DomainError) -> GovernedRelations {
-        guard record.state == .active || record.state == .unhealthy else { return .everything }
+        guard record.state.isGoverned else { return .everything }
         var sources: [DataSourceRecord] = []
         var page = PageRequest(size: PageRequest.maximumSize)
         repeat {
