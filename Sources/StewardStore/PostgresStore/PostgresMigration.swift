@@ -26,6 +26,7 @@ extension PostgresMigration {
         .v5DataSourceKinds,
         .v6Governance,
         .v7ProvisionMissingRoles,
+        .v8UsernameClaims,
     ]
 
     package static var latestVersion: Int { all.last?.version ?? 0 }
