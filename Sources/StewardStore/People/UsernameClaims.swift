@@ -24,31 +24,26 @@ enum UsernameClaims {
     static func conflict(_ change: Change, in session: some RegistrySQLSession) throws -> StoreError? {
         switch change {
         case .newDefault(let userID, let username):
+            // Another user's default (reported first), or another user's
+            // claim on a connection where this user has no mapping of its
+            // own (so its default would apply there), first by key.
             let user = userID ?? 0
-            let defaultOwner = try session.rows(columns: 1) { sql in
-                """
-                SELECT u.name FROM username_claims AS c JOIN users AS u ON u.id = c.user_id
-                WHERE c.pg_username = \(sql.bind(username)) AND c.connection_id IS NULL AND c.user_id <> \(sql.bind(user))
-                """
-            }.first
-            if let defaultOwner {
-                return refusal("PostgreSQL username \"\(username)\" is already the default of user \"\(defaultOwner[0] ?? "?")\"")
-            }
-            // Another user's claim on a connection where this user has no
-            // mapping of its own (so its default would apply there).
-            let connectionOwner = try session.rows(columns: 2) { sql in
+            let owner = try session.rows(columns: 2) { sql in
                 """
                 SELECT k.key, u.name FROM username_claims AS c
-                JOIN users AS u ON u.id = c.user_id JOIN connections AS k ON k.id = c.connection_id
-                WHERE c.pg_username = \(sql.bind(username)) AND c.connection_id IS NOT NULL AND c.user_id <> \(sql.bind(user))
-                    AND NOT EXISTS (
+                JOIN users AS u ON u.id = c.user_id LEFT JOIN connections AS k ON k.id = c.connection_id
+                WHERE c.pg_username = \(sql.bind(username)) AND c.user_id <> \(sql.bind(user))
+                    AND (c.connection_id IS NULL OR NOT EXISTS (
                         SELECT 1 FROM identity_mappings AS m
-                        WHERE m.user_id = \(sql.bind(user)) AND m.connection_id = c.connection_id)
-                ORDER BY k.key LIMIT 1
+                        WHERE m.user_id = \(sql.bind(user)) AND m.connection_id = c.connection_id))
+                ORDER BY c.connection_id IS NOT NULL, k.key LIMIT 1
                 """
             }.first
-            guard let connectionOwner else { return nil }
-            return taken(username, on: connectionOwner[0] ?? "?", by: connectionOwner[1] ?? "?")
+            guard let owner else { return nil }
+            guard let connectionKey = owner[0] else {
+                return refusal("PostgreSQL username \"\(username)\" is already the default of user \"\(owner[1] ?? "?")\"")
+            }
+            return taken(username, on: connectionKey, by: owner[1] ?? "?")
         case .onConnection(let userID, let connectionID, let connectionKey, let username):
             // Another user's mapping there, or another user's default where
             // that user has no mapping there.
