@@ -94,4 +94,23 @@ struct UsernameClaimsMigrationTests {
         try store.setMapping(IdentityMapping(userName: "bob", connectionKey: "retired", identity: .postgresUsername("bob_r")))
         #expect(try store.effectiveIdentity(userName: "bob", connectionKey: "retired").postgresUsername == "bob_r")
     }
+
+    @Test("Claims grow with users and mappings: registering a connection stores none")
+    func linearStorage() throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteRegistryStore(path: directory.file("registry.sqlite3"), key: .random())
+        defer { store.close() }
+        for index in 0..<5 { try Samples.connection(store, "c\(index)") }
+        for index in 0..<3 { try store.createUser(name: "u\(index)", uid: UInt32(3_000 + index), permissions: []) }
+        try store.setMapping(IdentityMapping(userName: "u0", connectionKey: "c1", identity: .postgresUsername("u0_c1")))
+        try store.setMapping(IdentityMapping(userName: "u1", connectionKey: "c2", identity: .none))
+        try store.setMapping(IdentityMapping(userName: "u2", connectionKey: nil, identity: .postgresUsername("u2_pg")))
+        let counted = try store.withDatabase { database in
+            try database.query("SELECT count(*) FROM username_claims") { $0.int64(0) }[0]
+        }
+        #expect(counted == 3 + 1, "a default per user, and u0's username on c1 (u1's NONE claims nothing)")
+        try Samples.connection(store, "c5")
+        #expect(try store.withDatabase { try $0.query("SELECT count(*) FROM username_claims") { $0.int64(0) }[0] } == counted)
+        #expect(try store.effectiveIdentity(userName: "u2", connectionKey: "c5").postgresUsername == "u2_pg")
+    }
 }
