@@ -45,7 +45,7 @@ extension PostgresRegistryStore {
             try verdict.int64Value("unknown") == 0, try verdict.textValue("conflict") == "f"
         else { return false }
         do {
-            try session.savepoint("import") {
+            _ = try session.savepoint("import") {
                 try session.query(
                     """
                     INSERT INTO identity_mappings (user_id, connection_id, kind, value, updated_at)
