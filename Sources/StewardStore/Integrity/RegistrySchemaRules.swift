@@ -145,23 +145,34 @@ package enum RegistrySchemaRules {
             "identity_mapping_value", on: "identity_mappings", .legalValues,
             "a username or principal without a value, or UNSET/NONE with one"),
         .init("identity_mappings_scope", on: "identity_mappings", .uniqueness, "two mappings of one user in one scope"),
+        // Version 9 (PostgreSQL 8): claims, linear in users + connections
+        // (each user's default username and each connection mapping's).
         .init(
-            "effective_usernames_owner", on: "effective_usernames", .uniqueness,
-            "one PostgreSQL username for two users within one connection (or among defaults)"),
+            "username_claims_owner", on: "username_claims", .uniqueness,
+            "one PostgreSQL username for two users among defaults, or among one connection's mappings"),
         .init(
-            "effective_usernames_scope", on: "effective_usernames", .uniqueness,
-            "two effective usernames for one user in one scope"),
+            "username_claims_scope", on: "username_claims", .uniqueness,
+            "two username claims for one user in one scope"),
         .init(
-            "effective_usernames_follow", on: "effective_usernames", .derived,
-            "an effective username that no longer matches the user's name, mappings and connections",
+            "username_claims_defaults", on: "username_claims", .uniqueness,
+            "a connection mapping's username that is the default of another user with no mapping there "
+                + "(checked when either claim appears and when a connection mapping goes)",
             sqlite: [
-                "users_effective_usernames_insert", "users_effective_usernames_rename",
-                "identity_mappings_effective_insert", "identity_mappings_effective_update",
-                "identity_mappings_effective_delete", "connections_effective_usernames_insert",
+                "username_claims_defaults_connection", "username_claims_defaults_default",
+                "username_claims_defaults_uncovered", "username_claims_defaults_moved",
+            ],
+            postgres: ["username_claims_defaults"]),
+        .init(
+            "username_claims_follow", on: "username_claims", .derived,
+            "a username claim that no longer matches the user's name and mappings, or one changed in place",
+            sqlite: [
+                "users_username_claims_insert", "users_username_claims_rename",
+                "identity_mappings_claims_insert", "identity_mappings_claims_update",
+                "identity_mappings_claims_delete", "username_claims_no_update",
             ],
             postgres: [
-                "users_effective_usernames_insert", "users_effective_usernames_rename",
-                "identity_mappings_effective", "connections_effective_usernames_insert",
+                "users_username_claims_insert", "users_username_claims_rename", "identity_mappings_claims",
+                "username_claims_no_update",
             ]),
     ]
 

@@ -30,6 +30,7 @@ extension PostgresMigration {
         .v6DataSourceKinds,
         .v7Governance,
         .v8ProvisionMissingRoles,
+        .v9UsernameClaims,
     ]
 
     /// The `meta` row saying that `schema_migrations` holds shared version

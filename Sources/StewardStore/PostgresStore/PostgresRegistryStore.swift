@@ -27,8 +27,9 @@ import StewardPostgres
 ///   compared, so compare-and-set is exact: the second caller waits, then
 ///   sees the new revision (READ COMMITTED re-reads a locked row's newest
 ///   version) and gets ABORTED;
-/// - identity mappings: the `effective_usernames` unique index, kept by
-///   triggers that recompute under a transaction-scoped advisory lock;
+/// - identity mappings: the `username_claims` unique indexes and triggers,
+///   under a transaction-scoped advisory lock (the usernames lock) that the
+///   store's writes take first;
 /// - audit events: append-only, identity ids.
 public final class PostgresRegistryStore: RegistryStore {
     public let backend = "postgresql"

@@ -27,6 +27,11 @@ struct SchemaRuleProbe: Sendable {
 /// sales.public.t1 (columns id, name) and t2 on `c`; one audit event.
 enum SchemaRuleProbes {
     static let connectionC = "(SELECT id FROM connections WHERE key = 'c')"
+    /// bob's own username on `c`.
+    static let bobOnC = """
+        INSERT INTO identity_mappings (user_id, connection_id, kind, value, updated_at)
+        SELECT id, \(connectionC), 'POSTGRES_USERNAME', 'bob_c', 0 FROM users WHERE name = 'bob'
+        """
     static let insertReport = """
         INSERT INTO validation_reports (connection_id, connection_revision, at, outcome)
         VALUES (\(connectionC), 1, 0, 'PASSED')
@@ -192,25 +197,64 @@ enum SchemaRuleProbes {
                   INSERT INTO identity_mappings (user_id, connection_id, kind, value, updated_at)
                   SELECT user_id, connection_id, 'NONE', NULL, 0 FROM identity_mappings
                   """, mentions: ["identity_mappings_scope"]),
-        // bob's default username becomes alice's: refused through the derived table.
-        .init(rule: "effective_usernames_owner",
+        // bob's default username becomes alice's: refused by the claims' index.
+        .init(rule: "username_claims_owner",
               violation: """
                   INSERT INTO identity_mappings (user_id, connection_id, kind, value, updated_at)
                   SELECT id, NULL, 'POSTGRES_USERNAME', 'alice_pg', 0 FROM users WHERE name = 'bob'
-                  """, mentions: ["effective_usernames_owner", "effective_usernames"]),
-        .init(rule: "effective_usernames_scope",
+                  """, mentions: ["username_claims_owner"]),
+        .init(rule: "username_claims_scope",
               violation: """
-                  INSERT INTO effective_usernames (user_id, connection_id, pg_username)
-                  SELECT user_id, connection_id, 'second_name' FROM effective_usernames
-                  """, mentions: ["effective_usernames_scope", "effective_usernames"]),
-        // A rename, a new user and a changed mapping all reach the derived
-        // table: each collides with alice's username there.
-        .init(rule: "effective_usernames_follow", violation: "UPDATE users SET name = 'alice_pg' WHERE name = 'bob'",
-              mentions: ["effective_usernames_owner", "effective_usernames"]),
-        .init(rule: "effective_usernames_follow",
+                  INSERT INTO username_claims (user_id, connection_id, pg_username)
+                  SELECT user_id, connection_id, 'second_name' FROM username_claims
+                  """, mentions: ["username_claims_scope"]),
+        // On c, bob (no mapping there) would take alice's default.
+        .init(rule: "username_claims_defaults",
+              violation: """
+                  INSERT INTO identity_mappings (user_id, connection_id, kind, value, updated_at)
+                  SELECT id, \(connectionC), 'POSTGRES_USERNAME', 'alice_pg', 0 FROM users WHERE name = 'bob'
+                  """, mentions: ["username_claims_defaults"]),
+        // alice's new default is bob's username on c, where alice has no mapping.
+        .init(rule: "username_claims_defaults", setup: [
+                  bobOnC,
+              ], violation: "UPDATE identity_mappings SET value = 'bob_c' WHERE value = 'alice_pg'",
+              mentions: ["username_claims_defaults"]),
+        // A new user named like bob's username on c.
+        .init(rule: "username_claims_defaults", setup: [
+                  bobOnC,
+              ], violation: "INSERT INTO users (name, uid, created_at) VALUES ('bob_c', 1003, 0)",
+              mentions: ["username_claims_defaults"]),
+        // alice's mapping on c goes: her default applies there again, and bob has it.
+        .init(rule: "username_claims_defaults", setup: [
+                  """
+                  INSERT INTO identity_mappings (user_id, connection_id, kind, value, updated_at)
+                  SELECT id, \(connectionC), 'NONE', NULL, 0 FROM users WHERE name = 'alice'
+                  """,
+                  """
+                  INSERT INTO identity_mappings (user_id, connection_id, kind, value, updated_at)
+                  SELECT id, \(connectionC), 'POSTGRES_USERNAME', 'alice_pg', 0 FROM users WHERE name = 'bob'
+                  """,
+              ],
+              violation: """
+                  DELETE FROM identity_mappings WHERE connection_id IS NOT NULL
+                      AND user_id = (SELECT id FROM users WHERE name = 'alice')
+                  """, mentions: ["username_claims_defaults"]),
+        // A connection registered later: bob still may not take alice's default there.
+        .init(rule: "username_claims_defaults",
+              setup: [copyConnectionC.replacingOccurrences(of: "%STATE%", with: "'REGISTERED'")],
+              violation: """
+                  INSERT INTO identity_mappings (user_id, connection_id, kind, value, updated_at)
+                  SELECT u.id, c.id, 'POSTGRES_USERNAME', 'alice_pg', 0 FROM users AS u, connections AS c
+                  WHERE u.name = 'bob' AND c.key = 'e'
+                  """, mentions: ["username_claims_defaults"]),
+        // A rename, a new user and a changed or removed mapping all reach the
+        // claims: each collides with alice's username there.
+        .init(rule: "username_claims_follow", violation: "UPDATE users SET name = 'alice_pg' WHERE name = 'bob'",
+              mentions: ["username_claims_owner"]),
+        .init(rule: "username_claims_follow",
               violation: "INSERT INTO users (name, uid, created_at) VALUES ('alice_pg', 1003, 0)",
-              mentions: ["effective_usernames_owner", "effective_usernames"]),
-        .init(rule: "effective_usernames_follow",
+              mentions: ["username_claims_owner"]),
+        .init(rule: "username_claims_follow",
               setup: [
                   """
                   INSERT INTO identity_mappings (user_id, connection_id, kind, value, updated_at)
@@ -218,25 +262,19 @@ enum SchemaRuleProbes {
                   """
               ],
               violation: "UPDATE identity_mappings SET value = 'alice_pg' WHERE value = 'bob_pg'",
-              mentions: ["effective_usernames_owner", "effective_usernames"]),
+              mentions: ["username_claims_owner"]),
         // Removing alice's mapping gives her back her own name, which bob
-        // then may not take: the delete reached the derived table.
-        .init(rule: "effective_usernames_follow",
+        // then may not take: the delete reached the claims.
+        .init(rule: "username_claims_follow",
               setup: ["DELETE FROM identity_mappings"],
               violation: """
                   INSERT INTO identity_mappings (user_id, connection_id, kind, value, updated_at)
                   SELECT id, NULL, 'POSTGRES_USERNAME', 'alice', 0 FROM users WHERE name = 'bob'
                   """,
-              mentions: ["effective_usernames_owner", "effective_usernames"]),
-        // A new connection gets every user's username at once, so bob
-        // already has one there.
-        .init(rule: "effective_usernames_follow",
-              setup: [copyConnectionC.replacingOccurrences(of: "%STATE%", with: "'REGISTERED'")],
-              violation: """
-                  INSERT INTO effective_usernames (user_id, connection_id, pg_username)
-                  SELECT u.id, c.id, 'x' FROM users AS u, connections AS c WHERE u.name = 'bob' AND c.key = 'e'
-                  """,
-              mentions: ["effective_usernames_scope", "effective_usernames"]),
+              mentions: ["username_claims_owner"]),
+        // Claims are derived: never changed in place.
+        .init(rule: "username_claims_follow", violation: "UPDATE username_claims SET pg_username = 'free_name'",
+              mentions: ["username_claims_follow"]),
         // governance (groups g1, g2 and policy p1 are made in the probe's setup)
         .init(rule: "group_name_unique", setup: groups,
               violation: "UPDATE groups SET name = 'g1' WHERE name = 'g2'", mentions: ["group_name_unique", "groups.name"]),

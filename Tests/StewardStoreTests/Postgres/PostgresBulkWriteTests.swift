@@ -137,7 +137,9 @@ struct PostgresBulkWriteTests {
         #expect(try store.importMappings(mappings, dryRun: false) == count)
         #expect(Set(try store.listMappings(MappingFilter())) == Set(mappings))
         #expect(try store.effectiveIdentity(userName: "user4", connectionKey: "c2").postgresUsername == "pg4")
-        #expect(try self.count(database, "SELECT count(*) FROM steward_registry.effective_usernames") == count * 3)
+        // Claims grow with users + mappings: each user's default, each connection mapping's.
+        #expect(try self.count(database, "SELECT count(*) FROM steward_registry.username_claims")
+            == count + mappings.filter { $0.connectionKey != nil }.count)
 
         // Every 100th row takes the default username of the user before it.
         var clashing = (1...count).map {

@@ -84,7 +84,7 @@ struct SQLiteSchemaTests {
         #expect(try test.store.listAuditEvents(AuditFilter(), page: PageRequest()).items.map(\.status) == [.ok])
     }
 
-    @Test("The username ownership rule is a unique index, which holds against raw SQL too")
+    @Test("The username ownership rule is the schema's own (username_claims), which holds against raw SQL too")
     func ownershipIndex() throws {
         let test = try SQLiteTestStore()
         try Samples.connection(test.store, "c")
@@ -93,7 +93,7 @@ struct SQLiteSchemaTests {
         let error = test.rawError(
             "INSERT INTO identity_mappings (user_id, connection_id, kind, value, updated_at) "
                 + "SELECT u.id, c.id, 'POSTGRES_USERNAME', 'alice', 0 FROM users u, connections c WHERE u.name = 'carol'")
-        #expect(error?.message.contains("effective_usernames_owner") == true)
+        #expect(error?.message.contains("username_claims_defaults") == true)
         #expect(try test.store.listMappings(MappingFilter()).isEmpty)
     }
 
