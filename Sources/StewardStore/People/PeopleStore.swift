@@ -8,32 +8,16 @@ protocol PeopleStore: SQLTransactionStore {
     var grants: GrantAuthenticator { get }
     var unverifiedGrants: UnverifiedGrantLog { get }
     var clock: @Sendable () -> Date { get }
-    /// The write transaction; with `recordingCallEvent` false the call's
-    /// audit event is not committed with it (a dry run changes nothing).
-    func sqlWrite<Result: Sendable>(recordingCallEvent: Bool, _ body: (Session) throws -> Result) throws(StoreError)
-        -> Result
 }
 
 extension SQLiteRegistryStore: PeopleStore {
-    func sqlWrite<Result: Sendable>(recordingCallEvent: Bool, _ body: (SQLiteDatabase) throws -> Result)
-        throws(StoreError) -> Result
-    {
-        try write(recordingCallEvent: recordingCallEvent, body)
-    }
-
     /// Gives every permission row its MAC (migration 3, in its transaction).
     static func macExistingGrants(_ database: SQLiteDatabase, grants: GrantAuthenticator) throws {
         try UserQueries.macExistingGrants(grants: grants, in: database)
     }
 }
 
-extension PostgresRegistryStore: PeopleStore {
-    func sqlWrite<Result: Sendable>(recordingCallEvent: Bool, _ body: (PostgresSession) throws -> Result)
-        throws(StoreError) -> Result
-    {
-        try write(recordingCallEvent: recordingCallEvent, body)
-    }
-}
+extension PostgresRegistryStore: PeopleStore {}
 
 // MARK: - Users
 
