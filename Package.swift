@@ -16,6 +16,8 @@ let package = Package(
         .executable(name: "steward", targets: ["steward"]),
         .executable(name: "steward-bench", targets: ["steward-bench"]),
         .library(name: "StewardClient", targets: ["StewardClient"]),
+        // For the libFuzzer targets, a package of their own in Fuzz/ (docs/fuzzing.md).
+        .library(name: "StewardFuzzing", targets: ["StewardFuzzing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -102,6 +104,17 @@ let package = Package(
         .target(
             name: "StewardClient",
             dependencies: ["StewardModel", "StewardWire"]
+        ),
+        // What the fuzz targets in Fuzz/ run: production parsers and decoders
+        // with the properties they must keep (docs/fuzzing.md). A library, so
+        // the normal build only compiles it; the test suite replays the
+        // committed corpus through it.
+        .target(
+            name: "StewardFuzzing",
+            dependencies: [
+                "StewardModel", "StewardWire", "StewardPostgres", "StewardStore", "StewardCore", "StewardServer",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "stewardd",
@@ -190,6 +203,10 @@ let package = Package(
                 "StewardModel", "StewardServer", "StewardWire", "StewardCore", "StewardStore", "StewardPostgres",
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .testTarget(
+            name: "StewardFuzzingTests",
+            dependencies: ["StewardFuzzing"]
         ),
         .testTarget(
             name: "IntegrationTests",

@@ -41,7 +41,7 @@ public struct ConnectionParameters: Sendable, CustomStringConvertible {
     /// - Parameter statementTimeoutMilliseconds: sent as the session's
     ///   `statement_timeout`, so the server stops a statement at the call's
     ///   deadline even if Steward could not ask it to.
-    func keywordValues(connectTimeoutSeconds: Int?, statementTimeoutMilliseconds: Int? = nil) -> [(String, String)] {
+    package func keywordValues(connectTimeoutSeconds: Int?, statementTimeoutMilliseconds: Int? = nil) -> [(String, String)] {
         var pairs: [(String, String)] = [
             ("host", host), ("port", String(port)), ("dbname", database), ("user", user),
             ("sslmode", sslMode.rawValue), ("application_name", applicationName),

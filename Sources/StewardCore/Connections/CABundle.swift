@@ -1,4 +1,5 @@
 import Foundation
+import StewardModel
 
 /// A connection's CA bundle as Steward keeps it: only its PEM `CERTIFICATE`
 /// blocks. A private key pasted with the certificates (an easy mistake when
@@ -30,7 +31,7 @@ public enum CABundle {
                 block = (label, number, [])
             } else if let label = delimiter(line, "END") {
                 guard let open = block, open.label == label else {
-                    throw .invalidArgument(field, "line \(number) ends a \(label) block that was never begun")
+                    throw .invalidArgument(field, "line \(number) ends a \(VisibleText.visible(label)) block that was never begun")
                 }
                 if label == "CERTIFICATE" {
                     guard !open.body.isEmpty, open.body.allSatisfy(isBase64) else {
@@ -44,7 +45,7 @@ public enum CABundle {
             }
         }
         if let open = block {
-            throw .invalidArgument(field, "the \(open.label) block begun on line \(open.line) never ends")
+            throw .invalidArgument(field, "the \(VisibleText.visible(open.label)) block begun on line \(open.line) never ends")
         }
         guard !kept.isEmpty else {
             throw .invalidArgument(field, "is not a PEM certificate bundle (no BEGIN CERTIFICATE block)")

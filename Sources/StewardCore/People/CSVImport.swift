@@ -2,23 +2,23 @@ import StewardModel
 import StewardStore
 
 /// A row a CSV import refuses, by the line it starts on.
-struct CSVImportProblem: Equatable {
-    var line: Int
-    var message: String
+package struct CSVImportProblem: Equatable {
+    package var line: Int
+    package var message: String
 }
 
 /// The shared shape of Steward's CSV imports (mappings, group members): an
 /// optional header row naming `columns`, one value a row, every bad row
 /// reported by its line, and all rows applied or none.
-struct CSVImport<Value> {
+package struct CSVImport<Value> {
     /// The parsed rows, in file order, each with its line.
-    var rows: [(line: Int, value: Value)] = []
-    var problems: [CSVImportProblem] = []
+    package var rows: [(line: Int, value: Value)] = []
+    package var problems: [CSVImportProblem] = []
 
     /// - Parameter parse: one record's fields (there are `columns.count`,
     ///   already trimmed of spaces and tabs) as a value, or why not.
     /// `noun` names the rows in the complaint about a file without any ("mappings").
-    init(csv: String, columns: [String], noun: String, parse: ([String]) throws(DomainError) -> Value) {
+    package init(csv: String, columns: [String], noun: String, parse: ([String]) throws(DomainError) -> Value) {
         let records: [CSVRecords.Record]
         // A spreadsheet's byte-order mark is not part of the first field.
         let text = csv.hasPrefix("\u{FEFF}") ? String(csv.dropFirst()) : csv
@@ -47,16 +47,16 @@ struct CSVImport<Value> {
     }
 
     /// Rows one import may carry.
-    static var maxRows: Int { 50_000 }
+    package static var maxRows: Int { 50_000 }
     /// Bad rows a failure lists by line (the rest are counted), so that the
     /// answer stays a readable size.
-    static var maxReportedProblems: Int { 100 }
+    package static var maxReportedProblems: Int { 100 }
 
     /// Applies every row through `store` (an all-or-none store import that
     /// reports failing rows by position) or none: any bad row fails with
     /// INVALID_ARGUMENT listing every bad row by line, the store's as well
     /// as the file's.
-    func apply(
+    package func apply(
         dryRun: Bool, _ store: (_ values: [Value], _ dryRun: Bool) throws(StoreError) -> Int
     ) throws(DomainError) -> Int {
         // One import is one write transaction, which holds the store while

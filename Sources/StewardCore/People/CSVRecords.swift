@@ -4,19 +4,19 @@
 /// Fields may be quoted (`"a, b"`, with `""` for a quote inside); a quoted
 /// field may span lines. Line ends may be LF, CRLF or CR. Blank lines are
 /// skipped.
-struct CSVRecords {
-    struct Record: Equatable {
+package struct CSVRecords {
+    package struct Record: Equatable {
         /// 1-based line of the file where the record starts.
-        var line: Int
-        var fields: [String]
+        package var line: Int
+        package var fields: [String]
     }
 
-    struct Malformed: Error, Equatable {
-        var line: Int
-        var problem: String
+    package struct Malformed: Error, Equatable {
+        package var line: Int
+        package var problem: String
     }
 
-    static func parse(_ text: String) throws(Malformed) -> [Record] {
+    package static func parse(_ text: String) throws(Malformed) -> [Record] {
         var records: [Record] = []
         var fields: [String] = []
         var field = ""

@@ -2,18 +2,18 @@ import StewardStore
 
 /// ImportMappings' CSV (`user,connection,kind,value`) turned into mappings,
 /// with every bad row reported by its line (the shared shape: ``CSVImport``).
-struct MappingImport {
+package struct MappingImport {
     static let columns = ["user", "connection", "kind", "value"]
 
     typealias Problem = CSVImportProblem
 
-    private(set) var table: CSVImport<IdentityMapping>
+    package private(set) var table: CSVImport<IdentityMapping>
 
     /// The parsed rows, in file order, each with its line.
     var rows: [(line: Int, mapping: IdentityMapping)] { table.rows.map { ($0.line, $0.value) } }
     var problems: [Problem] { table.problems }
 
-    init(csv: String) {
+    package init(csv: String) {
         table = CSVImport(csv: csv, columns: Self.columns, noun: "mappings", parse: Self.mapping)
         // A scope set twice in one file is ambiguous: the later row is refused.
         var firstLineOfScope: [ScopeKey: Int] = [:]

@@ -65,14 +65,18 @@ public struct GroupsService: Sendable {
     public func importMembers(csv: String, dryRun: Bool, call: AuditedCall) throws(DomainError) -> Int {
         try audit.audited(call) { () throws(DomainError) in
             try call.caller.require(.userAdmin, to: "import group members")
-            let table = CSVImport(csv: csv, columns: Self.importColumns, noun: "memberships") { fields throws(DomainError) in
-                try IdentityRules.checkPlainName(fields[0], field: "group")
-                try IdentityRules.checkUserName(fields[1], field: "user")
-                return GroupMembership(group: fields[0], user: fields[1])
-            }
-            return try table.apply(dryRun: dryRun) { rows, dryRun throws(StoreError) in
+            return try Self.membershipImport(csv: csv).apply(dryRun: dryRun) { rows, dryRun throws(StoreError) in
                 try store.importGroupMemberships(rows, dryRun: dryRun)
             }
+        }
+    }
+
+    /// A membership CSV read and checked row by row, before the store sees it.
+    package static func membershipImport(csv: String) -> CSVImport<GroupMembership> {
+        CSVImport(csv: csv, columns: importColumns, noun: "memberships") { fields throws(DomainError) in
+            try IdentityRules.checkPlainName(fields[0], field: "group")
+            try IdentityRules.checkUserName(fields[1], field: "user")
+            return GroupMembership(group: fields[0], user: fields[1])
         }
     }
 

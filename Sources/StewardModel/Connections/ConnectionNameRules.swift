@@ -66,6 +66,9 @@ public enum ConnectionNameRules {
     }
 
     static func isIPAddress(_ text: String) -> Bool {
+        // inet_pton reads a C string, which ends at a NUL: "::1\0<anything>"
+        // would pass as "::1" with the rest unchecked.
+        guard !text.utf8.contains(0) else { return false }
         var storage = in6_addr()
         return inet_pton(AF_INET, text, &storage) == 1 || inet_pton(AF_INET6, text, &storage) == 1
     }

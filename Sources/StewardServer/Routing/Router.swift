@@ -44,7 +44,7 @@ public struct RPCRoute: Sendable {
 extension ProtoMessage {
     /// Decodes a request within the call's budget; a failure is answered (and,
     /// for a mutating method, audited) as the call's outcome.
-    static func decodeRequest(_ payload: [UInt8], _ context: ServerCallContext) -> Result<Self, RPCError> {
+    package static func decodeRequest(_ payload: [UInt8], _ context: ServerCallContext) -> Result<Self, RPCError> {
         do throws(ProtoDecodingError) {
             return .success(try Self(serializedBytes: payload, budget: context.decodingBudget))
         } catch {

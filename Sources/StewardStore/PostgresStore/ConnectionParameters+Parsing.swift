@@ -9,19 +9,23 @@ extension ConnectionParameters {
     /// refused rather than ignored. Messages never repeat the password.
     public static func parse(_ text: String) throws(StoreError) -> ConnectionParameters {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let pairs: [(String, String)]
-        if trimmed.hasPrefix("postgresql://") || trimmed.hasPrefix("postgres://") {
-            pairs = try urlPairs(trimmed)
-        } else {
-            pairs = try keywordPairs(trimmed)
-        }
+        let isURL = trimmed.hasPrefix("postgresql://") || trimmed.hasPrefix("postgres://")
+        let pairs = try isURL ? urlPairs(trimmed) : keywordPairs(trimmed)
         var values: [String: String] = [:]
         for (keyword, value) in pairs { values[keyword] = value }
         let known: Set = [
             "host", "port", "dbname", "user", "password", "sslmode", "sslrootcert", "application_name", "options",
         ]
-        if let unknown = values.keys.sorted().first(where: { !known.contains($0) }) {
-            throw StoreError(.invalidArgument, "the registry connection string has an unknown parameter \"\(unknown)\"")
+        for (index, (keyword, _)) in pairs.enumerated() where !known.contains(keyword) {
+            // Right after an unquoted password, the "keyword" is likely the rest of it: never shown.
+            if !isURL, index > 0, pairs[index - 1].0 == "password" {
+                throw StoreError(.invalidArgument, Self.afterPassword)
+            }
+            throw StoreError(.invalidArgument, "the registry connection string has an unknown parameter \(VisibleText.quoted(keyword))")
+        }
+        // libpq takes C strings and would cut a value at a NUL (a URL's %00 included).
+        if let cut = values.keys.sorted().first(where: { values[$0]!.utf8.contains(0) }) {
+            throw StoreError(.invalidArgument, "the registry connection string's \(cut) holds a NUL character")
         }
         var port = 5432
         if let text = values["port"] {
@@ -63,11 +67,15 @@ extension ConnectionParameters {
         return pairs
     }
 
+    static let afterPassword =
+        "the registry connection string is malformed after the password; quote a value that holds spaces (password='…')"
+
     /// `keyword = value` pairs separated by spaces; a value may be single
     /// quoted, with `\'` and `\\` escapes, as libpq reads them.
     private static func keywordPairs(_ text: String) throws(StoreError) -> [(String, String)] {
         var pairs: [(String, String)] = []
         var characters = Substring(text)
+        var previousKeyword: String?
         func skipSpaces() { while characters.first?.isWhitespace == true { characters.removeFirst() } }
         while true {
             skipSpaces()
@@ -78,7 +86,9 @@ extension ConnectionParameters {
             }
             skipSpaces()
             guard characters.first == "=", !keyword.isEmpty else {
-                throw StoreError(.invalidArgument, "the registry connection string is malformed near \"\(keyword)\"")
+                // After an unquoted password, the word is likely the rest of it: never shown.
+                if previousKeyword == "password" { throw StoreError(.invalidArgument, afterPassword) }
+                throw StoreError(.invalidArgument, "the registry connection string is malformed near \(VisibleText.quoted(keyword))")
             }
             characters.removeFirst()
             skipSpaces()
@@ -113,6 +123,7 @@ extension ConnectionParameters {
                 }
             }
             pairs.append((keyword, value))
+            previousKeyword = keyword
         }
         return pairs
     }
