@@ -1,6 +1,7 @@
 import Dispatch
 import Logging
 import StewardModel
+import StewardStore
 import StewardWire
 
 /// One client connection: reads frames, starts and ends calls, writes answers.
@@ -172,12 +173,9 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
         let token = nextToken
         let now = DispatchTime.now()
         let deadline = frame.timeoutMs > 0 ? Deadline.after(milliseconds: UInt64(frame.timeoutMs), from: now.uptimeNanoseconds) : nil
-        var callLogger = logger
-        callLogger[metadataKey: "method"] = "\(frame.method)"
-        callLogger[metadataKey: "call_id"] = "\(callID)"
         var context = ServerCallContext(
-            method: frame.method, peer: peer, deadline: deadline, metadata: frame.metadata,
-            logger: callLogger)
+            method: frame.method, peer: peer, deadline: deadline, metadata: frame.metadata, logger: logger)
+        context.callID = callID
         context.runtime = runtime
         context.decodingBudget = runtime.configuration.limits.maxDecodedBytesPerMessage
         let sink = CallStreamSink(connection: self, callID: callID, token: token)
@@ -194,7 +192,9 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
         }
         let admission = runtime.admission
         let peer = peer
-        call.task = Task {
+        // Started on the blocking pool, not the cooperative one: admission
+        // and the handler make synchronous store calls.
+        call.task = Task(executorPreference: BlockingExecutor.shared) {
             // Work that cannot be handed the deadline (the shared registry's
             // statements) finds it here.
             let outcome: CallOutcome = await Deadline.$ofCurrentCall.withValue(deadline) {
@@ -270,9 +270,14 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
 
     // MARK: Answers out
 
+    /// Hands a handler's answer to the I/O queue. Called from handler
+    /// tasks (on the blocking pool, never on `queue`). The first answer of
+    /// a batch drains the outbox with `queue.sync`, which runs the drain on
+    /// this thread when the queue is idle, as it mostly is: no thread is
+    /// woken to write the answer. Answers posted meanwhile join that drain.
     fileprivate func post(_ item: ConnectionOutbox.Item, bytes: Int) {
         if outbox.post(item, bytes: bytes) {
-            queue.async { self.drainOutbox() }
+            queue.sync { self.drainOutbox() }
         }
     }
 
