@@ -48,6 +48,13 @@ struct LoadBench: ParsableCommand {
     @Option(help: "Client threads.")
     var threads = 2
 
+    @Option(help: "Run only these parts (latency, throughput, mixed, isolation), comma-separated; for profiling one.")
+    var only: String?
+
+    private func runs(_ part: String) -> Bool {
+        only.map { $0.split(separator: ",").contains { $0 == part } } ?? true
+    }
+
     func validate() throws {
         guard pings > 0, throughputSeconds > 0, connections > 0, rate > 0, seconds > 0, writers > 0,
             isolationSeconds > 0, threads > 0
@@ -68,12 +75,10 @@ struct LoadBench: ParsableCommand {
         let daemon = try BenchDaemon(executable: executable)
         defer { daemon.stop() }
         var report = TargetReport()
-        let socket = daemon.socketPath
-
         // One call in flight.
         let calls = LoadCalls()
-        for (call, judged) in [(calls.health, false), (calls.info, true), (calls.connectionGet, true), (calls.userGet, true)] {
-            let (samples, errors) = try LoadClient.pingLatency(socketPath: socket, call: call, calls: pings)
+        for (call, judged) in !runs("latency") ? [] : [(calls.health, false), (calls.info, true), (calls.connectionGet, true), (calls.userGet, true)] {
+            let (samples, errors) = try LoadClient.pingLatency(socketPath: daemon.socketPath, call: call, calls: pings)
             print("\(call.name), 1 in flight: p50 \(us(samples.p50)) p99 \(us(samples.p99)) p999 \(us(samples.p999)); "
                 + "\(String(format: "%.2f", samples.p50 / floor.p50))× floor; errors \(errors)")
             if judged {
@@ -83,10 +88,10 @@ struct LoadBench: ParsableCommand {
         }
 
         // Throughput: 4 connections × 32 in flight.
-        for call in [calls.health, calls.info] {
+        for call in runs("throughput") ? [calls.health, calls.info] : [] {
             let result = try measured(daemon) {
                 try LoadClient.run(
-                    socketPath: socket, connections: 4, threads: threads, pace: .closedLoop(inFlight: 32),
+                    socketPath: daemon.socketPath, connections: 4, threads: threads, pace: .closedLoop(inFlight: 32),
                     seconds: throughputSeconds, calls: [call], pick: { _, _ in 0 })
             }
             print(describe("\(call.name), 4 × 32 in flight", result))
@@ -96,11 +101,17 @@ struct LoadBench: ParsableCommand {
             }
         }
 
-        // Many connections, 10% writes, open loop.
+        if runs("mixed") { try mixedLoad(daemon, calls, &report) }
+        if runs("isolation") { try readIsolation(daemon, calls, &report) }
+        print("\n" + report.render())
+    }
+
+    /// Many connections, 10% writes, open loop.
+    private func mixedLoad(_ daemon: BenchDaemon, _ calls: LoadCalls, _ report: inout TargetReport) throws {
         let mix = [calls.info, calls.connectionGet, calls.userGet, calls.userCreate("mix")]
         let mixed = try measured(daemon) {
             try LoadClient.run(
-                socketPath: socket, connections: connections, threads: threads, pace: .openLoop(callsPerSecond: rate),
+                socketPath: daemon.socketPath, connections: connections, threads: threads, pace: .openLoop(callsPerSecond: rate),
                 seconds: seconds, calls: mix, pick: { connection, sequence in
                     (sequence &+ UInt64(connection)) % 10 == 9 ? 3 : Int((sequence &+ UInt64(connection)) % 3)
                 })
@@ -110,9 +121,13 @@ struct LoadBench: ParsableCommand {
                    "\(Int(mixed.callsPerSecond)) calls/s")
         report.add("\(connections) conns, 10% writes: p99 ≤ 20 ms", mixed.all.p99 <= 20_000, "p99 \(us(mixed.all.p99))")
         report.add("\(connections) conns, 10% writes: zero errors", mixed.errors == 0, "\(mixed.errors) errors")
+    }
 
-        // Reads alone, then beside writers.
+    /// Reads at a fixed rate alone, then beside writers that each keep one
+    /// write in flight.
+    private func readIsolation(_ daemon: BenchDaemon, _ calls: LoadCalls, _ report: inout TargetReport) throws {
         let readRate = 4_000.0
+        let socket = daemon.socketPath
         let readers = { () throws -> LoadResult in
             try LoadClient.run(
                 socketPath: socket, connections: 16, threads: 1, pace: .openLoop(callsPerSecond: readRate),
@@ -134,8 +149,6 @@ struct LoadBench: ParsableCommand {
         if let written = writing.withLock({ $0 }) { print(describe("  the \(writers) writers", written)) }
         report.add("reads' p99 with \(writers) writers ≤ 2× alone", beside.reads.p99 <= 2 * alone.reads.p99 && beside.errors == 0,
                    "\(us(beside.reads.p99)) vs \(us(alone.reads.p99)) alone")
-
-        print("\n" + report.render())
     }
 
     /// Runs `body`, printing the daemon's CPU use beside it.

@@ -272,7 +272,8 @@ private struct LoadWorker {
                 polls[slot] = pollfd(fd: connection.fd, events: Int16(POLLIN) | (wantsOut ? Int16(POLLOUT) : 0), revents: 0)
             }
             now = DispatchTime.now().uptimeNanoseconds
-            let wait = min(end, interval > 0 ? nextDue : end) &- min(now, end)
+            let wakeAt = min(end, interval > 0 ? nextDue : end)
+            let wait = wakeAt > now ? wakeAt - now : 0
             let ready = poll(&polls, nfds_t(polls.count), Int32(min((wait + 999_999) / 1_000_000, 1_000)))
             guard ready > 0 else { continue }
             for slot in connections.indices where polls[slot].revents != 0 {

@@ -195,6 +195,11 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
         // Started on the blocking pool, not the cooperative one: admission
         // and the handler make synchronous store calls.
         call.task = Task(executorPreference: BlockingExecutor.shared) {
+            // Abandoned (cancelled, past its deadline, its connection gone)
+            // while it waited for a thread: its answer would be dropped, so
+            // it does no work, and a backlog left by closed connections
+            // drains at once instead of holding up the calls behind it.
+            guard !Task.isCancelled else { return }
             // Work that cannot be handed the deadline (the shared registry's
             // statements) finds it here.
             let outcome: CallOutcome = await Deadline.$ofCurrentCall.withValue(deadline) {
