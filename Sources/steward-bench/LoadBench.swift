@@ -101,8 +101,10 @@ struct LoadBench: ParsableCommand {
             }
         }
 
-        if runs("mixed") { try mixedLoad(daemon, calls, &report) }
+        // Isolation before the mixed run: an overloaded mixed run leaves a
+        // backlog that would be measured as the readers' latency.
         if runs("isolation") { try readIsolation(daemon, calls, &report) }
+        if runs("mixed") { try mixedLoad(daemon, calls, &report) }
         print("\n" + report.render())
     }
 
@@ -147,7 +149,8 @@ struct LoadBench: ParsableCommand {
         writerThread.join()
         print(describe("16 readers beside \(writers) writers", beside))
         if let written = writing.withLock({ $0 }) { print(describe("  the \(writers) writers", written)) }
-        report.add("reads' p99 with \(writers) writers ≤ 2× alone", beside.reads.p99 <= 2 * alone.reads.p99 && beside.errors == 0,
+        let answered = alone.reads.count > 0 && beside.reads.count > 0 && alone.errors == 0 && beside.errors == 0
+        report.add("reads' p99 with \(writers) writers ≤ 2× alone", answered && beside.reads.p99 <= 2 * alone.reads.p99,
                    "\(us(beside.reads.p99)) vs \(us(alone.reads.p99)) alone")
     }
 

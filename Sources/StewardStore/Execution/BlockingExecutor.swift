@@ -29,9 +29,10 @@ public final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
     /// The process's pool: the daemon's calls run their store work here.
     /// One pool for the process, made on first use, so that every server
     /// and store in it (a test process makes hundreds) shares its threads.
-    /// 64: a write waiting for its group's commit holds a thread, and reads
-    /// must still find threads while dozens of writers wait.
-    public static let shared = BlockingExecutor(threads: 64)
+    /// 32: a write waiting for its group's commit holds a thread, and reads
+    /// must still find threads while a dozen or two writers wait; more
+    /// threads than that only contend for the store's read connections.
+    public static let shared = BlockingExecutor(threads: 32)
 
     /// - Parameters:
     ///   - threads: how many threads; as many blocking calls can be under

@@ -37,9 +37,9 @@ public final class SQLiteRegistryStore: RegistryStore {
     /// Gathers concurrent writes into shared transactions.
     private let writes = GroupCommitQueue<SQLiteDatabase>()
 
-    /// How many read connections: enough for reads on every core and a few
-    /// waiting on the disk; each costs a file descriptor and a page cache.
-    static let readConnections = 4
+    /// How many read connections: enough that the blocking pool's threads
+    /// seldom wait for one; each costs a file descriptor and a page cache.
+    static let readConnections = 8
 
     /// How long a call waits for a lock held by another connection (only a
     /// tool opening the file beside the daemon) before failing as busy.
