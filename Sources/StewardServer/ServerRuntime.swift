@@ -24,13 +24,16 @@ final class ServerRuntime: Sendable {
         /// Per uid: open connections and server-streaming calls in flight.
         var uidUsage = UIDUsage()
         var nextConnectionID: UInt64 = 1
-        var callsInFlight = 0
         /// Shutdown waiting for the last call in flight to end.
         var callWaiters = TimedWaiters()
         /// Shutdown waiting for the last connection to close.
         var connectionWaiters = TimedWaiters()
     }
     private let state = Mutex(State())
+    /// Kept apart from `state`: every call counts itself in and out, and
+    /// one lock shared by every connection's calls would be contended.
+    /// Only the last call out takes the lock, to wake a draining shutdown.
+    private let inFlight = Atomic<Int>(0)
 
     /// The services with routes, by full name (`steward.v1.Server`).
     private let serviceNames: Set<String>
@@ -57,7 +60,7 @@ final class ServerRuntime: Sendable {
 
     var isDraining: Bool { state.withLock { $0.isDraining } }
     var openConnectionCount: Int { state.withLock { $0.connections.count } }
-    var callsInFlight: Int { state.withLock { $0.callsInFlight } }
+    var callsInFlight: Int { inFlight.load(ordering: .sequentiallyConsistent) }
     /// Server.Metrics' answer: the Prometheus text, gauges read now.
     var metricsText: String {
         statistics.metrics.text(
@@ -136,14 +139,15 @@ final class ServerRuntime: Sendable {
     var allConnections: [ServerConnection] { state.withLock { Array($0.connections.values) } }
 
     func callStarted() {
-        state.withLock { $0.callsInFlight += 1 }
+        inFlight.add(1, ordering: .sequentiallyConsistent)
     }
 
     func callEnded() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
-            state.callsInFlight -= 1
-            return state.callsInFlight == 0 ? state.callWaiters.takeAll() : []
-        }
+        // A waiter checks the count under the lock after registering, so a
+        // count that reaches zero before the lock is taken here is seen
+        // there, and one that reaches zero after finds the waiter here.
+        guard inFlight.subtract(1, ordering: .sequentiallyConsistent).newValue == 0 else { return }
+        let waiters = state.withLock { $0.callWaiters.takeAll() }
         waiters.forEach { $0.resume(returning: true) }
     }
 
@@ -156,7 +160,7 @@ final class ServerRuntime: Sendable {
     /// Returns true when no call is in flight any more, or false when
     /// `milliseconds` pass first.
     func waitForCallsToFinish(withinMilliseconds milliseconds: Int) async -> Bool {
-        await wait(withinMilliseconds: milliseconds, until: { $0.callsInFlight == 0 }, on: \.callWaiters)
+        await wait(withinMilliseconds: milliseconds, until: { _ in self.callsInFlight == 0 }, on: \.callWaiters)
     }
 
     /// Waits until `isDone` holds (whoever makes it hold resumes `waiters`

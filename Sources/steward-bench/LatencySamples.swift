@@ -15,4 +15,12 @@ struct LatencySamples {
 
     var p50: Double { percentile(0.50) }
     var p99: Double { percentile(0.99) }
+    var p999: Double { percentile(0.999) }
+    var count: Int { values.count }
+
+    func merged(with other: LatencySamples) -> LatencySamples {
+        var merged = self
+        merged.values.append(contentsOf: other.values)
+        return merged
+    }
 }

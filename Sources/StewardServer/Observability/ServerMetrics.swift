@@ -51,13 +51,17 @@ public final class ServerMetrics: Sendable {
         callsInFlight = CoreMetrics.Gauge(label: "steward_calls_in_flight", factory: factory)
     }
 
-    /// One answered call: counted by method and status name, its latency
-    /// in the method's histogram.
-    func recordCall(method: String, code: StatusCode, nanoseconds: UInt64) {
+    /// The counter of answered calls of `method` with `code`. Made once per
+    /// method and status and kept by the caller (``ServerStatistics``):
+    /// making it looks it up in the registry under its lock, which every
+    /// call would otherwise pay.
+    func callCounter(method: String, code: StatusCode) -> CoreMetrics.Counter {
         CoreMetrics.Counter(label: "steward_calls_total", dimensions: [("method", method), ("code", code.name)], factory: factory)
-            .increment()
+    }
+
+    /// The latency histogram of `method`; kept by the caller, as the counter.
+    func callTimer(method: String) -> CoreMetrics.Timer {
         CoreMetrics.Timer(label: "steward_call_duration_seconds", dimensions: [("method", method)], factory: factory)
-            .recordNanoseconds(Int64(clamping: nanoseconds))
     }
 
     /// A Validate call that finished: `outcome` is its report's (PASSED,

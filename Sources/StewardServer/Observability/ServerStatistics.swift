@@ -1,3 +1,4 @@
+import CoreMetrics
 import Dispatch
 import StewardWire
 import Synchronization
@@ -8,6 +9,9 @@ final class ServerStatistics: Sendable {
         var calls: UInt64 = 0
         var statusCounts: [StatusCode: UInt64] = [:]
         var latency = LatencyHistogram()
+        /// The method's Prometheus metrics, made on its first call.
+        var timer: CoreMetrics.Timer
+        var counters: [StatusCode: CoreMetrics.Counter] = [:]
     }
 
     private struct State {
@@ -29,12 +33,20 @@ final class ServerStatistics: Sendable {
     func record(method: String, code: StatusCode, startedAt: UInt64) {
         let nanoseconds = DispatchTime.now().uptimeNanoseconds &- startedAt
         let elapsed = nanoseconds / 1000
-        metrics.recordCall(method: method, code: code, nanoseconds: nanoseconds)
-        state.withLock { state in
-            state.methods[method, default: MethodSummary()].calls += 1
-            state.methods[method]!.statusCounts[code, default: 0] += 1
-            state.methods[method]!.latency.record(microseconds: elapsed)
+        // One lock and one lookup per call; the metrics are recorded
+        // outside it (they have locks of their own).
+        let (timer, counter) = state.withLock { state in
+            var summary = state.methods.removeValue(forKey: method) ?? MethodSummary(timer: metrics.callTimer(method: method))
+            summary.calls += 1
+            summary.statusCounts[code, default: 0] += 1
+            summary.latency.record(microseconds: elapsed)
+            let counter = summary.counters[code] ?? metrics.callCounter(method: method, code: code)
+            summary.counters[code] = counter
+            state.methods[method] = summary
+            return (summary.timer, counter)
         }
+        counter.increment()
+        timer.recordNanoseconds(Int64(clamping: nanoseconds))
     }
 
     func recordRefusal(code: StatusCode) {

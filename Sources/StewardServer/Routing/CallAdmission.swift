@@ -2,9 +2,11 @@ import StewardCore
 import StewardWire
 
 /// Decides whether a call may start and who its caller is. Runs on the
-/// call's own task, not an I/O queue, because the directory may ask the
-/// registry store; it asks once per call, so a new user or a grant takes
-/// effect on the next call.
+/// call's own task, on the ``BlockingExecutor`` (never an I/O queue or the
+/// cooperative pool), because the directory asks the registry store: one
+/// read, on a read connection that no write holds up. It asks once per
+/// call and keeps nothing, so a new user, a grant or a revoke takes effect
+/// on the next call, on every daemon sharing the store.
 ///
 /// The decision needs only the method path and the caller: the request is
 /// not decoded, let alone mapped to domain values, until the call is

@@ -18,8 +18,25 @@ public struct ServerCallContext: Sendable {
     public var deadline: Deadline?
     /// The REQUEST frame's headers.
     public var metadata: [StewardRpcV1.MetadataEntry]
-    /// A logger carrying the call's method, call id and peer uid.
-    public var logger: Logger
+    /// A logger carrying the call's method, call id and peer uid. Made
+    /// when asked for: most calls log nothing, and the metadata would cost
+    /// every call a few allocations.
+    public var logger: Logger {
+        get {
+            var logger = baseLogger
+            logger[metadataKey: "method"] = "\(method)"
+            if let callID { logger[metadataKey: "call_id"] = "\(callID)" }
+            return logger
+        }
+        set {
+            baseLogger = newValue
+            callID = nil
+        }
+    }
+    /// The connection's logger (its id and the peer's uid).
+    private var baseLogger: Logger
+    /// The call's id on its connection, for the log.
+    var callID: UInt64?
     /// The daemon serving the call, for the built-in services that report on it.
     var runtime: ServerRuntime?
     /// Set for a mutating method: where a request refused before its
@@ -41,7 +58,7 @@ public struct ServerCallContext: Sendable {
         self.caller = .unknown(uid: peer.uid)
         self.deadline = deadline
         self.metadata = metadata
-        self.logger = logger
+        self.baseLogger = logger
     }
 
     /// Time left before the deadline, in milliseconds (nil: no deadline; 0:

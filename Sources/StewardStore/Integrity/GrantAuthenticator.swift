@@ -1,5 +1,6 @@
 import Crypto
 import StewardModel
+import Synchronization
 
 /// MACs for the rows that grant authority (`user_permissions`), so that
 /// whoever can write the registry's tables but does not hold the registry
@@ -14,6 +15,10 @@ import StewardModel
 package struct GrantAuthenticator: Sendable {
     // Kept as bytes: swift-crypto's SymmetricKey is not Sendable.
     private let keyBytes: [UInt8]
+    /// Grants whose MAC has verified: every call's caller lookup reads the
+    /// caller's grants again (so a revoke holds from the next call), and
+    /// an HMAC per grant per call was a large share of a call's cost.
+    private let verifiedGrants = VerifiedGrants()
 
     static let derivationSalt = Array("steward registry".utf8)
     static let derivationInfo = Array("steward/permission-grant-mac/v1".utf8)
@@ -39,9 +44,16 @@ package struct GrantAuthenticator: Sendable {
     /// false for a missing one.
     package func verifies(_ mac: [UInt8]?, userID: Int64, uid: UInt32, permission: Permission) -> Bool {
         guard let mac, mac.count == SHA256.byteCount else { return false }
-        return HMAC<SHA256>.isValidAuthenticationCode(
-            mac, authenticating: Self.message(userID: userID, uid: uid, permission: permission),
-            using: SymmetricKey(data: keyBytes))
+        let message = Self.message(userID: userID, uid: uid, permission: permission)
+        // The same grant with the same MAC verified before: it verifies
+        // again (the MAC is a function of the grant under this key). Only
+        // grants that verified are remembered, so a forged MAC always
+        // meets the HMAC.
+        let grant = message + mac
+        if verifiedGrants.contains(grant) { return true }
+        let valid = HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: message, using: SymmetricKey(data: keyBytes))
+        if valid { verifiedGrants.insert(grant) }
+        return valid
     }
 
     /// Fixed-width integers and a length-prefixed name after a domain
@@ -89,5 +101,21 @@ extension GrantAuthenticator {
             }
         }
         return (permissions, unverified)
+    }
+}
+
+/// The grants (encoding and MAC) a ``GrantAuthenticator`` has verified,
+/// bounded: forgotten all at once past a limit, then learnt again.
+private final class VerifiedGrants: Sendable {
+    private let grants = Mutex(Set<[UInt8]>())
+    private static let limit = 100_000
+
+    func contains(_ grant: [UInt8]) -> Bool { grants.withLock { $0.contains(grant) } }
+
+    func insert(_ grant: [UInt8]) {
+        grants.withLock { grants in
+            if grants.count >= Self.limit { grants.removeAll() }
+            grants.insert(grant)
+        }
     }
 }

@@ -12,16 +12,26 @@ extension SQLiteDatabase {
     package func transaction<Result>(
         _ mode: TransactionMode = .immediate, _ body: () throws -> Result
     ) throws -> Result {
-        try execute(script: mode.rawValue)
+        try control(mode.rawValue)
         do {
             let result = try body()
-            try execute(script: "COMMIT")
+            try control("COMMIT")
             return result
         } catch {
             // SQLite may already have rolled back (on SQLITE_FULL, for one);
             // a second ROLLBACK would fail and hide the real error.
-            if !isAutocommit { try? execute(script: "ROLLBACK") }
+            if !isAutocommit { try? control("ROLLBACK") }
             throw error
+        }
+    }
+
+    /// Runs one fixed transaction-control statement (BEGIN, COMMIT,
+    /// SAVEPOINT…) as a cached prepared statement: every read and write
+    /// begins and ends a transaction, and `sqlite3_exec` would parse the
+    /// text again each time.
+    package func control(_ sql: String) throws {
+        try withStatement(sql) { statement in
+            while try statement.step() {}
         }
     }
 

@@ -5,9 +5,12 @@ import Synchronization
 
 /// The registry in one SQLite file (DESIGN §5, embedded default).
 ///
-/// One connection, behind a `Mutex`: handler tasks call the store
-/// concurrently, SQLite has one writer at a time anyway, and every call is a
-/// short transaction. Calls block; keep them off the I/O queues.
+/// One connection for writes, behind a `Mutex`, and a small pool of
+/// query-only connections for reads (``SQLiteReadPool``). SQLite has one
+/// writer at a time; concurrent writes are committed together by a
+/// ``GroupCommitQueue``, each in a savepoint of its own, so the write rate
+/// is not one fsync per write. Calls block: the daemon makes them on its
+/// ``BlockingExecutor``, never on the cooperative pool or an I/O queue.
 ///
 /// Durability: the journal is a WAL and `synchronous=FULL`, so COMMIT
 /// returns only after the WAL is fsync'ed. `kill -9` alone would not lose a
@@ -26,11 +29,17 @@ public final class SQLiteRegistryStore: RegistryStore {
     let clock: @Sendable () -> Date
     /// The connection every write (and migrations, and tools) goes through.
     private let database: Mutex<SQLiteDatabase?>
-    /// A second, query-only connection for reads. In WAL mode it reads the
-    /// last committed snapshot while a write transaction runs, so a long
-    /// write (a large mapping import) does not hold up the caller lookups
-    /// and reads that every other call makes.
-    private let reader: Mutex<SQLiteDatabase?>
+    /// Query-only connections for reads. In WAL mode each reads the last
+    /// committed snapshot while a write transaction runs, so a long write (a
+    /// large mapping import) does not hold up the caller lookups and reads
+    /// that every other call makes.
+    private let readers: SQLiteReadPool
+    /// Gathers concurrent writes into shared transactions.
+    private let writes = GroupCommitQueue<SQLiteDatabase>()
+
+    /// How many read connections: enough that the blocking pool's threads
+    /// seldom wait for one; each costs a file descriptor and a page cache.
+    static let readConnections = 8
 
     /// How long a call waits for a lock held by another connection (only a
     /// tool opening the file beside the daemon) before failing as busy.
@@ -48,15 +57,18 @@ public final class SQLiteRegistryStore: RegistryStore {
         self.grants = GrantAuthenticator(key: key)
         self.clock = clock
         let connection: SQLiteDatabase
-        let readConnection: SQLiteDatabase
+        var readConnections: [SQLiteDatabase] = []
         do {
             try Self.createPrivately(path)
             connection = try SQLiteDatabase(path: path)
             try Self.configure(connection, path: path)
             try Self.prepareSchema(connection, path: path, cipher: cipher, grants: grants)
-            readConnection = try SQLiteDatabase(path: path)
-            try Self.configure(readConnection, path: path)
-            try readConnection.execute(script: "PRAGMA query_only = ON;")
+            for _ in 0..<Self.readConnections {
+                let reader = try SQLiteDatabase(path: path)
+                readConnections.append(reader)
+                try Self.configure(reader, path: path)
+                try reader.execute(script: "PRAGMA query_only = ON;")
+            }
         } catch let error as StoreError {
             throw error
         } catch let error as SQLiteError where error.primaryCode == SQLITE_NOTADB {
@@ -71,15 +83,12 @@ public final class SQLiteRegistryStore: RegistryStore {
             throw StoreError(.io, "cannot open the registry store \(path)", detail: "\(error)")
         }
         self.database = Mutex(connection)
-        self.reader = Mutex(readConnection)
+        self.readers = SQLiteReadPool(readConnections)
     }
 
     /// Closes the database. Later calls fail as unavailable.
     public func close() {
-        reader.withLock { connection in
-            connection?.close()
-            connection = nil
-        }
+        readers.close()
         database.withLock { connection in
             connection?.close()
             connection = nil
@@ -171,29 +180,47 @@ public final class SQLiteRegistryStore: RegistryStore {
 
     // MARK: - Running calls
 
-    /// Runs `body` in one IMMEDIATE transaction: all of it or none of it.
-    /// The call's pending audit event (``CallAuditEvent``), if any, is
-    /// appended in the same transaction unless `recordingCallEvent` is false
-    /// (a write that changes nothing, or an event of its own).
+    /// Runs `body` in a write transaction: all of it or none of it, and
+    /// returns once that transaction is durably committed. Concurrent
+    /// writes share one transaction and one COMMIT (``GroupCommitQueue``),
+    /// `body` in a savepoint of its own, so its failure undoes its changes
+    /// only. The call's pending audit event (``CallAuditEvent``), if any,
+    /// is appended in the same savepoint unless `recordingCallEvent` is
+    /// false (a write that changes nothing, or an event of its own).
     func write<Result: Sendable>(
         recordingCallEvent: Bool = true, _ body: (SQLiteDatabase) throws -> Result
     ) throws(StoreError) -> Result {
+        // Read here, on the caller's task: the group's leader runs `body`
+        // on its own thread, where the task-local is the leader's.
         let call = recordingCallEvent ? CallAuditEvent.current : nil
-        let result = try withDatabase { database in
-            try database.transaction(.immediate) {
+        let result: Result
+        do {
+            result = try writes.perform(access: { work in try withDatabase(work) }) { database in
                 let result = try body(database)
                 if let event = call?.pendingEvent() { _ = try Self.insertAuditEvent(event, in: database) }
                 return result
             }
+        } catch {
+            throw Self.storeError(error)
         }
         call?.markCommitted()
         return result
     }
 
-    /// Runs `body` in one read transaction on the read connection, so it
+    /// Commits and the writes they carried since the store opened: fewer
+    /// commits than writes shows writes were committed together.
+    package var groupCommitStatistics: GroupCommitStatistics { writes.statistics }
+
+    /// Runs `body` in one read transaction on a read connection, so it
     /// sees one committed snapshot and never waits for a writer.
     func read<Result: Sendable>(_ body: (SQLiteDatabase) throws -> Result) throws(StoreError) -> Result {
-        try Self.withConnection(reader) { database in try database.transaction(.deferred) { try body(database) } }
+        do {
+            return try readers.withConnection(closed: Self.closed) { database in
+                try database.transaction(.deferred) { try body(database) }
+            }
+        } catch {
+            throw Self.storeError(error)
+        }
     }
 
     /// Hands `body` the open write connection under its lock; every error
@@ -208,20 +235,25 @@ public final class SQLiteRegistryStore: RegistryStore {
         _ slot: borrowing Mutex<SQLiteDatabase?>, _ body: (SQLiteDatabase) throws -> Result
     ) throws(StoreError) -> Result {
         let outcome: Swift.Result<Result, StoreError> = slot.withLock { connection in
-            guard let connection, connection.isOpen else {
-                return .failure(StoreError(.unavailable, "the registry store is closed"))
-            }
+            guard let connection, connection.isOpen else { return .failure(closed) }
             do {
                 return .success(try body(connection))
-            } catch let error as StoreError {
-                return .failure(error)
-            } catch let error as SQLiteError {
-                return .failure(StoreError(error))
             } catch {
-                return .failure(StoreError(.io, "the registry store failed", detail: "\(error)"))
+                return .failure(storeError(error))
             }
         }
         return try outcome.get()
+    }
+
+    private static let closed = StoreError(.unavailable, "the registry store is closed")
+
+    /// Every error leaves the store as a ``StoreError``.
+    private static func storeError(_ error: any Error) -> StoreError {
+        switch error {
+        case let error as StoreError: error
+        case let error as SQLiteError: StoreError(error)
+        default: StoreError(.io, "the registry store failed", detail: "\(error)")
+        }
     }
 
     /// The current time, as the store will give it back.

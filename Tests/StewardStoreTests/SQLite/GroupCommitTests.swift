@@ -1,0 +1,115 @@
+import Dispatch
+import Foundation
+import StewardStore
+import StewardWire
+import Synchronization
+import Testing
+
+@Suite("SQLite store: group commit", .timeLimit(.minutes(1)))
+struct GroupCommitTests {
+    /// The write lock is held from outside while the writers queue, so
+    /// they must meet in the queue whatever the machine's timing: the
+    /// first group is whoever came before the lock was let go, the second
+    /// everyone else. Each writer records its call's audit event with its
+    /// change, as a daemon's call does.
+    @Test("Concurrent writes share commits; each is durable, and one failing writer undoes only its own change and event")
+    func concurrentWritersShareCommits() throws {
+        let test = try SQLiteTestStore()
+        let store = test.store
+        try store.createUser(name: "taken", uid: 2000, permissions: [])
+        let before = store.groupCommitStatistics
+        let writers = 40
+        let good = writers - 1
+
+        // Holds the write connection until every writer has queued.
+        let holding = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        Thread {
+            _ = try? store.withDatabase { _ in
+                holding.signal()
+                release.wait()
+            }
+        }.start()
+        holding.wait()
+
+        let outcomes = WriterOutcomes()
+        let done = DispatchGroup()
+        func startWriter(_ index: Int, name: String, uid: UInt32) {
+            done.enter()
+            Thread {
+                let event = CallAuditEvent { message in
+                    NewAuditEvent(at: Date(), uid: 0, method: "/test/GroupCommit", target: name, status: .ok, message: message)
+                }
+                let outcome: Result<Bool, StoreError>
+                do {
+                    try store.recording(event) { _ = try store.createUser(name: name, uid: uid, permissions: [.applicationAdmin]) }
+                    outcome = .success(event.isCommitted)
+                } catch {
+                    outcome = .failure(error as? StoreError ?? StoreError(.io, "\(error)"))
+                }
+                outcomes.record(index, outcome)
+                done.leave()
+            }.start()
+        }
+        for index in 0..<good { startWriter(index, name: "writer\(index)", uid: 3000 + UInt32(index)) }
+        waitUntil { store.groupCommitStatistics.arrivals - before.arrivals == good }
+        // Last in, so it shares the second group with good writers.
+        startWriter(good, name: "taken", uid: 4000)
+        waitUntil { store.groupCommitStatistics.arrivals - before.arrivals == writers }
+        release.signal()
+        done.wait()
+
+        let results = outcomes.all
+        for index in 0..<good {
+            #expect((try? results[index]?.get()) == true, "writer \(index) is answered, its event committed with it")
+        }
+        guard case .failure(let failure)? = results[good] else {
+            Issue.record("the writer of a taken name must fail")
+            return
+        }
+        #expect(failure.code == .alreadyExists)
+
+        let after = store.groupCommitStatistics
+        #expect(after.writes - before.writes == good)
+        #expect(after.commits - before.commits <= 2, "\(good) writes took \(after.commits - before.commits) commits")
+
+        // Durable: a store opened afresh on the file sees every answered write.
+        store.close()
+        let reopened = try SQLiteRegistryStore(path: test.path, key: test.key)
+        defer { reopened.close() }
+        let names = Set(try reopened.listUsers(page: PageRequest(size: 500)).items.map(\.name))
+        #expect(names == Set((0..<good).map { "writer\($0)" }).union(["taken"]))
+        #expect(try reopened.user(uid: 4000) == nil, "the failed writer's row is gone")
+        #expect(try reopened.user(name: "writer7").permissions == [.applicationAdmin])
+        let events = try reopened.listAuditEvents(AuditFilter(method: "/test/GroupCommit"), page: PageRequest(size: 500)).items
+        #expect(events.count == good, "one event per committed change, none for the failure")
+        #expect(!events.contains { $0.target == "taken" })
+    }
+
+    @Test("A lone write is committed and answered as before")
+    func loneWrite() throws {
+        let test = try SQLiteTestStore()
+        let before = test.store.groupCommitStatistics
+        try test.store.createUser(name: "alone", uid: 2100, permissions: [])
+        #expect(test.store.groupCommitStatistics.commits == before.commits + 1)
+        #expect(throws: StoreError.self) { try test.store.createUser(name: "alone", uid: 2101, permissions: []) }
+        #expect(test.store.groupCommitStatistics.commits == before.commits + 1, "a group whose only write failed commits nothing")
+        #expect(try test.store.user(uid: 2101) == nil)
+    }
+
+    /// Waits for a condition another thread makes true (the writers queueing).
+    private func waitUntil(_ condition: () -> Bool) {
+        while !condition() { usleep(200) }
+    }
+}
+
+/// Each writer's outcome: whether its event was committed, or its error.
+private final class WriterOutcomes: Sendable {
+    private let results = Mutex<[Int: Result<Bool, StoreError>]>([:])
+
+    func record(_ index: Int, _ outcome: Result<Bool, StoreError>) {
+        results.withLock { $0[index] = outcome }
+    }
+
+    var all: [Int: Result<Bool, StoreError>] { results.withLock { $0 } }
+}
