@@ -156,8 +156,14 @@ struct SharedModeWorkTests {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         do {
-            let governed = try cluster.admin()
+            let stateAdmin = try cluster.admin()
+            let governed = {
+                var governed = stateAdmin
+                governed.database = "gov"
+                return governed
+            }()
             _ = try await offThePool {
+                try PostgresConnection.open(stateAdmin).run("CREATE DATABASE gov")
                 let admin = try PostgresConnection.open(governed)
                 defer { admin.close() }
                 try admin.run("CREATE TABLE public.orders (id bigint)")
@@ -167,7 +173,7 @@ struct SharedModeWorkTests {
             let state = try Self.testStore(on: registry, in: directory)
             let settings = ConnectionSettings(
                 displayName: "slow", deploymentType: .selfManaged, host: "127.0.0.1", port: cluster.port,
-                stateDatabase: governed.database, governedDatabases: [governed.database], username: governed.user,
+                stateDatabase: stateAdmin.database, governedDatabases: [governed.database], username: governed.user,
                 sslMode: .disable)
             try state.store.createConnection(
                 key: "slow", settings: settings, password: Secret(governed.password ?? ""), createdBy: 0, walkedTo: .active)
