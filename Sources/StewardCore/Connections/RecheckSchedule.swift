@@ -52,7 +52,8 @@ public struct RecheckSchedule: Sendable {
     /// Rounds until the task running it is cancelled: the first after a
     /// random part of `interval` (so a daemon restarted more often than the
     /// interval still rechecks, and daemons started together spread out),
-    /// then every `interval`, give or take a tenth.
+    /// then every `interval` (a quarter of it with a shared registry), give
+    /// or take a tenth.
     public func run() async {
         let round = store.leases == nil ? interval : interval / Self.sharedRoundsPerInterval
         var wait = round * Double.random(in: 0.1...1.0)
