@@ -23,18 +23,8 @@ struct OutageStressTests {
 
     @Test("A frozen registry: calls end by their deadlines, Health says NOT_SERVING, and the daemon recovers each time")
     func registryOutages() async throws {
-        let cluster = try await offThePool { try PrivateCluster.start() }
-        defer { cluster.destroy() }
-        let directory = try makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let admin = try cluster.admin()
-        let daemon = try await DaemonProcess.start(
-            socketPath: directory + "/run/steward.sock",
-            arguments: [
-                "--store-url", "postgresql://\(admin.user)@127.0.0.1:\(cluster.port)/postgres?sslmode=disable",
-                "--recheck-interval-s", "0",
-            ],
-            environment: ["PGPASSWORD": try TestPostgres.pg17.password])
+        let (cluster, directory, daemon) = try await Self.registryDaemon()
+        defer { cluster.destroy(); try? FileManager.default.removeItem(atPath: directory) }
         let client = TimedCaller(try RawConnection(path: daemon.socketPath))
         #expect(try await client.healthOfRegistry() == .serving)
 
@@ -76,18 +66,8 @@ struct OutageStressTests {
 
     @Test("A frozen registry: calls without a deadline, more than the daemon's registry sessions, end by the daemon's own bound")
     func registryOutageWithoutDeadlines() async throws {
-        let cluster = try await offThePool { try PrivateCluster.start() }
-        defer { cluster.destroy() }
-        let directory = try makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let admin = try cluster.admin()
-        let daemon = try await DaemonProcess.start(
-            socketPath: directory + "/run/steward.sock",
-            arguments: [
-                "--store-url", "postgresql://\(admin.user)@127.0.0.1:\(cluster.port)/postgres?sslmode=disable",
-                "--recheck-interval-s", "0",
-            ],
-            environment: ["PGPASSWORD": try TestPostgres.pg17.password])
+        let (cluster, directory, daemon) = try await Self.registryDaemon()
+        defer { cluster.destroy(); try? FileManager.default.removeItem(atPath: directory) }
         let client = TimedCaller(try RawConnection(path: daemon.socketPath))
         #expect(try await client.pollUntilOK(StewardV1.Connections.list, .init(), withinMilliseconds: 10_000))
         try cluster.freeze()
@@ -139,6 +119,27 @@ struct OutageStressTests {
 }
 
 extension OutageStressTests {
+    /// A private cluster to freeze, and a daemon (no rechecks) in a new
+    /// directory whose shared registry is in it; the caller destroys both.
+    static func registryDaemon() async throws -> (PrivateCluster, String, DaemonProcess) {
+        let cluster = try await offThePool { try PrivateCluster.start() }
+        do {
+            let directory = try makeTemporaryDirectory()
+            let admin = try cluster.admin()
+            let daemon = try await DaemonProcess.start(
+                socketPath: directory + "/run/steward.sock",
+                arguments: [
+                    "--store-url", "postgresql://\(admin.user)@127.0.0.1:\(cluster.port)/postgres?sslmode=disable",
+                    "--recheck-interval-s", "0",
+                ],
+                environment: ["PGPASSWORD": try TestPostgres.pg17.password])
+            return (cluster, directory, daemon)
+        } catch {
+            cluster.destroy()
+            throw error
+        }
+    }
+
     /// A private cluster to freeze, and a daemon (embedded store, no
     /// rechecks) in a new directory to govern it; the caller destroys both.
     static func governingDaemon() async throws -> (PrivateCluster, String, DaemonProcess) {
