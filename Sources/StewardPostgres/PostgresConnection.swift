@@ -139,6 +139,32 @@ public final class PostgresConnection {
             PQsendQueryParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
         }
         guard sent == 1 else { throw connectionError(handle) }
+        return try results(handle, deadline: deadline)
+    }
+
+    /// Prepares `sql` as the named statement of this connection
+    /// (`PQsendPrepare`): the server parses and plans it once, and
+    /// ``query(prepared:_:deadline:)`` runs it by name. The name is the
+    /// caller's to keep unique on this connection.
+    public func prepare(_ name: String, _ sql: String, parameterCount: Int, deadline: Deadline) throws(PostgresError) {
+        guard let handle else { throw PostgresError(kind: .connectionLost, message: "the connection is closed") }
+        guard PQsendPrepare(handle, name, sql, Int32(parameterCount), nil) == 1 else { throw connectionError(handle) }
+        _ = try results(handle, deadline: deadline)
+    }
+
+    /// Runs the statement prepared as `name` (`PQsendQueryPrepared`), as
+    /// ``query(_:_:deadline:)`` runs a text.
+    public func query(prepared name: String, _ parameters: [String?] = [], deadline: Deadline) throws(PostgresError) -> QueryResult {
+        guard let handle else { throw PostgresError(kind: .connectionLost, message: "the connection is closed") }
+        let sent = withOptionalCStrings(parameters) { values in
+            PQsendQueryPrepared(handle, name, Int32(parameters.count), values, nil, nil, 0)
+        }
+        guard sent == 1 else { throw connectionError(handle) }
+        return try results(handle, deadline: deadline)
+    }
+
+    /// Reads every result of the statement just sent, by `deadline`.
+    private func results(_ handle: OpaquePointer, deadline: Deadline) throws(PostgresError) -> QueryResult {
         var results: [QueryResult] = []
         var failure: PostgresError?
         while true {

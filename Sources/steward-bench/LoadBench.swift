@@ -72,7 +72,7 @@ struct LoadBench: ParsableCommand {
         print("floor: p50 \(us(floor.p50)) p99 \(us(floor.p99)) p999 \(us(floor.p999)); \(Int(floorThroughput)) calls/s with 4 × 32")
         print("stewardd: \(executable)\n")
 
-        let daemon = try BenchDaemon(executable: executable)
+        let daemon = try BenchDaemon(executable: executable, seeded: true)
         defer { daemon.stop() }
         var report = TargetReport()
         // One call in flight.

@@ -21,7 +21,7 @@ struct MemoryBench: AsyncParsableCommand {
     var senders = 4
 
     func run() async throws {
-        let daemon = try SeparateDaemon.start()
+        let daemon = try BenchDaemon()
         defer { daemon.stop() }
         let warm = try StewardClient.connect(socketPath: daemon.socketPath)
         defer { warm.close() }
@@ -93,52 +93,5 @@ enum HostileFrames {
             _ = frame.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             close(fd)
         }
-    }
-}
-
-/// stewardd from beside this bench, as its own process on a fresh state
-/// directory, its log discarded.
-struct SeparateDaemon {
-    let process: Process
-    let directory: String
-    var socketPath: String { directory + "/steward.sock" }
-
-    static func start() throws -> SeparateDaemon {
-        var template = Array("/tmp/stw-bench-XXXXXX".utf8CString)
-        guard let created = mkdtemp(&template) else { throw SystemCallError("mkdtemp", errno: errno) }
-        let directory = String(cString: created)
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("stewardd")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["--socket", directory + "/steward.sock", "--state-dir", directory + "/state", "--log-level", "error"]
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let daemon = SeparateDaemon(process: process, directory: directory)
-        // Ready when its socket answers (a bench waits; tests use the ready line).
-        for _ in 0..<200 {
-            if let fd = try? UnixSocket.connect(to: daemon.socketPath) {
-                close(fd)
-                return daemon
-            }
-            usleep(25_000)
-        }
-        daemon.stop()
-        throw SystemCallError("stewardd did not open its socket", errno: ETIMEDOUT)
-    }
-
-    var residentKilobytes: Int {
-        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
-    }
-
-    func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        try? FileManager.default.removeItem(atPath: directory)
     }
 }

@@ -23,18 +23,8 @@ struct OutageStressTests {
 
     @Test("A frozen registry: calls end by their deadlines, Health says NOT_SERVING, and the daemon recovers each time")
     func registryOutages() async throws {
-        let cluster = try await offThePool { try PrivateCluster.start() }
-        defer { cluster.destroy() }
-        let directory = try makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let admin = try cluster.admin()
-        let daemon = try await DaemonProcess.start(
-            socketPath: directory + "/run/steward.sock",
-            arguments: [
-                "--store-url", "postgresql://\(admin.user)@127.0.0.1:\(cluster.port)/postgres?sslmode=disable",
-                "--recheck-interval-s", "0",
-            ],
-            environment: ["PGPASSWORD": try TestPostgres.pg17.password])
+        let (cluster, directory, daemon) = try await Self.registryDaemon()
+        defer { cluster.destroy(); try? FileManager.default.removeItem(atPath: directory) }
         let client = TimedCaller(try RawConnection(path: daemon.socketPath))
         #expect(try await client.healthOfRegistry() == .serving)
 
@@ -67,6 +57,33 @@ struct OutageStressTests {
         daemon.signal(SIGTERM)
         #expect(try await daemon.waitForExit() == 0, "\(daemon.stderrText)")
         #expect(!daemon.stderrText.contains("Fatal error"), "\(daemon.stderrText)")
+    }
+
+    /// The store's own bounds: 30 s for a statement (or a wait for a free
+    /// registry session) and 10 s for a reconnect; the old failure was a
+    /// call held for as long as the registry stayed frozen.
+    static let daemonBoundMilliseconds = 30_000.0 + 10_000.0
+
+    @Test("A frozen registry: calls without a deadline, more than the daemon's registry sessions, end by the daemon's own bound")
+    func registryOutageWithoutDeadlines() async throws {
+        let (cluster, directory, daemon) = try await Self.registryDaemon()
+        defer { cluster.destroy(); try? FileManager.default.removeItem(atPath: directory) }
+        let client = TimedCaller(try RawConnection(path: daemon.socketPath))
+        #expect(try await client.pollUntilOK(StewardV1.Connections.list, .init(), withinMilliseconds: 10_000))
+        try cluster.freeze()
+        // Twelve calls with no deadline (0): three for each read session,
+        // so most wait for a session held by a stuck statement.
+        let stuck = try await client.send(count: 12, StewardV1.Connections.list, .init(), timeout: 0)
+        let answers = try await client.answers(to: stuck)
+        try cluster.thaw()
+        for answer in answers {
+            #expect(answer.code != .ok, "\(answer)")
+            #expect(answer.elapsedMilliseconds < Self.daemonBoundMilliseconds + Self.answerSlackMilliseconds, "\(answer)")
+        }
+        #expect(try await client.pollUntilOK(StewardV1.Connections.list, .init(), withinMilliseconds: 30_000))
+        #expect(try await client.pollHealthOfRegistry(until: .serving, withinMilliseconds: 15_000))
+        daemon.signal(SIGTERM)
+        #expect(try await daemon.waitForExit() == 0, "\(daemon.stderrText)")
     }
 
     @Test("A frozen governed server: validations end by their deadlines, and validate again once it is back")
@@ -102,6 +119,27 @@ struct OutageStressTests {
 }
 
 extension OutageStressTests {
+    /// A private cluster to freeze, and a daemon (no rechecks) in a new
+    /// directory whose shared registry is in it; the caller destroys both.
+    static func registryDaemon() async throws -> (PrivateCluster, String, DaemonProcess) {
+        let cluster = try await offThePool { try PrivateCluster.start() }
+        do {
+            let directory = try makeTemporaryDirectory()
+            let admin = try cluster.admin()
+            let daemon = try await DaemonProcess.start(
+                socketPath: directory + "/run/steward.sock",
+                arguments: [
+                    "--store-url", "postgresql://\(admin.user)@127.0.0.1:\(cluster.port)/postgres?sslmode=disable",
+                    "--recheck-interval-s", "0",
+                ],
+                environment: ["PGPASSWORD": try TestPostgres.pg17.password])
+            return (cluster, directory, daemon)
+        } catch {
+            cluster.destroy()
+            throw error
+        }
+    }
+
     /// A private cluster to freeze, and a daemon (embedded store, no
     /// rechecks) in a new directory to govern it; the caller destroys both.
     static func governingDaemon() async throws -> (PrivateCluster, String, DaemonProcess) {

@@ -10,9 +10,10 @@ import StewardWire
 /// that cannot be scanned keeps its data sources as they were.
 ///
 /// A scan that the connection outgrew while it ran (an update, a recheck,
-/// a deactivation) is refused ABORTED rather than stored. Known limit: two
-/// syncs of one connection at once (two daemons) both store, the later
-/// commit winning even if it scanned earlier; the next sync corrects it.
+/// a deactivation) is refused ABORTED rather than stored. With a shared
+/// registry a sync holds the connection's work lease (``ConnectionLeases``)
+/// from before its scan to its store, which is fenced by it: two syncs of
+/// one connection never both store, whichever daemons run them.
 public struct SyncService: Sendable {
     let store: any RegistryStore
     let scanner: any TableScanner
@@ -49,6 +50,17 @@ public struct SyncService: Sendable {
     ) async throws(DomainError) -> Outcome {
         try await audit.audited(call) { () async throws(DomainError) in
             try call.caller.require(.applicationAdmin, to: "sync connections")
+            guard let leases = store.leases else { return try await scanAndStore(key: key, deadline: deadline, progress: progress) }
+            return try await ConnectionWorkLease.holding(key, leases: leases, deadline: deadline) { () async throws(DomainError) in
+                try await scanAndStore(key: key, deadline: deadline, progress: progress)
+            }
+        }
+    }
+
+    private func scanAndStore(
+        key: String, deadline: Deadline, progress: @Sendable (Event) async throws(DomainError) -> Void
+    ) async throws(DomainError) -> Outcome {
+        do {  // a block of its own: this was the audited call's body, and keeps its indentation
             let record = try storeCall { () throws(StoreError) in try store.connection(key: key) }
             guard record.state == .active else {
                 throw .failedPrecondition(

@@ -10,13 +10,16 @@ import StewardPostgres
 /// lock. Secrets are sealed exactly as in SQLite (same ``SecretCipher``),
 /// and a `meta` key check refuses a mismatched key before any change.
 ///
-/// Two libpq connections per store, each behind its own lock (a
-/// ``SessionSlot``), like SQLite's write and read connections: writes run
-/// on the write session, reads on a read-only session that sees the last
-/// committed snapshot, so a long write (a large mapping import or sync)
-/// never holds up the caller lookup every RPC makes. Calls block on the
-/// server, bounded by a statement deadline. A connection that breaks fails
-/// its call as UNAVAILABLE and is replaced on the next call on that session.
+/// Two pools of libpq connections per store (``SessionPool``), like
+/// SQLite's write and read connections: writes run on write sessions,
+/// reads on read-only sessions that see the last committed snapshot, so a
+/// long write (a large mapping import or sync) never holds up the caller
+/// lookup every RPC makes, and concurrent calls use the registry side by
+/// side (PostgreSQL commits concurrent write transactions together). Each
+/// session prepares the statements it runs, once. Calls block on the
+/// server, bounded by a statement deadline (or the call's, if sooner). A
+/// connection that breaks fails its call as UNAVAILABLE and is replaced on
+/// the next call on that session.
 ///
 /// What protects each write against another daemon:
 /// - creating a connection or a user: the unique constraints, used as
@@ -45,22 +48,33 @@ public final class PostgresRegistryStore: RegistryStore {
 
     /// How many times the store has tried to connect again since it opened,
     /// on its write and read sessions together; for tests.
-    package var reconnectAttempts: Int { writer.reconnectAttempts + reader.reconnectAttempts }
+    package var reconnectAttempts: Int { writers.reconnectAttempts + readers.reconnectAttempts }
+
+    /// Sessions per pool unless the opener says otherwise: enough for the
+    /// calls one daemon runs at once on a small host, few enough that
+    /// several daemons stay well inside PostgreSQL's default 100 connections.
+    public static let defaultReadSessions = 4
+    public static let defaultWriteSessions = 4
 
     /// How long a failed connect answers for the registry (on that session)
     /// before the next call tries again.
     static let connectRetryNanoseconds: UInt64 = 2_000_000_000
 
-    /// The session every write (and the schema upgrade at open) goes through.
-    private let writer: SessionSlot
-    /// A second, read-only session, used only by ``read(_:)``. It is opened
-    /// at init rather than on the first read: a daemon reads on every RPC,
-    /// so a lazy session would be opened one call later anyway, with its
+    /// The sessions writes go through; the schema upgrade at open uses
+    /// the first, before the others exist.
+    private let writers: SessionPool
+    /// Read-only sessions, used only by ``read(_:)``. The first is opened at
+    /// init rather than on the first read: a daemon reads on every RPC, so
+    /// a lazy session would be opened one call later anyway, with its
     /// connect time charged to a caller's lookup; opening it here also
     /// reports a registry that cannot give the daemon two sessions (a
     /// connection limit) at start, not on the first call.
-    private let reader: SessionSlot
-    /// A third session, for ``answers(withinMilliseconds:)`` only.
+    private let readers: SessionPool
+    /// The daemon's leases in the registry, on a session of their own
+    /// (connected on first use: a daemon that neither rechecks nor syncs
+    /// never opens it).
+    let leaseSession: PostgresLeases
+    /// A session of its own, for ``answers(withinMilliseconds:)`` only.
     let probe = RegistryProbeSession()
 
     /// Connects, checks that `key` is this registry's key, and creates or
@@ -72,7 +86,8 @@ public final class PostgresRegistryStore: RegistryStore {
     ///     before it is cancelled on the server and its call fails.
     public init(
         parameters: ConnectionParameters, key: StoreKey, clock: @escaping @Sendable () -> Date = { Date() },
-        connectTimeoutMilliseconds: Int = 10_000, statementTimeoutMilliseconds: Int = 30_000
+        connectTimeoutMilliseconds: Int = 10_000, statementTimeoutMilliseconds: Int = 30_000,
+        readSessions: Int = defaultReadSessions, writeSessions: Int = defaultWriteSessions
     ) throws(StoreError) {
         self.parameters = parameters
         self.cipher = SecretCipher(key: key)
@@ -99,8 +114,13 @@ public final class PostgresRegistryStore: RegistryStore {
             session.connection.close()
             throw Self.storeError(error)
         }
-        self.writer = SessionSlot(session: session, connect: connectWriter)
-        self.reader = SessionSlot(session: readSession, connect: connectReader)
+        self.leaseSession = PostgresLeases(parameters: parameters, statementMilliseconds: statementTimeoutMilliseconds)
+        self.writers = SessionPool(
+            kind: "write", size: max(1, writeSessions), first: session, waitMilliseconds: statementTimeoutMilliseconds,
+            connect: connectWriter)
+        self.readers = SessionPool(
+            kind: "read", size: max(1, readSessions), first: readSession, waitMilliseconds: statementTimeoutMilliseconds,
+            connect: connectReader)
     }
 
     /// Opens the store named by a `postgresql://` URL or a libpq
@@ -111,11 +131,12 @@ public final class PostgresRegistryStore: RegistryStore {
         try self.init(parameters: try ConnectionParameters.parse(connectionString), key: key, clock: clock)
     }
 
-    /// Closes both sessions. Later calls fail as unavailable.
+    /// Closes every session. Later calls fail as unavailable.
     public func close() {
         probe.close()
-        reader.close()
-        writer.close()
+        leaseSession.close()
+        readers.close()
+        writers.close()
     }
 
     // MARK: - Connecting
@@ -168,15 +189,22 @@ public final class PostgresRegistryStore: RegistryStore {
     /// type's documentation).
     /// The call's pending audit event (``CallAuditEvent``), if any, is
     /// appended in the same transaction when it commits, unless
-    /// `recordingCallEvent` is false (an event of its own).
+    /// `recordingCallEvent` is false (an event of its own). Under a work
+    /// lease (``LeaseFence/current``) the transaction commits only while
+    /// the lease is held.
     func write<Result: Sendable>(
         commit: Bool = true, recordingCallEvent: Bool = true, _ body: (PostgresSession) throws -> Result
     ) throws(StoreError) -> Result {
         // Read on the calling task, before the session's lock.
         let call = commit && recordingCallEvent ? CallAuditEvent.current : nil
-        let result = try writer.withSession { session in
+        // An audit event of its own is never fenced: it says what happened.
+        let fence = recordingCallEvent ? LeaseFence.current : nil
+        let result = try writers.withSession { session in
             try session.transaction("BEGIN ISOLATION LEVEL READ COMMITTED", commit: commit) { session in
                 let result = try body(session)
+                // Last, so that the rows the body locked are held while the
+                // lease is checked (see PostgresLeases).
+                try fence?.check(in: session)
                 if let event = call?.pendingEvent() { _ = try Self.insertAuditEvent(event, in: session) }
                 return result
             }
@@ -185,12 +213,28 @@ public final class PostgresRegistryStore: RegistryStore {
         return result
     }
 
-    /// Runs `body` in one read-only REPEATABLE READ transaction on the read
-    /// session, so its queries see one committed snapshot and never wait
-    /// for a write of this store.
+    /// Runs `body` on a read session so that its queries see one committed
+    /// snapshot and never wait for a write of this store: a body of one
+    /// statement runs it alone (one round trip; a statement is its own
+    /// snapshot), and one of more statements runs again in a read-only
+    /// REPEATABLE READ transaction (``PostgresSession/beginSingleStatementRead()``).
     func read<Result: Sendable>(_ body: (PostgresSession) throws -> Result) throws(StoreError) -> Result {
-        try reader.withSession { session in
-            try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", body)
+        try readers.withSession { session in
+            session.beginSingleStatementRead()
+            do {
+                let result = try body(session)
+                if !session.readNeedsTransaction {
+                    session.endSingleStatementRead()
+                    return result
+                }
+            } catch {
+                guard session.readNeedsTransaction else {
+                    session.endSingleStatementRead()
+                    throw error
+                }
+            }
+            session.endSingleStatementRead()
+            return try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", body)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import StewardModel
 import StewardPostgres
 
 /// A value sent to PostgreSQL as a text-format parameter; nil is SQL NULL.
@@ -47,6 +48,21 @@ final class PostgresSession: @unchecked Sendable {
     /// a connection found broken at its first statement may be retried.
     private(set) var completedStatements = 0
 
+    /// The statements this connection has prepared, by text: the registry's
+    /// statements are fixed texts, so each is parsed and planned once per
+    /// session rather than on every call (the caller lookup every RPC
+    /// makes among them).
+    private var prepared: [String: String] = [:]
+    /// How many texts a session prepares at most; later ones run unprepared.
+    static let maximumPrepared = 256
+
+    /// While a read runs its first statement outside a transaction (see
+    /// ``beginSingleStatementRead()``): how many statements it has asked for.
+    private var singleStatementRead: Int?
+    /// A read asked for a second statement outside a transaction: its
+    /// snapshot would not be one, so the read is run again in one.
+    private(set) var readNeedsTransaction = false
+
     init(connection: PostgresConnection, statementTimeoutMilliseconds: Int) {
         self.connection = connection
         self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
@@ -56,6 +72,23 @@ final class PostgresSession: @unchecked Sendable {
     func beginCall() {
         isBroken = false
         completedStatements = 0
+        singleStatementRead = nil
+        readNeedsTransaction = false
+    }
+
+    /// Runs the next statement on its own, outside any transaction: one
+    /// statement sees one snapshot by itself, and a read of one statement
+    /// (a caller lookup, a Connections.Get) then costs one round trip, not
+    /// three with BEGIN and COMMIT. A second statement is refused and marks
+    /// ``readNeedsTransaction``: the caller runs the read again in a
+    /// transaction (reads change nothing, so running one twice is safe).
+    func beginSingleStatementRead() {
+        singleStatementRead = 0
+        readNeedsTransaction = false
+    }
+
+    func endSingleStatementRead() {
+        singleStatementRead = nil
     }
 
     /// Runs one statement and returns its rows.
@@ -71,15 +104,40 @@ final class PostgresSession: @unchecked Sendable {
         for case let text? in texts where text.utf8.contains(0) {
             throw StoreError(.invalidArgument, "a value contains a NUL character, which the registry cannot store")
         }
+        if let asked = singleStatementRead {
+            guard asked == 0 else {
+                readNeedsTransaction = true
+                throw StoreError(.unavailable, "a read of several statements runs in a transaction")
+            }
+            singleStatementRead = 1
+        }
         do {
-            let result = try connection.query(
-                sql, texts, deadline: .within(milliseconds: statementTimeoutMilliseconds))
+            let result = try run(sql, texts, deadline: .within(milliseconds: statementTimeoutMilliseconds))
             completedStatements += 1
             return result.rows
         } catch {
-            if error.breaksConnection { isBroken = true }
+            if error.breaksConnection || error.invalidatesPreparedStatements { isBroken = true }
             throw error
         }
+    }
+
+    /// Runs a statement, as a prepared one when it is a query or a change
+    /// with a fixed text (transaction control goes as it is).
+    private func run(_ sql: String, _ texts: [String?], deadline: Deadline) throws(PostgresError) -> QueryResult {
+        guard Self.isPreparable(sql) else { return try connection.query(sql, texts, deadline: deadline) }
+        if let name = prepared[sql] { return try connection.query(prepared: name, texts, deadline: deadline) }
+        guard prepared.count < Self.maximumPrepared else { return try connection.query(sql, texts, deadline: deadline) }
+        let name = "steward_\(prepared.count + 1)"
+        try connection.prepare(name, sql, parameterCount: texts.count, deadline: deadline)
+        // Remembered once prepared (a failed Parse leaves no statement),
+        // whatever its first run does.
+        prepared[sql] = name
+        return try connection.query(prepared: name, texts, deadline: deadline)
+    }
+
+    private static func isPreparable(_ sql: String) -> Bool {
+        let start = sql.prefix { !$0.isWhitespace && $0 != "(" }.uppercased()
+        return ["SELECT", "INSERT", "UPDATE", "DELETE", "WITH"].contains(start)
     }
 
     /// The first row, or nil.
@@ -147,5 +205,12 @@ extension PostgresError {
             guard let sqlState else { return false }
             return sqlState.hasPrefix("08") || sqlState.hasPrefix("57P")
         }
+    }
+
+    /// A prepared statement whose tables changed shape under it (another
+    /// daemon upgraded the schema): the session is replaced, and with it
+    /// every statement it prepared.
+    var invalidatesPreparedStatements: Bool {
+        sqlState == "0A000" && message.contains("cached plan")
     }
 }

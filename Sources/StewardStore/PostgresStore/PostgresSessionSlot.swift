@@ -1,8 +1,8 @@
 import Dispatch
 import Synchronization
 
-/// One of the store's registry sessions (its write session or its read
-/// session), behind its own lock: one call at a time uses it.
+/// One of the store's registry sessions (one of its write sessions or read
+/// sessions, ``SessionPool``), behind its own lock: one call at a time uses it.
 ///
 /// A session found broken is dropped and the next call connects afresh;
 /// a call whose connection broke before any statement completed is
@@ -18,15 +18,18 @@ final class SessionSlot: Sendable {
         var lastConnectFailure: (atNanoseconds: UInt64, error: StoreError)?
         /// Connects tried after the slot was given its first session.
         var reconnects = 0
+        /// Whether the slot has had a session (given at init or connected).
+        var hasConnected = false
     }
 
     private let state: Mutex<State>
     /// Opens a new, configured session.
     private let connect: @Sendable () throws(StoreError) -> PostgresSession
 
-    /// A slot holding `session`, which `connect` replaces when it is lost.
-    init(session: PostgresSession, connect: @escaping @Sendable () throws(StoreError) -> PostgresSession) {
-        self.state = Mutex(State(session: session))
+    /// A slot holding `session` (nil: connected on first use), which
+    /// `connect` replaces when it is lost.
+    init(session: PostgresSession?, connect: @escaping @Sendable () throws(StoreError) -> PostgresSession) {
+        self.state = Mutex(State(session: session, hasConnected: session != nil))
         self.connect = connect
     }
 
@@ -59,12 +62,16 @@ final class SessionSlot: Sendable {
                     session = open
                 } else {
                     let now = DispatchTime.now().uptimeNanoseconds
+                    // The first session of a pool's later slots is made
+                    // on first use and is not counted as a reconnect.
+                    let isFirst = state.lastConnectFailure == nil && !state.hasConnected
                     if let failure = state.lastConnectFailure,
                         now - failure.atNanoseconds < PostgresRegistryStore.connectRetryNanoseconds
                     {
                         return .failure(failure.error)
                     }
-                    state.reconnects += 1
+                    if !isFirst { state.reconnects += 1 }
+                    state.hasConnected = true
                     do throws(StoreError) {
                         session = try connect()
                     } catch {
