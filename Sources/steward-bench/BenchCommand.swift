@@ -13,7 +13,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure Steward and print the figures.",
         subcommands: [
             RPCBench.self, PrivilegesBench.self, ValidateBench.self, PostgresSoakBench.self, ImportBench.self,
-            StoreBench.self, EnforceBench.self, DesiredStateBench.self,
+            StoreBench.self, EnforceBench.self, DesiredStateBench.self, SyncBench.self,
         ],
         defaultSubcommand: RPCBench.self)
 }

@@ -28,6 +28,7 @@ extension Migration {
         .v6DataSourceKinds,
         .v7Governance,
         .v8ProvisionMissingRoles,
+        .v9SchemaDigests,
     ]
 
     package static var latestVersion: Int { all.last?.version ?? 0 }

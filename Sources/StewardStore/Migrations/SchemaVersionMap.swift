@@ -19,6 +19,7 @@ package enum SchemaVersionMap {
         (sqlite: 6, postgres: 5),  // data_sources.kind, data_sources.governable
         (sqlite: 7, postgres: 6),  // groups, policies, identity template
         (sqlite: 8, postgres: 7),  // connections.provision_missing_roles
+        (sqlite: 9, postgres: 8),  // data_source_schemas (sync's schema digests)
     ]
 
     /// nil for SQLite's version 1, which shared mode never had.

@@ -26,6 +26,7 @@ extension PostgresMigration {
         .v5DataSourceKinds,
         .v6Governance,
         .v7ProvisionMissingRoles,
+        .v8SchemaDigests,
     ]
 
     package static var latestVersion: Int { all.last?.version ?? 0 }

@@ -4,15 +4,14 @@ import StewardModel
 extension SQLiteRegistryStore {
     @discardableResult
     public func syncDataSources(
-        connectionKey: String, scannedDatabases: Set<String>, tables: [DiscoveredTable]
+        connectionKey: String, scope: DataSourceSyncScope, tables: [DiscoveredTable], digests: [SchemaDigestRecord]
     ) throws(StoreError) -> DataSourceSyncSummary {
-        try DiscoveredTable.checkSyncInput(tables, scannedDatabases: scannedDatabases)
+        try scope.checkSyncInput(tables, digests: digests)
         let columns = tables.map { table in table.columns.sorted { $0.position < $1.position } }
         let now = now()
         return try write { database in
             let connectionID = try Self.connectionID(key: connectionKey, in: database)
-            let stored = try Self.loadDataSources(connectionID: connectionID, in: database)
-                .filter { scannedDatabases.contains($0.key.database) }
+            let stored = try Self.loadDataSources(connectionID: connectionID, scope: scope, in: database)
             let plan = DataSourceSyncPlan(tables: tables, columns: columns, stored: stored)
             let updates = Dictionary(uniqueKeysWithValues: plan.updated.map { ($0.index, $0) })
             // In the order given: ids follow it, and a bad column list is
@@ -46,7 +45,29 @@ extension SQLiteRegistryStore {
                     "UPDATE data_sources SET state = 'DISABLED', updated_at = ? WHERE id = ?",
                     now.microseconds, gone.id)
             }
+            try Self.replaceDigests(connectionID: connectionID, scope: scope, with: digests, in: database)
             return plan.summary(connectionKey: connectionKey, tables: tables)
+        }
+    }
+
+    public func schemaDigests(connectionKey: String) throws(StoreError) -> [SchemaDigestRecord] {
+        try read { database in
+            let connectionID = try Self.connectionID(key: connectionKey, in: database)
+            return try database.query(
+                """
+                SELECT database_name, schema_name, digest, tables FROM data_source_schemas
+                WHERE connection_id = ? ORDER BY database_name, schema_name
+                """, connectionID
+            ) { SchemaDigestRecord(database: $0.text(0), schema: $0.text(1), digest: $0.text(2), tables: $0.int(3)) }
+        }
+    }
+
+    public func enabledDataSourceDatabases(connectionKey: String) throws(StoreError) -> Set<String> {
+        try read { database in
+            let connectionID = try Self.connectionID(key: connectionKey, in: database)
+            return Set(try database.query(
+                "SELECT DISTINCT database_name FROM data_sources WHERE connection_id = ? AND state = 'ENABLED'",
+                connectionID) { $0.text(0) })
         }
     }
 
@@ -102,36 +123,77 @@ extension SQLiteRegistryStore {
         return record
     }
 
-    /// The connection's data sources with their columns, in two queries.
-    static func loadDataSources(connectionID: Int64, in database: SQLiteDatabase) throws
+    /// The connection's data sources inside `scope` with their columns,
+    /// two queries per database or schema of the scope.
+    static func loadDataSources(connectionID: Int64, scope: DataSourceSyncScope, in database: SQLiteDatabase) throws
         -> [TableKey: DataSourceSyncPlan.Stored]
     {
         var byID: [Int64: (TableKey, DataSourceSyncPlan.Stored)] = [:]
-        let rows = try database.query(
-            """
-            SELECT id, database_name, schema_name, table_name, name, state, kind, governable FROM data_sources
-            WHERE connection_id = ?
-            """, connectionID
-        ) { row in
-            (
-                TableKey(database: row.text(1), schema: row.text(2), table: row.text(3)),
-                DataSourceSyncPlan.Stored(
-                    id: row.int64(0), name: row.text(4),
-                    enabled: try row.value(DataSourceState.self, 5) == .enabled,
-                    kind: row.isNull(6) ? nil : try row.value(RelationKind.self, 6), governable: row.int64(7) != 0,
-                    columns: [])
-            )
+        let units = scope.databases.sorted().map { (database: $0, schema: String?.none) }
+            + scope.schemaPairs.map { (database: $0.database, schema: Optional($0.schema)) }
+        for unit in units {
+            let filter = unit.schema == nil
+                ? "d.connection_id = ? AND d.database_name = ?"
+                : "d.connection_id = ? AND d.database_name = ? AND d.schema_name = ?"
+            let values: [any SQLiteBindable] = [connectionID, unit.database] + (unit.schema.map { [$0] } ?? [])
+            let rows = try database.query(
+                """
+                SELECT d.id, d.database_name, d.schema_name, d.table_name, d.name, d.state, d.kind, d.governable
+                FROM data_sources AS d WHERE \(filter)
+                """, values: values
+            ) { row in
+                (
+                    TableKey(database: row.text(1), schema: row.text(2), table: row.text(3)),
+                    DataSourceSyncPlan.Stored(
+                        id: row.int64(0), name: row.text(4),
+                        enabled: try row.value(DataSourceState.self, 5) == .enabled,
+                        kind: row.isNull(6) ? nil : try row.value(RelationKind.self, 6), governable: row.int64(7) != 0,
+                        columns: [])
+                )
+            }
+            for row in rows { byID[row.1.id] = row }
+            let columns = try database.query(
+                """
+                SELECT k.data_source_id, k.name, k.type, k.position
+                FROM data_source_columns AS k JOIN data_sources AS d ON d.id = k.data_source_id
+                WHERE \(filter) ORDER BY k.data_source_id, k.position
+                """, values: values
+            ) { ($0.int64(0), ColumnRecord(name: $0.text(1), type: $0.text(2), position: $0.int(3))) }
+            for (id, column) in columns { byID[id]?.1.columns.append(column) }
         }
-        for row in rows { byID[row.1.id] = row }
-        let columns = try database.query(
-            """
-            SELECT k.data_source_id, k.name, k.type, k.position
-            FROM data_source_columns AS k JOIN data_sources AS d ON d.id = k.data_source_id
-            WHERE d.connection_id = ? ORDER BY k.data_source_id, k.position
-            """, connectionID
-        ) { ($0.int64(0), ColumnRecord(name: $0.text(1), type: $0.text(2), position: $0.int(3))) }
-        for (id, column) in columns { byID[id]?.1.columns.append(column) }
         return Dictionary(uniqueKeysWithValues: byID.values.map { ($0.0, $0.1) })
+    }
+
+    /// The scope's stored schema digests replaced by `digests`, writing
+    /// only what differs.
+    static func replaceDigests(
+        connectionID: Int64, scope: DataSourceSyncScope, with digests: [SchemaDigestRecord], in database: SQLiteDatabase
+    ) throws {
+        var before: [SchemaDigestRecord] = []
+        let units = scope.databases.sorted().map { (database: $0, schema: String?.none) }
+            + scope.schemaPairs.map { (database: $0.database, schema: Optional($0.schema)) }
+        for unit in units {
+            let filter = unit.schema == nil ? "" : " AND schema_name = ?"
+            before += try database.query(
+                """
+                SELECT database_name, schema_name, digest, tables FROM data_source_schemas
+                WHERE connection_id = ? AND database_name = ?\(filter)
+                """, values: [connectionID, unit.database] + (unit.schema.map { [$0] } ?? [])
+            ) { SchemaDigestRecord(database: $0.text(0), schema: $0.text(1), digest: $0.text(2), tables: $0.int(3)) }
+        }
+        let changes = SchemaDigestChanges(before: before, after: digests)
+        for pair in changes.removed {
+            try database.run(
+                "DELETE FROM data_source_schemas WHERE connection_id = ? AND database_name = ? AND schema_name = ?",
+                connectionID, pair[0], pair[1])
+        }
+        for digest in changes.stored {
+            try database.run(
+                """
+                INSERT INTO data_source_schemas (connection_id, database_name, schema_name, digest, tables)
+                VALUES (?, ?, ?, ?, ?)
+                """, connectionID, digest.database, digest.schema, digest.digest, digest.tables)
+        }
     }
 
     static func insertColumns(_ columns: [ColumnRecord], dataSourceID: Int64, in database: SQLiteDatabase)

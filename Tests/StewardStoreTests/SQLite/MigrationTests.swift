@@ -15,6 +15,7 @@ struct MigrationTests {
         (SchemaV5Fixture.version, SchemaV5Fixture.sql, SchemaV5Fixture.key),
         (SchemaV6Fixture.version, SchemaV6Fixture.sql, SchemaV6Fixture.key),
         (SchemaV7Fixture.version, SchemaV7Fixture.sql, SchemaV7Fixture.key),
+        (SchemaV8Fixture.version, SchemaV8Fixture.sql, SchemaV8Fixture.key),
     ]
 
     @Test("Migrations are numbered 1, 2, … without gaps, and every older version has a fixture")
