@@ -41,8 +41,9 @@ public struct SyncService: Sendable {
         public var notScanned: [String]
     }
 
-    /// Scans each governed database in turn, telling `progress` as each one
-    /// is done, then stores what was found in one transaction. Fails when no
+    /// Scans the governed databases (a few at once, ``ConcurrentScans``),
+    /// telling `progress` as each one is done, in the order they are
+    /// governed, then stores what was found in one transaction. Fails when no
     /// database could be scanned; otherwise reports the ones that could not.
     public func sync(
         key: String, call: AuditedCall, deadline: Deadline, progress: @Sendable (Event) async throws(DomainError) -> Void
@@ -64,11 +65,19 @@ public struct SyncService: Sendable {
             var unchanged = 0
             var scanned: Set<String> = []
             var failures: [(database: String, error: DomainError)] = []
-            for database in record.settings.governedDatabases {
+            let (settings, secret, scanner) = (record.settings, password.exposedValue, self.scanner)
+            let knownDigests = knownByDatabase
+            try await ConcurrentScans.run(settings.governedDatabases) { database in
                 do throws(DomainError) {
-                    let scan = try await scanner.scan(
-                        in: database, settings: record.settings, password: password.exposedValue,
-                        known: knownByDatabase[database] ?? [:], deadline: deadline)
+                    return .success(try await scanner.scan(
+                        in: database, settings: settings, password: secret, known: knownDigests[database] ?? [:],
+                        deadline: deadline))
+                } catch {
+                    return .failure(error)
+                }
+            } deliver: { (database, result) throws(DomainError) in
+                do throws(DomainError) {
+                    let scan = try result.get()
                     let (found, refused) = SyncNameRules.partition(scan.tables)
                     tables += found
                     if let schemas = scan.schemasRead {

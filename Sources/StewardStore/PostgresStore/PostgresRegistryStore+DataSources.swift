@@ -22,7 +22,7 @@ extension PostgresRegistryStore {
     ) throws(StoreError) -> DataSourceSyncSummary {
         try scope.checkSyncInput(tables, digests: digests)
         let now = now()
-        let columns = tables.map { table in table.columns.sorted { $0.position < $1.position } }
+        let columns = tables.map(\.columnsByPosition)
         let found = try Self.foundTablesJSON(tables, columns: columns, names: nil)
         let databases = try PostgresJSONWriter.array(scope.databases.sorted()) { writer, name throws(StoreError) in
             try writer.string(name)
@@ -83,7 +83,7 @@ extension PostgresRegistryStore {
             let replaced = plan.updated.filter(\.replacesColumns)
             // What inserting the columns row by row would refuse, in the
             // same order (tables as given, columns by position).
-            try Self.checkColumns((added + replaced.map(\.index)).sorted().map { columns[$0] })
+            try DataSourceSyncPlan.checkColumns((added + replaced.map(\.index)).sorted().map { columns[$0] })
             func name(_ index: Int) -> String {
                 DataSourceRecord.name(
                     connectionKey: connectionKey, database: tables[index].database, schema: tables[index].schema,
@@ -355,26 +355,5 @@ extension PostgresRegistryStore {
 
     static func idsJSON(_ ids: [Int64]) throws(StoreError) -> String {
         try PostgresJSONWriter.array(ids) { writer, id throws(StoreError) in writer.int(id) }
-    }
-
-    /// Refuses, as the row-by-row insert did, the first column (tables in
-    /// the order given, columns by position) that repeats an earlier
-    /// column's name or position in its table. Names compare as PostgreSQL
-    /// compares them here ("C" collation: byte for byte). A position below
-    /// 1 stops the check: the insert then fails on the schema's CHECK, as
-    /// it did before.
-    static func checkColumns(_ tables: [[ColumnRecord]]) throws(StoreError) {
-        for columns in tables {
-            var positions = Set<Int>()
-            var names = Set<[UInt8]>()
-            for column in columns {
-                guard column.position >= 1 else { return }
-                guard positions.insert(column.position).inserted, names.insert(Array(column.name.utf8)).inserted else {
-                    throw StoreError(
-                        .invalidArgument,
-                        "column \"\(column.name)\" (position \(column.position)) repeats a column name or position")
-                }
-            }
-        }
     }
 }

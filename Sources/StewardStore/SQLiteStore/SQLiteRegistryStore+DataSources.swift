@@ -7,39 +7,46 @@ extension SQLiteRegistryStore {
         connectionKey: String, scope: DataSourceSyncScope, tables: [DiscoveredTable], digests: [SchemaDigestRecord]
     ) throws(StoreError) -> DataSourceSyncSummary {
         try scope.checkSyncInput(tables, digests: digests)
-        let columns = tables.map { table in table.columns.sorted { $0.position < $1.position } }
+        let columns = tables.map(\.columnsByPosition)
         let now = now()
         return try write { database in
             let connectionID = try Self.connectionID(key: connectionKey, in: database)
             let stored = try Self.loadDataSources(connectionID: connectionID, scope: scope, in: database)
             let plan = DataSourceSyncPlan(tables: tables, columns: columns, stored: stored)
-            let updates = Dictionary(uniqueKeysWithValues: plan.updated.map { ($0.index, $0) })
-            // In the order given: ids follow it, and a bad column list is
-            // reported for the first table that has one.
-            for index in (plan.added + updates.keys).sorted() {
-                let table = tables[index]
-                guard let update = updates[index] else {
-                    try database.run(
-                        """
-                        INSERT INTO data_sources (connection_id, database_name, schema_name, table_name,
-                            name, state, kind, governable, created_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?, 'ENABLED', ?, ?, ?, ?)
-                        """, connectionID, table.database, table.schema, table.table,
+            let replaced = plan.updated.filter(\.replacesColumns)
+            // What inserting the columns row by row would refuse, for the
+            // first table (in the order given) that has a bad column list.
+            try DataSourceSyncPlan.checkColumns((plan.added + replaced.map(\.index)).sorted().map { columns[$0] })
+            // Ids follow the order given: assigned here, one writer holding
+            // the write transaction, so that rows go in many to a statement.
+            let firstID = try database.queryFirst("SELECT coalesce(max(id), 0) + 1 FROM data_sources") { $0.int64(0) } ?? 1
+            let added = plan.added.enumerated().map { (id: firstID + Int64($0.offset), index: $0.element) }
+            try Self.insertRows(
+                into: "data_sources (id, connection_id, database_name, schema_name, table_name, name, state, kind, governable, created_at, updated_at)",
+                placeholders: "(?, ?, ?, ?, ?, ?, 'ENABLED', ?, ?, ?, ?)",
+                added.lazy.map { row -> [any SQLiteBindable] in
+                    let table = tables[row.index]
+                    return [
+                        row.id, connectionID, table.database, table.schema, table.table,
                         DataSourceRecord.name(
-                            connectionKey: connectionKey, database: table.database, schema: table.schema,
-                            table: table.table),
-                        table.kind.rawValue, table.governable ? 1 : 0, now.microseconds, now.microseconds)
-                    try Self.insertColumns(columns[index], dataSourceID: database.lastInsertRowID, in: database)
-                    continue
-                }
+                            connectionKey: connectionKey, database: table.database, schema: table.schema, table: table.table),
+                        table.kind.rawValue, table.governable ? 1 : 0, now.microseconds, now.microseconds,
+                    ]
+                }, in: database)
+            for update in plan.updated {
                 try database.run(
                     "UPDATE data_sources SET state = 'ENABLED', kind = ?, governable = ?, updated_at = ? WHERE id = ?",
-                    table.kind.rawValue, update.governable ? 1 : 0, now.microseconds, update.id)
-                if update.replacesColumns {
-                    try database.run("DELETE FROM data_source_columns WHERE data_source_id = ?", update.id)
-                    try Self.insertColumns(columns[index], dataSourceID: update.id, in: database)
-                }
+                    tables[update.index].kind.rawValue, update.governable ? 1 : 0, now.microseconds, update.id)
             }
+            for update in replaced {
+                try database.run("DELETE FROM data_source_columns WHERE data_source_id = ?", update.id)
+            }
+            let newColumns = (added + replaced.map { (id: $0.id, index: $0.index) }).lazy.flatMap { row in
+                columns[row.index].lazy.map { column -> [any SQLiteBindable] in [row.id, column.position, column.name, column.type] }
+            }
+            try Self.insertRows(
+                into: "data_source_columns (data_source_id, position, name, type)", placeholders: "(?, ?, ?, ?)", newColumns,
+                in: database)
             for gone in plan.disabled {
                 try database.run(
                     "UPDATE data_sources SET state = 'DISABLED', updated_at = ? WHERE id = ?",
@@ -196,22 +203,27 @@ extension SQLiteRegistryStore {
         }
     }
 
-    static func insertColumns(_ columns: [ColumnRecord], dataSourceID: Int64, in database: SQLiteDatabase)
-        throws
-    {
-        for column in columns {
-            do {
-                try database.run(
-                    """
-                    INSERT INTO data_source_columns (data_source_id, position, name, type)
-                    VALUES (?, ?, ?, ?)
-                    """, dataSourceID, column.position, column.name, column.type)
-            } catch let error as SQLiteError where error.isUniqueViolation {
-                throw StoreError(
-                    .invalidArgument,
-                    "column \"\(column.name)\" (position \(column.position)) repeats a column name or position",
-                    detail: error.description)
-            }
+    /// Inserts `rows` (each the values of `placeholders`) a few hundred to
+    /// a statement: a statement per row would cost more than the rows
+    /// themselves. `rows` is read as it goes, never held whole.
+    static func insertRows(
+        into target: String, placeholders: String, _ rows: some Sequence<[any SQLiteBindable]>, in database: SQLiteDatabase
+    ) throws {
+        let perStatement = 200
+        var batch: [any SQLiteBindable] = []
+        var count = 0
+        func flush() throws {
+            guard count > 0 else { return }
+            let sql = "INSERT INTO \(target) VALUES " + Array(repeating: placeholders, count: count).joined(separator: ", ")
+            try database.run(sql, values: batch)
+            batch.removeAll(keepingCapacity: true)
+            count = 0
         }
+        for row in rows {
+            batch += row
+            count += 1
+            if count == perStatement { try flush() }
+        }
+        try flush()
     }
 }
