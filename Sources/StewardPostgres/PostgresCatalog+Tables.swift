@@ -87,3 +87,80 @@ extension PostgresCatalog {
         return tables
     }
 }
+
+extension PostgresCatalog {
+    /// A relation as sync stores it, with what its governability is judged from.
+    public struct SyncedRelation: Sendable, Equatable {
+        public var table: CatalogTable
+        /// For a relation the role owns, the five privileges read as held:
+        /// governance needs none of them of an owner
+        /// (``TablePrivileges/missingPrivileges``), and not asking saves five
+        /// `has_table_privilege` calls per relation.
+        public var privileges: TablePrivileges
+    }
+
+    /// The relations of `schemas` (every schema outside PostgreSQL's own
+    /// when nil) with their columns and what `role` may do with each, in two
+    /// queries (relations, then columns): run them inside one REPEATABLE
+    /// READ transaction, as sync does, and both see one snapshot. Sorted
+    /// by schema and name; columns by position.
+    public static func syncedRelations(
+        of role: String, inSchemas schemas: [String]?, on connection: PostgresConnection, deadline: Deadline
+    ) throws(PostgresError) -> [SyncedRelation] {
+        let chosen = schemas.map { jsonArray($0) }
+        let filter = """
+            c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition
+              AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
+              AND ($1::pg_catalog.json IS NULL OR n.nspname IN (SELECT pg_catalog.json_array_elements_text($1::pg_catalog.json)))
+            """
+        func held(_ privilege: String) -> String {
+            "CASE WHEN c.relowner = r.oid THEN true ELSE coalesce(pg_catalog.has_table_privilege(r.oid, c.oid, '\(privilege) WITH GRANT OPTION'), false) END"
+        }
+        let relations = try connection.query(
+            """
+            SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, o.rolname AS owner,
+                   coalesce(c.relowner = r.oid, false) AS owned,
+                   coalesce(c.relowner <> r.oid AND pg_catalog.pg_has_role(r.oid, c.relowner, 'USAGE'), false) AS member_of_owner,
+                   \(held("SELECT")) AS sel, \(held("INSERT")) AS ins, \(held("UPDATE")) AS upd,
+                   \(held("DELETE")) AS del, \(held("TRUNCATE")) AS trn
+            FROM pg_catalog.pg_class c
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_catalog.pg_roles o ON o.oid = c.relowner
+            LEFT JOIN (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $2) r ON true
+            WHERE \(filter)
+            ORDER BY n.nspname, c.relname
+            """,
+            [chosen, role], deadline: deadline)
+        let columns = try connection.query(
+            """
+            SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.attnum
+            FROM pg_catalog.pg_attribute a
+            JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE a.attnum > 0 AND NOT a.attisdropped AND \(filter)
+            """,
+            [chosen], deadline: deadline)
+        var byRelation: [String: [CatalogColumn]] = [:]
+        for row in columns.rows {
+            byRelation[try row.string("attrelid"), default: []].append(
+                CatalogColumn(name: try row.string("attname"), type: try row.string("type"), position: try row.int("attnum")))
+        }
+        return try relations.rows.map { (row) throws(PostgresError) -> SyncedRelation in
+            let relkind = try row.string("kind")
+            guard let kind = RelationKind(relkind: relkind) else {
+                throw PostgresError(kind: .decoding, message: "unexpected relation kind \(SQLQuoting.literal(relkind))")
+            }
+            let schema = try row.string("schema")
+            let name = try row.string("name")
+            let columns = (byRelation[try row.string("oid")] ?? []).sorted { $0.position < $1.position }
+            return SyncedRelation(
+                table: CatalogTable(schema: schema, name: name, kind: kind, columns: columns),
+                privileges: TablePrivileges(
+                    schema: schema, name: name, kind: kind, owner: try row.text("owner") ?? "",
+                    ownedByRole: try row.bool("owned"), roleIsMemberOfOwner: try row.bool("member_of_owner"),
+                    selectWithGrantOption: try row.bool("sel"), insertWithGrantOption: try row.bool("ins"),
+                    updateWithGrantOption: try row.bool("upd"), deleteWithGrantOption: try row.bool("del"),
+                    truncateWithGrantOption: try row.bool("trn")))
+        }
+    }
+}

@@ -88,10 +88,21 @@ public protocol RegistryStore: Sendable {
     /// known ones get their column lists updated (and are ENABLED again),
     /// and data sources of `scannedDatabases` that were not found become
     /// DISABLED. A sync that finds no change writes nothing.
+    ///
+    /// Only data sources inside `scope` are compared (`tables` and
+    /// `digests` must lie inside it): a schema whose digest matched is not
+    /// read, so it is not in the scope, and nothing of it changes. The
+    /// scope's schema digests are replaced by `digests`.
     @discardableResult
     func syncDataSources(
-        connectionKey: String, scannedDatabases: Set<String>, tables: [DiscoveredTable]
+        connectionKey: String, scope: DataSourceSyncScope, tables: [DiscoveredTable], digests: [SchemaDigestRecord]
     ) throws(StoreError) -> DataSourceSyncSummary
+
+    /// The schema digests the connection's last syncs stored.
+    func schemaDigests(connectionKey: String) throws(StoreError) -> [SchemaDigestRecord]
+
+    /// The databases that hold ENABLED data sources of the connection.
+    func enabledDataSourceDatabases(connectionKey: String) throws(StoreError) -> Set<String>
 
     func dataSource(name: String) throws(StoreError) -> DataSourceRecord
 

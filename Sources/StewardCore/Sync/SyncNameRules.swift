@@ -18,13 +18,18 @@ enum SyncNameRules {
         var refused: [String] = []
         for table in tables {
             let names = [table.schema, table.table] + table.columns.map(\.name)
-            if names.contains(where: { $0.unicodeScalars.contains(where: SQLQuoting.needsEscape) }) {
+            if !names.allSatisfy(isStorable) {
                 refused.append([table.schema, table.table].map(PsqlScript.shown).joined(separator: "."))
             } else {
                 kept.append(table)
             }
         }
         return (kept, refused)
+    }
+
+    /// Whether a name found on the server may be stored.
+    static func isStorable(_ name: String) -> Bool {
+        !name.unicodeScalars.contains(where: SQLQuoting.needsEscape)
     }
 
     /// The note a database's scan carries when tables were refused.

@@ -42,8 +42,9 @@ public struct SyncService: Sendable {
         public var notScanned: [String]
     }
 
-    /// Scans each governed database in turn, telling `progress` as each one
-    /// is done, then stores what was found in one transaction. Fails when no
+    /// Scans the governed databases (a few at once, ``ConcurrentScans``),
+    /// telling `progress` as each one is done, in the order they are
+    /// governed, then stores what was found in one transaction. Fails when no
     /// database could be scanned; otherwise reports the ones that could not.
     public func sync(
         key: String, call: AuditedCall, deadline: Deadline, progress: @Sendable (Event) async throws(DomainError) -> Void
@@ -67,17 +68,44 @@ public struct SyncService: Sendable {
                     "connection \"\(key)\" is \(record.state.rawValue); only ACTIVE connections are synced (validate and complete setup first)")
             }
             let password = try storeCall { () throws(StoreError) in try store.connectionPassword(key: key, for: record.settings) }
+            let known = try storeCall { () throws(StoreError) in try store.schemaDigests(connectionKey: key) }
+            var knownByDatabase: [String: [String: String]] = [:]
+            for digest in known { knownByDatabase[digest.database, default: [:]][digest.schema] = digest.digest }
             var tables: [DiscoveredTable] = []
+            var scope = DataSourceSyncScope()
+            var digests: [SchemaDigestRecord] = []
+            var unchanged = 0
             var scanned: Set<String> = []
             var failures: [(database: String, error: DomainError)] = []
-            for database in record.settings.governedDatabases {
+            let (settings, secret, scanner) = (record.settings, password.exposedValue, self.scanner)
+            let knownDigests = knownByDatabase
+            try await ConcurrentScans.run(settings.governedDatabases) { database in
                 do throws(DomainError) {
-                    let (found, refused) = SyncNameRules.partition(
-                        try await scanner.tables(
-                            in: database, settings: record.settings, password: password.exposedValue, deadline: deadline))
+                    return .success(try await scanner.scan(
+                        in: database, settings: settings, password: secret, known: knownDigests[database] ?? [:],
+                        deadline: deadline))
+                } catch {
+                    return .failure(error)
+                }
+            } deliver: { (database, result) throws(DomainError) in
+                do throws(DomainError) {
+                    let scan = try result.get()
+                    let (found, refused) = SyncNameRules.partition(scan.tables)
                     tables += found
+                    if let schemas = scan.schemasRead {
+                        scope.schemas[database] = schemas
+                    } else {
+                        scope.databases.insert(database)
+                    }
+                    // A schema's name is stored with its digest: one that
+                    // holds a control character is not (its tables are not
+                    // stored either, so it is read again next time).
+                    digests += scan.digests.filter { SyncNameRules.isStorable($0.key) }.map {
+                        SchemaDigestRecord(database: database, schema: $0.key, digest: $0.value.digest, tables: $0.value.tables)
+                    }
+                    unchanged += scan.unchangedTables
                     scanned.insert(database)
-                    try await progress(.scanned(database: database, tables: found.count, refused: refused))
+                    try await progress(.scanned(database: database, tables: found.count + scan.unchangedTables, refused: refused))
                 } catch where error.code == .cancelled {
                     throw error
                 } catch {
@@ -101,31 +129,22 @@ public struct SyncService: Sendable {
                     "connection \"\(key)\" changed while it was being synced (now \(current.state.rawValue), revision \(current.revision)); nothing was stored: sync again")
             }
             // A database taken out of governance (by an update) has no tables
-            // to govern any more: counting it as scanned and empty DISABLEs
-            // its data sources.
-            let ungoverned = try enabledDatabases(of: key).subtracting(current.settings.governedDatabases)
-            scanned.formUnion(ungoverned)
-            let found = tables
-            let summary = try storeCall { () throws(StoreError) in
-                try store.syncDataSources(connectionKey: key, scannedDatabases: scanned, tables: found)
+            // to govern any more: counting it as scanned whole and empty
+            // DISABLEs its data sources (and drops its digests).
+            let withDigests = Set(known.map(\.database))
+            let enabled = try storeCall { () throws(StoreError) in try store.enabledDataSourceDatabases(connectionKey: key) }
+            scope.databases.formUnion(enabled.union(withDigests).subtracting(current.settings.governedDatabases))
+            scope.schemas = scope.schemas.filter { !scope.databases.contains($0.key) && !$0.value.isEmpty }
+            var summary = DataSourceSyncSummary()
+            if !scope.isEmpty {
+                let (found, chosen, storable) = (tables, scope, digests)
+                summary = try storeCall { () throws(StoreError) in
+                    try store.syncDataSources(connectionKey: key, scope: chosen, tables: found, digests: storable)
+                }
             }
+            summary.unchanged += unchanged
             return Outcome(summary: summary, notScanned: failures.map(\.database))
         }
-    }
-
-    /// The databases that hold ENABLED data sources of the connection.
-    private func enabledDatabases(of key: String) throws(DomainError) -> Set<String> {
-        var databases: Set<String> = []
-        var page = PageRequest(size: PageRequest.maximumSize)
-        repeat {
-            let chosen = page
-            let batch = try storeCall { () throws(StoreError) in
-                try store.listDataSources(DataSourceFilter(connectionKey: key, state: .enabled), page: chosen)
-            }
-            databases.formUnion(batch.items.map(\.database))
-            page.token = batch.nextPageToken
-        } while page.token != nil
-        return databases
     }
 }
 

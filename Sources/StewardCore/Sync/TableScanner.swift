@@ -9,13 +9,57 @@ public protocol TableScanner: Sendable {
     func tables(
         in database: String, settings: ConnectionSettings, password: String, deadline: Deadline
     ) async throws(DomainError) -> [DiscoveredTable]
+
+    /// Reads only what changed since the digests `known` (schema → digest,
+    /// this database's as the registry holds them) were stored.
+    func scan(
+        in database: String, settings: ConnectionSettings, password: String, known: [String: String],
+        deadline: Deadline
+    ) async throws(DomainError) -> DatabaseScan
+}
+
+/// What a scan of one database read.
+public struct DatabaseScan: Sendable {
+    /// The tables of the schemas read.
+    public var tables: [DiscoveredTable]
+    /// nil: the whole database was read. Otherwise the schemas read, and
+    /// those the registry held a digest for that are gone.
+    public var schemasRead: Set<String>?
+    /// The digests of the schemas read, by schema name.
+    public var digests: [String: (digest: String, tables: Int)]
+    /// Tables of the schemas not read, whose digests matched.
+    public var unchangedTables: Int
+
+    public init(
+        tables: [DiscoveredTable], schemasRead: Set<String>? = nil, digests: [String: (digest: String, tables: Int)] = [:],
+        unchangedTables: Int = 0
+    ) {
+        self.tables = tables
+        self.schemasRead = schemasRead
+        self.digests = digests
+        self.unchangedTables = unchangedTables
+    }
+}
+
+extension TableScanner {
+    /// A scanner without digests reads the whole database every time.
+    public func scan(
+        in database: String, settings: ConnectionSettings, password: String, known: [String: String],
+        deadline: Deadline
+    ) async throws(DomainError) -> DatabaseScan {
+        DatabaseScan(tables: try await tables(in: database, settings: settings, password: password, deadline: deadline))
+    }
 }
 
 /// The scanner stewardd uses: as the connection's role, on the executor's
-/// threads, three set-based catalog queries per database (its relations
-/// with their columns, what the role may do with each, and its schemas), so
-/// that each table is stored with its kind and whether Steward can govern
-/// it yet (``GovernedRelations/isGovernable``).
+/// threads, in one REPEATABLE READ transaction per database (one snapshot
+/// of the catalog): first each schema's digest, computed by the server
+/// (``PostgresCatalog/schemaDigests(of:on:deadline:)``); then, for the
+/// schemas whose digest differs from the one stored (every schema when the
+/// registry holds none for the database), their relations with columns and
+/// privileges, so that each table is stored with its kind and whether
+/// Steward can govern it yet (``GovernedRelations/isGovernable``). An
+/// unchanged schema costs one row.
 public struct LiveTableScanner: TableScanner {
     let executor: PostgresExecutor
 
@@ -24,56 +68,81 @@ public struct LiveTableScanner: TableScanner {
     public func tables(
         in database: String, settings: ConnectionSettings, password: String, deadline: Deadline
     ) async throws(DomainError) -> [DiscoveredTable] {
+        try await scan(in: database, settings: settings, password: password, known: [:], deadline: deadline).tables
+    }
+
+    public func scan(
+        in database: String, settings: ConnectionSettings, password: String, known: [String: String],
+        deadline: Deadline
+    ) async throws(DomainError) -> DatabaseScan {
         try await ValidationTarget(settings: settings, password: password).withParameters(database: database) {
-            (parameters) async throws(DomainError) -> [DiscoveredTable] in
-            let scan: Scan
+            (parameters) async throws(DomainError) -> DatabaseScan in
             do throws(PostgresError) {
-                scan = try await executor.withConnection(parameters, deadline: deadline, statementDeadline: deadline) {
-                    (connection) throws(PostgresError) -> Scan in
-                    try Scan.read(role: settings.username, on: connection, deadline: deadline)
+                return try await executor.withConnection(parameters, deadline: deadline, statementDeadline: deadline) {
+                    (connection) throws(PostgresError) -> DatabaseScan in
+                    try Self.read(database, role: settings.username, known: known, on: connection, deadline: deadline)
                 }
             } catch {
                 throw DomainError(error.rpcError.code, error.rpcError.message)
             }
-            return scan.relations.map { table in
-                DiscoveredTable(
-                    database: database, schema: table.schema, table: table.name, kind: table.kind,
-                    governable: scan.isGovernable(schema: table.schema, name: table.name),
-                    columns: table.columns.map { ColumnRecord(name: $0.name, type: $0.type, position: $0.position) })
-            }
         }
     }
 
-    /// One database as the scan read it.
-    struct Scan {
-        let relations: [PostgresCatalog.CatalogTable]
-        let privileges: [String: PostgresCatalog.TablePrivileges]
-        let grantableSchemas: Set<String>
+    /// Sorts of a few megabytes (a schema's canonical text, its columns)
+    /// stay in memory rather than spilling to disk.
+    static let workMemory = "64MB"
 
-        static func read(role: String, on connection: PostgresConnection, deadline: Deadline) throws(PostgresError) -> Scan {
-            let relations = try PostgresCatalog.relations(on: connection, deadline: deadline)
-            let privileges: [PostgresCatalog.TablePrivileges]
-            do {
-                privileges = try PostgresCatalog.tablePrivileges(of: role, on: connection, deadline: deadline)
-            } catch where error.kind == .decoding {
-                // A table dropped while the query ran (see GovernedDatabase.inspect).
-                privileges = try PostgresCatalog.tablePrivileges(of: role, on: connection, deadline: deadline)
+    static func read(
+        _ database: String, role: String, known: [String: String], on connection: PostgresConnection, deadline: Deadline
+    ) throws(PostgresError) -> DatabaseScan {
+        _ = try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", deadline: deadline)
+        _ = try connection.query("SET LOCAL work_mem = '\(workMemory)'", deadline: deadline)
+        let digests = try PostgresCatalog.schemaDigests(of: role, on: connection, deadline: deadline)
+        let plan = SchemaReadPlan(found: digests, known: known)
+        var tables: [DiscoveredTable] = []
+        if !plan.toRead.isEmpty {
+            let grantable = Set(digests.filter(\.usageGrantable).map(\.schema))
+            let relations = try PostgresCatalog.syncedRelations(
+                of: role, inSchemas: plan.readsWhole ? nil : plan.toRead.sorted(), on: connection, deadline: deadline)
+            tables = relations.map { relation in
+                let table = relation.table
+                return DiscoveredTable(
+                    database: database, schema: table.schema, table: table.name, kind: table.kind,
+                    governable: GovernedRelations.isGovernable(
+                        relation.privileges, schemaGrantable: grantable.contains(table.schema)),
+                    columns: table.columns.map { ColumnRecord(name: $0.name, type: $0.type, position: $0.position) })
             }
-            let schemas = try PostgresCatalog.schemaAccess(of: role, on: connection, deadline: deadline)
-            return Scan(
-                relations: relations,
-                privileges: Dictionary(privileges.map { (Self.key($0.schema, $0.name), $0) }, uniquingKeysWith: { first, _ in first }),
-                grantableSchemas: Set(schemas.filter(\.hasUsageWithGrantOption).map(\.name)))
         }
+        _ = try connection.query("COMMIT", deadline: deadline)
+        return DatabaseScan(
+            tables: tables, schemasRead: plan.readsWhole ? nil : plan.toRead.union(plan.gone),
+            digests: Dictionary(
+                uniqueKeysWithValues: digests.filter { plan.toRead.contains($0.schema) }
+                    .map { ($0.schema, (digest: $0.digest, tables: $0.relations)) }),
+            unchangedTables: plan.unchangedTables)
+    }
+}
 
-        /// A relation read by the first query but gone by the second is not governable.
-        func isGovernable(schema: String, name: String) -> Bool {
-            guard let relation = privileges[Self.key(schema, name)] else { return false }
-            return GovernedRelations.isGovernable(relation, schemaGrantable: grantableSchemas.contains(schema))
-        }
+/// Which schemas of a database a scan reads, from the digests the server
+/// gave and those the registry holds: a pure value, tested as one.
+struct SchemaReadPlan: Equatable {
+    /// Schemas to read: new, changed, or with a name that is not plain.
+    var toRead: Set<String> = []
+    /// Schemas the registry held a digest for that hold no relation now.
+    var gone: Set<String> = []
+    /// The registry holds no digest for the database: read it whole.
+    var readsWhole: Bool
+    var unchangedTables = 0
 
-        private static func key(_ schema: String, _ name: String) -> String {
-            SQLQuoting.qualified(schema, name)
+    init(found: [PostgresCatalog.SchemaDigest], known: [String: String]) {
+        readsWhole = known.isEmpty
+        for schema in found {
+            if readsWhole || !schema.plainNames || known[schema.schema] != schema.digest {
+                toRead.insert(schema.schema)
+            } else {
+                unchangedTables += schema.relations
+            }
         }
+        gone = Set(known.keys).subtracting(found.map(\.schema))
     }
 }

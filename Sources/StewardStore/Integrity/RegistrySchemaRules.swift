@@ -132,6 +132,10 @@ package enum RegistrySchemaRules {
             sqlite: ["data_source_governable"], postgres: []),
         .init("data_source_column_unique", on: "data_source_columns", .uniqueness, "two columns with one name"),
         .init("data_source_column_position", on: "data_source_columns", .legalValues, "a column position below 1"),
+        .init(
+            "data_source_schema_digest", on: "data_source_schemas", .legalValues,
+            "a schema digest that is not 64 lowercase hex digits"),
+        .init("data_source_schema_tables", on: "data_source_schemas", .legalValues, "a negative table count"),
     ]
 
     static let people: [RegistrySchemaRule] = [

@@ -29,6 +29,7 @@ extension Migration {
         .v7Governance,
         .v8ProvisionMissingRoles,
         .v9UsernameClaims,
+        .v10SchemaDigests,
     ]
 
     package static var latestVersion: Int { all.last?.version ?? 0 }

@@ -31,6 +31,7 @@ extension PostgresMigration {
         .v7Governance,
         .v8ProvisionMissingRoles,
         .v9UsernameClaims,
+        .v10SchemaDigests,
     ]
 
     /// The `meta` row saying that `schema_migrations` holds shared version

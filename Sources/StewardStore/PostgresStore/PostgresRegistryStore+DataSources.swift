@@ -18,15 +18,16 @@ extension PostgresRegistryStore {
     /// that finds nothing new writes nothing.
     @discardableResult
     public func syncDataSources(
-        connectionKey: String, scannedDatabases: Set<String>, tables: [DiscoveredTable]
+        connectionKey: String, scope: DataSourceSyncScope, tables: [DiscoveredTable], digests: [SchemaDigestRecord]
     ) throws(StoreError) -> DataSourceSyncSummary {
-        try DiscoveredTable.checkSyncInput(tables, scannedDatabases: scannedDatabases)
+        try scope.checkSyncInput(tables, digests: digests)
         let now = now()
-        let columns = tables.map { table in table.columns.sorted { $0.position < $1.position } }
+        let columns = tables.map(\.columnsByPosition)
         let found = try Self.foundTablesJSON(tables, columns: columns, names: nil)
-        let databases = try PostgresJSONWriter.array(scannedDatabases.sorted()) { writer, name throws(StoreError) in
+        let databases = try PostgresJSONWriter.array(scope.databases.sorted()) { writer, name throws(StoreError) in
             try writer.string(name)
         }
+        let schemas = try Self.schemaPairsJSON(scope.schemaPairs.map { [$0.database, $0.schema] })
         return try write { session in
             let connectionID = try Self.connectionID(key: connectionKey, lock: "FOR NO KEY UPDATE", in: session)
             // Found tables (f) against stored ones in the scanned databases
@@ -49,15 +50,14 @@ extension PostgresRegistryStore {
                     FULL JOIN (
                         SELECT d.id, d.name, d.state, d.kind, d.governable, d.database_name, d.schema_name, d.table_name
                         FROM data_sources AS d
-                        WHERE d.connection_id = $1::bigint
-                            AND d.database_name IN (SELECT value FROM json_array_elements_text($2::json))
+                        WHERE d.connection_id = $1::bigint AND \(Self.inScope("d", databases: "$2", schemas: "$4"))
                     ) AS s ON s.database_name = f.d AND s.schema_name = f.s AND s.table_name = f.t
                 ) AS x
                 WHERE x.id IS NULL
                     OR (x.i IS NULL AND x.state = 'ENABLED')
                     OR (x.i IS NOT NULL AND (x.state <> 'ENABLED' OR x.columns_changed
                         OR x.stored_kind IS DISTINCT FROM x.k OR x.governable <> x.stored_governable))
-                """, connectionID, databases, found)
+                """, connectionID, databases, found, schemas)
             // The query is the plan's rule in SQL (it must agree with
             // DataSourceSyncPlan(tables:columns:stored:), which the random
             // sync conformance test checks); only changes come back.
@@ -83,7 +83,7 @@ extension PostgresRegistryStore {
             let replaced = plan.updated.filter(\.replacesColumns)
             // What inserting the columns row by row would refuse, in the
             // same order (tables as given, columns by position).
-            try Self.checkColumns((added + replaced.map(\.index)).sorted().map { columns[$0] })
+            try DataSourceSyncPlan.checkColumns((added + replaced.map(\.index)).sorted().map { columns[$0] })
             func name(_ index: Int) -> String {
                 DataSourceRecord.name(
                     connectionKey: connectionKey, database: tables[index].database, schema: tables[index].schema,
@@ -157,7 +157,31 @@ extension PostgresRegistryStore {
                     WHERE id IN (SELECT value::bigint FROM json_array_elements_text($2::json))
                     """, now.microseconds, try Self.idsJSON(plan.disabled.map(\.id)))
             }
+            try Self.replaceDigests(
+                connectionID: connectionID, databases: databases, schemas: schemas, with: digests, in: session)
             return plan.summary(connectionKey: connectionKey, tables: tables)
+        }
+    }
+
+    public func schemaDigests(connectionKey: String) throws(StoreError) -> [SchemaDigestRecord] {
+        try read { session in
+            let connectionID = try Self.connectionID(key: connectionKey, in: session)
+            return try session.query(
+                """
+                SELECT database_name, schema_name, digest, tables FROM data_source_schemas
+                WHERE connection_id = $1::bigint ORDER BY database_name, schema_name
+                """, connectionID
+            ).map(Self.digestRow)
+        }
+    }
+
+    public func enabledDataSourceDatabases(connectionKey: String) throws(StoreError) -> Set<String> {
+        try read { session in
+            let connectionID = try Self.connectionID(key: connectionKey, in: session)
+            return Set(try session.query(
+                "SELECT DISTINCT database_name FROM data_sources WHERE connection_id = $1::bigint AND state = 'ENABLED'",
+                connectionID
+            ).map { (row) throws(StoreError) -> String in try row.textValue("database_name") })
         }
     }
 
@@ -262,28 +286,74 @@ extension PostgresRegistryStore {
         writer.raw("]")
     }
 
-    static func idsJSON(_ ids: [Int64]) throws(StoreError) -> String {
-        try PostgresJSONWriter.array(ids) { writer, id throws(StoreError) in writer.int(id) }
+    /// A condition on `alias`'s database and schema: inside a sync's scope
+    /// (`databases` a JSON array of names, `schemas` of {d, s} pairs).
+    static func inScope(_ alias: String, databases: String, schemas: String) -> String {
+        """
+        (\(alias).database_name IN (SELECT value FROM json_array_elements_text(\(databases)::json))
+            OR (\(alias).database_name, \(alias).schema_name) IN (
+                SELECT p.d, p.s FROM json_to_recordset(\(schemas)::json) AS p(d text, s text)))
+        """
     }
 
-    /// Refuses, as the row-by-row insert did, the first column (tables in
-    /// the order given, columns by position) that repeats an earlier
-    /// column's name or position in its table. Names compare as PostgreSQL
-    /// compares them here ("C" collation: byte for byte). A position below
-    /// 1 stops the check: the insert then fails on the schema's CHECK, as
-    /// it did before.
-    static func checkColumns(_ tables: [[ColumnRecord]]) throws(StoreError) {
-        for columns in tables {
-            var positions = Set<Int>()
-            var names = Set<[UInt8]>()
-            for column in columns {
-                guard column.position >= 1 else { return }
-                guard positions.insert(column.position).inserted, names.insert(Array(column.name.utf8)).inserted else {
-                    throw StoreError(
-                        .invalidArgument,
-                        "column \"\(column.name)\" (position \(column.position)) repeats a column name or position")
-                }
-            }
+    /// The scope's stored schema digests replaced by `digests`, writing
+    /// only what differs.
+    static func replaceDigests(
+        connectionID: Int64, databases: String, schemas: String, with digests: [SchemaDigestRecord],
+        in session: PostgresSession
+    ) throws {
+        let before = try session.query(
+            """
+            SELECT x.database_name, x.schema_name, x.digest, x.tables FROM data_source_schemas AS x
+            WHERE x.connection_id = $1::bigint AND \(inScope("x", databases: "$2", schemas: "$3"))
+            """, connectionID, databases, schemas
+        ).map { (row) throws(StoreError) -> SchemaDigestRecord in try digestRow(row) }
+        let changes = SchemaDigestChanges(before: before, after: digests)
+        if !changes.removed.isEmpty {
+            let pairs = try schemaPairsJSON(changes.removed)
+            try session.query(
+                """
+                DELETE FROM data_source_schemas AS x WHERE x.connection_id = $1::bigint AND (x.database_name, x.schema_name) IN (
+                    SELECT p.d, p.s FROM json_to_recordset($2::json) AS p(d text, s text))
+                """, connectionID, pairs)
         }
+        guard !changes.stored.isEmpty else { return }
+        let json = try PostgresJSONWriter.array(changes.stored) { writer, digest throws(StoreError) in
+            writer.raw("{\"d\":")
+            try writer.string(digest.database)
+            writer.raw(",\"s\":")
+            try writer.string(digest.schema)
+            writer.raw(",\"g\":")
+            try writer.string(digest.digest)
+            writer.raw(",\"n\":")
+            writer.int(digest.tables)
+            writer.raw("}")
+        }
+        try session.query(
+            """
+            INSERT INTO data_source_schemas (connection_id, database_name, schema_name, digest, tables)
+            SELECT $1::bigint, x.d, x.s, x.g, x.n FROM json_to_recordset($2::json) AS x(d text, s text, g text, n bigint)
+            """, connectionID, json)
+    }
+
+    /// (database, schema) pairs as a JSON array of {d, s}.
+    static func schemaPairsJSON(_ pairs: [[String]]) throws(StoreError) -> String {
+        try PostgresJSONWriter.array(pairs) { writer, pair throws(StoreError) in
+            writer.raw("{\"d\":")
+            try writer.string(pair[0])
+            writer.raw(",\"s\":")
+            try writer.string(pair[1])
+            writer.raw("}")
+        }
+    }
+
+    static func digestRow(_ row: PostgresRow) throws(StoreError) -> SchemaDigestRecord {
+        SchemaDigestRecord(
+            database: try row.textValue("database_name"), schema: try row.textValue("schema_name"),
+            digest: try row.textValue("digest"), tables: Int(try row.int64Value("tables")))
+    }
+
+    static func idsJSON(_ ids: [Int64]) throws(StoreError) -> String {
+        try PostgresJSONWriter.array(ids) { writer, id throws(StoreError) in writer.int(id) }
     }
 }

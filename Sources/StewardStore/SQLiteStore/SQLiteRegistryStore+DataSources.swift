@@ -4,49 +4,77 @@ import StewardModel
 extension SQLiteRegistryStore {
     @discardableResult
     public func syncDataSources(
-        connectionKey: String, scannedDatabases: Set<String>, tables: [DiscoveredTable]
+        connectionKey: String, scope: DataSourceSyncScope, tables: [DiscoveredTable], digests: [SchemaDigestRecord]
     ) throws(StoreError) -> DataSourceSyncSummary {
-        try DiscoveredTable.checkSyncInput(tables, scannedDatabases: scannedDatabases)
-        let columns = tables.map { table in table.columns.sorted { $0.position < $1.position } }
+        try scope.checkSyncInput(tables, digests: digests)
+        let columns = tables.map(\.columnsByPosition)
         let now = now()
         return try write { database in
             let connectionID = try Self.connectionID(key: connectionKey, in: database)
-            let stored = try Self.loadDataSources(connectionID: connectionID, in: database)
-                .filter { scannedDatabases.contains($0.key.database) }
+            let stored = try Self.loadDataSources(connectionID: connectionID, scope: scope, in: database)
             let plan = DataSourceSyncPlan(tables: tables, columns: columns, stored: stored)
-            let updates = Dictionary(uniqueKeysWithValues: plan.updated.map { ($0.index, $0) })
-            // In the order given: ids follow it, and a bad column list is
-            // reported for the first table that has one.
-            for index in (plan.added + updates.keys).sorted() {
-                let table = tables[index]
-                guard let update = updates[index] else {
-                    try database.run(
-                        """
-                        INSERT INTO data_sources (connection_id, database_name, schema_name, table_name,
-                            name, state, kind, governable, created_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?, 'ENABLED', ?, ?, ?, ?)
-                        """, connectionID, table.database, table.schema, table.table,
+            let replaced = plan.updated.filter(\.replacesColumns)
+            // What inserting the columns row by row would refuse, for the
+            // first table (in the order given) that has a bad column list.
+            try DataSourceSyncPlan.checkColumns((plan.added + replaced.map(\.index)).sorted().map { columns[$0] })
+            // Ids follow the order given: assigned here, one writer holding
+            // the write transaction, so that rows go in many to a statement.
+            let firstID = try database.queryFirst("SELECT coalesce(max(id), 0) + 1 FROM data_sources") { $0.int64(0) } ?? 1
+            let added = plan.added.enumerated().map { (id: firstID + Int64($0.offset), index: $0.element) }
+            try Self.insertRows(
+                into: "data_sources (id, connection_id, database_name, schema_name, table_name, name, state, kind, governable, created_at, updated_at)",
+                placeholders: "(?, ?, ?, ?, ?, ?, 'ENABLED', ?, ?, ?, ?)",
+                added.lazy.map { row -> [any SQLiteBindable] in
+                    let table = tables[row.index]
+                    return [
+                        row.id, connectionID, table.database, table.schema, table.table,
                         DataSourceRecord.name(
-                            connectionKey: connectionKey, database: table.database, schema: table.schema,
-                            table: table.table),
-                        table.kind.rawValue, table.governable ? 1 : 0, now.microseconds, now.microseconds)
-                    try Self.insertColumns(columns[index], dataSourceID: database.lastInsertRowID, in: database)
-                    continue
-                }
+                            connectionKey: connectionKey, database: table.database, schema: table.schema, table: table.table),
+                        table.kind.rawValue, table.governable ? 1 : 0, now.microseconds, now.microseconds,
+                    ]
+                }, in: database)
+            for update in plan.updated {
                 try database.run(
                     "UPDATE data_sources SET state = 'ENABLED', kind = ?, governable = ?, updated_at = ? WHERE id = ?",
-                    table.kind.rawValue, update.governable ? 1 : 0, now.microseconds, update.id)
-                if update.replacesColumns {
-                    try database.run("DELETE FROM data_source_columns WHERE data_source_id = ?", update.id)
-                    try Self.insertColumns(columns[index], dataSourceID: update.id, in: database)
-                }
+                    tables[update.index].kind.rawValue, update.governable ? 1 : 0, now.microseconds, update.id)
             }
+            for update in replaced {
+                try database.run("DELETE FROM data_source_columns WHERE data_source_id = ?", update.id)
+            }
+            let newColumns = (added + replaced.map { (id: $0.id, index: $0.index) }).lazy.flatMap { row in
+                columns[row.index].lazy.map { column -> [any SQLiteBindable] in [row.id, column.position, column.name, column.type] }
+            }
+            try Self.insertRows(
+                into: "data_source_columns (data_source_id, position, name, type)", placeholders: "(?, ?, ?, ?)", newColumns,
+                in: database)
             for gone in plan.disabled {
                 try database.run(
                     "UPDATE data_sources SET state = 'DISABLED', updated_at = ? WHERE id = ?",
                     now.microseconds, gone.id)
             }
+            try Self.replaceDigests(connectionID: connectionID, scope: scope, with: digests, in: database)
             return plan.summary(connectionKey: connectionKey, tables: tables)
+        }
+    }
+
+    public func schemaDigests(connectionKey: String) throws(StoreError) -> [SchemaDigestRecord] {
+        try read { database in
+            let connectionID = try Self.connectionID(key: connectionKey, in: database)
+            return try database.query(
+                """
+                SELECT database_name, schema_name, digest, tables FROM data_source_schemas
+                WHERE connection_id = ? ORDER BY database_name, schema_name
+                """, connectionID
+            ) { SchemaDigestRecord(database: $0.text(0), schema: $0.text(1), digest: $0.text(2), tables: $0.int(3)) }
+        }
+    }
+
+    public func enabledDataSourceDatabases(connectionKey: String) throws(StoreError) -> Set<String> {
+        try read { database in
+            let connectionID = try Self.connectionID(key: connectionKey, in: database)
+            return Set(try database.query(
+                "SELECT DISTINCT database_name FROM data_sources WHERE connection_id = ? AND state = 'ENABLED'",
+                connectionID) { $0.text(0) })
         }
     }
 
@@ -102,54 +130,100 @@ extension SQLiteRegistryStore {
         return record
     }
 
-    /// The connection's data sources with their columns, in two queries.
-    static func loadDataSources(connectionID: Int64, in database: SQLiteDatabase) throws
+    /// The connection's data sources inside `scope` with their columns,
+    /// two queries per database or schema of the scope.
+    static func loadDataSources(connectionID: Int64, scope: DataSourceSyncScope, in database: SQLiteDatabase) throws
         -> [TableKey: DataSourceSyncPlan.Stored]
     {
         var byID: [Int64: (TableKey, DataSourceSyncPlan.Stored)] = [:]
-        let rows = try database.query(
-            """
-            SELECT id, database_name, schema_name, table_name, name, state, kind, governable FROM data_sources
-            WHERE connection_id = ?
-            """, connectionID
-        ) { row in
-            (
-                TableKey(database: row.text(1), schema: row.text(2), table: row.text(3)),
-                DataSourceSyncPlan.Stored(
-                    id: row.int64(0), name: row.text(4),
-                    enabled: try row.value(DataSourceState.self, 5) == .enabled,
-                    kind: row.isNull(6) ? nil : try row.value(RelationKind.self, 6), governable: row.int64(7) != 0,
-                    columns: [])
-            )
+        let units = scope.databases.sorted().map { (database: $0, schema: String?.none) }
+            + scope.schemaPairs.map { (database: $0.database, schema: Optional($0.schema)) }
+        for unit in units {
+            let filter = unit.schema == nil
+                ? "d.connection_id = ? AND d.database_name = ?"
+                : "d.connection_id = ? AND d.database_name = ? AND d.schema_name = ?"
+            let values: [any SQLiteBindable] = [connectionID, unit.database] + (unit.schema.map { [$0] } ?? [])
+            let rows = try database.query(
+                """
+                SELECT d.id, d.database_name, d.schema_name, d.table_name, d.name, d.state, d.kind, d.governable
+                FROM data_sources AS d WHERE \(filter)
+                """, values: values
+            ) { row in
+                (
+                    TableKey(database: row.text(1), schema: row.text(2), table: row.text(3)),
+                    DataSourceSyncPlan.Stored(
+                        id: row.int64(0), name: row.text(4),
+                        enabled: try row.value(DataSourceState.self, 5) == .enabled,
+                        kind: row.isNull(6) ? nil : try row.value(RelationKind.self, 6), governable: row.int64(7) != 0,
+                        columns: [])
+                )
+            }
+            for row in rows { byID[row.1.id] = row }
+            let columns = try database.query(
+                """
+                SELECT k.data_source_id, k.name, k.type, k.position
+                FROM data_source_columns AS k JOIN data_sources AS d ON d.id = k.data_source_id
+                WHERE \(filter) ORDER BY k.data_source_id, k.position
+                """, values: values
+            ) { ($0.int64(0), ColumnRecord(name: $0.text(1), type: $0.text(2), position: $0.int(3))) }
+            for (id, column) in columns { byID[id]?.1.columns.append(column) }
         }
-        for row in rows { byID[row.1.id] = row }
-        let columns = try database.query(
-            """
-            SELECT k.data_source_id, k.name, k.type, k.position
-            FROM data_source_columns AS k JOIN data_sources AS d ON d.id = k.data_source_id
-            WHERE d.connection_id = ? ORDER BY k.data_source_id, k.position
-            """, connectionID
-        ) { ($0.int64(0), ColumnRecord(name: $0.text(1), type: $0.text(2), position: $0.int(3))) }
-        for (id, column) in columns { byID[id]?.1.columns.append(column) }
         return Dictionary(uniqueKeysWithValues: byID.values.map { ($0.0, $0.1) })
     }
 
-    static func insertColumns(_ columns: [ColumnRecord], dataSourceID: Int64, in database: SQLiteDatabase)
-        throws
-    {
-        for column in columns {
-            do {
-                try database.run(
-                    """
-                    INSERT INTO data_source_columns (data_source_id, position, name, type)
-                    VALUES (?, ?, ?, ?)
-                    """, dataSourceID, column.position, column.name, column.type)
-            } catch let error as SQLiteError where error.isUniqueViolation {
-                throw StoreError(
-                    .invalidArgument,
-                    "column \"\(column.name)\" (position \(column.position)) repeats a column name or position",
-                    detail: error.description)
-            }
+    /// The scope's stored schema digests replaced by `digests`, writing
+    /// only what differs.
+    static func replaceDigests(
+        connectionID: Int64, scope: DataSourceSyncScope, with digests: [SchemaDigestRecord], in database: SQLiteDatabase
+    ) throws {
+        var before: [SchemaDigestRecord] = []
+        let units = scope.databases.sorted().map { (database: $0, schema: String?.none) }
+            + scope.schemaPairs.map { (database: $0.database, schema: Optional($0.schema)) }
+        for unit in units {
+            let filter = unit.schema == nil ? "" : " AND schema_name = ?"
+            before += try database.query(
+                """
+                SELECT database_name, schema_name, digest, tables FROM data_source_schemas
+                WHERE connection_id = ? AND database_name = ?\(filter)
+                """, values: [connectionID, unit.database] + (unit.schema.map { [$0] } ?? [])
+            ) { SchemaDigestRecord(database: $0.text(0), schema: $0.text(1), digest: $0.text(2), tables: $0.int(3)) }
         }
+        let changes = SchemaDigestChanges(before: before, after: digests)
+        for pair in changes.removed {
+            try database.run(
+                "DELETE FROM data_source_schemas WHERE connection_id = ? AND database_name = ? AND schema_name = ?",
+                connectionID, pair[0], pair[1])
+        }
+        for digest in changes.stored {
+            try database.run(
+                """
+                INSERT INTO data_source_schemas (connection_id, database_name, schema_name, digest, tables)
+                VALUES (?, ?, ?, ?, ?)
+                """, connectionID, digest.database, digest.schema, digest.digest, digest.tables)
+        }
+    }
+
+    /// Inserts `rows` (each the values of `placeholders`) a few hundred to
+    /// a statement: a statement per row would cost more than the rows
+    /// themselves. `rows` is read as it goes, never held whole.
+    static func insertRows(
+        into target: String, placeholders: String, _ rows: some Sequence<[any SQLiteBindable]>, in database: SQLiteDatabase
+    ) throws {
+        let perStatement = 200
+        var batch: [any SQLiteBindable] = []
+        var count = 0
+        func flush() throws {
+            guard count > 0 else { return }
+            let sql = "INSERT INTO \(target) VALUES " + Array(repeating: placeholders, count: count).joined(separator: ", ")
+            try database.run(sql, values: batch)
+            batch.removeAll(keepingCapacity: true)
+            count = 0
+        }
+        for row in rows {
+            batch += row
+            count += 1
+            if count == perStatement { try flush() }
+        }
+        try flush()
     }
 }

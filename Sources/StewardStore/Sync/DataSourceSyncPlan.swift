@@ -99,3 +99,35 @@ struct DataSourceSyncPlan: Sendable, Hashable {
             disabled: disabled.map(\.name).sorted(), unchanged: unchanged)
     }
 }
+
+extension DataSourceSyncPlan {
+    /// Refuses, as the row-by-row insert did, the first column (tables in
+    /// the order given, columns by position) that repeats an earlier
+    /// column's name or position in its table. Names compare as PostgreSQL
+    /// compares them here ("C" collation: byte for byte). A position below
+    /// 1 stops the check: the insert then fails on the schema's CHECK, as
+    /// it did before.
+    static func checkColumns(_ tables: [[ColumnRecord]]) throws(StoreError) {
+        for columns in tables {
+            var positions = Set<Int>()
+            var names = Set<[UInt8]>()
+            for column in columns {
+                guard column.position >= 1 else { return }
+                guard positions.insert(column.position).inserted, names.insert(Array(column.name.utf8)).inserted else {
+                    throw StoreError(
+                        .invalidArgument,
+                        "column \"\(column.name)\" (position \(column.position)) repeats a column name or position")
+                }
+            }
+        }
+    }
+}
+
+extension DiscoveredTable {
+    /// Its columns ordered by position: the array itself when it already
+    /// is (as a scan gives it), so that a large sync does not copy them all.
+    var columnsByPosition: [ColumnRecord] {
+        zip(columns, columns.dropFirst()).allSatisfy { $0.position <= $1.position }
+            ? columns : columns.sorted { $0.position < $1.position }
+    }
+}

@@ -16,12 +16,13 @@ extension SyncServiceTests {
         scanner.set("hr", [Self.staff])
         scanner.set("ops", [Self.logs])
 
-        // At the first event: the later databases are not scanned.
+        // At the first event: no database after those already being
+        // scanned (two at once, ConcurrentScans.width) is scanned.
         let first = ProgressRecorder(throwAt: 1)
         let stopped = await syncError("wh", progress: first)
         #expect(stopped?.code == .cancelled, "\(String(describing: stopped))")
         #expect(first.recorded == ["scanned sales 1"])
-        #expect(scanner.recorded.map(\.database) == ["sales"])
+        #expect(scanner.recorded.map(\.database).sorted() == ["hr", "sales"])
         #expect(try dataSources("wh").isEmpty)
 
         // At the last event, once every database was scanned: still nothing stored.
@@ -30,7 +31,7 @@ extension SyncServiceTests {
         let late = await syncError("wh", progress: last)
         #expect(late?.code == .cancelled, "\(String(describing: late))")
         #expect(last.recorded == ["scanned sales 1", "scanned hr 1", "scanned ops 1"])
-        #expect(scanner.recorded.map(\.database) == ["sales", "hr", "ops"])
+        #expect(scanner.recorded.map(\.database).sorted() == ["hr", "ops", "sales"])
         #expect(try dataSources("wh").isEmpty)
 
         // A stored registry is left as it was by a cancelled sync that would have changed it.
@@ -60,7 +61,9 @@ extension SyncServiceTests {
         let error = await syncError("wh", progress: progress)
         #expect(error?.code == .cancelled, "\(String(describing: error))")
         #expect(progress.recorded == ["scanned sales 1"])
-        #expect(scanner.recorded.map(\.database) == ["sales", "hr"])
+        // ops may have started once sales was delivered (two scans at
+        // once), but nothing after the cancelled scan is reported or stored.
+        #expect(Set(scanner.recorded.map(\.database)).isSuperset(of: ["sales", "hr"]))
         #expect(try dataSources("wh").isEmpty)
     }
 }

@@ -42,6 +42,10 @@ enum SchemaRuleProbes {
         SELECT 'e', display_name, deployment_type, host, port, state_database, username, password_sealed,
             ssl_mode, %STATE%, 1, 1, 0, 0, 0 FROM connections WHERE key = 'c'
         """
+    static let insertSchemaDigest = """
+        INSERT INTO data_source_schemas (connection_id, database_name, schema_name, digest, tables)
+        VALUES (\(connectionC), 'sales', 'public', '\(String(repeating: "ab", count: 32))', 2)
+        """
     static let copyAuditEvent = """
         INSERT INTO audit_events (at, uid, user_name, method, target, connection_key, status_code, message)
         SELECT at, %UID%, user_name, %METHOD%, target, connection_key, status_code, message FROM audit_events
@@ -175,6 +179,10 @@ enum SchemaRuleProbes {
               mentions: ["data_source_column_unique", "data_source_columns.data_source_id, data_source_columns.name"]),
         .init(rule: "data_source_column_position", violation: "UPDATE data_source_columns SET position = 0 WHERE name = 'id'",
               mentions: ["data_source_column_position"]),
+        .init(rule: "data_source_schema_digest", setup: [insertSchemaDigest],
+              violation: "UPDATE data_source_schemas SET digest = upper(digest)", mentions: ["data_source_schema_digest"]),
+        .init(rule: "data_source_schema_tables", setup: [insertSchemaDigest],
+              violation: "UPDATE data_source_schemas SET tables = -1", mentions: ["data_source_schema_tables"]),
         // people
         .init(rule: "user_name_unique", violation: "UPDATE users SET name = 'alice' WHERE name = 'bob'",
               mentions: ["user_name_unique", "users.name"]),
