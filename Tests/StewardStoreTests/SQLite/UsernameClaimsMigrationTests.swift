@@ -41,7 +41,7 @@ struct UsernameClaimsMigrationTests {
 
         let store = try SQLiteRegistryStore(path: path, key: SchemaV8Fixture.key)
         defer { store.close() }
-        #expect(try store.withDatabase { try $0.userVersion() } == 9)
+        #expect(try store.withDatabase { try $0.userVersion() } == Migration.latestVersion)
         #expect(try store.listMappings(MappingFilter()).count == 7, "every mapping is kept")
 
         // Every scope's usernames, as version 9 derives them.
