@@ -155,12 +155,17 @@ final class DaemonProcess: @unchecked Sendable {
 
     var stderrText: String { String(decoding: stderrBuffer, as: UTF8.self) }
 
-    /// Reads the daemon's log until a line contains `text` (true) or the
-    /// daemon closes its stderr (false).
+    /// Reads the daemon's log until a line contains `text` (true), or the
+    /// daemon closes its stderr or `seconds` pass without it (false), so a
+    /// line that never comes fails the test instead of hanging the suite.
     @discardableResult
-    func waitForLog(containing text: String) throws -> Bool {
+    func waitForLog(containing text: String, within seconds: Double = 120) throws -> Bool {
         let handle = errorPipe.fileHandleForReading
+        let giveUp = Date().addingTimeInterval(seconds)
         while !stderrText.contains(text) {
+            var readable = pollfd(fd: handle.fileDescriptor, events: Int16(POLLIN), revents: 0)
+            let remaining = Int32(max(0, giveUp.timeIntervalSinceNow) * 1000)
+            guard remaining > 0, poll(&readable, 1, remaining) > 0 else { return false }
             let chunk = handle.availableData
             if chunk.isEmpty { return false }
             stderrBuffer.append(chunk)
