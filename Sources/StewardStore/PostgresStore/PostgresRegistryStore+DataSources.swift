@@ -162,84 +162,11 @@ extension PostgresRegistryStore {
             return plan.summary(connectionKey: connectionKey, tables: tables)
         }
     }
-
-    public func schemaDigests(connectionKey: String) throws(StoreError) -> [SchemaDigestRecord] {
-        try read { session in
-            let connectionID = try Self.connectionID(key: connectionKey, in: session)
-            return try session.query(
-                """
-                SELECT database_name, schema_name, digest, tables FROM data_source_schemas
-                WHERE connection_id = $1::bigint ORDER BY database_name, schema_name
-                """, connectionID
-            ).map(Self.digestRow)
-        }
-    }
-
-    public func enabledDataSourceDatabases(connectionKey: String) throws(StoreError) -> Set<String> {
-        try read { session in
-            let connectionID = try Self.connectionID(key: connectionKey, in: session)
-            return Set(try session.query(
-                "SELECT DISTINCT database_name FROM data_sources WHERE connection_id = $1::bigint AND state = 'ENABLED'",
-                connectionID
-            ).map { (row) throws(StoreError) -> String in try row.textValue("database_name") })
-        }
-    }
-
-    public func dataSource(name: String) throws(StoreError) -> DataSourceRecord {
-        try read { session in
-            let rows = try session.query("\(Self.dataSourceSelect) WHERE d.name = $1::text ORDER BY d.id LIMIT 2", name)
-            guard let row = rows.first else { throw StoreError(.notFound, "no data source named \"\(name)\"") }
-            guard rows.count == 1 else { throw StoreError.ambiguousDataSourceName(name) }
-            return try Self.dataSourceRow(row).record
-        }
-    }
-
-    public func listDataSources(_ filter: DataSourceFilter, page: PageRequest) throws(StoreError)
-        -> Page<DataSourceRecord>
-    {
-        let query = try DataSourceQuery(filter, page: page, select: Self.dataSourceSelect, dialect: .postgres)
-        let rows = try read { session in
-            try session.query(query.statement.sql, values: query.statement.parameters).map(Self.dataSourceRow)
-        }
-        return query.page(of: rows)
-    }
 }
 
-// MARK: - Shared steps
+// MARK: - Sync steps
 
 extension PostgresRegistryStore {
-
-    /// A data source with its columns as a JSON array of [name, type, position].
-    static let dataSourceSelect = """
-        SELECT d.id, d.name, c.key, d.database_name, d.schema_name, d.table_name, d.state,
-            d.created_at, d.updated_at, d.kind, d.governable,
-            (SELECT coalesce(json_agg(json_build_array(k.name, k.type, k.position) ORDER BY k.position),
-                             '[]'::json)
-             FROM data_source_columns AS k WHERE k.data_source_id = d.id)::text AS columns
-        FROM data_sources AS d JOIN connections AS c ON c.id = d.connection_id
-        """
-
-    static func dataSourceRow(_ row: PostgresRow) throws(StoreError) -> (id: Int64, record: DataSourceRecord) {
-        let record = DataSourceRecord(
-            name: try row.textValue("name"), connectionKey: try row.textValue("key"),
-            database: try row.textValue("database_name"), schema: try row.textValue("schema_name"),
-            table: try row.textValue("table_name"), state: try row.value(DataSourceState.self, "state"),
-            kind: try row.optionalTextValue("kind") == nil ? nil : try row.value(RelationKind.self, "kind"),
-            governable: try row.textValue("governable") == "t", columns: try columnList(row), createdAt: try row.dateValue("created_at"),
-            updatedAt: try row.dateValue("updated_at"))
-        return (try row.int64Value("id"), record)
-    }
-
-    static func columnList(_ row: PostgresRow) throws(StoreError) -> [ColumnRecord] {
-        var columns: [ColumnRecord] = []
-        for entry in try row.jsonArray("columns") {
-            guard let parts = entry as? [Any], parts.count == 3, let name = parts[0] as? String,
-                let type = parts[1] as? String, let position = (parts[2] as? NSNumber)?.intValue
-            else { throw StoreError(.corrupt, "the registry store returned a malformed column list") }
-            columns.append(ColumnRecord(name: name, type: type, position: position))
-        }
-        return columns
-    }
 
     /// The found tables as a JSON array of {i, d, s, t, [n,] c}: i their
     /// index, c their columns in position order as {n, y, p}, written
@@ -303,11 +230,13 @@ extension PostgresRegistryStore {
         in session: PostgresSession
     ) throws {
         let before = try session.query(
-            """
-            SELECT x.database_name, x.schema_name, x.digest, x.tables FROM data_source_schemas AS x
-            WHERE x.connection_id = $1::bigint AND \(inScope("x", databases: "$2", schemas: "$3"))
-            """, connectionID, databases, schemas
-        ).map { (row) throws(StoreError) -> SchemaDigestRecord in try digestRow(row) }
+            SQLStatement(
+                sql: """
+                    SELECT \(DataSourceQueries.digestColumns) FROM data_source_schemas AS x
+                    WHERE x.connection_id = $1::bigint AND \(inScope("x", databases: "$2", schemas: "$3"))
+                    """,
+                parameters: [.integer(connectionID), .text(databases), .text(schemas)]),
+            { row in try DataSourceQueries.digest(row) })
         let changes = SchemaDigestChanges(before: before, after: digests)
         if !changes.removed.isEmpty {
             let pairs = try schemaPairsJSON(changes.removed)
@@ -345,12 +274,6 @@ extension PostgresRegistryStore {
             try writer.string(pair[1])
             writer.raw("}")
         }
-    }
-
-    static func digestRow(_ row: PostgresRow) throws(StoreError) -> SchemaDigestRecord {
-        SchemaDigestRecord(
-            database: try row.textValue("database_name"), schema: try row.textValue("schema_name"),
-            digest: try row.textValue("digest"), tables: Int(try row.int64Value("tables")))
     }
 
     static func idsJSON(_ ids: [Int64]) throws(StoreError) -> String {

@@ -1,6 +1,5 @@
 /// The one data-source-list query both stores run, spelled in a
-/// ``SQLDialect``. Each store gives its own SELECT head (``select``): they
-/// read columns differently (PostgreSQL aggregates them into the row).
+/// ``SQLDialect``: ``DataSourceQueries/select`` with the filter's conditions.
 struct DataSourceQuery: Sendable {
     static let tokenKind = "data-sources"
 
@@ -8,9 +7,8 @@ struct DataSourceQuery: Sendable {
     /// Items the page holds; the statement asks for one more.
     let pageSize: Int
 
-    /// `select` is `SELECT … FROM data_sources AS d JOIN connections AS c …`.
     /// Throws `invalidArgument` for a page token this list did not issue.
-    init(_ filter: DataSourceFilter, page: PageRequest, select: String, dialect: SQLDialect) throws(StoreError) {
+    init(_ filter: DataSourceFilter, page: PageRequest, dialect: SQLDialect) throws(StoreError) {
         var sql = SQLConditions(dialect)
         if let key = filter.connectionKey { sql.require("c.key = \(sql.bind(key))") }
         if let prefix = filter.namePrefix, !prefix.isEmpty { sql.requirePrefix(prefix, of: "d.name") }
@@ -27,7 +25,7 @@ struct DataSourceQuery: Sendable {
         let limit = sql.bind(Int64(pageSize + 1))
         statement = SQLStatement(
             sql: """
-                \(select)
+                \(DataSourceQueries.select)
                 WHERE \(sql.clause)
                 ORDER BY d.name, d.id LIMIT \(limit)
                 """,

@@ -56,79 +56,11 @@ extension SQLiteRegistryStore {
             return plan.summary(connectionKey: connectionKey, tables: tables)
         }
     }
-
-    public func schemaDigests(connectionKey: String) throws(StoreError) -> [SchemaDigestRecord] {
-        try read { database in
-            let connectionID = try Self.connectionID(key: connectionKey, in: database)
-            return try database.query(
-                """
-                SELECT database_name, schema_name, digest, tables FROM data_source_schemas
-                WHERE connection_id = ? ORDER BY database_name, schema_name
-                """, connectionID
-            ) { SchemaDigestRecord(database: $0.text(0), schema: $0.text(1), digest: $0.text(2), tables: $0.int(3)) }
-        }
-    }
-
-    public func enabledDataSourceDatabases(connectionKey: String) throws(StoreError) -> Set<String> {
-        try read { database in
-            let connectionID = try Self.connectionID(key: connectionKey, in: database)
-            return Set(try database.query(
-                "SELECT DISTINCT database_name FROM data_sources WHERE connection_id = ? AND state = 'ENABLED'",
-                connectionID) { $0.text(0) })
-        }
-    }
-
-    public func dataSource(name: String) throws(StoreError) -> DataSourceRecord {
-        try read { database in
-            let records = try database.query(
-                "\(Self.dataSourceSelect) WHERE d.name = ? ORDER BY d.id LIMIT 2", name, as: Self.dataSourceRow)
-            guard let record = records.first else { throw StoreError(.notFound, "no data source named \"\(name)\"") }
-            guard records.count == 1 else { throw StoreError.ambiguousDataSourceName(name) }
-            return try Self.withColumns(record, in: database)
-        }
-    }
-
-    public func listDataSources(_ filter: DataSourceFilter, page: PageRequest) throws(StoreError)
-        -> Page<DataSourceRecord>
-    {
-        let query = try DataSourceQuery(filter, page: page, select: Self.dataSourceSelect, dialect: .sqlite)
-        let rows = try read { database in
-            try database.query(query.statement.sql, values: query.statement.parameters, as: Self.dataSourceRow)
-                .map { row in (id: row.id, record: try Self.withColumns(row, in: database)) }
-        }
-        return query.page(of: rows)
-    }
 }
 
-// MARK: - Shared steps
+// MARK: - Sync steps
 
 extension SQLiteRegistryStore {
-
-    static let dataSourceSelect = """
-        SELECT d.id, d.name, c.key, d.database_name, d.schema_name, d.table_name, d.state,
-            d.created_at, d.updated_at, d.kind, d.governable
-        FROM data_sources AS d JOIN connections AS c ON c.id = d.connection_id
-        """
-
-    static func dataSourceRow(_ row: SQLiteRow) throws -> (id: Int64, record: DataSourceRecord) {
-        let record = DataSourceRecord(
-            name: row.text(1), connectionKey: row.text(2), database: row.text(3), schema: row.text(4),
-            table: row.text(5), state: try row.value(DataSourceState.self, 6),
-            kind: row.isNull(9) ? nil : try row.value(RelationKind.self, 9), governable: row.int64(10) != 0, columns: [],
-            createdAt: StoreTime.date(row.int64(7)), updatedAt: StoreTime.date(row.int64(8)))
-        return (row.int64(0), record)
-    }
-
-    static func withColumns(_ row: (id: Int64, record: DataSourceRecord), in database: SQLiteDatabase)
-        throws -> DataSourceRecord
-    {
-        var record = row.record
-        record.columns = try database.query(
-            "SELECT name, type, position FROM data_source_columns WHERE data_source_id = ? ORDER BY position",
-            row.id
-        ) { ColumnRecord(name: $0.text(0), type: $0.text(1), position: $0.int(2)) }
-        return record
-    }
 
     /// The connection's data sources inside `scope` with their columns,
     /// two queries per database or schema of the scope.
@@ -180,13 +112,12 @@ extension SQLiteRegistryStore {
         let units = scope.databases.sorted().map { (database: $0, schema: String?.none) }
             + scope.schemaPairs.map { (database: $0.database, schema: Optional($0.schema)) }
         for unit in units {
-            let filter = unit.schema == nil ? "" : " AND schema_name = ?"
-            before += try database.query(
-                """
-                SELECT database_name, schema_name, digest, tables FROM data_source_schemas
-                WHERE connection_id = ? AND database_name = ?\(filter)
-                """, values: [connectionID, unit.database] + (unit.schema.map { [$0] } ?? [])
-            ) { SchemaDigestRecord(database: $0.text(0), schema: $0.text(1), digest: $0.text(2), tables: $0.int(3)) }
+            before += try database.query({ sql in
+                sql.require("connection_id = \(sql.bind(connectionID))")
+                sql.require("database_name = \(sql.bind(unit.database))")
+                if let schema = unit.schema { sql.require("schema_name = \(sql.bind(schema))") }
+                return "SELECT \(DataSourceQueries.digestColumns) FROM data_source_schemas WHERE \(sql.clause)"
+            }, as: { row in try DataSourceQueries.digest(row) })
         }
         let changes = SchemaDigestChanges(before: before, after: digests)
         for pair in changes.removed {
