@@ -11,12 +11,14 @@ protocol RegistrySQLSession {
     /// Runs `statement` and decodes each row it returns with `decode`; a
     /// statement that returns nothing gives no rows.
     func query<Value>(_ statement: SQLStatement, _ decode: (Row) throws -> Value) throws -> [Value]
-    /// Takes the lock under which the registry recomputes effective
-    /// usernames, before a change that cascades into them (deleting a
-    /// connection): PostgreSQL's transaction-scoped advisory lock, taken
+    /// Takes the usernames lock (see ``PostgresMigration/v9UsernameClaims``)
+    /// before anything else a write that changes username claims does (a
+    /// user, a mapping, or a connection delete that cascades into them), so
+    /// that its checks see what other daemons committed:
+    /// PostgreSQL's transaction-scoped advisory lock, taken
     /// before any row lock so that the order is always the same; nothing in
     /// SQLite, whose write transaction already excludes every other writer.
-    func lockEffectiveUsernames() throws
+    func lockUsernames() throws
 }
 
 extension RegistrySQLSession {

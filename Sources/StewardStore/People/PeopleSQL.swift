@@ -48,15 +48,6 @@ extension SQLDialect {
 }
 
 extension RegistrySQLSession {
-    /// PostgreSQL: the usernames lock (see ``PostgresMigration/v9UsernameClaims``),
-    /// taken before anything else a write that changes usernames does, so
-    /// that its checks see what other daemons committed and locks are always
-    /// taken in one order. SQLite has one writer and needs none.
-    func lockUsernames() throws {
-        guard dialect.backend == .postgres else { return }
-        try run(SQLStatement(sql: PostgresMigration.takeUsernamesLock, parameters: []))
-    }
-
     /// A column that holds an id, read as one.
     func int64(_ text: String?) throws -> Int64 {
         guard let text, let value = Int64(text) else {

@@ -7,7 +7,7 @@ extension PostgresSession: RegistrySQLSession {
         try query(statement.sql, values: statement.parameters).map { row in try decode(PostgresRegistryRow(values: row.values)) }
     }
 
-    func lockEffectiveUsernames() throws {
+    func lockUsernames() throws {
         try query(PostgresMigration.takeUsernamesLock)
     }
 }

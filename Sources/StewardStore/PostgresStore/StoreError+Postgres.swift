@@ -85,6 +85,5 @@ extension StoreError {
         "connection_key_unique", "governed_database_unique", "governed_databases_pkey",
         "data_source_unique", "data_source_column_unique", "data_source_columns_pkey",
         "user_name_unique", "user_uid_unique", "identity_mappings_scope",
-        "effective_usernames_owner", "effective_usernames_scope",
     ]
 }

@@ -147,11 +147,11 @@ enum ConnectionQueries {
 
     /// Deletes an INACTIVE connection (the schema cascades to what belongs to it).
     static func delete(key: String, expectedRevision: Int64?, in session: some RegistrySQLSession) throws {
-        // The cascade recomputes effective usernames under their lock. Take
+        // The cascade deletes username claims under their lock. Take
         // it before the row lock: a concurrent mapping change holds it while
         // its recomputation needs this row, and the other order would
         // deadlock the two.
-        try session.lockEffectiveUsernames()
+        try session.lockUsernames()
         // FOR UPDATE: the row goes, so rows referring to it wait too.
         let current = try load(key: key, lock: .forUpdate, in: session)
         if let expectedRevision { try RegistryRules.checkRevision(current.record, expected: expectedRevision) }

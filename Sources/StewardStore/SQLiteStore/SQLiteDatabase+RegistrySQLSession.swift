@@ -8,7 +8,7 @@ extension SQLiteDatabase: RegistrySQLSession {
     }
 
     /// The write transaction (BEGIN IMMEDIATE) already excludes every other writer.
-    func lockEffectiveUsernames() throws {}
+    func lockUsernames() throws {}
 }
 
 /// A row of an SQLite statement, read by its storage classes.
