@@ -14,33 +14,64 @@ import Glibc
 /// actor. The threads are made once, at init; nothing here creates a thread
 /// per call.
 ///
-/// Jobs run in the order they arrive; a thread that has nothing to do
-/// sleeps on a condition variable, and a new job wakes one sleeper only
-/// when there is one.
+/// Jobs run in the order they arrive. Two limits keep a machine with two
+/// cores from drowning in its own threads:
+///
+/// - **At most `activeLimit` threads compute at once.** Thirty-two threads
+///   each running a short read on two cores only take turns, preempt each
+///   other while holding locks, and pay a wake-up per job. A thread that
+///   waits (for its group's commit, for the shared registry's answer) says
+///   so with ``blocking(_:)``; it then no longer counts, and the next job
+///   gets a thread. So reads keep running while writers wait for a disk
+///   flush, and the pool's size only bounds how many can wait at once.
+/// - **At most one wake-up on its way.** Waking a thread costs more than
+///   most jobs (a futex call and a context switch). A job that arrives while
+///   a woken thread is still getting up is left for it; that thread, when it
+///   takes a job and finds more waiting, wakes the next one.
+///
+/// A job that blocks without saying so (a call this file has not been told
+/// about) holds one of the `activeLimit` turns for as long as it waits; it
+/// slows the pool but cannot stop it, as long as it does not wait for a
+/// job queued behind it (nothing in the store does: a reader waits only for
+/// other readers, a writer only for its group's leader, which is running).
 public final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
     // `@unchecked Sendable`: every field below is guarded by `mutex` or set
     // once in `init`.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wakeUp = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var queue = JobRing()
-    private var idleThreads = 0
+    /// Threads asleep on `wakeUp`.
+    private var sleepingThreads = 0
+    /// Threads running a job and not inside ``blocking(_:)``.
+    private var computingThreads = 0
+    /// Whether a thread has been signalled and has not yet looked at the
+    /// queue: while it is on its way, new jobs wait for it instead of
+    /// waking another.
+    private var wakeUpPending = false
     public let threadCount: Int
+    /// How many threads may compute at once (the rest of the running ones
+    /// are waiting inside ``blocking(_:)``).
+    public let activeLimit: Int
 
     /// The process's pool: the daemon's calls run their store work here.
     /// One pool for the process, made on first use, so that every server
     /// and store in it (a test process makes hundreds) shares its threads.
-    /// 32: a write waiting for its group's commit holds a thread, and reads
-    /// must still find threads while a dozen or two writers wait; more
-    /// threads than that only contend for the store's read connections.
-    public static let shared = BlockingExecutor(threads: 32)
+    /// 64 threads: a write waiting for its group's commit holds one, and
+    /// reads must still find threads while many writers wait. Twice as many
+    /// computing as there are cores: a job is often a few microseconds of
+    /// work around a system call, and a second thread per core fills those.
+    public static let shared = BlockingExecutor(
+        threads: 64, activeLimit: 2 * max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
 
     /// - Parameters:
-    ///   - threads: how many threads; as many blocking calls can be under
-    ///     way at once (a write waiting for its group's commit holds one).
+    ///   - threads: how many threads; as many calls can be waiting in
+    ///     ``blocking(_:)`` at once.
+    ///   - activeLimit: how many may compute at once (default: all).
     ///   - stackBytes: each thread's stack.
-    public init(threads: Int, stackBytes: Int = 512 * 1024) {
+    public init(threads: Int, activeLimit: Int? = nil, stackBytes: Int = 512 * 1024) {
         precondition(threads > 0, "a blocking executor needs at least one thread")
         threadCount = threads
+        self.activeLimit = max(1, min(threads, activeLimit ?? threads))
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(wakeUp, nil)
         for _ in 0..<threads { startThread(stackBytes: stackBytes) }
@@ -53,7 +84,7 @@ public final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
         let job = UnownedJob(job)
         pthread_mutex_lock(mutex)
         queue.push(job)
-        let wake = idleThreads > 0
+        let wake = needsWakeUp()
         pthread_mutex_unlock(mutex)
         if wake { pthread_cond_signal(wakeUp) }
     }
@@ -67,6 +98,47 @@ public final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
             do throws(Failure) { return .success(try body()) } catch { return .failure(error) }
         }
         return try outcome.get()
+    }
+
+    /// Runs `body`, which waits (for a lock held across a disk flush, for
+    /// a server's answer) rather than computes: on one of these threads the
+    /// thread stops counting against `activeLimit` meanwhile, so another
+    /// job can run. Anywhere else it just runs `body`.
+    public static func blocking<Result, Failure: Error>(
+        _ body: () throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        guard let worker = WorkerThread.current, worker.blockingDepth == 0 else { return try body() }
+        worker.blockingDepth += 1
+        worker.executor.computingStopped()
+        defer {
+            worker.executor.computingResumed()
+            worker.blockingDepth -= 1
+        }
+        return try body()
+    }
+
+    /// Whether a sleeper must be woken for the queued jobs, and if so marks
+    /// the wake-up as on its way. Called with `mutex` held.
+    private func needsWakeUp() -> Bool {
+        guard !queue.isEmpty, sleepingThreads > 0, !wakeUpPending, computingThreads < activeLimit else { return false }
+        wakeUpPending = true
+        return true
+    }
+
+    private func computingStopped() {
+        pthread_mutex_lock(mutex)
+        computingThreads -= 1
+        let wake = needsWakeUp()
+        pthread_mutex_unlock(mutex)
+        if wake { pthread_cond_signal(wakeUp) }
+    }
+
+    private func computingResumed() {
+        // Over the limit for a moment, perhaps: the next job waits until
+        // enough of the running ones have ended.
+        pthread_mutex_lock(mutex)
+        computingThreads += 1
+        pthread_mutex_unlock(mutex)
     }
 
     private func startThread(stackBytes: Int) {
@@ -88,17 +160,57 @@ public final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
 
     private func serve() -> Never {
         let executor = asUnownedTaskExecutor()
+        WorkerThread.enter(WorkerThread(executor: self))
+        pthread_mutex_lock(mutex)
         while true {
-            pthread_mutex_lock(mutex)
-            while queue.isEmpty {
-                idleThreads += 1
+            while queue.isEmpty || computingThreads >= activeLimit {
+                sleepingThreads += 1
                 pthread_cond_wait(wakeUp, mutex)
-                idleThreads -= 1
+                sleepingThreads -= 1
+                // Whichever thread wakes first (the signalled one, or one
+                // woken spuriously) has now looked: the next job may wake
+                // another.
+                wakeUpPending = false
             }
             let job = queue.pop()
+            computingThreads += 1
+            // More jobs than this thread can take: pass the wake-up on.
+            let wake = needsWakeUp()
             pthread_mutex_unlock(mutex)
+            if wake { pthread_cond_signal(wakeUp) }
             job.runSynchronously(on: executor)
+            pthread_mutex_lock(mutex)
+            computingThreads -= 1
         }
+    }
+}
+
+/// What a ``BlockingExecutor`` thread knows about itself, found through a
+/// thread-specific key: ``BlockingExecutor/blocking(_:)`` needs to know
+/// which pool, if any, the calling thread belongs to.
+private final class WorkerThread {
+    let executor: BlockingExecutor
+    /// Nested ``BlockingExecutor/blocking(_:)`` sections count once.
+    var blockingDepth = 0
+
+    init(executor: BlockingExecutor) { self.executor = executor }
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        let created = pthread_key_create(&key, nil)
+        precondition(created == 0, "pthread_key_create failed")
+        return key
+    }()
+
+    /// Makes `worker` the calling thread's for the rest of its life (the
+    /// pool's threads never end, so it is never released).
+    static func enter(_ worker: WorkerThread) {
+        pthread_setspecific(key, Unmanaged.passRetained(worker).toOpaque())
+    }
+
+    static var current: WorkerThread? {
+        guard let pointer = pthread_getspecific(key) else { return nil }
+        return Unmanaged<WorkerThread>.fromOpaque(pointer).takeUnretainedValue()
     }
 }
 

@@ -82,7 +82,17 @@ package final class GroupCommitQueue<Connection: GroupCommitConnection>: @unchec
     ///
     /// - Parameter access: hands the leader the connection (under the
     ///   store's lock); the same for every caller of this queue.
+    ///
+    /// All of it counts as waiting (``BlockingExecutor/blocking(_:)``): a
+    /// follower waits for its leader, a leader for the disk, and the
+    /// blocking pool's other jobs, reads among them, run meanwhile.
     package func perform<Result>(
+        access: (_ work: (Connection) throws -> Void) throws -> Void, _ body: (Connection) throws -> Result
+    ) throws -> Result {
+        try BlockingExecutor.blocking { () throws -> Result in try performInGroup(access: access, body) }
+    }
+
+    private func performInGroup<Result>(
         access: (_ work: (Connection) throws -> Void) throws -> Void, _ body: (Connection) throws -> Result
     ) throws -> Result {
         var result: Result?

@@ -47,7 +47,13 @@ final class SessionPool: Sendable {
     }
 
     /// Hands `body` an idle session (``SessionSlot/withSession(_:)``).
+    /// The whole of it is a wait for the registry (for a session, then for
+    /// its answers), so it lets the blocking pool run other jobs meanwhile.
     func withSession<Result: Sendable>(_ body: (PostgresSession) throws -> Result) throws(StoreError) -> Result {
+        try BlockingExecutor.blocking { () throws(StoreError) -> Result in try waitForSession(body) }
+    }
+
+    private func waitForSession<Result: Sendable>(_ body: (PostgresSession) throws -> Result) throws(StoreError) -> Result {
         let deadline = Deadline.within(milliseconds: waitMilliseconds)
         guard turns.wait(timeout: DispatchTime(uptimeNanoseconds: deadline.uptimeNanoseconds)) == .success else {
             throw StoreError(
