@@ -1,6 +1,5 @@
 import Crypto
 import StewardModel
-import Synchronization
 
 /// MACs for the rows that grant authority (`user_permissions`), so that
 /// whoever can write the registry's tables but does not hold the registry
@@ -44,13 +43,13 @@ package struct GrantAuthenticator: Sendable {
     /// false for a missing one.
     package func verifies(_ mac: [UInt8]?, userID: Int64, uid: UInt32, permission: Permission) -> Bool {
         guard let mac, mac.count == SHA256.byteCount else { return false }
-        let message = Self.message(userID: userID, uid: uid, permission: permission)
         // The same grant with the same MAC verified before: it verifies
         // again (the MAC is a function of the grant under this key). Only
         // grants that verified are remembered, so a forged MAC always
         // meets the HMAC.
-        let grant = message + mac
+        let grant = VerifiedGrant(userID: userID, uid: uid, permission: permission, mac: mac)
         if verifiedGrants.contains(grant) { return true }
+        let message = Self.message(userID: userID, uid: uid, permission: permission)
         let valid = HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: message, using: SymmetricKey(data: keyBytes))
         if valid { verifiedGrants.insert(grant) }
         return valid
@@ -104,16 +103,37 @@ extension GrantAuthenticator {
     }
 }
 
-/// The grants (encoding and MAC) a ``GrantAuthenticator`` has verified,
-/// bounded: forgotten all at once past a limit, then learnt again.
+/// One grant and its MAC, as remembered once verified: a few words to hash
+/// (the caller lookup of every call asks), not the encoded message.
+private struct VerifiedGrant: Hashable {
+    let userID: Int64
+    let uid: UInt32
+    let permission: Permission
+    /// The 32 bytes of the MAC as four words.
+    let mac: SIMD4<UInt64>
+
+    /// `mac` is 32 bytes (checked by the caller).
+    init(userID: Int64, uid: UInt32, permission: Permission, mac: [UInt8]) {
+        self.userID = userID
+        self.uid = uid
+        self.permission = permission
+        self.mac = mac.withUnsafeBytes { bytes in
+            SIMD4((0..<4).map { bytes.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self) })
+        }
+    }
+}
+
+/// The grants a ``GrantAuthenticator`` has verified, bounded: forgotten all
+/// at once past a limit, then learnt again. Read by every call's caller
+/// lookup at once, written only when a grant is first seen.
 private final class VerifiedGrants: Sendable {
-    private let grants = Mutex(Set<[UInt8]>())
+    private let grants = ReadWriteLock(Set<VerifiedGrant>())
     private static let limit = 100_000
 
-    func contains(_ grant: [UInt8]) -> Bool { grants.withLock { $0.contains(grant) } }
+    func contains(_ grant: VerifiedGrant) -> Bool { grants.read { $0.contains(grant) } }
 
-    func insert(_ grant: [UInt8]) {
-        grants.withLock { grants in
+    func insert(_ grant: VerifiedGrant) {
+        grants.write { grants in
             if grants.count >= Self.limit { grants.removeAll() }
             grants.insert(grant)
         }
