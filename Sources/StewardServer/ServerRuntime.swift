@@ -34,6 +34,10 @@ final class ServerRuntime: Sendable {
     /// one lock shared by every connection's calls would be contended.
     /// Only the last call out takes the lock, to wake a draining shutdown.
     private let inFlight = Atomic<Int>(0)
+    /// `state.isDraining`, readable without the lock: every call asks.
+    /// Set (under the lock) before shutdown waits for calls to end, so a
+    /// call that reads false started before the waiting began.
+    private let draining = Atomic<Bool>(false)
 
     /// The services with routes, by full name (`steward.v1.Server`).
     private let serviceNames: Set<String>
@@ -58,7 +62,7 @@ final class ServerRuntime: Sendable {
         name.isEmpty || serviceNames.contains(name)
     }
 
-    var isDraining: Bool { state.withLock { $0.isDraining } }
+    var isDraining: Bool { draining.load(ordering: .acquiring) }
     var openConnectionCount: Int { state.withLock { $0.connections.count } }
     var callsInFlight: Int { inFlight.load(ordering: .sequentiallyConsistent) }
     /// Server.Metrics' answer: the Prometheus text, gauges read now.
@@ -153,7 +157,10 @@ final class ServerRuntime: Sendable {
 
     /// Refuses new calls and connections from now on.
     func beginDraining() {
-        state.withLock { $0.isDraining = true }
+        state.withLock { state in
+            state.isDraining = true
+            draining.store(true, ordering: .releasing)
+        }
         health.setShuttingDown()
     }
 

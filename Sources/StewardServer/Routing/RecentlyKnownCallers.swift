@@ -1,4 +1,4 @@
-import Synchronization
+import StewardStore
 
 /// The uids that the registry last said are Steward users, as call
 /// admission learns them, so that accepting a connection — on an I/O queue,
@@ -12,15 +12,22 @@ final class RecentlyKnownCallers: Sendable {
     /// without bound.
     static let capacity = 4_096
 
-    private let uids = Mutex(Set<UInt32>())
+    /// Read by every call's admission, changed only when a uid's standing
+    /// does: readers do not wait for each other.
+    private let uids = ReadWriteLock(Set<UInt32>())
 
     func contains(_ uid: UInt32) -> Bool {
-        uids.withLock { $0.contains(uid) }
+        uids.read { $0.contains(uid) }
     }
 
     /// What admission just learned of `uid` from the directory.
     func note(uid: UInt32, isKnown: Bool) {
-        uids.withLock { uids in
+        // Nearly always nothing new: decided under the read lock.
+        let changes = uids.read { uids in
+            isKnown ? !uids.contains(uid) && uids.count < Self.capacity : uids.contains(uid)
+        }
+        guard changes else { return }
+        uids.write { uids in
             if !isKnown {
                 uids.remove(uid)
             } else if uids.count < Self.capacity {

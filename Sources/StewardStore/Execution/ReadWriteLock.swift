@@ -4,15 +4,15 @@ import Glibc
 /// readers do not wait for each other. (The standard library's `Mutex` is a
 /// priority-inheritance futex on Linux, so every contended read would go to
 /// the kernel; on a lookup every call makes, that was a tenth of the
-/// daemon's time.)
+/// daemon's time. See also ``BargingLock``.)
 ///
 /// Owns its lock: made in `init`, destroyed in `deinit`.
-final class ReadWriteLock<Value>: @unchecked Sendable {
+public final class ReadWriteLock<Value>: @unchecked Sendable {
     // `@unchecked Sendable`: `value` is only reached under `lock`.
     private let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
     private var value: Value
 
-    init(_ value: Value) {
+    public init(_ value: Value) {
         self.value = value
         pthread_rwlock_init(lock, nil)
     }
@@ -23,14 +23,14 @@ final class ReadWriteLock<Value>: @unchecked Sendable {
     }
 
     /// Runs `body` with the value, beside other readers.
-    func read<Result>(_ body: (borrowing Value) -> Result) -> Result {
+    public func read<Result>(_ body: (borrowing Value) -> Result) -> Result {
         pthread_rwlock_rdlock(lock)
         defer { pthread_rwlock_unlock(lock) }
         return body(value)
     }
 
     /// Runs `body` with the value to change, alone.
-    func write<Result>(_ body: (inout Value) -> Result) -> Result {
+    public func write<Result>(_ body: (inout Value) -> Result) -> Result {
         pthread_rwlock_wrlock(lock)
         defer { pthread_rwlock_unlock(lock) }
         return body(&value)
