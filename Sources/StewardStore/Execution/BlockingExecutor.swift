@@ -56,8 +56,10 @@ public final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
     /// The process's pool: the daemon's calls run their store work here.
     /// One pool for the process, made on first use, so that every server
     /// and store in it (a test process makes hundreds) shares its threads.
-    /// 64 threads: a write waiting for its group's commit holds one, and
-    /// reads must still find threads while many writers wait. Twice as many
+    /// 256 threads: a write waiting for its group's commit holds one, and
+    /// reads must still find threads while a burst of writers waits (a
+    /// group takes up to 128). A waiting thread costs its stack's touched
+    /// pages, not CPU: only `activeLimit` compute. Twice as many
     /// computing as there are cores: a job is often a few microseconds of
     /// work around a system call, and a second thread per core fills those.
     public static let shared = BlockingExecutor(
