@@ -1,5 +1,5 @@
+import StewardStore
 import StewardWire
-import Synchronization
 
 /// Hands results from handler tasks to a connection's I/O queue.
 ///
@@ -27,7 +27,8 @@ final class ConnectionOutbox: Sendable {
         var cancelledWaiterIDs: Set<UInt64> = []
     }
 
-    private let state = Mutex(State())
+    /// Every answer and every drain of the connection takes it.
+    private let state = BargingLock(State())
     private let limitBytes: Int
 
     init(limitBytes: Int) {
