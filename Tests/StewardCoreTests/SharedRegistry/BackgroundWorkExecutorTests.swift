@@ -16,7 +16,9 @@ import Testing
 /// to stop answering the way a busy registry does: another session holds
 /// an exclusive lock on the connections table, so every store call that
 /// lists connections waits in the server. Nothing is faked.
-@Suite("Background store calls leave the cooperative pool free (shared registry on PostgreSQL 17)", .timeLimit(.minutes(3)))
+@Suite(
+    "Background store calls leave the cooperative pool free (shared registry on PostgreSQL 17)", .serialized,
+    .timeLimit(.minutes(3)))
 struct BackgroundWorkExecutorTests {
     /// As many blocked background calls as the cooperative pool has threads
     /// (at least two): enough to stop it if they ran there. Capped well
@@ -29,23 +31,33 @@ struct BackgroundWorkExecutorTests {
     /// sessions' lock_timeout (10 s), which ends the blocked calls.
     static let plainTaskBound = DispatchTimeInterval.seconds(5)
 
-    @Test("While enforcement runs and recheck rounds are blocked in the registry, an ordinary task still runs")
-    func blockedBackgroundCallsLeavePoolFree() async throws {
+    /// The daemon's background work that reads the registry outside any call.
+    enum BackgroundWork: String, CaseIterable, CustomTestStringConvertible {
+        /// Enforcement runs, each an `EnforcementScheduler`'s own task.
+        case enforcementRuns
+        /// Recheck rounds, each started the way the daemon starts them: from
+        /// an ordinary task.
+        case recheckRounds
+
+        var testDescription: String { rawValue }
+    }
+
+    @Test("While background work is blocked in the registry, an ordinary task still runs", arguments: BackgroundWork.allCases)
+    func blockedBackgroundCallsLeavePoolFree(work: BackgroundWork) async throws {
         let registry = try RegistryTestDatabase(on: .pg17, readSessions: Self.blockedCalls)
         let lock = try ConnectionsTableLock(registry)
 
-        // Half enforcement runs (the scheduler's own task), half recheck
-        // rounds started the way the daemon starts them (an ordinary task).
         let prober = LiveConnectionProber(executor: testExecutor)
         var schedulers: [EnforcementScheduler] = []
         var rounds: [Task<[RecheckSchedule.Result], Never>] = []
-        for index in 0..<Self.blockedCalls {
-            if index.isMultiple(of: 2) {
+        for _ in 0..<Self.blockedCalls {
+            switch work {
+            case .enforcementRuns:
                 let scheduler = EnforcementScheduler(
                     store: registry.store, enforcer: RecordingEnforcer(), daemonUID: 990_003, auditMethod: "/test/Enforce")
                 await scheduler.desiredStateMoved(.everyConnection)
                 schedulers.append(scheduler)
-            } else {
+            case .recheckRounds:
                 let schedule = RecheckSchedule(
                     store: registry.store, service: ConnectionsService(store: registry.store, prober: prober),
                     interval: .seconds(3_600), actor: 990_003)
