@@ -4,7 +4,9 @@ import Synchronization
 
 /// Runs blocking libpq work on threads of its own, so that a slow or hung
 /// server never holds a thread that serves sockets or Swift concurrency's
-/// small cooperative pool (one thread per core).
+/// small cooperative pool (one thread per core). Each job has a thread to
+/// itself from the moment it is run, kept for later jobs once it is done
+/// (``ReusableThreads``).
 ///
 /// At most `maxConcurrentJobs` run at once; more wait their turn. Work for
 /// one server is bulkheaded: at most `maxJobsPerServer` of the running jobs
@@ -21,6 +23,7 @@ public final class PostgresExecutor: Sendable {
     /// Each server's share, made on its first job and kept (a handful of
     /// servers for the life of the daemon).
     private let serverShares = Mutex<[String: DispatchSemaphore]>([:])
+    private let threads: ReusableThreads
 
     public init(maxConcurrentJobs: Int = 16, maxJobsPerServer: Int? = nil) {
         self.maxConcurrentJobs = maxConcurrentJobs
@@ -28,9 +31,12 @@ public final class PostgresExecutor: Sendable {
         // healthy one waits for a slot.
         self.maxJobsPerServer = min(maxConcurrentJobs, maxJobsPerServer ?? max(1, maxConcurrentJobs / 4))
         slots = DispatchSemaphore(value: maxConcurrentJobs)
+        // As many idle threads kept as can run at once: the next burst of
+        // running jobs finds them.
+        threads = ReusableThreads(maxIdle: maxConcurrentJobs)
     }
 
-    /// Runs `job` on a dedicated thread and returns its result.
+    /// Runs `job` on a thread of its own and returns its result.
     ///
     /// - Parameters:
     ///   - server: the server the job works on (``ConnectionParameters/bulkheadKey``):
@@ -43,7 +49,7 @@ public final class PostgresExecutor: Sendable {
     ) async throws(PostgresError) -> T {
         let share = server.map(self.share(of:))
         let result: Result<T, PostgresError> = await withCheckedContinuation { continuation in
-            let thread = Thread { [slots] in
+            threads.start { [slots] in
                 let waitUntil = deadline.map { DispatchTime(uptimeNanoseconds: $0.uptimeNanoseconds) } ?? .distantFuture
                 if let share, share.wait(timeout: waitUntil) == .timedOut {
                     continuation.resume(returning: .failure(Self.noSlot(server)))
@@ -57,8 +63,6 @@ public final class PostgresExecutor: Sendable {
                 defer { slots.signal() }
                 continuation.resume(returning: Result { () throws(PostgresError) -> T in try job() })
             }
-            thread.stackSize = 512 * 1024
-            thread.start()
         }
         return try result.get()
     }

@@ -97,4 +97,21 @@ struct UnknownCallerAuditFolderTests {
         let summary = harness.recorder.rows.withLock { $0.last?.2 ?? "" }
         #expect(summary.hasPrefix("999 more attempts at mutating methods by 4 or more unknown uids past the 4 (uid, method) pairs tracked"), "\(summary)")
     }
+
+    @Test("With the daemon's timer, a window's summary row is written on the blocking executor (a store write, made outside any call)")
+    func summaryOnBlockingExecutor() async {
+        let (written, writer) = AsyncStream.makeStream(of: Bool.self)
+        let folder = UnknownCallerAuditFolder(
+            write: { _, _, message in
+                guard message.contains("folded") else { return }
+                let onBlockingExecutor = withUnsafeCurrentTask { task in
+                    task?.unownedTaskExecutor == BlockingExecutor.shared.asUnownedTaskExecutor()
+                }
+                writer.yield(onBlockingExecutor)
+            },
+            rowsPerWindow: 1, windowNanoseconds: 1_000_000)
+        for _ in 0..<3 { folder.record("/steward.v1.Users/Create", Caller.unknown(uid: 9), message: "refused") }
+        var summaries = written.makeAsyncIterator()
+        #expect(await summaries.next() == true)
+    }
 }

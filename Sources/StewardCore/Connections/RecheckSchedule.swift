@@ -67,9 +67,16 @@ public struct RecheckSchedule: Sendable {
     /// Rounds per interval with a shared registry.
     static let sharedRoundsPerInterval = 4.0
 
-    /// One round over every ACTIVE or UNHEALTHY connection.
+    /// One round over every ACTIVE or UNHEALTHY connection, on the blocking
+    /// executor whichever task runs it: its store and lease calls block
+    /// (the daemon's round task is an ordinary one, and two rounds blocked
+    /// on the cooperative pool would stop the daemon).
     @discardableResult
     public func runOnce() async -> [Result] {
+        await withTaskExecutorPreference(BlockingExecutor.shared) { await recheckDue() }
+    }
+
+    private func recheckDue() async -> [Result] {
         var results: [Result] = []
         let connections = dueConnections()
         let leases = store.leases

@@ -77,7 +77,9 @@ public actor EnforcementScheduler {
         case .connections(let keys): pending.formUnion(keys)
         }
         guard worker == nil else { return }
-        worker = Task { await self.drain() }
+        // The run's store calls block: on the blocking executor, never on
+        // the cooperative pool (two runs blocked there would stop the daemon).
+        worker = Task(executorPreference: BlockingExecutor.shared) { await self.drain() }
     }
 
     /// Every `interval` until cancelled, every ACTIVE connection is enforced

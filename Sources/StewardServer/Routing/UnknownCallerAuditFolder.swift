@@ -1,5 +1,6 @@
 import Dispatch
 import StewardCore
+import StewardStore
 import StewardWire
 import Synchronization
 
@@ -57,7 +58,12 @@ final class UnknownCallerAuditFolder: Sendable {
         rowsPerWindow: Int = 10, windowNanoseconds: UInt64 = 60_000_000_000, maxTrackedPairs: Int = 1024,
         now: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds },
         schedule: @escaping Schedule = { delay, work in
-            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: delay)), execute: work)
+            // The summary row is a store write, which blocks: on the blocking
+            // executor, like every store call made outside a call's task.
+            Task(executorPreference: BlockingExecutor.shared) {
+                try? await Task.sleep(nanoseconds: delay)
+                work()
+            }
         }
     ) {
         self.rowsPerWindow = rowsPerWindow

@@ -11,14 +11,17 @@ final class RegistryTestDatabase: @unchecked Sendable {
     let name: String
     let store: PostgresRegistryStore
 
-    init(on server: TestPostgres, clock: @escaping @Sendable () -> Date = { Date() }) throws {
+    init(
+        on server: TestPostgres, clock: @escaping @Sendable () -> Date = { Date() },
+        readSessions: Int = PostgresRegistryStore.defaultReadSessions
+    ) throws {
         self.server = server
         name = uniqueName("steward_integrity")
         let admin = try PostgresConnection.open(try server.adminOverTCP())
         defer { admin.close() }
         try admin.run("CREATE DATABASE \(SQLQuoting.identifier(name))")
         store = try PostgresRegistryStore(
-            parameters: try server.adminOverTCP(database: name), key: .random(), clock: clock)
+            parameters: try server.adminOverTCP(database: name), key: .random(), clock: clock, readSessions: readSessions)
     }
 
     /// Runs statements in one session of this database as the
