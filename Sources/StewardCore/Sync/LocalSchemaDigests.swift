@@ -55,14 +55,13 @@ enum LocalSchemaDigests {
         if !zip(ordered, ordered.dropFirst()).allSatisfy(precedes) { ordered.sort(by: precedes) }
         var plain = isPlain(schema)
         for (index, member) in ordered.enumerated() {
-            let relation = relations[member]
-            let table = relation.table
+            let table = relations[member].table
             if index > 0 { text.append("\n") }
             text.prefixed(table.name)
             text.append(String(table.kind.relkind))
-            text.append(relation.ownerOID)
+            text.append(relations[member].ownerOID)
             text.append(":")
-            text.prefixed(relation.acl ?? "")
+            text.prefixed(relations[member].acl ?? "")
             text.append(table.columns.count)
             text.append("#")
             plain = plain && isPlain(table.name)
