@@ -52,12 +52,7 @@ extension PostgresCatalog {
     ) throws(PostgresError) -> [SchemaDigest] {
         let result = try connection.query(
             """
-            WITH r AS (
-                SELECT r.oid, r.rolsuper,
-                       (SELECT pg_catalog.string_agg(m.oid::text, ',' ORDER BY m.oid) FROM pg_catalog.pg_roles m
-                        WHERE pg_catalog.pg_has_role(r.oid, m.oid, 'USAGE')) AS inherits
-                FROM pg_catalog.pg_roles r WHERE r.rolname = $1
-            ), c AS (
+            WITH r AS (\(roleContext)), c AS (
                 SELECT c.oid, c.relnamespace, c.relname, c.relkind, c.relowner, c.relacl
                 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition
@@ -85,8 +80,7 @@ extension PostgresCatalog {
                    coalesce(pg_catalog.has_schema_privilege(r.oid, n.oid, 'USAGE WITH GRANT OPTION'), false) AS grantable,
                    s.plain AND n.nspname::text ~ '^[ -~]*$' AS plain,
                    pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
-                       coalesce(r.oid::text, '-') || ':' || coalesce(r.rolsuper::text, '-') || ':' || coalesce(r.inherits, '') || E'\\n'
-                       || s.relations || ':' || coalesce(pg_catalog.has_schema_privilege(r.oid, n.oid, 'USAGE WITH GRANT OPTION')::text, '-') || E'\\n'
+                       \(roleLine) || E'\\n' || s.relations || ':' || \(grantableText) || E'\\n'
                        || s.body, 'UTF8')), 'hex') AS digest
             FROM s JOIN pg_catalog.pg_namespace n ON n.oid = s.relnamespace LEFT JOIN r ON true
             ORDER BY n.nspname
@@ -97,5 +91,70 @@ extension PostgresCatalog {
                 schema: try row.string("schema"), relations: try row.int("relations"), digest: try row.string("digest"),
                 usageGrantable: try row.bool("grantable"), plainNames: try row.bool("plain"))
         }
+    }
+}
+
+// MARK: - The digest's shared lines, for a digest computed on this side
+
+extension PostgresCatalog {
+    /// `r`: the role (its oid, whether it is a superuser, and the roles
+    /// whose privileges it has), one row or none.
+    static let roleContext = """
+        SELECT r.oid, r.rolsuper,
+               (SELECT pg_catalog.string_agg(m.oid::text, ',' ORDER BY m.oid) FROM pg_catalog.pg_roles m
+                WHERE pg_catalog.pg_has_role(r.oid, m.oid, 'USAGE')) AS inherits
+        FROM pg_catalog.pg_roles r WHERE r.rolname = $1
+        """
+    /// The digest's first line, the same in every schema (over `r`).
+    static let roleLine =
+        "coalesce(r.oid::text, '-') || ':' || coalesce(r.rolsuper::text, '-') || ':' || coalesce(r.inherits, '')"
+    /// Whether `r` may grant USAGE on schema `n`, as the digest's text has it.
+    static let grantableText =
+        "coalesce(pg_catalog.has_schema_privilege(r.oid, n.oid, 'USAGE WITH GRANT OPTION')::text, '-')"
+
+    /// What a schema's digest shares with every other, and each schema's
+    /// own line, so that a sync that reads every relation anyway (its
+    /// first) can compute the digests on this side (byte for byte what
+    /// ``schemaDigests(of:on:deadline:)`` computes) instead of asking the
+    /// server to read the catalog twice.
+    public struct DigestContext: Sendable, Equatable {
+        /// The server and client encodings are both UTF8: the names as read
+        /// here are the digest's bytes. Otherwise ask the server.
+        public var isUTF8: Bool
+        /// The digest's first line (without its newline).
+        public var roleLine: String
+        /// By schema's bytes (Swift's String equality would take two
+        /// canonically equivalent names for one schema).
+        var grantableBySchema: [[UInt8]: String]
+
+        /// For `schema` (every one outside PostgreSQL's own): `true`,
+        /// `false` or `-` (no such role), as the digest's text has it.
+        public func grantable(_ schema: String) -> String? { grantableBySchema[Array(schema.utf8)] }
+    }
+
+    /// The ``DigestContext`` for `role` in the connected database, in one query.
+    public static func digestContext(
+        of role: String, on connection: PostgresConnection, deadline: Deadline
+    ) throws(PostgresError) -> DigestContext {
+        let result = try connection.query(
+            """
+            WITH r AS (\(roleContext))
+            SELECT pg_catalog.current_setting('server_encoding') = 'UTF8'
+                       AND pg_catalog.current_setting('client_encoding') = 'UTF8' AS utf8,
+                   \(roleLine) AS role_line, n.nspname AS schema, \(grantableText) AS grantable
+            FROM (SELECT 1) AS one LEFT JOIN r ON true
+            LEFT JOIN pg_catalog.pg_namespace n ON n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
+            """,
+            [role], deadline: deadline)
+        guard let first = result.rows.first else {
+            throw PostgresError(kind: .decoding, message: "the digest context query returned no row")
+        }
+        var grantable: [[UInt8]: String] = [:]
+        for row in result.rows {
+            guard let schema = try row.text("schema") else { continue }
+            grantable[Array(schema.utf8)] = try row.string("grantable")
+        }
+        return DigestContext(
+            isUTF8: try first.bool("utf8"), roleLine: try first.string("role_line"), grantableBySchema: grantable)
     }
 }

@@ -97,6 +97,10 @@ extension PostgresCatalog {
         /// (``TablePrivileges/missingPrivileges``), and not asking saves five
         /// `has_table_privilege` calls per relation.
         public var privileges: TablePrivileges
+        /// `relowner` and `relacl` as text (nil: the default privileges):
+        /// what the schema digest covers of the privileges.
+        public var ownerOID: String
+        public var acl: String?
     }
 
     /// The relations of `schemas` (every schema outside PostgreSQL's own
@@ -119,6 +123,7 @@ extension PostgresCatalog {
         let relations = try connection.query(
             """
             SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, o.rolname AS owner,
+                   c.relowner::text AS owner_oid, c.relacl::text AS acl,
                    coalesce(c.relowner = r.oid, false) AS owned,
                    coalesce(c.relowner <> r.oid AND pg_catalog.pg_has_role(r.oid, c.relowner, 'USAGE'), false) AS member_of_owner,
                    \(held("SELECT")) AS sel, \(held("INSERT")) AS ins, \(held("UPDATE")) AS upd,
@@ -140,27 +145,42 @@ extension PostgresCatalog {
             WHERE a.attnum > 0 AND NOT a.attisdropped AND \(filter)
             """,
             [chosen], deadline: deadline)
-        var byRelation: [String: [CatalogColumn]] = [:]
+        // Columns found by name once, not per row: a first sync reads
+        // hundreds of thousands of rows here.
+        let (attrelid, attname, type, attnum) = (
+            try columns.column("attrelid"), try columns.column("attname"), try columns.column("type"), try columns.column("attnum"))
+        var byRelation: [String: [CatalogColumn]] = Dictionary(minimumCapacity: relations.rows.count)
         for row in columns.rows {
-            byRelation[try row.string("attrelid"), default: []].append(
-                CatalogColumn(name: try row.string("attname"), type: try row.string("type"), position: try row.int("attnum")))
+            byRelation[try row.string(attrelid), default: []].append(
+                CatalogColumn(name: try row.string(attname), type: try row.string(type), position: try row.int(attnum)))
         }
+        let (oid, schemaColumn, nameColumn, kindColumn, owner, ownerOID, acl, owned, member) = (
+            try relations.column("oid"), try relations.column("schema"), try relations.column("name"), try relations.column("kind"),
+            try relations.column("owner"), try relations.column("owner_oid"), try relations.column("acl"),
+            try relations.column("owned"), try relations.column("member_of_owner"))
+        let (sel, ins, upd, del, trn) = (
+            try relations.column("sel"), try relations.column("ins"), try relations.column("upd"), try relations.column("del"),
+            try relations.column("trn"))
         return try relations.rows.map { (row) throws(PostgresError) -> SyncedRelation in
-            let relkind = try row.string("kind")
+            let relkind = try row.string(kindColumn)
             guard let kind = RelationKind(relkind: relkind) else {
                 throw PostgresError(kind: .decoding, message: "unexpected relation kind \(SQLQuoting.literal(relkind))")
             }
-            let schema = try row.string("schema")
-            let name = try row.string("name")
-            let columns = (byRelation[try row.string("oid")] ?? []).sorted { $0.position < $1.position }
+            let schema = try row.string(schemaColumn)
+            let name = try row.string(nameColumn)
+            var columns = byRelation[try row.string(oid)] ?? []
+            if !zip(columns, columns.dropFirst()).allSatisfy({ $0.position < $1.position }) {
+                columns.sort { $0.position < $1.position }
+            }
             return SyncedRelation(
                 table: CatalogTable(schema: schema, name: name, kind: kind, columns: columns),
                 privileges: TablePrivileges(
-                    schema: schema, name: name, kind: kind, owner: try row.text("owner") ?? "",
-                    ownedByRole: try row.bool("owned"), roleIsMemberOfOwner: try row.bool("member_of_owner"),
-                    selectWithGrantOption: try row.bool("sel"), insertWithGrantOption: try row.bool("ins"),
-                    updateWithGrantOption: try row.bool("upd"), deleteWithGrantOption: try row.bool("del"),
-                    truncateWithGrantOption: try row.bool("trn")))
+                    schema: schema, name: name, kind: kind, owner: row.text(owner) ?? "",
+                    ownedByRole: try row.bool(owned), roleIsMemberOfOwner: try row.bool(member),
+                    selectWithGrantOption: try row.bool(sel), insertWithGrantOption: try row.bool(ins),
+                    updateWithGrantOption: try row.bool(upd), deleteWithGrantOption: try row.bool(del),
+                    truncateWithGrantOption: try row.bool(trn)),
+                ownerOID: try row.string(ownerOID), acl: row.text(acl))
         }
     }
 }

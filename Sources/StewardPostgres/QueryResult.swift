@@ -54,40 +54,63 @@ public struct QueryResult: Sendable {
     }
 }
 
-/// One row, with values read by column name and type.
+/// One column of a result, found by name once (``QueryResult/column(_:)``)
+/// so that reading many rows costs no lookup by name per field.
+public struct ResultColumn: Sendable {
+    public let name: String
+    let position: Int
+}
+
+extension QueryResult {
+    public func column(_ name: String) throws(PostgresError) -> ResultColumn {
+        guard let position = columns.firstIndex(of: name) else {
+            throw PostgresError(kind: .decoding, message: "no column \"\(name)\" in the result")
+        }
+        return ResultColumn(name: name, position: position)
+    }
+}
+
+/// One row, with values read by column (or column name) and type.
 public struct PostgresRow: Sendable {
     let columnIndex: [String: Int]
     public let values: [String?]
 
-    /// The raw text of `column`, nil for SQL NULL.
-    public func text(_ column: String) throws(PostgresError) -> String? {
-        guard let position = columnIndex[column] else {
-            throw PostgresError(kind: .decoding, message: "no column \"\(column)\" in the result")
+    private func column(_ name: String) throws(PostgresError) -> ResultColumn {
+        guard let position = columnIndex[name] else {
+            throw PostgresError(kind: .decoding, message: "no column \"\(name)\" in the result")
         }
-        return values[position]
+        return ResultColumn(name: name, position: position)
     }
 
-    public func string(_ column: String) throws(PostgresError) -> String {
-        guard let value = try text(column) else {
-            throw PostgresError(kind: .decoding, message: "column \"\(column)\" is NULL")
+    /// The raw text of `column`, nil for SQL NULL.
+    public func text(_ column: String) throws(PostgresError) -> String? { text(try self.column(column)) }
+    public func string(_ column: String) throws(PostgresError) -> String { try string(try self.column(column)) }
+    public func int(_ column: String) throws(PostgresError) -> Int { try int(try self.column(column)) }
+    public func bool(_ column: String) throws(PostgresError) -> Bool { try bool(try self.column(column)) }
+
+    public func text(_ column: ResultColumn) -> String? { values[column.position] }
+
+    public func string(_ column: ResultColumn) throws(PostgresError) -> String {
+        guard let value = text(column) else {
+            throw PostgresError(kind: .decoding, message: "column \"\(column.name)\" is NULL")
         }
         return value
     }
 
-    public func int(_ column: String) throws(PostgresError) -> Int {
+    public func int(_ column: ResultColumn) throws(PostgresError) -> Int {
         let value = try string(column)
         guard let number = Int(value) else {
-            throw PostgresError(kind: .decoding, message: "column \"\(column)\" is not an integer: \(value)")
+            throw PostgresError(kind: .decoding, message: "column \"\(column.name)\" is not an integer: \(value)")
         }
         return number
     }
 
     /// PostgreSQL's text form of booleans is `t` / `f`.
-    public func bool(_ column: String) throws(PostgresError) -> Bool {
+    public func bool(_ column: ResultColumn) throws(PostgresError) -> Bool {
         switch try string(column) {
         case "t": return true
         case "f": return false
-        case let other: throw PostgresError(kind: .decoding, message: "column \"\(column)\" is not a boolean: \(other)")
+        case let other: throw PostgresError(kind: .decoding, message: "column \"\(column.name)\" is not a boolean: \(other)")
         }
     }
 }

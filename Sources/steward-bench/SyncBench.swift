@@ -9,7 +9,8 @@ import StewardWire
 /// Times object sync at catalog scale on a real PostgreSQL (17 by default):
 /// D databases × S schemas × T tables × C columns (by default the issue's
 /// 10 × 10 × 1,000 × 5: 100,000 tables), beside the bare catalog query
-/// measured in the same run. The databases are built by the bench, owned by
+/// measured in the same run (each of the two, and the first sync, the
+/// fastest of two passes). The databases are built by the bench, owned by
 /// its role, and kept for the next run (building 100,000 tables takes
 /// minutes): a database whose comment names the same shape is reused.
 ///
@@ -72,36 +73,55 @@ struct SyncBench: AsyncParsableCommand {
 
         // Floor: the bare catalog query (every relation with its columns,
         // what sync used to read) of every database, one connection each.
-        let floor = try await Self.timed {
-            for name in names {
-                var chosen = asRole
-                chosen.database = name
-                let parameters = chosen
-                _ = try await executor.run { () throws(PostgresError) -> Int in
-                    let connection = try PostgresConnection.connect(parameters, deadline: .after(milliseconds: 60_000))
-                    defer { connection.close() }
-                    return try PostgresCatalog.relations(on: connection, deadline: .after(milliseconds: 600_000)).count
+        let roleParameters = asRole
+        let catalogQuery = {
+            try await Self.timed {
+                for name in names {
+                    var chosen = roleParameters
+                    chosen.database = name
+                    let parameters = chosen
+                    _ = try await executor.run { () throws(PostgresError) -> Int in
+                        let connection = try PostgresConnection.connect(parameters, deadline: .after(milliseconds: 60_000))
+                        defer { connection.close() }
+                        return try PostgresCatalog.relations(on: connection, deadline: .after(milliseconds: 600_000)).count
+                    }
                 }
             }
         }
-
-        let registry = try SyncBenchRegistry.open(settings: ConnectionSettings(
+        let settings = ConnectionSettings(
             displayName: "bench", deploymentType: .selfManaged, host: admin.host, port: admin.port,
-            stateDatabase: "postgres", governedDatabases: names, username: Self.role, sslMode: .prefer),
-            password: password)
-        defer { registry.close() }
+            stateDatabase: "postgres", governedDatabases: names, username: Self.role, sslMode: .prefer)
+        // The floor and the first sync twice each (a first sync into a
+        // fresh registry each time), and the fastest of each compared: on
+        // a shared machine one pass of either can be slowed by other work.
+        // The second pass comes after the no-change and changed syncs, so
+        // that the peak RSS of the syncs is of one registry's life.
+        var floors = [try await catalogQuery()]
+        let registry = try SyncBenchRegistry.open(settings: settings, password: password)
         let service = SyncService(store: registry.store, scanner: LiveTableScanner(executor: executor))
-
-        let first = try await registry.measure(service)
-        let noChange = try await registry.measure(service)
-        let changedSchemas = max(1, Int((Double(databases * schemas) * changePercent / 100).rounded()))
-        let renamed = try await executor.run { () throws(PostgresError) -> Int in
-            try shape.renameFirstColumns(schemas: changedSchemas, of: names, role: Self.role, admin: admin)
-        }
-        let changed = try await registry.measure(service)
+        var firsts: [SyncBenchRegistry.Measured] = []
+        var renamed = 0
+        let (noChange, changed) = try await { () async throws -> (SyncBenchRegistry.Measured, SyncBenchRegistry.Measured) in
+            defer { registry.close() }
+            firsts.append(try await registry.measure(service))
+            let noChange = try await registry.measure(service)
+            let changedSchemas = max(1, Int((Double(databases * schemas) * changePercent / 100).rounded()))
+            renamed = try await executor.run { () throws(PostgresError) -> Int in
+                try shape.renameFirstColumns(schemas: changedSchemas, of: names, role: Self.role, admin: admin)
+            }
+            return (noChange, try await registry.measure(service))
+        }()
+        floors.append(try await catalogQuery())
+        let again = try SyncBenchRegistry.open(settings: settings, password: password)
+        defer { again.close() }
+        firsts.append(try await again.measure(SyncService(store: again.store, scanner: LiveTableScanner(executor: executor))))
+        let floor = floors.min() ?? 0
+        let first = firsts.min { $0.seconds < $1.seconds } ?? firsts[0]
 
         var problems: [String] = []
-        if first.summary.added.count != total { problems.append("the first sync added \(first.summary.added.count) of \(total)") }
+        for first in firsts where first.summary.added.count != total {
+            problems.append("a first sync added \(first.summary.added.count) of \(total)")
+        }
         if !noChange.summary.isEmpty || noChange.summary.unchanged != total {
             problems.append("the no-change sync changed something or counted \(noChange.summary.unchanged) unchanged")
         }
@@ -116,15 +136,16 @@ struct SyncBench: AsyncParsableCommand {
                 + String(format: "%8.2f s  %5.2f× floor  %6.0f MiB  ", seconds, seconds / floor, rss)
                 + "\(target)  \(pass ? "PASS" : "FAIL")"
         }
-        let peak = [first.peakMiB, noChange.peakMiB, changed.peakMiB].max() ?? 0
+        let peak = [firsts[0].peakMiB, noChange.peakMiB, changed.peakMiB].max() ?? 0
+        func both(_ values: [Double]) -> String { values.map { String(format: "%.2f", $0) }.joined(separator: ", ") + " s" }
         print("""
                                        time     vs floor   peak RSS  target
-            floor: catalog query  \(String(format: "%8.2f s", floor))  (every relation with its columns, \(databases) databases)
-            \(row("first sync", first.seconds, first.peakMiB, "≤ 1.30× floor", first.seconds <= 1.3 * floor))
+            floor: catalog query  \(String(format: "%8.2f s", floor))  (every relation with its columns, \(databases) databases; fastest of \(both(floors)))
+            \(row("first sync", first.seconds, firsts[0].peakMiB, "≤ 1.30× floor", first.seconds <= 1.3 * floor))  (fastest of \(both(firsts.map(\.seconds))))
             \(row("no-change sync", noChange.seconds, noChange.peakMiB, "≤ 2 s (issue's shape)", noChange.seconds <= 2))
             \(row("", noChange.seconds, noChange.peakMiB, "≤ 0.43× floor (2 s of 4.7 s)", noChange.seconds <= 0.43 * floor))
             \(row("\(String(format: "%.1f", percent))% changed sync", changed.seconds, changed.peakMiB, "extra ≈ \(String(format: "%.1f", percent))% of first: \(String(format: "%.1f", extra))% (≤ \(String(format: "%.0f", 3 * percent))%)", extra <= 3 * percent))
-            peak RSS of the syncs: \(String(format: "%.0f", peak)) MiB  target ≤ 150 MiB  \(peak <= 150 ? "PASS" : "FAIL")
+            peak RSS of the syncs: \(String(format: "%.0f", peak)) MiB  target ≤ 150 MiB  \(peak <= 150 ? "PASS" : "FAIL")  (first, no-change and changed of one registry; the second first sync, into a fresh one once that is closed: \(String(format: "%.0f", firsts[1].peakMiB)) MiB)
             (SyncService in this process over a fresh SQLite registry; the floor reads the databases in turn)
             """)
         if !problems.isEmpty {
@@ -144,6 +165,7 @@ struct SyncBench: AsyncParsableCommand {
 /// directory, with the connection ACTIVE (walked there as a validation and
 /// a completed setup would take it).
 struct SyncBenchRegistry {
+    typealias Measured = (seconds: Double, peakMiB: Double, summary: DataSourceSyncSummary)
     let state: StateDirectory
     let directory: String
     var store: any RegistryStore { state.store }
@@ -168,7 +190,7 @@ struct SyncBenchRegistry {
     }
 
     /// One sync, with its time and the peak RSS while it ran.
-    func measure(_ service: SyncService) async throws -> (seconds: Double, peakMiB: Double, summary: DataSourceSyncSummary) {
+    func measure(_ service: SyncService) async throws -> Measured {
         PeakMemory.reset()
         let call = AuditedCall(
             caller: .administrator(uid: 0), method: "/steward.v1.Connections/Sync", target: SyncBench.key,

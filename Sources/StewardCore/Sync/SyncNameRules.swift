@@ -14,11 +14,15 @@ enum SyncNameRules {
     /// `tables` split into those that can be stored and, for the others,
     /// their names as reports show them.
     static func partition(_ tables: [DiscoveredTable]) -> (kept: [DiscoveredTable], refused: [String]) {
+        func storable(_ table: DiscoveredTable) -> Bool {
+            isStorable(table.schema) && isStorable(table.table) && table.columns.allSatisfy { isStorable($0.name) }
+        }
+        // Nearly always every table is kept: then the array is handed on as it is.
+        guard !tables.allSatisfy(storable) else { return (tables, []) }
         var kept: [DiscoveredTable] = []
         var refused: [String] = []
         for table in tables {
-            let names = [table.schema, table.table] + table.columns.map(\.name)
-            if !names.allSatisfy(isStorable) {
+            if !storable(table) {
                 refused.append([table.schema, table.table].map(PsqlScript.shown).joined(separator: "."))
             } else {
                 kept.append(table)
@@ -29,7 +33,8 @@ enum SyncNameRules {
 
     /// Whether a name found on the server may be stored.
     static func isStorable(_ name: String) -> Bool {
-        !name.unicodeScalars.contains(where: SQLQuoting.needsEscape)
+        // Printable ASCII needs no escape: decided without Unicode's tables.
+        name.utf8.allSatisfy { (0x20...0x7E).contains($0) } || !name.unicodeScalars.contains(where: SQLQuoting.needsEscape)
     }
 
     /// The note a database's scan carries when tables were refused.

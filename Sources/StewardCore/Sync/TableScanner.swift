@@ -55,11 +55,12 @@ extension TableScanner {
 /// threads, in one REPEATABLE READ transaction per database (one snapshot
 /// of the catalog): first each schema's digest, computed by the server
 /// (``PostgresCatalog/schemaDigests(of:on:deadline:)``); then, for the
-/// schemas whose digest differs from the one stored (every schema when the
-/// registry holds none for the database), their relations with columns and
-/// privileges, so that each table is stored with its kind and whether
-/// Steward can govern it yet (``GovernedRelations/isGovernable``). An
-/// unchanged schema costs one row.
+/// schemas whose digest differs from the one stored, their relations with
+/// columns and privileges, so that each table is stored with its kind and
+/// whether Steward can govern it yet (``GovernedRelations/isGovernable``).
+/// An unchanged schema costs one row. When the registry holds no digest
+/// for the database (its first sync) every relation is read anyway, and
+/// the digests are computed here from them (``LocalSchemaDigests``).
 public struct LiveTableScanner: TableScanner {
     let executor: PostgresExecutor
 
@@ -97,13 +98,32 @@ public struct LiveTableScanner: TableScanner {
     ) throws(PostgresError) -> DatabaseScan {
         _ = try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", deadline: deadline)
         _ = try connection.query("SET LOCAL work_mem = '\(workMemory)'", deadline: deadline)
-        let digests = try PostgresCatalog.schemaDigests(of: role, on: connection, deadline: deadline)
-        let plan = SchemaReadPlan(found: digests, known: known)
+        var digests: [PostgresCatalog.SchemaDigest]
+        var plan: SchemaReadPlan
+        var relations: [PostgresCatalog.SyncedRelation] = []
+        let context = known.isEmpty ? try PostgresCatalog.digestContext(of: role, on: connection, deadline: deadline) : nil
+        if let context, context.isUTF8 {
+            // Read whole anyway: the digests are computed here from what
+            // was read (LocalSchemaDigests), not by the server from a
+            // second reading of the catalog.
+            relations = try PostgresCatalog.syncedRelations(of: role, inSchemas: nil, on: connection, deadline: deadline)
+            if let local = LocalSchemaDigests.digests(of: relations, context: context) {
+                digests = local
+            } else {
+                digests = try PostgresCatalog.schemaDigests(of: role, on: connection, deadline: deadline)
+            }
+            plan = SchemaReadPlan(found: digests, known: known)
+        } else {
+            digests = try PostgresCatalog.schemaDigests(of: role, on: connection, deadline: deadline)
+            plan = SchemaReadPlan(found: digests, known: known)
+            if !plan.toRead.isEmpty {
+                relations = try PostgresCatalog.syncedRelations(
+                    of: role, inSchemas: plan.readsWhole ? nil : plan.toRead.sorted(), on: connection, deadline: deadline)
+            }
+        }
         var tables: [DiscoveredTable] = []
         if !plan.toRead.isEmpty {
             let grantable = Set(digests.filter(\.usageGrantable).map(\.schema))
-            let relations = try PostgresCatalog.syncedRelations(
-                of: role, inSchemas: plan.readsWhole ? nil : plan.toRead.sorted(), on: connection, deadline: deadline)
             tables = relations.map { relation in
                 let table = relation.table
                 return DiscoveredTable(
@@ -116,9 +136,14 @@ public struct LiveTableScanner: TableScanner {
         _ = try connection.query("COMMIT", deadline: deadline)
         return DatabaseScan(
             tables: tables, schemasRead: plan.readsWhole ? nil : plan.toRead.union(plan.gone),
+            // Two schemas whose names are canonically equivalent (é composed
+            // and decomposed) are one key here: keep either digest. Such
+            // names are not plain ASCII, so those schemas are read every
+            // time and their stored digest never spares a read.
             digests: Dictionary(
-                uniqueKeysWithValues: digests.filter { plan.toRead.contains($0.schema) }
-                    .map { ($0.schema, (digest: $0.digest, tables: $0.relations)) }),
+                digests.filter { plan.toRead.contains($0.schema) }
+                    .map { ($0.schema, (digest: $0.digest, tables: $0.relations)) },
+                uniquingKeysWith: { first, _ in first }),
             unchangedTables: plan.unchangedTables)
     }
 }

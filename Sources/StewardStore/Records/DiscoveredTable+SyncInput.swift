@@ -22,7 +22,7 @@ extension DiscoveredTable {
     /// What every backend refuses in a sync's input, with the same words:
     /// a table of a database the sync did not scan, a table listed twice.
     static func checkSyncInput(_ tables: [DiscoveredTable], scannedDatabases: Set<String>) throws(StoreError) {
-        var seen = Set<TableKey>()
+        var seen = Set<TableKey>(minimumCapacity: tables.count)
         for table in tables {
             guard scannedDatabases.contains(table.database) else {
                 throw StoreError(

@@ -16,23 +16,29 @@ extension SQLiteRegistryStore {
             let replaced = plan.updated.filter(\.replacesColumns)
             // What inserting the columns row by row would refuse, for the
             // first table (in the order given) that has a bad column list.
-            try DataSourceSyncPlan.checkColumns((plan.added + replaced.map(\.index)).sorted().map { columns[$0] })
+            try DataSourceSyncPlan.checkColumns((plan.added + replaced.map(\.index)).sorted().lazy.map { columns[$0] })
             // Ids follow the order given: assigned here, one writer holding
             // the write transaction, so that rows go in many to a statement.
             let firstID = try database.queryFirst("SELECT coalesce(max(id), 0) + 1 FROM data_sources") { $0.int64(0) } ?? 1
             let added = plan.added.enumerated().map { (id: firstID + Int64($0.offset), index: $0.element) }
             try Self.insertRows(
                 into: "data_sources (id, connection_id, database_name, schema_name, table_name, name, state, kind, governable, created_at, updated_at)",
-                placeholders: "(?, ?, ?, ?, ?, ?, 'ENABLED', ?, ?, ?, ?)",
-                added.lazy.map { row -> [any SQLiteBindable] in
-                    let table = tables[row.index]
-                    return [
-                        row.id, connectionID, table.database, table.schema, table.table,
-                        DataSourceRecord.name(
-                            connectionKey: connectionKey, database: table.database, schema: table.schema, table: table.table),
-                        table.kind.rawValue, table.governable ? 1 : 0, now.microseconds, now.microseconds,
-                    ]
-                }, in: database)
+                placeholders: "(?, ?, ?, ?, ?, ?, 'ENABLED', ?, ?, ?, ?)", columns: 10, count: added.count, in: database
+            ) { statement, row, first in
+                let (id, table) = (added[row].id, tables[added[row].index])
+                let name = DataSourceRecord.name(
+                    connectionKey: connectionKey, database: table.database, schema: table.schema, table: table.table)
+                try statement.bind(.integer(id), at: first)
+                try statement.bind(.integer(connectionID), at: first + 1)
+                try statement.bind(.text(table.database), at: first + 2)
+                try statement.bind(.text(table.schema), at: first + 3)
+                try statement.bind(.text(table.table), at: first + 4)
+                try statement.bind(.text(name), at: first + 5)
+                try statement.bind(.text(table.kind.rawValue), at: first + 6)
+                try statement.bind(.integer(table.governable ? 1 : 0), at: first + 7)
+                try statement.bind(.integer(now.microseconds), at: first + 8)
+                try statement.bind(.integer(now.microseconds), at: first + 9)
+            }
             for update in plan.updated {
                 try database.run(
                     "UPDATE data_sources SET state = 'ENABLED', kind = ?, governable = ?, updated_at = ? WHERE id = ?",
@@ -41,12 +47,20 @@ extension SQLiteRegistryStore {
             for update in replaced {
                 try database.run("DELETE FROM data_source_columns WHERE data_source_id = ?", update.id)
             }
-            let newColumns = (added + replaced.map { (id: $0.id, index: $0.index) }).lazy.flatMap { row in
-                columns[row.index].lazy.map { column -> [any SQLiteBindable] in [row.id, column.position, column.name, column.type] }
-            }
+            // Rows are bound in order, so the columns are walked as they go
+            // rather than listed first.
+            let withColumns = added + replaced.map { (id: $0.id, index: $0.index) }
+            var next = withColumns.lazy.flatMap { row in columns[row.index].lazy.map { (id: row.id, column: $0) } }.makeIterator()
             try Self.insertRows(
-                into: "data_source_columns (data_source_id, position, name, type)", placeholders: "(?, ?, ?, ?)", newColumns,
-                in: database)
+                into: "data_source_columns (data_source_id, position, name, type)", placeholders: "(?, ?, ?, ?)", columns: 4,
+                count: withColumns.reduce(0) { $0 + columns[$1.index].count }, in: database
+            ) { statement, _, first in
+                guard let (id, column) = next.next() else { preconditionFailure("fewer columns than counted") }
+                try statement.bind(.integer(id), at: first)
+                try statement.bind(.integer(Int64(column.position)), at: first + 1)
+                try statement.bind(.text(column.name), at: first + 2)
+                try statement.bind(.text(column.type), at: first + 3)
+            }
             for gone in plan.disabled {
                 try database.run(
                     "UPDATE data_sources SET state = 'DISABLED', updated_at = ? WHERE id = ?",
@@ -134,27 +148,28 @@ extension SQLiteRegistryStore {
         }
     }
 
-    /// Inserts `rows` (each the values of `placeholders`) a few hundred to
-    /// a statement: a statement per row would cost more than the rows
-    /// themselves. `rows` is read as it goes, never held whole.
+    /// Inserts `count` rows of `placeholders` (`columns` parameters each)
+    /// a few hundred to a statement, the full-sized statement prepared once
+    /// and reused: a statement per row would cost more than the rows
+    /// themselves. `bind(statement, row, first)` binds row `row`'s values
+    /// at parameters `first`, `first + 1`, … straight from the caller's
+    /// data, so no row is built as an array of values.
     static func insertRows(
-        into target: String, placeholders: String, _ rows: some Sequence<[any SQLiteBindable]>, in database: SQLiteDatabase
+        into target: String, placeholders: String, columns: Int, count: Int, in database: SQLiteDatabase,
+        bind: (SQLiteStatement, _ row: Int, _ first: Int32) throws -> Void
     ) throws {
         let perStatement = 200
-        var batch: [any SQLiteBindable] = []
-        var count = 0
-        func flush() throws {
-            guard count > 0 else { return }
-            let sql = "INSERT INTO \(target) VALUES " + Array(repeating: placeholders, count: count).joined(separator: ", ")
-            try database.run(sql, values: batch)
-            batch.removeAll(keepingCapacity: true)
-            count = 0
+        var start = 0
+        while start < count {
+            let rows = min(perStatement, count - start)
+            let sql = "INSERT INTO \(target) VALUES " + Array(repeating: placeholders, count: rows).joined(separator: ", ")
+            try database.withStatement(sql) { statement in
+                for offset in 0..<rows {
+                    try bind(statement, start + offset, Int32(offset * columns + 1))
+                }
+                while try statement.step() {}
+            }
+            start += rows
         }
-        for row in rows {
-            batch += row
-            count += 1
-            if count == perStatement { try flush() }
-        }
-        try flush()
     }
 }

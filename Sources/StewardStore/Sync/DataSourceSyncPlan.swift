@@ -61,14 +61,15 @@ struct DataSourceSyncPlan: Sendable, Hashable {
     /// holds the data sources of the scanned databases only (a database the
     /// scan did not reach disables nothing).
     init(tables: [DiscoveredTable], columns: [[ColumnRecord]], stored: [TableKey: Stored]) {
+        // The stored keys found again (not every key found: a first sync
+        // stores nothing, and hashes each table once, here, not twice).
         var seen = Set<TableKey>()
         for (index, table) in tables.enumerated() {
-            let key = TableKey(table)
-            seen.insert(key)
-            guard let existing = stored[key] else {
+            guard !stored.isEmpty, case let key = TableKey(table), let existing = stored[key] else {
                 added.append(index)
                 continue
             }
+            seen.insert(key)
             let replacesColumns = existing.columns != columns[index]
             let governable = Self.governable(stored: existing, found: table)
             if existing.enabled && !replacesColumns && existing.kind == table.kind && existing.governable == governable {
@@ -107,13 +108,19 @@ extension DataSourceSyncPlan {
     /// compares them here ("C" collation: byte for byte). A position below
     /// 1 stops the check: the insert then fails on the schema's CHECK, as
     /// it did before.
-    static func checkColumns(_ tables: [[ColumnRecord]]) throws(StoreError) {
+    static func checkColumns(_ tables: some Sequence<[ColumnRecord]>) throws(StoreError) {
         for columns in tables {
+            // Most tables have a few columns: compared pairwise they need
+            // no set built (a first sync checks every table).
+            let small = columns.count <= 16
             var positions = Set<Int>()
             var names = Set<[UInt8]>()
-            for column in columns {
+            for (index, column) in columns.enumerated() {
                 guard column.position >= 1 else { return }
-                guard positions.insert(column.position).inserted, names.insert(Array(column.name.utf8)).inserted else {
+                let repeats = small
+                    ? columns[..<index].contains { $0.position == column.position || $0.name.utf8.elementsEqual(column.name.utf8) }
+                    : !positions.insert(column.position).inserted || !names.insert(Array(column.name.utf8)).inserted
+                if repeats {
                     throw StoreError(
                         .invalidArgument,
                         "column \"\(column.name)\" (position \(column.position)) repeats a column name or position")
