@@ -119,8 +119,8 @@ struct LoadBench: ParsableCommand {
                 })
         }
         print(describe("\(connections) connections, 10% writes, \(Int(rate))/s offered", mixed))
-        report.add("\(connections) conns, 10% writes: ≥ 20,000 calls/s", mixed.callsPerSecond >= 20_000,
-                   "\(Int(mixed.callsPerSecond)) calls/s")
+        report.add("\(connections) conns, 10% writes: ≥ 20,000 calls/s", mixed.okCallsPerSecond >= 20_000,
+                   "\(Int(mixed.okCallsPerSecond)) calls/s answered OK (\(Int(mixed.callsPerSecond)) in all)")
         report.add("\(connections) conns, 10% writes: p99 ≤ 20 ms", mixed.all.p99 <= 20_000, "p99 \(us(mixed.all.p99))")
         report.add("\(connections) conns, 10% writes: zero errors", mixed.errors == 0, "\(mixed.errors) errors")
     }

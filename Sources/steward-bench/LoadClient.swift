@@ -135,6 +135,8 @@ struct LoadResult {
     var processCPU = 0.0
 
     var callsPerSecond: Double { seconds > 0 ? Double(completed) / seconds : 0 }
+    /// Calls answered OK per second: a refusal is quick and is not served work.
+    var okCallsPerSecond: Double { seconds > 0 ? Double(statusCounts[0, default: 0]) / seconds : 0 }
     var all: LatencySamples { reads.merged(with: writes) }
     var errors: Int { statusCounts.filter { $0.key != 0 }.values.reduce(0, +) }
     /// A client thread busy nearly all the time may have held the figures down.
