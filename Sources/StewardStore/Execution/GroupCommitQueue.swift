@@ -1,9 +1,10 @@
 import Dispatch
+import StewardModel
 import Synchronization
 
 /// What group commit needs of a database connection: one transaction, and
 /// a savepoint per member inside it. SQLite's is ``SQLiteDatabase``; the
-/// shared registry's session could be another.
+/// shared registry's is ``PostgresSession``.
 package protocol GroupCommitConnection {
     /// Opens the group's transaction, taking the write lock at once.
     func beginGroup() throws
@@ -40,6 +41,13 @@ package protocol GroupCommitConnection {
 /// woken to lead the next group. So nothing but the writers' own threads
 /// does the work, and one writer alone pays one savepoint more than a
 /// plain transaction.
+///
+/// Deadlines: the leader's thread runs the followers' bodies, so their
+/// calls' deadlines (``Deadline/ofCurrentCall``, a task-local) would be the
+/// leader's. A group runs under the earliest deadline of its members
+/// instead: no follower, blocked until its group is done, waits past its
+/// own deadline on work bounded by a later one (the shared registry's
+/// statements read it).
 package final class GroupCommitQueue<Connection: GroupCommitConnection>: @unchecked Sendable {
     // `@unchecked Sendable`: `state` is a Mutex; a Member's fields are
     // written by the leader before it signals the member's semaphore and
@@ -53,7 +61,12 @@ package final class GroupCommitQueue<Connection: GroupCommitConnection>: @unchec
         var failure: (any Error)?
         var isDone = false
         let wake = DispatchSemaphore(value: 0)
-        init(_ run: @escaping (Connection) throws -> Void) { self.run = run }
+        /// The caller's call deadline, read on its own task.
+        let deadline: Deadline?
+        init(_ run: @escaping (Connection) throws -> Void, deadline: Deadline?) {
+            self.run = run
+            self.deadline = deadline
+        }
     }
 
     private struct State {
@@ -87,7 +100,7 @@ package final class GroupCommitQueue<Connection: GroupCommitConnection>: @unchec
     ) throws -> Result {
         var result: Result?
         try withoutActuallyEscaping({ (connection: Connection) throws -> Void in result = try body(connection) }) { run in
-            let member = Member(run)
+            let member = Member(run, deadline: Deadline.ofCurrentCall)
             counters.arrived()
             let leads = state.withLock { state in
                 state.waiting.append(member)
@@ -129,6 +142,11 @@ package final class GroupCommitQueue<Connection: GroupCommitConnection>: @unchec
     }
 
     private func commit(_ group: [Member], access: (_ work: (Connection) throws -> Void) throws -> Void) {
+        let earliest = group.compactMap(\.deadline).min()
+        Deadline.$ofCurrentCall.withValue(earliest) { commitUnderDeadline(group, access: access) }
+    }
+
+    private func commitUnderDeadline(_ group: [Member], access: (_ work: (Connection) throws -> Void) throws -> Void) {
         var committed = 0
         do {
             try access { connection in

@@ -63,6 +63,22 @@ final class PostgresSession: @unchecked Sendable {
     /// snapshot would not be one, so the read is run again in one.
     private(set) var readNeedsTransaction = false
 
+    /// Whether the open transaction holds the usernames lock (a
+    /// transaction-scoped advisory lock): a group's later members, and a
+    /// write that asks twice, skip the round trip of taking it again.
+    var holdsUsernamesLock = false
+    /// ``holdsUsernamesLock`` when the group member under way began: a
+    /// lock its savepoint took goes when the savepoint is rolled back.
+    var usernamesLockBeforeMember = false
+
+    /// Statements whose rows nobody reads (a group member's SAVEPOINT and
+    /// RELEASE), sent in one round trip with the next statement
+    /// (``PostgresConnection/pipeline(_:deadline:)``) instead of one each.
+    private var deferred: [String] = []
+    /// A deferred statement failed: the transaction's state is not what its
+    /// writers think (a savepoint may be missing), so none of it may commit.
+    private(set) var deferredStatementFailed = false
+
     init(connection: PostgresConnection, statementTimeoutMilliseconds: Int) {
         self.connection = connection
         self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
@@ -74,6 +90,9 @@ final class PostgresSession: @unchecked Sendable {
         completedStatements = 0
         singleStatementRead = nil
         readNeedsTransaction = false
+        holdsUsernamesLock = false
+        deferred = []
+        deferredStatementFailed = false
     }
 
     /// Runs the next statement on its own, outside any transaction: one
@@ -89,6 +108,13 @@ final class PostgresSession: @unchecked Sendable {
 
     func endSingleStatementRead() {
         singleStatementRead = nil
+    }
+
+    /// Sends `sql` (a statement without parameters whose rows nobody reads)
+    /// with the next statement, in the same round trip. Its failure makes
+    /// that statement fail, and marks ``deferredStatementFailed``.
+    func deferStatement(_ sql: String) {
+        deferred.append(sql)
     }
 
     /// Runs one statement and returns its rows.
@@ -122,17 +148,39 @@ final class PostgresSession: @unchecked Sendable {
     }
 
     /// Runs a statement, as a prepared one when it is a query or a change
-    /// with a fixed text (transaction control goes as it is).
+    /// with a fixed text (transaction control goes as it is), after the
+    /// deferred statements, if any, in the same round trip.
     private func run(_ sql: String, _ texts: [String?], deadline: Deadline) throws(PostgresError) -> QueryResult {
-        guard Self.isPreparable(sql) else { return try connection.query(sql, texts, deadline: deadline) }
-        if let name = prepared[sql] { return try connection.query(prepared: name, texts, deadline: deadline) }
-        guard prepared.count < Self.maximumPrepared else { return try connection.query(sql, texts, deadline: deadline) }
-        let name = "steward_\(prepared.count + 1)"
-        try connection.prepare(name, sql, parameterCount: texts.count, deadline: deadline)
-        // Remembered once prepared (a failed Parse leaves no statement),
-        // whatever its first run does.
-        prepared[sql] = name
-        return try connection.query(prepared: name, texts, deadline: deadline)
+        var statement = PostgresConnection.PipelinedStatement.text(sql, texts)
+        if Self.isPreparable(sql) {
+            if let name = prepared[sql] {
+                statement = .prepared(name, texts)
+            } else if prepared.count < Self.maximumPrepared {
+                let name = "steward_\(prepared.count + 1)"
+                try connection.prepare(name, sql, parameterCount: texts.count, deadline: deadline)
+                // Remembered once prepared (a failed Parse leaves no statement),
+                // whatever its first run does.
+                prepared[sql] = name
+                statement = .prepared(name, texts)
+            }
+        }
+        guard deferred.isEmpty else {
+            let sent = deferred.map { PostgresConnection.PipelinedStatement.text($0, []) } + [statement]
+            let count = deferred.count
+            deferred = []
+            let outcome = try connection.pipeline(sent, deadline: deadline)
+            if let failure = outcome.failure {
+                // A deferred statement that failed leaves the transaction
+                // other than its writers think (a savepoint missing).
+                if failure.index < count { deferredStatementFailed = true }
+                throw failure.error
+            }
+            return outcome.results[count]
+        }
+        switch statement {
+        case .prepared(let name, _): return try connection.query(prepared: name, texts, deadline: deadline)
+        case .text: return try connection.query(sql, texts, deadline: deadline)
+        }
     }
 
     private static func isPreparable(_ sql: String) -> Bool {
@@ -151,7 +199,7 @@ final class PostgresSession: @unchecked Sendable {
     func transaction<Result>(_ begin: String, commit: Bool = true, _ body: (PostgresSession) throws -> Result) throws
         -> Result
     {
-        try query(begin)
+        try beginTransaction(begin)
         let result: Result
         do {
             result = try body(self)
@@ -159,12 +207,25 @@ final class PostgresSession: @unchecked Sendable {
             rollback()
             throw error
         }
-        if commit {
-            try query("COMMIT")
-        } else {
-            try query("ROLLBACK")
-        }
+        try endTransaction(commit ? "COMMIT" : "ROLLBACK")
         return result
+    }
+
+    /// Opens a transaction (`begin` is the full statement); it holds no lock yet.
+    func beginTransaction(_ begin: String) throws {
+        holdsUsernamesLock = false
+        deferred = []
+        deferredStatementFailed = false
+        try query(begin)
+    }
+
+    /// Ends the open transaction with `end` (COMMIT or ROLLBACK), and its locks with it.
+    func endTransaction(_ end: String) throws {
+        holdsUsernamesLock = false
+        // What a rollback undoes need not be sent first (and one that
+        // failed would stop the ROLLBACK with it).
+        if end == "ROLLBACK" { deferred = [] }
+        try query(end)
     }
 
     /// Runs `body` under a savepoint: when it fails, only its own work is
@@ -172,6 +233,7 @@ final class PostgresSession: @unchecked Sendable {
     /// refuse every later statement of the transaction).
     func savepoint<Result>(_ name: String = "step", _ body: () throws -> Result) throws -> Result {
         try query("SAVEPOINT \(name)")
+        let heldLock = holdsUsernamesLock
         do {
             let result = try body()
             try query("RELEASE SAVEPOINT \(name)")
@@ -180,6 +242,8 @@ final class PostgresSession: @unchecked Sendable {
             if !isBroken {
                 try query("ROLLBACK TO SAVEPOINT \(name)")
                 try query("RELEASE SAVEPOINT \(name)")
+                // A lock the savepoint took went with it.
+                holdsUsernamesLock = heldLock
             }
             throw error
         }
@@ -188,7 +252,7 @@ final class PostgresSession: @unchecked Sendable {
     private func rollback() {
         guard !isBroken else { return }
         do {
-            try query("ROLLBACK")
+            try endTransaction("ROLLBACK")
         } catch {
             isBroken = true
         }

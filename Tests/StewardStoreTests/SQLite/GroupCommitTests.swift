@@ -32,34 +32,15 @@ struct GroupCommitTests {
         }.start()
         holding.wait()
 
-        let outcomes = WriterOutcomes()
-        let done = DispatchGroup()
-        func startWriter(_ index: Int, name: String, uid: UInt32) {
-            done.enter()
-            Thread {
-                let event = CallAuditEvent { message in
-                    NewAuditEvent(at: Date(), uid: 0, method: "/test/GroupCommit", target: name, status: .ok, message: message)
-                }
-                let outcome: Result<Bool, StoreError>
-                do {
-                    try store.recording(event) { _ = try store.createUser(name: name, uid: uid, permissions: [.applicationAdmin]) }
-                    outcome = .success(event.isCommitted)
-                } catch {
-                    outcome = .failure(error as? StoreError ?? StoreError(.io, "\(error)"))
-                }
-                outcomes.record(index, outcome)
-                done.leave()
-            }.start()
-        }
+        let writersOf = AuditedUserWriters(method: "/test/GroupCommit")
+        func startWriter(_ index: Int, name: String, uid: UInt32) { writersOf.start(index, name: name, uid: uid, on: store) }
         for index in 0..<good { startWriter(index, name: "writer\(index)", uid: 3000 + UInt32(index)) }
         waitUntil { store.groupCommitStatistics.arrivals - before.arrivals == good }
         // Last in, so it shares the second group with good writers.
         startWriter(good, name: "taken", uid: 4000)
         waitUntil { store.groupCommitStatistics.arrivals - before.arrivals == writers }
         release.signal()
-        done.wait()
-
-        let results = outcomes.all
+        let results = writersOf.waitForAll()
         for index in 0..<good {
             #expect((try? results[index]?.get()) == true, "writer \(index) is answered, its event committed with it")
         }
@@ -101,15 +82,4 @@ struct GroupCommitTests {
     private func waitUntil(_ condition: () -> Bool) {
         while !condition() { usleep(200) }
     }
-}
-
-/// Each writer's outcome: whether its event was committed, or its error.
-private final class WriterOutcomes: Sendable {
-    private let results = Mutex<[Int: Result<Bool, StoreError>]>([:])
-
-    func record(_ index: Int, _ outcome: Result<Bool, StoreError>) {
-        results.withLock { $0[index] = outcome }
-    }
-
-    var all: [Int: Result<Bool, StoreError>] { results.withLock { $0 } }
 }
