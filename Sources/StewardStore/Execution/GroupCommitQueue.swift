@@ -63,6 +63,8 @@ package final class GroupCommitQueue<Connection: GroupCommitConnection>: @unchec
         let wake = DispatchSemaphore(value: 0)
         /// The caller's call deadline, read on its own task.
         let deadline: Deadline?
+        /// Chosen to lead the next group (set under the lock).
+        var promoted = false
         init(_ run: @escaping (Connection) throws -> Void, deadline: Deadline?) {
             self.run = run
             self.deadline = deadline
@@ -111,7 +113,7 @@ package final class GroupCommitQueue<Connection: GroupCommitConnection>: @unchec
             if !leads {
                 // Woken when a leader has committed (or failed) this body,
                 // or when this member is to lead the next group.
-                member.wake.wait()
+                waitForTurn(member)
             }
             if !member.isDone { lead(until: member, access: access) }
             // The leader let go of `run` before waking this thread (or this
@@ -133,12 +135,46 @@ package final class GroupCommitQueue<Connection: GroupCommitConnection>: @unchec
             commit(group, access: access)
             for member in group where member !== own { member.wake.signal() }
         }
+        passLead()
+    }
+
+    /// Hands the lead to the first writer waiting, or ends it.
+    private func passLead() {
         let next = state.withLock { state in
-            if let first = state.waiting.first { return first as Member? }
+            if let first = state.waiting.first {
+                first.promoted = true
+                return first as Member?
+            }
             state.hasLeader = false
             return nil
         }
         next?.wake.signal()
+    }
+
+    /// Waits to be answered or to lead, but no longer than the caller's
+    /// deadline while its body is still queued: a group under way may be
+    /// bounded by a later one. A body already in a group is bounded by its
+    /// own deadline (the group's is the earliest), so it is waited for.
+    private func waitForTurn(_ member: Member) {
+        guard let deadline = member.deadline else { return member.wake.wait() }
+        guard member.wake.wait(timeout: DispatchTime(uptimeNanoseconds: deadline.uptimeNanoseconds)) == .timedOut else {
+            return
+        }
+        let (withdrawn, promoted) = state.withLock { state in
+            guard let index = state.waiting.firstIndex(where: { $0 === member }) else { return (false, false) }
+            state.waiting.remove(at: index)
+            return (true, member.promoted)
+        }
+        guard withdrawn else { return member.wake.wait() }
+        if promoted {
+            // The lead passes on; the promotion's signal is consumed.
+            member.wake.wait()
+            passLead()
+        }
+        member.failure = StoreError(
+            .unavailable, "the registry did not answer in time: the writes before this one were still being committed")
+        member.run = nil
+        member.isDone = true
     }
 
     private func commit(_ group: [Member], access: (_ work: (Connection) throws -> Void) throws -> Void) {

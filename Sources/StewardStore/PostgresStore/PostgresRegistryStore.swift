@@ -77,6 +77,8 @@ public final class PostgresRegistryStore: RegistryStore {
     /// reports a registry that cannot give the daemon two sessions (a
     /// connection limit) at start, not on the first call.
     private let readers: SessionPool
+    /// Sends concurrent one-statement reads together, on ``readers``.
+    private let batcher: PostgresReadBatcher
     /// The daemon's leases in the registry, on a session of their own
     /// (connected on first use: a daemon that neither rechecks nor syncs
     /// never opens it).
@@ -118,7 +120,7 @@ public final class PostgresRegistryStore: RegistryStore {
             try Self.prepareSchema(session, parameters: parameters, cipher: cipher, grants: grants)
             readSession = try connectReader()
         } catch {
-            session.connection.close()
+            session.connection?.close()
             throw Self.storeError(error)
         }
         self.leaseSession = PostgresLeases(parameters: parameters, statementMilliseconds: statementTimeoutMilliseconds)
@@ -128,6 +130,7 @@ public final class PostgresRegistryStore: RegistryStore {
         self.readers = SessionPool(
             kind: "read", size: max(1, readSessions), first: readSession, waitMilliseconds: statementTimeoutMilliseconds,
             connect: connectReader)
+        self.batcher = PostgresReadBatcher(sessions: readers)
     }
 
     /// Opens the store named by a `postgresql://` URL or a libpq
@@ -258,28 +261,27 @@ public final class PostgresRegistryStore: RegistryStore {
     /// commits than writes shows writes were committed together.
     package var groupCommitStatistics: GroupCommitStatistics { groupCommits.statistics }
 
-    /// Runs `body` on a read session so that its queries see one committed
-    /// snapshot and never wait for a write of this store: a body of one
-    /// statement runs it alone (one round trip; a statement is its own
-    /// snapshot), and one of more statements runs again in a read-only
-    /// REPEATABLE READ transaction (``PostgresSession/beginSingleStatementRead()``).
+    /// Batches of one-statement reads sent since the store opened, and the
+    /// statements they carried.
+    package var readBatchStatistics: ReadBatchStatistics { batcher.statistics }
+
+    /// Runs `body` so that its queries see one committed snapshot and never
+    /// wait for a write of this store. A body of one statement sends it in
+    /// the next batch of one-statement reads (``PostgresReadBatcher``: one
+    /// round trip for many calls; a statement is its own snapshot), and one
+    /// of more statements runs again in a read-only REPEATABLE READ
+    /// transaction on a read session (``PostgresSession/beginSingleStatementRead()``).
     func read<Result: Sendable>(_ body: (PostgresSession) throws -> Result) throws(StoreError) -> Result {
-        try readers.withSession { session in
-            session.beginSingleStatementRead()
-            do {
-                let result = try body(session)
-                if !session.readNeedsTransaction {
-                    session.endSingleStatementRead()
-                    return result
-                }
-            } catch {
-                guard session.readNeedsTransaction else {
-                    session.endSingleStatementRead()
-                    throw error
-                }
-            }
-            session.endSingleStatementRead()
-            return try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", body)
+        let single = PostgresSession(batchingReadsThrough: batcher, statementTimeoutMilliseconds: statementTimeoutMilliseconds)
+        single.beginSingleStatementRead()
+        do {
+            let result = try body(single)
+            if !single.readNeedsTransaction { return result }
+        } catch {
+            guard single.readNeedsTransaction else { throw Self.storeError(error) }
+        }
+        return try readers.withSession { session in
+            try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", body)
         }
     }
 

@@ -39,7 +39,10 @@ extension Optional: PostgresBindable where Wrapped: PostgresBindable {
 ///
 /// Used only under the store's lock (one call at a time), hence unchecked.
 final class PostgresSession: @unchecked Sendable {
-    let connection: PostgresConnection
+    /// Nil for a call's batched read, which has no connection of its own.
+    let connection: PostgresConnection?
+    /// Where a batched read sends its statement.
+    private let batcher: PostgresReadBatcher?
     let statementTimeoutMilliseconds: Int
     /// The connection can no longer be trusted (lost, or a statement was
     /// cut off by its deadline): the store discards it after this call.
@@ -81,6 +84,16 @@ final class PostgresSession: @unchecked Sendable {
 
     init(connection: PostgresConnection, statementTimeoutMilliseconds: Int) {
         self.connection = connection
+        self.batcher = nil
+        self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
+    }
+
+    /// A call's session for a read of one statement, sent in the next batch
+    /// of `batcher` rather than on a connection of its own; a second
+    /// statement is refused as on any session (``beginSingleStatementRead()``).
+    init(batchingReadsThrough batcher: PostgresReadBatcher, statementTimeoutMilliseconds: Int) {
+        self.connection = nil
+        self.batcher = batcher
         self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
     }
 
@@ -137,8 +150,15 @@ final class PostgresSession: @unchecked Sendable {
             }
             singleStatementRead = 1
         }
+        let deadline = Deadline.within(milliseconds: statementTimeoutMilliseconds)
+        if let batcher {
+            // Its own session's breakage is the batch leader's to handle.
+            let result = try batcher.run(sql, texts, deadline: deadline)
+            completedStatements += 1
+            return result.rows
+        }
         do {
-            let result = try run(sql, texts, deadline: .within(milliseconds: statementTimeoutMilliseconds))
+            let result = try run(sql, texts, deadline: deadline)
             completedStatements += 1
             return result.rows
         } catch {
@@ -147,23 +167,43 @@ final class PostgresSession: @unchecked Sendable {
         }
     }
 
+    /// Runs one-statement reads of several calls in one round trip, each
+    /// alone (its own implicit transaction and snapshot), and returns each
+    /// one's rows or error in order. A statement that fails ends its
+    /// pipeline; the statements after it are sent again (reads change
+    /// nothing). Only a lost connection or a passed deadline is thrown.
+    func runBatch(_ statements: [(sql: String, texts: [String?])], deadline: Deadline) throws(PostgresError)
+        -> [Result<QueryResult, PostgresError>]
+    {
+        guard let connection else { throw PostgresError(kind: .connectionLost, message: "not a registry session") }
+        do {
+            var pipelined: [PostgresConnection.PipelinedStatement] = []
+            for statement in statements {
+                pipelined.append(try preparedForm(statement.sql, statement.texts, on: connection, deadline: deadline))
+            }
+            var outcomes: [Result<QueryResult, PostgresError>] = []
+            while outcomes.count < pipelined.count {
+                let outcome = try connection.pipeline(Array(pipelined[outcomes.count...]), deadline: deadline)
+                outcomes += outcome.results.map { .success($0) }
+                if let failure = outcome.failure {
+                    if failure.error.invalidatesPreparedStatements { isBroken = true }
+                    outcomes.append(.failure(failure.error))
+                }
+            }
+            completedStatements += statements.count
+            return outcomes
+        } catch {
+            if error.breaksConnection { isBroken = true }
+            throw error
+        }
+    }
+
     /// Runs a statement, as a prepared one when it is a query or a change
     /// with a fixed text (transaction control goes as it is), after the
     /// deferred statements, if any, in the same round trip.
     private func run(_ sql: String, _ texts: [String?], deadline: Deadline) throws(PostgresError) -> QueryResult {
-        var statement = PostgresConnection.PipelinedStatement.text(sql, texts)
-        if Self.isPreparable(sql) {
-            if let name = prepared[sql] {
-                statement = .prepared(name, texts)
-            } else if prepared.count < Self.maximumPrepared {
-                let name = "steward_\(prepared.count + 1)"
-                try connection.prepare(name, sql, parameterCount: texts.count, deadline: deadline)
-                // Remembered once prepared (a failed Parse leaves no statement),
-                // whatever its first run does.
-                prepared[sql] = name
-                statement = .prepared(name, texts)
-            }
-        }
+        guard let connection else { throw PostgresError(kind: .connectionLost, message: "not a registry session") }
+        let statement = try preparedForm(sql, texts, on: connection, deadline: deadline)
         guard deferred.isEmpty else {
             let sent = deferred.map { PostgresConnection.PipelinedStatement.text($0, []) } + [statement]
             let count = deferred.count
@@ -181,6 +221,23 @@ final class PostgresSession: @unchecked Sendable {
         case .prepared(let name, _): return try connection.query(prepared: name, texts, deadline: deadline)
         case .text: return try connection.query(sql, texts, deadline: deadline)
         }
+    }
+
+    /// `sql` as this connection runs it: a prepared statement (prepared on
+    /// first use) when it is a query or a change with a fixed text,
+    /// otherwise the text itself (transaction control).
+    private func preparedForm(
+        _ sql: String, _ texts: [String?], on connection: PostgresConnection, deadline: Deadline
+    ) throws(PostgresError) -> PostgresConnection.PipelinedStatement {
+        guard Self.isPreparable(sql) else { return .text(sql, texts) }
+        if let name = prepared[sql] { return .prepared(name, texts) }
+        guard prepared.count < Self.maximumPrepared else { return .text(sql, texts) }
+        let name = "steward_\(prepared.count + 1)"
+        try connection.prepare(name, sql, parameterCount: texts.count, deadline: deadline)
+        // Remembered once prepared (a failed Parse leaves no statement),
+        // whatever its first run does.
+        prepared[sql] = name
+        return .prepared(name, texts)
     }
 
     private static func isPreparable(_ sql: String) -> Bool {

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import StewardModel
 import StewardStore
 import StewardWire
 import Synchronization
@@ -22,15 +23,7 @@ struct GroupCommitTests {
         let good = writers - 1
 
         // Holds the write connection until every writer has queued.
-        let holding = DispatchSemaphore(value: 0)
-        let release = DispatchSemaphore(value: 0)
-        Thread {
-            _ = try? store.withDatabase { _ in
-                holding.signal()
-                release.wait()
-            }
-        }.start()
-        holding.wait()
+        let release = holdWriteConnection(of: store)
 
         let writersOf = AuditedUserWriters(method: "/test/GroupCommit")
         func startWriter(_ index: Int, name: String, uid: UInt32) { writersOf.start(index, name: name, uid: uid, on: store) }
@@ -76,6 +69,57 @@ struct GroupCommitTests {
         #expect(throws: StoreError.self) { try test.store.createUser(name: "alone", uid: 2101, permissions: []) }
         #expect(test.store.groupCommitStatistics.commits == before.commits + 1, "a group whose only write failed commits nothing")
         #expect(try test.store.user(uid: 2101) == nil)
+    }
+
+    /// The leader is held up (the write connection is held from outside);
+    /// a writer queued behind it with a call deadline gives up by that
+    /// deadline, its body never run, and the held-up write still commits.
+    @Test("A queued writer gives up by its call's deadline; its body never runs")
+    func queuedWriterEndsByItsDeadline() throws {
+        let test = try SQLiteTestStore()
+        let store = test.store
+        let before = store.groupCommitStatistics
+        let release = holdWriteConnection(of: store)
+        let leaderDone = DispatchSemaphore(value: 0)
+        Thread {
+            _ = try? store.createUser(name: "leader", uid: 2200, permissions: [])
+            leaderDone.signal()
+        }.start()
+        waitUntil { store.groupCommitStatistics.arrivals - before.arrivals == 1 }
+
+        let started = DispatchTime.now().uptimeNanoseconds
+        let outcome = Deadline.$ofCurrentCall.withValue(.after(milliseconds: 200)) {
+            Result { () throws(StoreError) in try store.createUser(name: "late", uid: 2201, permissions: []) }
+        }
+        let waitedMilliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+        release.signal()
+        leaderDone.wait()
+        guard case .failure(let error) = outcome else {
+            Issue.record("the queued writer must give up")
+            return
+        }
+        #expect(error.code == .unavailable)
+        #expect(waitedMilliseconds >= 200 && waitedMilliseconds < 5_000, "\(waitedMilliseconds) ms")
+        #expect(try store.user(uid: 2201) == nil, "the withdrawn body never ran")
+        #expect(try store.user(uid: 2200)?.name == "leader")
+        // The queue goes on: the next write commits.
+        try store.createUser(name: "next", uid: 2202, permissions: [])
+        #expect(try store.user(uid: 2202)?.name == "next")
+    }
+
+    /// Holds the store's write connection from another thread until the
+    /// returned semaphore is signalled.
+    private func holdWriteConnection(of store: SQLiteRegistryStore) -> DispatchSemaphore {
+        let holding = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        Thread {
+            _ = try? store.withDatabase { _ in
+                holding.signal()
+                release.wait()
+            }
+        }.start()
+        holding.wait()
+        return release
     }
 
     /// Waits for a condition another thread makes true (the writers queueing).
