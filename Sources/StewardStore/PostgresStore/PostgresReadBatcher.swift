@@ -30,7 +30,8 @@ final class PostgresReadBatcher: Sendable {
         let texts: [String?]
         let deadline: Deadline
         var outcome: Result<QueryResult, any Error>?
-        /// The reader is to lead the next batch (set under the lock).
+        /// The reader leads batches: from the start, or promoted while it
+        /// waited (set under the lock).
         var leads = false
         let wake = DispatchSemaphore(value: 0)
 
@@ -72,6 +73,8 @@ final class PostgresReadBatcher: Sendable {
             state.statistics.arrivals += 1
             guard state.leaders < maxLeaders else { return false }
             state.leaders += 1
+            // A leader already: never to be promoted while it waits.
+            own.leads = true
             return true
         }
         if !leads {
