@@ -163,6 +163,92 @@ public final class PostgresConnection {
         return try results(handle, deadline: deadline)
     }
 
+    /// One statement of a ``pipeline(_:deadline:)``: a text with its
+    /// parameters, or a statement this connection prepared, by name.
+    public enum PipelinedStatement {
+        case text(String, [String?])
+        case prepared(String, [String?])
+    }
+
+    /// What a pipeline's statements did: the rows of each that ran, in
+    /// order, and the first failure (with the failing statement's index),
+    /// after which nothing ran.
+    public struct PipelineOutcome: Sendable {
+        public var results: [QueryResult]
+        public var failure: (index: Int, error: PostgresError)?
+    }
+
+    /// Sends `statements` together and waits once (libpq's pipeline mode,
+    /// one Sync): one round trip for all of them instead of one each. A
+    /// statement that fails ends the pipeline (inside a transaction block
+    /// the transaction is then failed, as after one failed statement) and is
+    /// named in the outcome; only a lost connection or a passed deadline is
+    /// thrown. Past `deadline` a cancel request goes out and the connection
+    /// is closed: a pipeline cut off half read cannot be resumed.
+    public func pipeline(_ statements: [PipelinedStatement], deadline: Deadline) throws(PostgresError) -> PipelineOutcome {
+        guard let handle else { throw PostgresError(kind: .connectionLost, message: "the connection is closed") }
+        guard PQenterPipelineMode(handle) == 1 else { throw connectionError(handle) }
+        for statement in statements {
+            let sent: Int32
+            switch statement {
+            case .text(let sql, let parameters):
+                sent = withOptionalCStrings(parameters) { values in
+                    PQsendQueryParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+                }
+            case .prepared(let name, let parameters):
+                sent = withOptionalCStrings(parameters) { values in
+                    PQsendQueryPrepared(handle, name, Int32(parameters.count), values, nil, nil, 0)
+                }
+            }
+            guard sent == 1 else { throw abandon(handle) }
+        }
+        guard PQpipelineSync(handle) == 1 else { throw abandon(handle) }
+        var results: [QueryResult] = []
+        var current: QueryResult?
+        var failure: (index: Int, error: PostgresError)?
+        readLoop: while true {
+            while PQisBusy(handle) == 1 {
+                guard waitForSocket(PQsocket(handle), events: Int16(POLLIN), until: deadline) else {
+                    CancelRequests.send(for: handle)
+                    _ = PQsetnonblocking(handle, 1)
+                    close()
+                    throw PostgresError(
+                        kind: .timeout, message: "the statements passed their deadline; their session was closed")
+                }
+                guard PQconsumeInput(handle) == 1 else { throw connectionError(handle) }
+            }
+            // Each statement's results end with a null; the Sync's own
+            // result ends the pipeline.
+            guard let result = PQgetResult(handle) else {
+                if failure == nil { results.append(current ?? QueryResult(columns: [], rows: [])) }
+                current = nil
+                continue
+            }
+            let owned = ResultHandle(result)
+            switch PQresultStatus(result) {
+            case PGRES_PIPELINE_SYNC:
+                break readLoop
+            case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
+                current = QueryResult(copying: owned)
+            case PGRES_PIPELINE_ABORTED:
+                // Skipped after an earlier failure, which is the one reported.
+                continue
+            default:
+                // The statement that failed is the one after those that ran.
+                failure = failure ?? (results.count, owned.error())
+            }
+        }
+        guard PQexitPipelineMode(handle) == 1 else { throw abandon(handle) }
+        return PipelineOutcome(results: results, failure: failure)
+    }
+
+    /// Gives up a connection whose pipeline is in an unknown state.
+    private func abandon(_ handle: OpaquePointer) -> PostgresError {
+        let error = connectionError(handle)
+        close()
+        return error
+    }
+
     /// Reads every result of the statement just sent, by `deadline`.
     private func results(_ handle: OpaquePointer, deadline: Deadline) throws(PostgresError) -> QueryResult {
         var results: [QueryResult] = []

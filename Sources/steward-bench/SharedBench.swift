@@ -119,6 +119,7 @@ struct SharedBench: AsyncParsableCommand {
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
         let started = DispatchTime.now().uptimeNanoseconds
         let counter = BenchCounter()
+        let firstFailure = FirstFailure()
         let (done, failed) = await withTaskGroup(of: (Int, Int).self) { group in
             for client in connections {
                 for _ in 0..<inFlight {
@@ -126,7 +127,13 @@ struct SharedBench: AsyncParsableCommand {
                         var completed = 0
                         var failures = 0
                         while DispatchTime.now().uptimeNanoseconds < deadline {
-                            do { try await call.make(client, counter.next()); completed += 1 } catch { failures += 1 }
+                            do {
+                                try await call.make(client, counter.next())
+                                completed += 1
+                            } catch {
+                                failures += 1
+                                firstFailure.note(error)
+                            }
                         }
                         return (completed, failures)
                     }
@@ -135,7 +142,9 @@ struct SharedBench: AsyncParsableCommand {
             return await group.reduce((0, 0)) { ($0.0 + $1.0, $0.1 + $1.1) }
         }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        if failed > 0 { print("note: \(failed) calls failed (\(call.name))") }
+        if failed > 0 {
+            print("note: \(failed) calls failed (\(call.name)); the first: \(firstFailure.text ?? "?")")
+        }
         return Double(done) / elapsed
     }
 
@@ -199,4 +208,11 @@ struct BenchCall: Sendable {
 final class BenchCounter: Sendable {
     private let value = Mutex(0)
     func next() -> Int { value.withLock { $0 += 1; return $0 } }
+}
+
+/// The first error of a measurement, to print beside the count of failures.
+final class FirstFailure: Sendable {
+    private let value = Mutex<String?>(nil)
+    func note(_ error: any Error) { value.withLock { $0 = $0 ?? "\(error)" } }
+    var text: String? { value.withLock { $0 } }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresTestSupport
+import StewardModel
 import StewardPostgres
 import Testing
 
@@ -101,5 +102,38 @@ struct SessionTimeoutTests {
         #expect(outcome.0 > 0 && outcome.0 <= 400)
         #expect(outcome.1?.sqlState == "57014")
         #expect(outcome.1?.kind == .timeout)
+    }
+
+    @Test("A pipeline runs its statements in one go, each with its rows; a failure names its statement and stops the rest",
+          arguments: TestPostgres.supported)
+    func pipeline(server: TestPostgres) async throws {
+        let table = uniqueName("p")
+        let outcome = try await withAdmin(server) { connection in
+            let deadline = Deadline.after(milliseconds: 10_000)
+            try connection.run("CREATE TABLE \(table) (id int PRIMARY KEY)")
+            defer { _ = try? connection.run("DROP TABLE \(table)") }
+            try connection.prepare("insert_row", "INSERT INTO \(table) VALUES ($1) RETURNING id * 10 AS tenfold", parameterCount: 1, deadline: deadline)
+            let good = try connection.pipeline(
+                [.text("BEGIN", []), .prepared("insert_row", ["1"]), .text("SELECT count(*) AS n FROM \(table)", []),
+                 .text("COMMIT", [])],
+                deadline: deadline)
+            // The second insert of 2 fails; the statement after it never runs.
+            let bad = try connection.pipeline(
+                [.prepared("insert_row", ["2"]), .prepared("insert_row", ["2"]), .prepared("insert_row", ["3"])],
+                deadline: deadline)
+            // The connection is back to ordinary use, and the failed
+            // pipeline's implicit transaction left nothing behind.
+            let stored = try connection.run("SELECT count(*) AS n FROM \(table)").rows[0].int("n")
+            return (good, bad, stored)
+        }
+        let (good, bad, stored) = outcome
+        #expect(good.failure == nil)
+        #expect(good.results.count == 4)
+        #expect(try good.results[1].rows[0].int("tenfold") == 10)
+        #expect(try good.results[2].rows[0].int("n") == 1, "a later statement sees an earlier one's change")
+        #expect(bad.failure?.index == 1)
+        #expect(bad.failure?.error.sqlState == "23505")
+        #expect(bad.results.count == 1, "only the statement before the failure ran")
+        #expect(stored == 1, "the failing pipeline ran as one implicit transaction, rolled back whole")
     }
 }

@@ -1,9 +1,10 @@
 import Dispatch
+import StewardModel
 import Synchronization
 
 /// What group commit needs of a database connection: one transaction, and
 /// a savepoint per member inside it. SQLite's is ``SQLiteDatabase``; the
-/// shared registry's session could be another.
+/// shared registry's is ``PostgresSession``.
 package protocol GroupCommitConnection {
     /// Opens the group's transaction, taking the write lock at once.
     func beginGroup() throws
@@ -40,6 +41,13 @@ package protocol GroupCommitConnection {
 /// woken to lead the next group. So nothing but the writers' own threads
 /// does the work, and one writer alone pays one savepoint more than a
 /// plain transaction.
+///
+/// Deadlines: the leader's thread runs the followers' bodies, so their
+/// calls' deadlines (``Deadline/ofCurrentCall``, a task-local) would be the
+/// leader's. A group runs under the earliest deadline of its members
+/// instead: no follower, blocked until its group is done, waits past its
+/// own deadline on work bounded by a later one (the shared registry's
+/// statements read it).
 package final class GroupCommitQueue<Connection: GroupCommitConnection>: @unchecked Sendable {
     // `@unchecked Sendable`: `state` is a Mutex; a Member's fields are
     // written by the leader before it signals the member's semaphore and
@@ -53,7 +61,14 @@ package final class GroupCommitQueue<Connection: GroupCommitConnection>: @unchec
         var failure: (any Error)?
         var isDone = false
         let wake = DispatchSemaphore(value: 0)
-        init(_ run: @escaping (Connection) throws -> Void) { self.run = run }
+        /// The caller's call deadline, read on its own task.
+        let deadline: Deadline?
+        /// Chosen to lead the next group (set under the lock).
+        var promoted = false
+        init(_ run: @escaping (Connection) throws -> Void, deadline: Deadline?) {
+            self.run = run
+            self.deadline = deadline
+        }
     }
 
     private struct State {
@@ -97,7 +112,7 @@ package final class GroupCommitQueue<Connection: GroupCommitConnection>: @unchec
     ) throws -> Result {
         var result: Result?
         try withoutActuallyEscaping({ (connection: Connection) throws -> Void in result = try body(connection) }) { run in
-            let member = Member(run)
+            let member = Member(run, deadline: Deadline.ofCurrentCall)
             counters.arrived()
             let leads = state.withLock { state in
                 state.waiting.append(member)
@@ -108,7 +123,7 @@ package final class GroupCommitQueue<Connection: GroupCommitConnection>: @unchec
             if !leads {
                 // Woken when a leader has committed (or failed) this body,
                 // or when this member is to lead the next group.
-                member.wake.wait()
+                waitForTurn(member)
             }
             if !member.isDone { lead(until: member, access: access) }
             // The leader let go of `run` before waking this thread (or this
@@ -130,15 +145,54 @@ package final class GroupCommitQueue<Connection: GroupCommitConnection>: @unchec
             commit(group, access: access)
             for member in group where member !== own { member.wake.signal() }
         }
+        passLead()
+    }
+
+    /// Hands the lead to the first writer waiting, or ends it.
+    private func passLead() {
         let next = state.withLock { state in
-            if let first = state.waiting.first { return first as Member? }
+            if let first = state.waiting.first {
+                first.promoted = true
+                return first as Member?
+            }
             state.hasLeader = false
             return nil
         }
         next?.wake.signal()
     }
 
+    /// Waits to be answered or to lead, but no longer than the caller's
+    /// deadline while its body is still queued: a group under way may be
+    /// bounded by a later one. A body already in a group is bounded by its
+    /// own deadline (the group's is the earliest), so it is waited for.
+    private func waitForTurn(_ member: Member) {
+        guard let deadline = member.deadline else { return member.wake.wait() }
+        guard member.wake.wait(timeout: DispatchTime(uptimeNanoseconds: deadline.uptimeNanoseconds)) == .timedOut else {
+            return
+        }
+        let (withdrawn, promoted) = state.withLock { state in
+            guard let index = state.waiting.firstIndex(where: { $0 === member }) else { return (false, false) }
+            state.waiting.remove(at: index)
+            return (true, member.promoted)
+        }
+        guard withdrawn else { return member.wake.wait() }
+        if promoted {
+            // The lead passes on; the promotion's signal is consumed.
+            member.wake.wait()
+            passLead()
+        }
+        member.failure = StoreError(
+            .unavailable, "the registry did not answer in time: the writes before this one were still being committed")
+        member.run = nil
+        member.isDone = true
+    }
+
     private func commit(_ group: [Member], access: (_ work: (Connection) throws -> Void) throws -> Void) {
+        let earliest = group.compactMap(\.deadline).min()
+        Deadline.$ofCurrentCall.withValue(earliest) { commitUnderDeadline(group, access: access) }
+    }
+
+    private func commitUnderDeadline(_ group: [Member], access: (_ work: (Connection) throws -> Void) throws -> Void) {
         var committed = 0
         do {
             try access { connection in

@@ -55,12 +55,17 @@ enum UserQueries {
         return UserRecord(name: name, uid: uid, permissions: permissions, createdAt: now.date)
     }
 
+    /// Refuses a name or uid another user has, the name named first: one
+    /// statement for both (a shared registry's round trip saved, under the
+    /// usernames lock every daemon waits for).
     private static func refuseTaken(name: String, uid: UInt32, in session: some RegistrySQLSession) throws {
-        if try session.firstID({ sql in "SELECT id FROM users WHERE name = \(sql.bind(name))" }) != nil {
+        let holders = try session.rows(columns: 2) { sql in
+            "SELECT name, uid FROM users WHERE name = \(sql.bind(name)) OR uid = \(sql.bind(Int64(uid)))"
+        }
+        if holders.contains(where: { $0[0] == name }) {
             throw StoreError(.alreadyExists, "a user named \"\(name)\" already exists")
         }
-        let owner = try session.rows(columns: 1) { sql in "SELECT name FROM users WHERE uid = \(sql.bind(Int64(uid)))" }
-        if let owner = owner.first {
+        if let owner = holders.first {
             throw StoreError(.alreadyExists, "uid \(uid) already belongs to user \"\(owner[0] ?? "?")\"")
         }
     }

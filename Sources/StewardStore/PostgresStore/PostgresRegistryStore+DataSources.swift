@@ -28,7 +28,8 @@ extension PostgresRegistryStore {
             try writer.string(name)
         }
         let schemas = try Self.schemaPairsJSON(scope.schemaPairs.map { [$0.database, $0.schema] })
-        return try write { session in
+        // Alone: a large sync would hold up a group's other writers.
+        return try write(alone: true) { session in
             let connectionID = try Self.connectionID(key: connectionKey, lock: "FOR NO KEY UPDATE", in: session)
             // Found tables (f) against stored ones in the scanned databases
             // (s): only the rows that change come back.

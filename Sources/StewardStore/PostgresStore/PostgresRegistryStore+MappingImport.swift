@@ -29,7 +29,8 @@ extension PostgresRegistryStore {
             try writer.string(mapping.identity.value)
             writer.raw("}")
         }
-        return try write(commit: !dryRun) { session in
+        // Alone: a large import would hold up a group's other writers.
+        return try write(commit: !dryRun, alone: true) { session in
             try session.lockUsernames()
             if try Self.importSetBased(rows, at: now.microseconds, in: session) { return mappings.count }
             return try MappingQueries.importRows(mappings, dryRun: dryRun, at: now.microseconds, in: session)

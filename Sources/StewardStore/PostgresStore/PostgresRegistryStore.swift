@@ -63,6 +63,13 @@ public final class PostgresRegistryStore: RegistryStore {
     /// The sessions writes go through; the schema upgrade at open uses
     /// the first, before the others exist.
     private let writers: SessionPool
+    /// Gathers concurrent writes into shared transactions on ``writers``.
+    private let groupCommits = GroupCommitQueue<PostgresSession>(maxGroupSize: maxGroupSize)
+    /// At most this many writes share a transaction: each is a
+    /// subtransaction, and a transaction of more than 64 makes every other
+    /// session's snapshots slower (PostgreSQL's subtransaction cache
+    /// overflows).
+    static let maxGroupSize = 48
     /// Read-only sessions, used only by ``read(_:)``. The first is opened at
     /// init rather than on the first read: a daemon reads on every RPC, so
     /// a lazy session would be opened one call later anyway, with its
@@ -70,6 +77,8 @@ public final class PostgresRegistryStore: RegistryStore {
     /// reports a registry that cannot give the daemon two sessions (a
     /// connection limit) at start, not on the first call.
     private let readers: SessionPool
+    /// Sends concurrent one-statement reads together, on ``readers``.
+    private let batcher: PostgresReadBatcher
     /// The daemon's leases in the registry, on a session of their own
     /// (connected on first use: a daemon that neither rechecks nor syncs
     /// never opens it).
@@ -111,7 +120,7 @@ public final class PostgresRegistryStore: RegistryStore {
             try Self.prepareSchema(session, parameters: parameters, cipher: cipher, grants: grants)
             readSession = try connectReader()
         } catch {
-            session.connection.close()
+            session.connection?.close()
             throw Self.storeError(error)
         }
         self.leaseSession = PostgresLeases(parameters: parameters, statementMilliseconds: statementTimeoutMilliseconds)
@@ -121,6 +130,7 @@ public final class PostgresRegistryStore: RegistryStore {
         self.readers = SessionPool(
             kind: "read", size: max(1, readSessions), first: readSession, waitMilliseconds: statementTimeoutMilliseconds,
             connect: connectReader)
+        self.batcher = PostgresReadBatcher(sessions: readers)
     }
 
     /// Opens the store named by a `postgresql://` URL or a libpq
@@ -184,57 +194,94 @@ public final class PostgresRegistryStore: RegistryStore {
 
     // MARK: - Running calls
 
-    /// Runs `body` in one READ COMMITTED transaction on the write session:
-    /// all of it or none of it. Writers lock what they compare (see the
-    /// type's documentation).
+    /// How a write transaction begins: writers lock what they compare (see
+    /// the type's documentation).
+    static let writeTransaction = "BEGIN ISOLATION LEVEL READ COMMITTED"
+
+    /// Runs `body` in a READ COMMITTED transaction on a write session: all
+    /// of it or none of it, and returns once that transaction is durably
+    /// committed. Concurrent writes share one transaction and one COMMIT
+    /// (``GroupCommitQueue``, as in SQLite), `body` in a savepoint of its
+    /// own, so its failure undoes its changes only. `alone` (a large import,
+    /// a sync) and dry runs (`commit` false) take a transaction of their
+    /// own instead, so that they hold up no other writer's commit.
     /// The call's pending audit event (``CallAuditEvent``), if any, is
-    /// appended in the same transaction when it commits, unless
-    /// `recordingCallEvent` is false (an event of its own). Under a work
-    /// lease (``LeaseFence/current``) the transaction commits only while
-    /// the lease is held.
+    /// appended with `body`'s changes unless `recordingCallEvent` is false
+    /// (an event of its own). Under a work lease (``LeaseFence/current``)
+    /// the changes are kept only while the lease is held.
     func write<Result: Sendable>(
-        commit: Bool = true, recordingCallEvent: Bool = true, _ body: (PostgresSession) throws -> Result
+        commit: Bool = true, recordingCallEvent: Bool = true, alone: Bool = false,
+        _ body: (PostgresSession) throws -> Result
     ) throws(StoreError) -> Result {
-        // Read on the calling task, before the session's lock.
+        // Read on the calling task: the group's leader runs `body` on its
+        // own thread, where the task-locals are the leader's.
         let call = commit && recordingCallEvent ? CallAuditEvent.current : nil
         // An audit event of its own is never fenced: it says what happened.
         let fence = recordingCallEvent ? LeaseFence.current : nil
-        let result = try writers.withSession { session in
-            try session.transaction("BEGIN ISOLATION LEVEL READ COMMITTED", commit: commit) { session in
-                let result = try body(session)
-                // Last, so that the rows the body locked are held while the
-                // lease is checked (see PostgresLeases).
-                try fence?.check(in: session)
-                if let event = call?.pendingEvent() { _ = try Self.insertAuditEvent(event, in: session) }
-                return result
+        func work(_ session: PostgresSession) throws -> Result {
+            let result = try body(session)
+            // Last, so that the rows the body locked are held while the
+            // lease is checked (see PostgresLeases).
+            try fence?.check(in: session)
+            if let event = call?.pendingEvent() { _ = try Self.insertAuditEvent(event, in: session) }
+            return result
+        }
+        func inOwnTransaction() throws(StoreError) -> Result {
+            try writers.withSession { session in try session.transaction(Self.writeTransaction, commit: commit, work) }
+        }
+        let result: Result
+        if alone || !commit {
+            result = try inOwnTransaction()
+        } else {
+            // A group holds every member's locks until it commits, so two
+            // daemons' groups can deadlock where their writes alone would
+            // not; PostgreSQL then fails one statement (its savepoint is
+            // rolled back, nothing of the write stays) and the write is
+            // made again in a transaction of its own.
+            var deadlocked = false
+            do {
+                result = try groupCommits.perform(access: { group in try writers.withSession(group) }) { session in
+                    do {
+                        return try work(session)
+                    } catch let error as PostgresError where error.sqlState == "40P01" {
+                        deadlocked = true
+                        throw error
+                    }
+                }
+            } catch {
+                guard deadlocked else { throw Self.storeError(error) }
+                result = try inOwnTransaction()
             }
         }
         call?.markCommitted()
         return result
     }
 
-    /// Runs `body` on a read session so that its queries see one committed
-    /// snapshot and never wait for a write of this store: a body of one
-    /// statement runs it alone (one round trip; a statement is its own
-    /// snapshot), and one of more statements runs again in a read-only
-    /// REPEATABLE READ transaction (``PostgresSession/beginSingleStatementRead()``).
+    /// Commits and the writes they carried since the store opened: fewer
+    /// commits than writes shows writes were committed together.
+    package var groupCommitStatistics: GroupCommitStatistics { groupCommits.statistics }
+
+    /// Batches of one-statement reads sent since the store opened, and the
+    /// statements they carried.
+    package var readBatchStatistics: ReadBatchStatistics { batcher.statistics }
+
+    /// Runs `body` so that its queries see one committed snapshot and never
+    /// wait for a write of this store. A body of one statement sends it in
+    /// the next batch of one-statement reads (``PostgresReadBatcher``: one
+    /// round trip for many calls; a statement is its own snapshot), and one
+    /// of more statements runs again in a read-only REPEATABLE READ
+    /// transaction on a read session (``PostgresSession/beginSingleStatementRead()``).
     func read<Result: Sendable>(_ body: (PostgresSession) throws -> Result) throws(StoreError) -> Result {
-        try readers.withSession { session in
-            session.beginSingleStatementRead()
-            do {
-                let result = try body(session)
-                if !session.readNeedsTransaction {
-                    session.endSingleStatementRead()
-                    return result
-                }
-            } catch {
-                guard session.readNeedsTransaction else {
-                    session.endSingleStatementRead()
-                    throw error
-                }
-            }
-            session.endSingleStatementRead()
-            return try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", body)
+        let single = PostgresSession(batchingReadsThrough: batcher, statementTimeoutMilliseconds: statementTimeoutMilliseconds)
+        single.beginSingleStatementRead()
+        do {
+            let result = try body(single)
+            if !single.readNeedsTransaction { return result }
+        } catch {
+            guard single.readNeedsTransaction else { throw Self.storeError(error) }
+        }
+        return try readers.withSession { session in
+            try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", body)
         }
     }
 

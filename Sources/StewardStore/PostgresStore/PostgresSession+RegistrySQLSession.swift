@@ -7,8 +7,11 @@ extension PostgresSession: RegistrySQLSession {
         try query(statement.sql, values: statement.parameters).map { row in try decode(PostgresRegistryRow(values: row.values)) }
     }
 
+    /// Taken once per transaction: held until it ends.
     func lockUsernames() throws {
+        guard !holdsUsernamesLock else { return }
         try query(PostgresMigration.takeUsernamesLock)
+        holdsUsernamesLock = true
     }
 }
 

@@ -39,7 +39,10 @@ extension Optional: PostgresBindable where Wrapped: PostgresBindable {
 ///
 /// Used only under the store's lock (one call at a time), hence unchecked.
 final class PostgresSession: @unchecked Sendable {
-    let connection: PostgresConnection
+    /// Nil for a call's batched read, which has no connection of its own.
+    let connection: PostgresConnection?
+    /// Where a batched read sends its statement.
+    private let batcher: PostgresReadBatcher?
     let statementTimeoutMilliseconds: Int
     /// The connection can no longer be trusted (lost, or a statement was
     /// cut off by its deadline): the store discards it after this call.
@@ -63,8 +66,34 @@ final class PostgresSession: @unchecked Sendable {
     /// snapshot would not be one, so the read is run again in one.
     private(set) var readNeedsTransaction = false
 
+    /// Whether the open transaction holds the usernames lock (a
+    /// transaction-scoped advisory lock): a group's later members, and a
+    /// write that asks twice, skip the round trip of taking it again.
+    var holdsUsernamesLock = false
+    /// ``holdsUsernamesLock`` when the group member under way began: a
+    /// lock its savepoint took goes when the savepoint is rolled back.
+    var usernamesLockBeforeMember = false
+
+    /// Statements whose rows nobody reads (a group member's SAVEPOINT and
+    /// RELEASE), sent in one round trip with the next statement
+    /// (``PostgresConnection/pipeline(_:deadline:)``) instead of one each.
+    private var deferred: [String] = []
+    /// A deferred statement failed: the transaction's state is not what its
+    /// writers think (a savepoint may be missing), so none of it may commit.
+    private(set) var deferredStatementFailed = false
+
     init(connection: PostgresConnection, statementTimeoutMilliseconds: Int) {
         self.connection = connection
+        self.batcher = nil
+        self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
+    }
+
+    /// A call's session for a read of one statement, sent in the next batch
+    /// of `batcher` rather than on a connection of its own; a second
+    /// statement is refused as on any session (``beginSingleStatementRead()``).
+    init(batchingReadsThrough batcher: PostgresReadBatcher, statementTimeoutMilliseconds: Int) {
+        self.connection = nil
+        self.batcher = batcher
         self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
     }
 
@@ -74,6 +103,9 @@ final class PostgresSession: @unchecked Sendable {
         completedStatements = 0
         singleStatementRead = nil
         readNeedsTransaction = false
+        holdsUsernamesLock = false
+        deferred = []
+        deferredStatementFailed = false
     }
 
     /// Runs the next statement on its own, outside any transaction: one
@@ -89,6 +121,13 @@ final class PostgresSession: @unchecked Sendable {
 
     func endSingleStatementRead() {
         singleStatementRead = nil
+    }
+
+    /// Sends `sql` (a statement without parameters whose rows nobody reads)
+    /// with the next statement, in the same round trip. Its failure makes
+    /// that statement fail, and marks ``deferredStatementFailed``.
+    func deferStatement(_ sql: String) {
+        deferred.append(sql)
     }
 
     /// Runs one statement and returns its rows.
@@ -111,8 +150,15 @@ final class PostgresSession: @unchecked Sendable {
             }
             singleStatementRead = 1
         }
+        let deadline = Deadline.within(milliseconds: statementTimeoutMilliseconds)
+        if let batcher {
+            // Its own session's breakage is the batch leader's to handle.
+            let result = try batcher.run(sql, texts, deadline: deadline)
+            completedStatements += 1
+            return result.rows
+        }
         do {
-            let result = try run(sql, texts, deadline: .within(milliseconds: statementTimeoutMilliseconds))
+            let result = try run(sql, texts, deadline: deadline)
             completedStatements += 1
             return result.rows
         } catch {
@@ -121,18 +167,77 @@ final class PostgresSession: @unchecked Sendable {
         }
     }
 
+    /// Runs one-statement reads of several calls in one round trip, each
+    /// alone (its own implicit transaction and snapshot), and returns each
+    /// one's rows or error in order. A statement that fails ends its
+    /// pipeline; the statements after it are sent again (reads change
+    /// nothing). Only a lost connection or a passed deadline is thrown.
+    func runBatch(_ statements: [(sql: String, texts: [String?])], deadline: Deadline) throws(PostgresError)
+        -> [Result<QueryResult, PostgresError>]
+    {
+        guard let connection else { throw PostgresError(kind: .connectionLost, message: "not a registry session") }
+        do {
+            var pipelined: [PostgresConnection.PipelinedStatement] = []
+            for statement in statements {
+                pipelined.append(try preparedForm(statement.sql, statement.texts, on: connection, deadline: deadline))
+            }
+            var outcomes: [Result<QueryResult, PostgresError>] = []
+            while outcomes.count < pipelined.count {
+                let outcome = try connection.pipeline(Array(pipelined[outcomes.count...]), deadline: deadline)
+                outcomes += outcome.results.map { .success($0) }
+                if let failure = outcome.failure {
+                    if failure.error.invalidatesPreparedStatements { isBroken = true }
+                    outcomes.append(.failure(failure.error))
+                }
+            }
+            completedStatements += statements.count
+            return outcomes
+        } catch {
+            if error.breaksConnection { isBroken = true }
+            throw error
+        }
+    }
+
     /// Runs a statement, as a prepared one when it is a query or a change
-    /// with a fixed text (transaction control goes as it is).
+    /// with a fixed text (transaction control goes as it is), after the
+    /// deferred statements, if any, in the same round trip.
     private func run(_ sql: String, _ texts: [String?], deadline: Deadline) throws(PostgresError) -> QueryResult {
-        guard Self.isPreparable(sql) else { return try connection.query(sql, texts, deadline: deadline) }
-        if let name = prepared[sql] { return try connection.query(prepared: name, texts, deadline: deadline) }
-        guard prepared.count < Self.maximumPrepared else { return try connection.query(sql, texts, deadline: deadline) }
+        guard let connection else { throw PostgresError(kind: .connectionLost, message: "not a registry session") }
+        let statement = try preparedForm(sql, texts, on: connection, deadline: deadline)
+        guard deferred.isEmpty else {
+            let sent = deferred.map { PostgresConnection.PipelinedStatement.text($0, []) } + [statement]
+            let count = deferred.count
+            deferred = []
+            let outcome = try connection.pipeline(sent, deadline: deadline)
+            if let failure = outcome.failure {
+                // A deferred statement that failed leaves the transaction
+                // other than its writers think (a savepoint missing).
+                if failure.index < count { deferredStatementFailed = true }
+                throw failure.error
+            }
+            return outcome.results[count]
+        }
+        switch statement {
+        case .prepared(let name, _): return try connection.query(prepared: name, texts, deadline: deadline)
+        case .text: return try connection.query(sql, texts, deadline: deadline)
+        }
+    }
+
+    /// `sql` as this connection runs it: a prepared statement (prepared on
+    /// first use) when it is a query or a change with a fixed text,
+    /// otherwise the text itself (transaction control).
+    private func preparedForm(
+        _ sql: String, _ texts: [String?], on connection: PostgresConnection, deadline: Deadline
+    ) throws(PostgresError) -> PostgresConnection.PipelinedStatement {
+        guard Self.isPreparable(sql) else { return .text(sql, texts) }
+        if let name = prepared[sql] { return .prepared(name, texts) }
+        guard prepared.count < Self.maximumPrepared else { return .text(sql, texts) }
         let name = "steward_\(prepared.count + 1)"
         try connection.prepare(name, sql, parameterCount: texts.count, deadline: deadline)
         // Remembered once prepared (a failed Parse leaves no statement),
         // whatever its first run does.
         prepared[sql] = name
-        return try connection.query(prepared: name, texts, deadline: deadline)
+        return .prepared(name, texts)
     }
 
     private static func isPreparable(_ sql: String) -> Bool {
@@ -151,7 +256,7 @@ final class PostgresSession: @unchecked Sendable {
     func transaction<Result>(_ begin: String, commit: Bool = true, _ body: (PostgresSession) throws -> Result) throws
         -> Result
     {
-        try query(begin)
+        try beginTransaction(begin)
         let result: Result
         do {
             result = try body(self)
@@ -159,12 +264,25 @@ final class PostgresSession: @unchecked Sendable {
             rollback()
             throw error
         }
-        if commit {
-            try query("COMMIT")
-        } else {
-            try query("ROLLBACK")
-        }
+        try endTransaction(commit ? "COMMIT" : "ROLLBACK")
         return result
+    }
+
+    /// Opens a transaction (`begin` is the full statement); it holds no lock yet.
+    func beginTransaction(_ begin: String) throws {
+        holdsUsernamesLock = false
+        deferred = []
+        deferredStatementFailed = false
+        try query(begin)
+    }
+
+    /// Ends the open transaction with `end` (COMMIT or ROLLBACK), and its locks with it.
+    func endTransaction(_ end: String) throws {
+        holdsUsernamesLock = false
+        // What a rollback undoes need not be sent first (and one that
+        // failed would stop the ROLLBACK with it).
+        if end == "ROLLBACK" { deferred = [] }
+        try query(end)
     }
 
     /// Runs `body` under a savepoint: when it fails, only its own work is
@@ -172,6 +290,7 @@ final class PostgresSession: @unchecked Sendable {
     /// refuse every later statement of the transaction).
     func savepoint<Result>(_ name: String = "step", _ body: () throws -> Result) throws -> Result {
         try query("SAVEPOINT \(name)")
+        let heldLock = holdsUsernamesLock
         do {
             let result = try body()
             try query("RELEASE SAVEPOINT \(name)")
@@ -180,6 +299,8 @@ final class PostgresSession: @unchecked Sendable {
             if !isBroken {
                 try query("ROLLBACK TO SAVEPOINT \(name)")
                 try query("RELEASE SAVEPOINT \(name)")
+                // A lock the savepoint took went with it.
+                holdsUsernamesLock = heldLock
             }
             throw error
         }
@@ -188,7 +309,7 @@ final class PostgresSession: @unchecked Sendable {
     private func rollback() {
         guard !isBroken else { return }
         do {
-            try query("ROLLBACK")
+            try endTransaction("ROLLBACK")
         } catch {
             isBroken = true
         }

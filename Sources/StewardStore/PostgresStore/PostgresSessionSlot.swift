@@ -39,7 +39,7 @@ final class SessionSlot: Sendable {
     /// Closes the session. Later calls fail as unavailable.
     func close() {
         state.withLock { state in
-            state.session?.connection.close()
+            state.session?.connection?.close()
             state.session = nil
             state.isClosed = true
         }
@@ -86,7 +86,7 @@ final class SessionSlot: Sendable {
                     return .success(try body(session))
                 } catch {
                     guard session.isBroken else { return .failure(PostgresRegistryStore.storeError(error)) }
-                    session.connection.close()
+                    session.connection?.close()
                     state.session = nil
                     if attempt == 1 && session.completedStatements == 0 { continue }
                     return .failure(PostgresRegistryStore.storeError(error))

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import StewardModel
 import StewardStore
 import StewardWire
 import Synchronization
@@ -22,44 +23,17 @@ struct GroupCommitTests {
         let good = writers - 1
 
         // Holds the write connection until every writer has queued.
-        let holding = DispatchSemaphore(value: 0)
-        let release = DispatchSemaphore(value: 0)
-        Thread {
-            _ = try? store.withDatabase { _ in
-                holding.signal()
-                release.wait()
-            }
-        }.start()
-        holding.wait()
+        let release = holdWriteConnection(of: store)
 
-        let outcomes = WriterOutcomes()
-        let done = DispatchGroup()
-        func startWriter(_ index: Int, name: String, uid: UInt32) {
-            done.enter()
-            Thread {
-                let event = CallAuditEvent { message in
-                    NewAuditEvent(at: Date(), uid: 0, method: "/test/GroupCommit", target: name, status: .ok, message: message)
-                }
-                let outcome: Result<Bool, StoreError>
-                do {
-                    try store.recording(event) { _ = try store.createUser(name: name, uid: uid, permissions: [.applicationAdmin]) }
-                    outcome = .success(event.isCommitted)
-                } catch {
-                    outcome = .failure(error as? StoreError ?? StoreError(.io, "\(error)"))
-                }
-                outcomes.record(index, outcome)
-                done.leave()
-            }.start()
-        }
+        let writersOf = AuditedUserWriters(method: "/test/GroupCommit")
+        func startWriter(_ index: Int, name: String, uid: UInt32) { writersOf.start(index, name: name, uid: uid, on: store) }
         for index in 0..<good { startWriter(index, name: "writer\(index)", uid: 3000 + UInt32(index)) }
         waitUntil { store.groupCommitStatistics.arrivals - before.arrivals == good }
         // Last in, so it shares the second group with good writers.
         startWriter(good, name: "taken", uid: 4000)
         waitUntil { store.groupCommitStatistics.arrivals - before.arrivals == writers }
         release.signal()
-        done.wait()
-
-        let results = outcomes.all
+        let results = writersOf.waitForAll()
         for index in 0..<good {
             #expect((try? results[index]?.get()) == true, "writer \(index) is answered, its event committed with it")
         }
@@ -97,19 +71,59 @@ struct GroupCommitTests {
         #expect(try test.store.user(uid: 2101) == nil)
     }
 
+    /// The leader is held up (the write connection is held from outside);
+    /// a writer queued behind it with a call deadline gives up by that
+    /// deadline, its body never run, and the held-up write still commits.
+    @Test("A queued writer gives up by its call's deadline; its body never runs")
+    func queuedWriterEndsByItsDeadline() throws {
+        let test = try SQLiteTestStore()
+        let store = test.store
+        let before = store.groupCommitStatistics
+        let release = holdWriteConnection(of: store)
+        let leaderDone = DispatchSemaphore(value: 0)
+        Thread {
+            _ = try? store.createUser(name: "leader", uid: 2200, permissions: [])
+            leaderDone.signal()
+        }.start()
+        waitUntil { store.groupCommitStatistics.arrivals - before.arrivals == 1 }
+
+        let started = DispatchTime.now().uptimeNanoseconds
+        let outcome = Deadline.$ofCurrentCall.withValue(.after(milliseconds: 200)) {
+            Result { () throws(StoreError) in try store.createUser(name: "late", uid: 2201, permissions: []) }
+        }
+        let waitedMilliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+        release.signal()
+        leaderDone.wait()
+        guard case .failure(let error) = outcome else {
+            Issue.record("the queued writer must give up")
+            return
+        }
+        #expect(error.code == .unavailable)
+        #expect(waitedMilliseconds >= 200 && waitedMilliseconds < 5_000, "\(waitedMilliseconds) ms")
+        #expect(try store.user(uid: 2201) == nil, "the withdrawn body never ran")
+        #expect(try store.user(uid: 2200)?.name == "leader")
+        // The queue goes on: the next write commits.
+        try store.createUser(name: "next", uid: 2202, permissions: [])
+        #expect(try store.user(uid: 2202)?.name == "next")
+    }
+
+    /// Holds the store's write connection from another thread until the
+    /// returned semaphore is signalled.
+    private func holdWriteConnection(of store: SQLiteRegistryStore) -> DispatchSemaphore {
+        let holding = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        Thread {
+            _ = try? store.withDatabase { _ in
+                holding.signal()
+                release.wait()
+            }
+        }.start()
+        holding.wait()
+        return release
+    }
+
     /// Waits for a condition another thread makes true (the writers queueing).
     private func waitUntil(_ condition: () -> Bool) {
         while !condition() { usleep(200) }
     }
-}
-
-/// Each writer's outcome: whether its event was committed, or its error.
-private final class WriterOutcomes: Sendable {
-    private let results = Mutex<[Int: Result<Bool, StoreError>]>([:])
-
-    func record(_ index: Int, _ outcome: Result<Bool, StoreError>) {
-        results.withLock { $0[index] = outcome }
-    }
-
-    var all: [Int: Result<Bool, StoreError>] { results.withLock { $0 } }
 }
