@@ -98,14 +98,16 @@ public actor EnforcementScheduler {
         await withCheckedContinuation { idleWaiters.append($0) }
     }
 
-    private func drain() async {
-        while pendingEveryConnection || !pending.isEmpty {
-            var keys = pending
-            if pendingEveryConnection {
+    /// The worker's loop. Not isolated: its store calls run on the worker
+    /// task's executor (the blocking pool), never on the actor, which runs
+    /// wherever it is held (the announcing caller's thread, often the
+    /// cooperative pool's). Only the bookkeeping hops onto the actor.
+    private nonisolated func drain() async {
+        while let batch = await takePending() {
+            var keys = batch.keys
+            if batch.everyConnection {
                 keys.formUnion(store.connections(in: [.active], ifStoreFails: { _ in }).map(\.key))
             }
-            pending = []
-            pendingEveryConnection = false
             for key in keys.sorted() {
                 let outcome: Result<EnforcementOutcome, DomainError>
                 let started = ContinuousClock.now
@@ -121,13 +123,27 @@ public actor EnforcementScheduler {
                 report(RunResult(connectionKey: key, outcome: outcome, duration: ContinuousClock.now - started))
             }
         }
-        worker = nil
-        for waiter in idleWaiters { waiter.resume() }
-        idleWaiters = []
+    }
+
+    /// What is pending, taken; or, when nothing is, the worker's end (with
+    /// its waiters woken) in the same turn on the actor, so a change
+    /// announced meanwhile either is taken or starts a new worker.
+    private func takePending() -> (keys: Set<String>, everyConnection: Bool)? {
+        guard pendingEveryConnection || !pending.isEmpty else {
+            worker = nil
+            for waiter in idleWaiters { waiter.resume() }
+            idleWaiters = []
+            return nil
+        }
+        defer {
+            pending = []
+            pendingEveryConnection = false
+        }
+        return (pending, pendingEveryConnection)
     }
 
     /// The connection if it is (still) ACTIVE; nil when it is not or is gone.
-    private func activeConnection(_ key: String) throws(DomainError) -> ConnectionRecord? {
+    private nonisolated func activeConnection(_ key: String) throws(DomainError) -> ConnectionRecord? {
         do {
             let record = try store.connection(key: key)
             return record.state == .active ? record : nil
@@ -140,7 +156,7 @@ public actor EnforcementScheduler {
 
     /// Background runs that changed something (or failed) are audited as
     /// the daemon's Enforce calls, naming the policies that caused them.
-    private func recordBackgroundRun(_ key: String, _ outcome: Result<EnforcementOutcome, DomainError>) {
+    private nonisolated func recordBackgroundRun(_ key: String, _ outcome: Result<EnforcementOutcome, DomainError>) {
         let caller = Caller.administrator(uid: daemonUID)
         switch outcome {
         case .success(let result) where result.statementCount > 0:
@@ -154,23 +170,31 @@ public actor EnforcementScheduler {
     // MARK: Runs
 
     /// Runs enforcement of connection `key` once no other run of it is under
-    /// way, if it is then in one of `states` (nil: any state).
-    func enforceExclusively(
+    /// way, if it is then in one of `states` (nil: any state). Not
+    /// isolated, like `drain`: only taking and giving back the connection's
+    /// turn hops onto the actor.
+    nonisolated func enforceExclusively(
         _ key: String, in states: Set<LifecycleState>?, revokeEverything: Bool, dryRun: Bool, deadline: Deadline? = nil
     ) async throws(DomainError) -> EnforcementOutcome {
         guard let enforcer else { throw Self.notConfigured }
         await acquire(key)
-        defer { release(key) }
-        // Read under the lock: a run that held it may have followed a change
-        // (a deactivation's revocation must not be followed by a grant).
-        let current = try storeCall { () throws(StoreError) in try store.connection(key: key) }
-        if let states, !states.contains(current.state) {
-            throw .failedPrecondition(
-                "connection \"\(key)\" is \(current.state.rawValue); only \(states.map(\.rawValue).sorted().joined(separator: " and ")) connections are enforced")
+        let outcome: Result<EnforcementOutcome, DomainError>
+        do throws(DomainError) {
+            // Read under the turn: a run that held it may have followed a change
+            // (a deactivation's revocation must not be followed by a grant).
+            let current = try storeCall { () throws(StoreError) in try store.connection(key: key) }
+            if let states, !states.contains(current.state) {
+                throw .failedPrecondition(
+                    "connection \"\(key)\" is \(current.state.rawValue); only \(states.map(\.rawValue).sorted().joined(separator: " and ")) connections are enforced")
+            }
+            outcome = .success(try await ConnectionEnforcement(store: store, reader: reader, enforcer: enforcer).run(
+                current, revokeEverything: revokeEverything, dryRun: dryRun,
+                deadline: deadline ?? .after(milliseconds: timeoutMilliseconds)))
+        } catch {
+            outcome = .failure(error)
         }
-        return try await ConnectionEnforcement(store: store, reader: reader, enforcer: enforcer).run(
-            current, revokeEverything: revokeEverything, dryRun: dryRun,
-            deadline: deadline ?? .after(milliseconds: timeoutMilliseconds))
+        await release(key)
+        return try outcome.get()
     }
 
     private func acquire(_ key: String) async {
