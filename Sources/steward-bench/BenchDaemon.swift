@@ -100,10 +100,18 @@ final class BenchDaemon: @unchecked Sendable {
         return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }
 
-    /// SIGTERM, then waits for the drain; removes the directory.
+    /// SIGTERM, then waits for the drain; SIGKILL if the daemon is still
+    /// there after 30 s (a daemon that stopped answering must not outlive
+    /// the bench); removes the directory.
     func stop() {
         if process.isRunning {
             process.terminate()
+            let giveUp = Date().addingTimeInterval(30)
+            while process.isRunning && Date() < giveUp { usleep(10_000) }
+            if process.isRunning {
+                print("stewardd (pid \(process.processIdentifier)) ignored SIGTERM for 30 s; killed")
+                kill(process.processIdentifier, SIGKILL)
+            }
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(atPath: directory)
