@@ -31,9 +31,11 @@ import Glibc
 ///
 /// A job that blocks without saying so (a call this file has not been told
 /// about) holds one of the `activeLimit` turns for as long as it waits; it
-/// slows the pool but cannot stop it, as long as it does not wait for a
-/// job queued behind it (nothing in the store does: a reader waits only for
-/// other readers, a writer only for its group's leader, which is running).
+/// slows the pool but cannot stop it, as long as its wait ends and does not
+/// depend on a job queued behind it (nothing in the store's does: a reader
+/// waits only for other readers, a writer only for its group's leader,
+/// which is running). Every wait on the registry, which may not end
+/// promptly, is marked.
 public final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
     // `@unchecked Sendable`: every field below is guarded by `mutex` or set
     // once in `init`.
