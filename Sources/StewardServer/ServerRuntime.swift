@@ -19,7 +19,6 @@ final class ServerRuntime: Sendable {
     let startedAt = DispatchTime.now()
 
     private struct State {
-        var isDraining = false
         var connections: [UInt64: ServerConnection] = [:]
         /// Per uid: open connections and server-streaming calls in flight.
         var uidUsage = UIDUsage()
@@ -34,9 +33,11 @@ final class ServerRuntime: Sendable {
     /// one lock shared by every connection's calls would be contended.
     /// Only the last call out takes the lock, to wake a draining shutdown.
     private let inFlight = Atomic<Int>(0)
-    /// `state.isDraining`, readable without the lock: every call asks.
-    /// Set (under the lock) before shutdown waits for calls to end, so a
-    /// call that reads false started before the waiting began.
+    /// Whether shutdown has begun: an atomic, since every call asks. Set
+    /// under `state`'s lock and read there by `admitConnection`, so no
+    /// connection is admitted after the drain began; set before shutdown
+    /// waits for calls to end, so a call that reads false started before
+    /// the waiting began.
     private let draining = Atomic<Bool>(false)
 
     /// The services with routes, by full name (`steward.v1.Server`).
@@ -80,7 +81,7 @@ final class ServerRuntime: Sendable {
     /// connection, or the reason to refuse it.
     func admitConnection(uid: UInt32, _ make: (UInt64) -> ServerConnection) -> Result<ServerConnection, RPCError> {
         state.withLock { state in
-            guard !state.isDraining else { return .failure(RPCError(.unavailable, "the server is shutting down")) }
+            guard !isDraining else { return .failure(RPCError(.unavailable, "the server is shutting down")) }
             let limits = configuration.limits
             let isAdministrator = administrators.covers(uid)
             // Callers not known stop short of the slots kept for known ones.
@@ -157,10 +158,7 @@ final class ServerRuntime: Sendable {
 
     /// Refuses new calls and connections from now on.
     func beginDraining() {
-        state.withLock { state in
-            state.isDraining = true
-            draining.store(true, ordering: .releasing)
-        }
+        state.withLock { _ in draining.store(true, ordering: .releasing) }
         health.setShuttingDown()
     }
 

@@ -117,8 +117,10 @@ private struct VerifiedGrant: Hashable {
         self.userID = userID
         self.uid = uid
         self.permission = permission
+        // Four loads, no array: this runs for every grant of every call.
         self.mac = mac.withUnsafeBytes { bytes in
-            SIMD4((0..<4).map { bytes.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self) })
+            func word(_ index: Int) -> UInt64 { bytes.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self) }
+            return SIMD4(word(0), word(1), word(2), word(3))
         }
     }
 }
