@@ -167,6 +167,7 @@ final class PostgresReadBatcher: Sendable {
         } catch {
             for request in batch { request.outcome = .failure(error) }
         }
+        state.withLock { $0.statistics.answered += batch.count }
         for request in batch { request.wake.signal() }
     }
 }
@@ -178,4 +179,11 @@ package struct ReadBatchStatistics: Sendable, Equatable {
     package var statements = 0
     /// Statements asked for (sent, or waiting).
     package var arrivals = 0
+    /// Statements whose batch has come back (with rows or an error).
+    package var answered = 0
+
+    /// Statements asked for and not yet answered: their readers wait, for
+    /// a batch or for the registry. Readers that gave up at their deadline
+    /// stay counted.
+    package var unanswered: Int { arrivals - answered }
 }

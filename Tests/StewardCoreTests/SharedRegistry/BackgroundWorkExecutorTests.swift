@@ -65,7 +65,9 @@ struct BackgroundWorkExecutorTests {
             }
         }
 
-        let seen = await Self.observe(lock: lock, waitingFor: Self.blockedCalls)
+        let seen = await Self.observe(lock: lock, waitingFor: Self.blockedCalls) {
+            Self.callsWaiting(onLockWaiters: $0, in: registry.store)
+        }
         #expect(seen.blockedCalls >= Self.blockedCalls, "the background calls never reached the registry: \(seen)")
         #expect(seen.plainTaskRan, "an ordinary task could not run while \(seen.blockedCalls) background store calls were blocked")
 
@@ -81,10 +83,25 @@ struct BackgroundWorkExecutorTests {
         var plainTaskRan: Bool
     }
 
+    /// Store calls held up by the lock, given how many sessions wait for
+    /// it. One-statement reads of concurrent calls are sent together
+    /// (`PostgresReadBatcher`), so one session waiting for the lock may
+    /// carry several calls' reads: while any session waits, every batched
+    /// read not yet answered waits with it (nothing else runs during the
+    /// test).
+    static func callsWaiting(onLockWaiters sessions: Int, in store: PostgresRegistryStore) -> Int {
+        guard sessions > 0 else { return 0 }
+        let unanswered = store.readBatchStatistics.unanswered
+        return max(sessions, unanswered)
+    }
+
     /// On a thread of its own (the test's task needs the pool too): waits
-    /// until `count` sessions wait for `lock`'s table lock, starts an
-    /// ordinary task and waits for it to run, then lets the lock go.
-    static func observe(lock: ConnectionsTableLock, waitingFor count: Int) async -> Observation {
+    /// until `count` store calls wait for `lock`'s table lock (`calls`
+    /// says how many, given how many sessions wait), starts an ordinary
+    /// task and waits for it to run, then lets the lock go.
+    static func observe(
+        lock: ConnectionsTableLock, waitingFor count: Int, calls: @escaping @Sendable (Int) -> Int
+    ) async -> Observation {
         await withCheckedContinuation { (continuation: CheckedContinuation<Observation, Never>) in
             let thread = Thread {
                 var blocked = 0
@@ -92,7 +109,7 @@ struct BackgroundWorkExecutorTests {
                 // Polls the server for the condition (the calls are in
                 // libpq, waiting; nothing in the process can say so).
                 while blocked < count, DispatchTime.now() < giveUp {
-                    blocked = (try? lock.waitingSessions()) ?? 0
+                    blocked = calls((try? lock.waitingSessions()) ?? 0)
                     if blocked < count { usleep(10_000) }
                 }
                 var ran = false

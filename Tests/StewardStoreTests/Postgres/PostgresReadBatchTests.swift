@@ -66,6 +66,8 @@ struct PostgresReadBatchTests {
         let after = store.readBatchStatistics
         #expect(after.statements - before.statements == total)
         #expect(after.batches - before.batches < total, "\(total) reads took \(after.batches - before.batches) batches")
+        #expect(after.answered - before.answered == total)
+        #expect(after.unanswered == 0, "every reader has its answer")
         // A read after a write sees it, batched or not.
         try store.createUser(name: "late", uid: 4999, permissions: [])
         #expect(try store.user(uid: 4999)?.name == "late")
