@@ -28,7 +28,7 @@ public enum RegistryServer {
             })
         let enforcement =
             enforcement ?? enforcementScheduler(store: store, enforcer: nil, metrics: configuration.metrics, logger: logger)
-        var router = Router()
+        var router = Router(registryReadsArePrompt: store.readsArePrompt)
         let connections = ConnectionsService(store: store, prober: LiveConnectionProber(executor: executor), audit: audit)
         ConnectionsAPI.register(in: &router, service: connections, enforcement: enforcement, metrics: configuration.metrics)
         configuration.gaugeSources.append(GovernedConnectionCounts.gaugeSource(connections))

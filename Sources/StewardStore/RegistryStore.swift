@@ -13,6 +13,13 @@ public protocol RegistryStore: Sendable {
     /// The backend's name for Server.Info, such as `sqlite`.
     var backend: String { get }
 
+    /// Whether a one-row read answers within microseconds from local files,
+    /// never waiting for a server or a writer: then the daemon may make it
+    /// on a connection's I/O queue rather than hand it to a thread made for
+    /// waiting (a hop there and back costs more than the read). True for
+    /// embedded SQLite (WAL readers); false for a registry over the network.
+    var readsArePrompt: Bool { get }
+
     // MARK: Connections
 
     /// Registers a connection: REGISTERED at revision 1, with the first

@@ -77,28 +77,18 @@ struct SharedBench: AsyncParsableCommand {
         defer { embedded.stop() }
         for daemon in [shared[0], embedded] { try await Self.seed(daemon.socketPath) }
 
-        var connectionRequest = StewardV1.GetConnectionRequest()
-        connectionRequest.key = "bench-conn"
-        var userRequest = StewardV1.GetUserRequest()
-        userRequest.name = "bench-user"
-        let getConnection = BenchCall(StewardV1.Connections.get, connectionRequest)
-        let getUser = BenchCall(StewardV1.Users.get, userRequest)
+        let calls = LoadCalls()
         var rows: [(String, Double, Double, Double?)] = []
-        for (name, call) in [("Connections.Get", getConnection), ("Users.Get", getUser)] {
-            let reference = try await rate(call, on: [embedded.socketPath])
+        for call in [calls.connectionGet, calls.userGet] {
+            let reference = try rate(call, on: [embedded.socketPath])
             var perDaemon: [Double] = []
-            for daemon in shared { perDaemon.append(try await rate(call, on: [daemon.socketPath])) }
-            rows.append(("\(name) calls/s, lowest daemon", perDaemon.min() ?? 0, reference, Self.readTarget))
-            print("\(name) per daemon: " + perDaemon.map { String(format: "%.0f", $0) }.joined(separator: ", "))
+            for daemon in shared { perDaemon.append(try rate(call, on: [daemon.socketPath])) }
+            rows.append(("\(call.name) calls/s, lowest daemon", perDaemon.min() ?? 0, reference, Self.readTarget))
+            print("\(call.name) per daemon: " + perDaemon.map { String(format: "%.0f", $0) }.joined(separator: ", "))
         }
-        let createUser = BenchCall(StewardV1.Users.create) { (index: Int) in
-            var request = StewardV1.CreateUserRequest()
-            request.name = "bench-w\(index)"
-            request.uid = UInt32(200_000 + index)
-            return request
-        }
-        let writesEmbedded = try await rate(createUser, on: [embedded.socketPath])
-        let writesShared = try await rate(createUser, on: shared.map(\.socketPath))
+        let createUser = calls.userCreate("shared")
+        let writesEmbedded = try rate(createUser, on: [embedded.socketPath])
+        let writesShared = try rate(createUser, on: shared.map(\.socketPath))
         rows.append(("Users.Create calls/s, all \(daemons) daemons", writesShared, writesEmbedded, Self.writeTarget))
 
         print(Self.render(rows))
@@ -109,46 +99,39 @@ struct SharedBench: AsyncParsableCommand {
             """)
     }
 
-    /// Calls/s with `clients` connections × `inFlight` calls to each socket for `seconds`.
-    /// Calls that fail are counted apart and printed; they do not count.
-    func rate(_ call: BenchCall, on sockets: [String]) async throws -> Double {
-        let connections = try sockets.flatMap { socket in
-            try (0..<clients).map { _ in try StewardClient.connect(socketPath: socket) }
-        }
-        defer { connections.forEach { $0.close() } }
-        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
-        let started = DispatchTime.now().uptimeNanoseconds
-        let counter = BenchCounter()
-        let firstFailure = FirstFailure()
-        let (done, failed) = await withTaskGroup(of: (Int, Int).self) { group in
-            for client in connections {
-                for _ in 0..<inFlight {
-                    group.addTask {
-                        var completed = 0
-                        var failures = 0
-                        while DispatchTime.now().uptimeNanoseconds < deadline {
-                            do {
-                                try await call.make(client, counter.next())
-                                completed += 1
-                            } catch {
-                                failures += 1
-                                firstFailure.note(error)
-                            }
-                        }
-                        return (completed, failures)
-                    }
+    /// Calls/s answered OK with `clients` connections × `inFlight` calls to
+    /// each socket for `seconds`, from the raw load client (one thread per
+    /// socket). Calls that fail do not count; they are printed by status,
+    /// and so is a client thread that was itself the bottleneck.
+    func rate(_ call: LoadCall, on sockets: [String]) throws -> Double {
+        let results = Mutex<[Result<LoadResult, any Error>]>([])
+        let threads = sockets.map { socket in
+            JoinableThread { [clients, inFlight, seconds] in
+                let result = Result {
+                    try LoadClient.run(
+                        socketPath: socket, connections: clients, threads: 1, pace: .closedLoop(inFlight: inFlight),
+                        seconds: seconds, calls: [call], pick: { _, _ in 0 })
                 }
+                results.withLock { $0.append(result) }
             }
-            return await group.reduce((0, 0)) { ($0.0 + $1.0, $0.1 + $1.1) }
         }
-        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        if failed > 0 {
-            print("note: \(failed) calls failed (\(call.name)); the first: \(firstFailure.text ?? "?")")
+        threads.forEach { $0.join() }
+        var total = LoadResult()
+        for result in results.withLock({ $0 }) { total.merge(try result.get()) }
+        total.seconds = results.withLock { $0 }.compactMap { try? $0.get().seconds }.max() ?? seconds
+        let failures = total.statusCounts.filter { $0.key != 0 }.sorted { $0.key < $1.key }
+        if !failures.isEmpty {
+            print("note: \(call.name) calls failed: " + failures.map { "\(StatusCode(rawValue: $0.key)) \($0.value)" }.joined(separator: ", "))
         }
-        return Double(done) / elapsed
+        if total.clientSaturated {
+            print(String(format: "note: a client thread was busy %.0f%% of %@'s run: the figure may be the client's limit",
+                         total.busiestThreadCPU * 100, call.name))
+        }
+        return total.okCallsPerSecond
     }
 
-    /// One connection and one user to read.
+    /// One connection and one user to read, under the names ``LoadCalls``
+    /// reads (a connection's key is its display name).
     static func seed(_ socket: String) async throws {
         let client = try StewardClient.connect(socketPath: socket)
         defer { client.close() }
@@ -162,11 +145,11 @@ struct SharedBench: AsyncParsableCommand {
         settings.password = "bench-password"
         settings.sslMode = .require
         var register = StewardV1.RegisterConnectionRequest()
-        register.displayName = "bench-conn"
+        register.displayName = BenchDaemon.connectionKey
         register.settings = settings
         _ = try await client.call(StewardV1.Connections.register, register)
         var user = StewardV1.CreateUserRequest()
-        user.name = "bench-user"
+        user.name = BenchDaemon.userName
         user.uid = 199_999
         _ = try await client.call(StewardV1.Users.create, user)
     }
@@ -186,33 +169,4 @@ struct SharedBench: AsyncParsableCommand {
         }
         return lines.joined(separator: "\n")
     }
-}
-
-/// A unary call the bench repeats; `make` gets a number unique in the run.
-struct BenchCall: Sendable {
-    let name: String
-    let make: @Sendable (StewardClient, Int) async throws -> Void
-
-    init<Request: Sendable, Response>(_ method: UnaryMethod<Request, Response>, _ request: Request) {
-        name = method.path
-        make = { client, _ in _ = try await client.call(method, request) }
-    }
-
-    init<Request: Sendable, Response>(_ method: UnaryMethod<Request, Response>, _ request: @escaping @Sendable (Int) -> Request) {
-        name = method.path
-        make = { client, index in _ = try await client.call(method, request(index)) }
-    }
-}
-
-/// Numbers unique across one measurement's tasks.
-final class BenchCounter: Sendable {
-    private let value = Mutex(0)
-    func next() -> Int { value.withLock { $0 += 1; return $0 } }
-}
-
-/// The first error of a measurement, to print beside the count of failures.
-final class FirstFailure: Sendable {
-    private let value = Mutex<String?>(nil)
-    func note(_ error: any Error) { value.withLock { $0 = $0 ?? "\(error)" } }
-    var text: String? { value.withLock { $0 } }
 }

@@ -20,6 +20,7 @@ struct PerUIDLimitsTests {
     /// Root and the daemon's uid as always, and `teammate` as a plain user.
     struct TeamDirectory: CallerDirectory {
         let administrators = AdministratorRule()
+        let answersPromptly = true
         func identify(uid: UInt32) throws(DomainError) -> Caller {
             if administrators.covers(uid) { return .administrator(uid: uid) }
             return uid == PerUIDLimitsTests.teammate ? Caller(uid: uid, userName: "teammate") : .unknown(uid: uid)

@@ -19,6 +19,7 @@ struct PermissionEnforcementTests {
         let caller: @Sendable (UInt32) -> Caller
         /// The connection caps still spare root and the daemon's uid.
         let administrators = AdministratorRule()
+        let answersPromptly = true
         func identify(uid: UInt32) -> Caller { caller(uid) }
     }
 

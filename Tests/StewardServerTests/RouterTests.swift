@@ -1,4 +1,5 @@
 import Logging
+import StewardCore
 @testable import StewardServer
 import StewardWire
 import Synchronization
@@ -320,5 +321,29 @@ struct RouterTests {
         #expect(router.route(for: "/t.t/zeta") == nil)
         #expect(router.route(for: "/t.T/Alpha")?.method.isServerStreaming == true)
         #expect(router.route(for: "/t.T/Zeta")?.method.isServerStreaming == false)
+    }
+
+    /// A directory that asks a server that may be slow (as a shared
+    /// registry's does).
+    struct RemoteDirectory: CallerDirectory {
+        let administrators = AdministratorRule()
+        let answersPromptly = false
+        func identify(uid: UInt32) -> Caller { .administrator(uid: uid) }
+    }
+
+    @Test("A read is answered on the I/O queue only when the registry's reads are prompt, its caller lookup included")
+    func readsRunInlineOnlyOverAPromptRegistry() {
+        func route(registryReadsArePrompt: Bool) -> RPCRoute? {
+            var router = Router(registryReadsArePrompt: registryReadsArePrompt)
+            router.registerRead(Self.echo, policy: .requires(.knownCaller)) { request, _ in request }
+            return router.route(for: Self.echo.path)
+        }
+        #expect(route(registryReadsArePrompt: true)?.invokeInline != nil)
+        #expect(route(registryReadsArePrompt: false)?.invokeInline == nil, "a shared registry's read would hold up the I/O queue")
+
+        let remote = CallAdmission(callers: RemoteDirectory(), audit: nil)
+        #expect(!remote.isPrompt(for: RoutePolicy<Entry>.requires(.knownCaller).rule))
+        #expect(remote.isPrompt(for: RoutePolicy<Entry>.requires(.anyone).rule), "a method open to anyone asks nothing")
+        #expect(CallAdmission(callers: DaemonAdministrators(), audit: nil).isPrompt(for: RoutePolicy<Entry>.requires(.knownCaller).rule))
     }
 }

@@ -9,6 +9,10 @@ public protocol CallerDirectory: Sendable {
     func identify(uid: UInt32) throws(DomainError) -> Caller
     /// Who is an administrator without asking anything.
     var administrators: AdministratorRule { get }
+    /// Whether ``identify(uid:)`` answers within microseconds, never
+    /// waiting for a server (``RegistryStore/readsArePrompt``): then a
+    /// call may be admitted on its connection's I/O queue.
+    var answersPromptly: Bool { get }
 }
 
 /// Root and the daemon's own uid: administrators by rule, from the start,
@@ -34,6 +38,8 @@ public struct RegistryCallerDirectory: CallerDirectory {
         self.administrators = AdministratorRule(daemonUID: daemonUID)
     }
 
+    public var answersPromptly: Bool { store.readsArePrompt }
+
     public func identify(uid: UInt32) throws(DomainError) -> Caller {
         if administrators.covers(uid) {
             // Administrators by rule, so they stay administrators (without
@@ -56,6 +62,9 @@ public struct DaemonAdministrators: CallerDirectory {
     public let administrators: AdministratorRule
 
     public init(daemonUID: UInt32 = getuid()) { self.administrators = AdministratorRule(daemonUID: daemonUID) }
+
+    /// It asks nothing.
+    public var answersPromptly: Bool { true }
 
     public func identify(uid: UInt32) -> Caller {
         administrators.covers(uid) ? .administrator(uid: uid) : .unknown(uid: uid)

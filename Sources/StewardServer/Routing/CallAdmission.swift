@@ -1,10 +1,13 @@
 import StewardCore
 import StewardWire
 
-/// Decides whether a call may start and who its caller is. Runs on the
-/// call's own task, on the ``BlockingExecutor`` (never an I/O queue or the
-/// cooperative pool), because the directory asks the registry store: one
-/// read, on a read connection that no write holds up. It asks once per
+/// Decides whether a call may start and who its caller is. The directory
+/// asks the registry store: one read, on a read connection that no write
+/// holds up. On a shared registry that read waits for a server, so it runs
+/// on the call's own task, on the ``BlockingExecutor`` (never an I/O queue
+/// or the cooperative pool); on embedded SQLite it takes microseconds and
+/// a call with a synchronous handler is admitted and answered on its
+/// connection's I/O queue (``isPrompt(for:)``). It asks once per
 /// call and keeps nothing, so a new user, a grant or a revoke takes effect
 /// on the next call, on every daemon sharing the store.
 ///
@@ -42,10 +45,44 @@ struct CallAdmission: Sendable {
     }
 
     /// Whether admitting a call under `rule` asks the directory. Methods open
-    /// to anyone skip the lookup (Health must stay cheap) and may run inline
-    /// on an I/O queue; the rest must be admitted on their task.
+    /// to anyone skip the lookup (Health must stay cheap).
     static func needsLookup(_ rule: MethodPermissions.Rule) -> Bool {
         rule.needs != .anyone
+    }
+
+    /// Whether admitting a call under `rule` can be done on an I/O queue:
+    /// it asks nothing, or the directory answers promptly (embedded
+    /// SQLite). A shared registry's lookup waits for a server, so it is
+    /// made on the call's task.
+    func isPrompt(for rule: MethodPermissions.Rule) -> Bool {
+        !Self.needsLookup(rule) || callers.answersPromptly
+    }
+
+    /// What admission makes of a call.
+    enum Admitted {
+        /// Run the handler with this context (its caller set).
+        case run(ServerCallContext)
+        /// Answer with the route's denial (the context names the caller).
+        case deny(ServerCallContext, RPCError)
+        /// The answer, given before any caller could be held to a permission.
+        case answer(CallOutcome)
+    }
+
+    /// `context` made ready for its handler (its caller and, for a mutating
+    /// method, its audit trail), or the call's answer when it may not run.
+    func admit(_ context: ServerCallContext, under rule: MethodPermissions.Rule, peer: PeerCredentials) -> Admitted {
+        var context = context
+        context.mutationAudit = auditTrail(forMutationsUnder: rule)
+        switch admit(method: context.method, rule: rule, peer: peer) {
+        case .admitted(let caller):
+            context.caller = caller
+            return .run(context)
+        case .denied(let caller, let denial):
+            context.caller = caller
+            return .deny(context, denial)
+        case .refused(let error):
+            return .answer(.failure(error))
+        }
     }
 
     /// The decision for a call of `method` under `rule` (its route's

@@ -7,8 +7,9 @@ public struct RPCRoute: Sendable {
     /// What the caller needs and whether calls are audited (from its ``RoutePolicy``).
     let rule: MethodPermissions.Rule
     let invoke: @Sendable (_ payload: [UInt8], _ context: ServerCallContext, _ sink: any StreamSink) async -> CallOutcome
-    /// For handlers that answer at once from memory: run on the connection's
-    /// I/O queue, sparing the hop to a task and back (see `registerInline`).
+    /// For handlers that answer at once, without awaiting: run on the
+    /// connection's I/O queue when nothing they ask can keep them waiting,
+    /// sparing the hop to a task and back (see `registerInline`, `registerRead`).
     var invokeInline: (@Sendable (_ payload: [UInt8], _ context: ServerCallContext) -> CallOutcome)?
     /// Answers a call that admission denied: audits a mutating method's
     /// denial with the target its policy reads from the request (decoded
@@ -57,8 +58,13 @@ extension ProtoMessage {
 /// Handlers keyed by method path. Built before the server starts and fixed after.
 public struct Router: Sendable {
     private(set) var routes: [String: RPCRoute] = [:]
+    /// Whether the registry the handlers read answers promptly
+    /// (``RegistryStore/readsArePrompt``): see ``registerRead(_:policy:handler:)``.
+    let registryReadsArePrompt: Bool
 
-    public init() {}
+    public init(registryReadsArePrompt: Bool = false) {
+        self.registryReadsArePrompt = registryReadsArePrompt
+    }
 
     /// The paths of every routed method, sorted.
     public var methodPaths: [String] { routes.keys.sorted() }
@@ -90,14 +96,17 @@ public struct Router: Sendable {
     }
 
     /// Routes a unary method to a handler that answers at once from memory,
-    /// without blocking or awaiting (a status read). When the method is open
-    /// to anyone (so no caller lookup is needed), the handler runs on the
-    /// connection's I/O queue and its answer goes out with the read batch
-    /// it arrived in; otherwise it runs as a task like any other.
+    /// without blocking or awaiting (a status read). It runs on the
+    /// connection's I/O queue, and its answer goes out with the read batch
+    /// it arrived in, when admitting the call asks nothing that can wait:
+    /// the method is open to anyone, or the caller directory answers
+    /// promptly. Otherwise it runs as a task like any other.
     public mutating func registerInline<Request, Response>(
         _ method: UnaryMethod<Request, Response>, policy: RoutePolicy<Request>,
         handler: @escaping @Sendable (Request, ServerCallContext) throws -> Response
     ) {
+        // A mutating call writes (its audit row, its denial's): never inline.
+        precondition(!policy.rule.isMutating, "\(method.path) changes the registry; route it with register")
         let answer: @Sendable ([UInt8], ServerCallContext) -> CallOutcome = { payload, context in
             let request: Request
             switch Request.decodeRequest(payload, context) {
@@ -112,6 +121,22 @@ public struct Router: Sendable {
             }
         }
         add(RPCRoute(method: method, policy: policy, invoke: { payload, context, _ in answer(payload, context) }, invokeInline: answer))
+    }
+
+    /// Routes a read-only unary method to a synchronous handler: its work
+    /// is a registry read or two, and on a registry whose reads are prompt
+    /// (embedded SQLite) the call, its caller lookup included, is answered
+    /// on the connection's I/O queue like Health; on a shared registry it
+    /// runs as a task on the blocking pool like any other call.
+    public mutating func registerRead<Request, Response>(
+        _ method: UnaryMethod<Request, Response>, policy: RoutePolicy<Request>,
+        handler: @escaping @Sendable (Request, ServerCallContext) throws -> Response
+    ) {
+        if registryReadsArePrompt {
+            registerInline(method, policy: policy, handler: handler)
+        } else {
+            register(method, policy: policy) { request, context in try handler(request, context) }
+        }
     }
 
     /// Routes a server-streaming method to `handler`, which sends its

@@ -8,7 +8,7 @@ enum ServerService {
     static let protocolVersion: UInt32 = 1
 
     static func register(in router: inout Router) {
-        router.register(StewardV1.Server.info, policy: .requires(.knownCaller)) { _, context in
+        router.registerInline(StewardV1.Server.info, policy: .requires(.knownCaller)) { _, context in
             let runtime = try context.requireRuntime()
             let configuration = runtime.configuration
             var limits = StewardV1.ServerLimits()
@@ -27,7 +27,7 @@ enum ServerService {
             info.protocolVersion = protocolVersion
             return info
         }
-        router.register(StewardV1.Server.stats, policy: .requires(.knownCaller)) { _, context in
+        router.registerInline(StewardV1.Server.stats, policy: .requires(.knownCaller)) { _, context in
             let runtime = try context.requireRuntime()
             var stats = StewardV1.ServerStatsResponse()
             stats.uptimeMs = runtime.uptimeMilliseconds
@@ -38,11 +38,11 @@ enum ServerService {
             stats.methods = runtime.statistics.methodStats
             return stats
         }
-        router.register(StewardV1.Server.metrics, policy: .requires(.knownCaller)) { _, context in
+        router.registerRead(StewardV1.Server.metrics, policy: .requires(.knownCaller)) { _, context in
             let runtime = try context.requireRuntime()
             return StewardV1.ServerMetricsResponse(text: runtime.metricsText)
         }
-        router.register(StewardV1.Server.whoAmI, policy: .requires(.anyone)) { _, context in
+        router.registerRead(StewardV1.Server.whoAmI, policy: .requires(.anyone)) { _, context in
             let runtime = try context.requireRuntime()
             // WhoAmI is open to anyone, so admission did not look the caller up.
             let caller = try runtime.admission.callers.identify(uid: context.peer.uid)

@@ -185,12 +185,20 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
         runtime.callStarted()
         let payload = frame.payload
         let rule = route.rule
-        if let inline = route.invokeInline, !CallAdmission.needsLookup(rule) {
+        let admission = runtime.admission
+        if let inline = route.invokeInline, admission.isPrompt(for: rule) {
+            // Nothing here can wait (see `Router.registerInline`): answered
+            // now, with the rest of the read batch.
             calls[callID] = call
-            finishCall(callID, inline(payload, context))
+            let outcome: CallOutcome
+            switch admission.admit(context, under: rule, peer: peer) {
+            case .run(let context): outcome = inline(payload, context)
+            case .deny(let context, let denial): outcome = route.deny(payload, context, denial)
+            case .answer(let refusal): outcome = refusal
+            }
+            finishCall(callID, outcome)
             return
         }
-        let admission = runtime.admission
         let peer = peer
         // Started on the blocking pool, not the cooperative one: admission
         // and the handler make synchronous store calls.
@@ -203,17 +211,10 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
             // Work that cannot be handed the deadline (the shared registry's
             // statements) finds it here.
             let outcome: CallOutcome = await Deadline.$ofCurrentCall.withValue(deadline) {
-                var context = context
-                context.mutationAudit = admission.auditTrail(forMutationsUnder: rule)
-                switch admission.admit(method: context.method, rule: rule, peer: peer) {
-                case .admitted(let caller):
-                    context.caller = caller
-                    return await route.invoke(payload, context, sink)
-                case .denied(let caller, let denial):
-                    context.caller = caller
-                    return route.deny(payload, context, denial)
-                case .refused(let error):
-                    return .failure(error)
+                switch admission.admit(context, under: rule, peer: peer) {
+                case .run(let context): return await route.invoke(payload, context, sink)
+                case .deny(let context, let denial): return route.deny(payload, context, denial)
+                case .answer(let refusal): return refusal
                 }
             }
             self.post(.end(callID: callID, token: token, outcome: outcome), bytes: outcome.payload.count)

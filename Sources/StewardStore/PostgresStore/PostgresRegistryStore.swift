@@ -36,6 +36,8 @@ import StewardPostgres
 /// - audit events: append-only, identity ids.
 public final class PostgresRegistryStore: RegistryStore {
     public let backend = "postgresql"
+    /// Every read is a round trip to a server that may be slow or gone.
+    public let readsArePrompt = false
     public let parameters: ConnectionParameters
     let cipher: SecretCipher
     /// MACs the permission rows (docs/shared-mode.md).

@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 
 /// A few query-only connections for reads. In WAL mode each reads the last
 /// committed snapshot while a write transaction runs, so no read waits for
@@ -20,7 +19,9 @@ final class SQLiteReadPool: Sendable {
         var free: [Slot]
         var isClosed = false
     }
-    private let state: Mutex<State>
+    /// Taken twice by every read, the caller lookup of every call among
+    /// them: a plain mutex (``BargingLock``), not a priority-inheritance one.
+    private let state: BargingLock<State>
     private let available: DispatchSemaphore
     let size: Int
 
@@ -28,7 +29,7 @@ final class SQLiteReadPool: Sendable {
     init(_ connections: [SQLiteDatabase]) {
         precondition(!connections.isEmpty)
         size = connections.count
-        state = Mutex(State(free: connections.map(Slot.init)))
+        state = BargingLock(State(free: connections.map(Slot.init)))
         available = DispatchSemaphore(value: connections.count)
     }
 

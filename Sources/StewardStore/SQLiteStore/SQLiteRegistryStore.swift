@@ -20,6 +20,8 @@ import Synchronization
 /// write transaction.
 public final class SQLiteRegistryStore: RegistryStore {
     public let backend = "sqlite"
+    /// WAL readers on a local file: a read never waits for the writer.
+    public let readsArePrompt = true
     public let path: String
     let cipher: SecretCipher
     /// MACs the permission rows, as in the shared registry.

@@ -21,7 +21,7 @@ public enum ConnectionsAPI {
                 call: context.auditedCall, deadline: context.databaseDeadline(orAfter: defaultDeadlineMilliseconds))
             return StewardV1.RegisterConnectionResponse(connection: ConnectionsMapping.message(record, report: nil))
         }
-        router.register(API.get, policy: .requires(.knownCaller)) { request, _ in
+        router.registerRead(API.get, policy: .requires(.knownCaller)) { request, _ in
             let record = try service.connection(key: request.key)
             return StewardV1.GetConnectionResponse(
                 connection: ConnectionsMapping.message(record, report: try service.latestReport(key: request.key)))

@@ -15,7 +15,7 @@ public enum DataSourcesAPI {
             return StewardV1.ListDataSourcesResponse(
                 dataSources: page.items.map(DataSourcesMapping.message), nextPageToken: page.nextPageToken ?? "")
         }
-        router.register(StewardV1.DataSources.get, policy: .requires(.knownCaller)) { request, _ in
+        router.registerRead(StewardV1.DataSources.get, policy: .requires(.knownCaller)) { request, _ in
             StewardV1.GetDataSourceResponse(dataSource: DataSourcesMapping.message(try directory.dataSource(name: request.name)))
         }
     }

@@ -12,7 +12,7 @@ public enum GroupsAPI {
             // A new group is in no policy yet, but an OS-bound one may be named next.
             return StewardV1.CreateGroupResponse(group: PoliciesMapping.message(group))
         }
-        router.register(API.get, policy: .requires(.knownCaller)) { request, _ in
+        router.registerRead(API.get, policy: .requires(.knownCaller)) { request, _ in
             StewardV1.GetGroupResponse(group: PoliciesMapping.message(try service.group(name: request.name)))
         }
         router.register(API.list, policy: .requires(.knownCaller)) { request, _ in

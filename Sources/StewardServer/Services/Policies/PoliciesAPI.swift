@@ -16,7 +16,7 @@ public enum PoliciesAPI {
             if !request.dryRun { await enforcement.desiredStateMoved(.connections(record.connectionKeys)) }
             return StewardV1.CreatePolicyResponse(policy: PoliciesMapping.message(record), dryRun: request.dryRun)
         }
-        router.register(API.get, policy: .requires(.knownCaller)) { request, _ in
+        router.registerRead(API.get, policy: .requires(.knownCaller)) { request, _ in
             StewardV1.GetPolicyResponse(policy: PoliciesMapping.message(try service.policy(name: request.name)))
         }
         router.register(API.list, policy: .requires(.knownCaller)) { request, _ in

@@ -12,7 +12,7 @@ public enum UsersAPI {
                 call: context.auditedCall)
             return StewardV1.CreateUserResponse(user: UsersMapping.message(user))
         }
-        router.register(API.get, policy: .requires(.knownCaller)) { request, context in
+        router.registerRead(API.get, policy: .requires(.knownCaller)) { request, context in
             let (user, mappings) = try service.user(name: request.name, caller: context.caller)
             return StewardV1.GetUserResponse(
                 user: UsersMapping.message(user), mappings: (mappings ?? []).map(UsersMapping.message),
