@@ -38,7 +38,7 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
         self.id = id
         self.peer = peer
         self.runtime = runtime
-        self.queue = DispatchQueue(label: "steward.connection.\(id)")
+        self.queue = DispatchQueue(label: "steward.connection.\(id)", target: runtime.ioLane(for: id))
         self.outbox = ConnectionOutbox(limitBytes: runtime.configuration.limits.maxBufferedBytesPerConnection)
         var logger = runtime.logger
         logger[metadataKey: "connection"] = "\(id)"

@@ -40,8 +40,9 @@ public final class SQLiteRegistryStore: RegistryStore {
     private let writes = GroupCommitQueue<SQLiteDatabase>()
 
     /// How many read connections: enough that the blocking pool's threads
-    /// seldom wait for one; each costs a file descriptor and a page cache.
-    static let readConnections = 8
+    /// seldom wait for one, and one for each of the server's I/O lanes,
+    /// which make reads inline; each costs a file descriptor and a page cache.
+    public static let readConnections = 8
 
     /// How long a call waits for a lock held by another connection (only a
     /// tool opening the file beside the daemon) before failing as busy.
