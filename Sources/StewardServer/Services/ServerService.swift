@@ -42,7 +42,9 @@ enum ServerService {
             let runtime = try context.requireRuntime()
             return StewardV1.ServerMetricsResponse(text: runtime.metricsText)
         }
-        router.registerRead(StewardV1.Server.whoAmI, policy: .requires(.anyone)) { _, context in
+        // A task, not inline: the account name comes from the system's user
+        // database, which may ask a directory service over the network.
+        router.register(StewardV1.Server.whoAmI, policy: .requires(.anyone)) { _, context in
             let runtime = try context.requireRuntime()
             // WhoAmI is open to anyone, so admission did not look the caller up.
             let caller = try runtime.admission.callers.identify(uid: context.peer.uid)
