@@ -84,6 +84,11 @@ public protocol RegistryStore: Sendable {
     /// The newest report, or nil when the connection was never validated.
     func latestValidationReport(connectionKey: String) throws(StoreError) -> ValidationReport?
 
+    /// The connection and its newest report (nil when never validated),
+    /// from one snapshot: one query when it has no report (one round trip
+    /// to a shared registry), where asking for each costs two.
+    func connectionWithLatestReport(key: String) throws(StoreError) -> (connection: ConnectionRecord, report: ValidationReport?)
+
     /// The newest report of each connection that has one, by key, in one
     /// read (a page of connections listed with their last validation).
     /// NOT_FOUND when a key names no connection.

@@ -29,6 +29,11 @@ public struct ConnectionsService: Sendable {
         try storeCall { () throws(StoreError) in try store.connection(key: key) }
     }
 
+    /// The connection and its newest report, in one read.
+    public func connectionWithLatestReport(key: String) throws(DomainError) -> (connection: ConnectionRecord, report: ValidationReport?) {
+        try storeCall { () throws(StoreError) in try store.connectionWithLatestReport(key: key) }
+    }
+
     public func latestReport(key: String) throws(DomainError) -> ValidationReport? {
         try storeCall { () throws(StoreError) in try store.latestValidationReport(connectionKey: key) }
     }

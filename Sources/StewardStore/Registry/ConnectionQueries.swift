@@ -69,6 +69,27 @@ enum ConnectionQueries {
         return stored
     }
 
+    /// The connection with its governed databases and its newest report
+    /// without the report's checks (nil when it has none), in one query.
+    static func loadWithLatestReport(
+        key: String, in session: some RegistrySQLSession
+    ) throws -> (connection: Stored, report: ValidationReport?) {
+        let governedColumn = columnNames.count
+        let rows = try session.query({ sql in
+            """
+            SELECT \(columns), g.name, \(ValidationQueries.headerColumns) FROM connections AS c
+            \(ValidationQueries.latestJoin)
+            LEFT JOIN governed_databases AS g ON g.connection_id = c.id
+            WHERE c.key = \(sql.bind(key))
+            ORDER BY g.position
+            """
+        }, as: { row in
+            (try decodeWithGovernedDatabase(row), try ValidationQueries.header(row, from: governedColumn + 1, connectionKey: key))
+        })
+        guard let stored = grouped(rows.map(\.0)).first else { throw StoreError.connectionNotFound(key) }
+        return (stored, rows[0].1)
+    }
+
     static func id(key: String, lock: RowLock = .none, in session: some RegistrySQLSession) throws -> Int64 {
         guard let id = try session.firstID({ sql in
             "SELECT c.id FROM connections AS c WHERE c.key = \(sql.bind(key)) \(sql.dialect.rowLock(lock, of: "c"))"

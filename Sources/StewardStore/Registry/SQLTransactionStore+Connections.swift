@@ -88,6 +88,15 @@ extension SQLTransactionStore {
         try latestValidationReports(connectionKeys: [connectionKey])[connectionKey]
     }
 
+    public func connectionWithLatestReport(key: String) throws(StoreError) -> (connection: ConnectionRecord, report: ValidationReport?) {
+        try sqlRead { session in
+            let (stored, latest) = try ConnectionQueries.loadWithLatestReport(key: key, in: session)
+            guard var report = latest else { return (stored.record, nil) }
+            report.checks = try ValidationQueries.checks(ofReports: [report.id], in: session)[report.id] ?? []
+            return (stored.record, report)
+        }
+    }
+
     public func latestValidationReports(connectionKeys: [String]) throws(StoreError) -> [String: ValidationReport] {
         try sqlRead { session in try ValidationQueries.latest(connectionKeys: connectionKeys, in: session) }
     }

@@ -65,19 +65,14 @@ enum ValidationQueries {
         guard !connectionKeys.isEmpty else { return [:] }
         let found = try session.query({ sql in
             """
-            SELECT c.key, r.id, r.connection_revision, r.at, r.outcome, r.server_version
+            SELECT c.key, \(headerColumns)
             FROM connections AS c
-            LEFT JOIN validation_reports AS r
-                ON r.id = (SELECT max(v.id) FROM validation_reports AS v WHERE v.connection_id = c.id)
+            \(latestJoin)
             WHERE c.key IN (\(sql.elements(of: connectionKeys)))
             """
         }, as: { row -> (key: String, report: ValidationReport?) in
             let key = try row.text(0)
-            guard let id = try row.optionalInt64(1) else { return (key, nil) }
-            let report = ValidationReport(
-                id: id, connectionKey: key, connectionRevision: try row.int64(2), at: try row.date(3),
-                outcome: try row.value(ValidationOutcome.self, 4), checks: [], serverVersion: try row.optionalText(5))
-            return (key, report)
+            return (key, try header(row, from: 1, connectionKey: key))
         })
         let known = Set(found.map(\.key))
         if let missing = connectionKeys.first(where: { !known.contains($0) }) { throw StoreError.connectionNotFound(missing) }
@@ -87,8 +82,23 @@ enum ValidationQueries {
         return reports
     }
 
+    /// The columns ``header(_:from:connectionKey:)`` reads, over alias `r`.
+    static let headerColumns = "r.id, r.connection_revision, r.at, r.outcome, r.server_version"
+
+    /// A report without its checks, from ``headerColumns`` starting at
+    /// column `first`; nil when they are NULL (no report joined).
+    static func header(_ row: some RegistrySQLRow, from first: Int, connectionKey: String) throws -> ValidationReport? {
+        guard let id = try row.optionalInt64(first) else { return nil }
+        return ValidationReport(
+            id: id, connectionKey: connectionKey, connectionRevision: try row.int64(first + 1), at: try row.date(first + 2),
+            outcome: try row.value(ValidationOutcome.self, first + 3), checks: [], serverVersion: try row.optionalText(first + 4))
+    }
+
+    /// The join that finds connection `c`'s newest report as `r`.
+    static let latestJoin = "LEFT JOIN validation_reports AS r ON r.id = (SELECT max(v.id) FROM validation_reports AS v WHERE v.connection_id = c.id)"
+
     /// Each report's checks in position order, with their failing objects.
-    private static func checks(ofReports ids: [Int64], in session: some RegistrySQLSession) throws -> [Int64: [CheckResult]] {
+    static func checks(ofReports ids: [Int64], in session: some RegistrySQLSession) throws -> [Int64: [CheckResult]] {
         guard !ids.isEmpty else { return [:] }
         let rows = try session.query({ sql in
             """

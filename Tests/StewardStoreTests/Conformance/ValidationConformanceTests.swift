@@ -64,6 +64,38 @@ struct ValidationConformanceTests {
         }
     }
 
+    @Test("A connection is read with its newest report, checks and failing objects included, as each is read alone",
+          arguments: StoreBackend.all)
+    func connectionWithLatestReport(backend: StoreBackend) throws {
+        try backend.withStore { store, _ in
+            let registered = try Samples.connection(store, "warehouse")
+            try Samples.connection(store, "other")
+            let (unvalidated, none) = try store.connectionWithLatestReport(key: "warehouse")
+            #expect(unvalidated == registered, "its two governed databases, in order")
+            #expect(none == nil)
+
+            _ = try store.recordValidation(
+                ValidationResult(at: Date(timeIntervalSince1970: 100), checks: [CheckResult(name: "old", status: .passed, message: "")]),
+                connectionKey: "warehouse", expectedRevision: 1, change: nil)
+            let newest = try store.recordValidation(
+                ValidationResult(at: Date(timeIntervalSince1970: 200), checks: Self.checks, serverVersion: "16.8"),
+                connectionKey: "warehouse", expectedRevision: 1,
+                change: StateChange(to: .validationFailed, actor: 5, reason: "validation failed"))
+            _ = try store.recordValidation(
+                ValidationResult(at: Date(timeIntervalSince1970: 300), checks: []), connectionKey: "other",
+                expectedRevision: 1, change: nil)
+            let (connection, report) = try store.connectionWithLatestReport(key: "warehouse")
+            #expect(connection == newest.connection)
+            #expect(connection == (try store.connection(key: "warehouse")))
+            #expect(report == newest.report)
+            #expect(report?.checks.map(\.failingObjects) == Self.checks.map(\.failingObjects))
+            #expect(report == (try store.latestValidationReport(connectionKey: "warehouse")))
+            expectStoreError(.notFound, "no connection with key \"ghost\"") {
+                _ = try store.connectionWithLatestReport(key: "ghost")
+            }
+        }
+    }
+
     @Test("A report for a connection that changed meanwhile is refused and not stored",
           arguments: StoreBackend.all)
     func staleReport(backend: StoreBackend) throws {

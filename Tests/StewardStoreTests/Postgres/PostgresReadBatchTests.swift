@@ -114,6 +114,20 @@ struct PostgresReadBatchTests {
         #expect(try store.user(uid: 3100)?.name == "someone", "reads go on")
     }
 
+    @Test("A connection never validated is read with its newest report in one statement, one round trip",
+          arguments: [TestPostgres.pg17])
+    func connectionWithReportInOneStatement(server: TestPostgres) throws {
+        let database = try PostgresTestDatabase(on: server)
+        let store = try database.openStore(key: .random())
+        defer { store.close() }
+        try Samples.connection(store, "warehouse")
+        let before = store.readBatchStatistics
+        let (connection, report) = try store.connectionWithLatestReport(key: "warehouse")
+        #expect(connection.settings.governedDatabases == ["sales", "hr"])
+        #expect(report == nil)
+        #expect(store.readBatchStatistics.arrivals - before.arrivals == 1, "the connection and its report: one statement")
+    }
+
     /// Holds every read session of `store` with a read of two statements (a
     /// transaction of its own), each blocked until the returned function
     /// lets them go and waits for them to end.

@@ -22,9 +22,8 @@ public enum ConnectionsAPI {
             return StewardV1.RegisterConnectionResponse(connection: ConnectionsMapping.message(record, report: nil))
         }
         router.registerRead(API.get, policy: .requires(.knownCaller)) { request, _ in
-            let record = try service.connection(key: request.key)
-            return StewardV1.GetConnectionResponse(
-                connection: ConnectionsMapping.message(record, report: try service.latestReport(key: request.key)))
+            let (record, report) = try service.connectionWithLatestReport(key: request.key)
+            return StewardV1.GetConnectionResponse(connection: ConnectionsMapping.message(record, report: report))
         }
         router.register(API.list, policy: .requires(.knownCaller)) { request, _ in
             let page = try service.list(
