@@ -149,6 +149,7 @@ let package = Package(
                 "StewardPostgres",
                 "StewardCore",
                 "StewardStore",
+                "CEventPoll",
                 // The private clusters the fault benches freeze (test support, not shipped).
                 "PostgresTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
