@@ -103,6 +103,12 @@ final class PostgresSession: @unchecked Sendable {
         completedStatements = 0
         singleStatementRead = nil
         readNeedsTransaction = false
+        forgetTransactionState()
+    }
+
+    /// What a transaction held and owed, dropped when it begins (or a call
+    /// does): no lock held, no statement waiting to be sent, none failed.
+    private func forgetTransactionState() {
         holdsUsernamesLock = false
         deferred = []
         deferredStatementFailed = false
@@ -270,9 +276,7 @@ final class PostgresSession: @unchecked Sendable {
 
     /// Opens a transaction (`begin` is the full statement); it holds no lock yet.
     func beginTransaction(_ begin: String) throws {
-        holdsUsernamesLock = false
-        deferred = []
-        deferredStatementFailed = false
+        forgetTransactionState()
         try query(begin)
     }
 
