@@ -14,7 +14,7 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [
             RPCBench.self, PrivilegesBench.self, ValidateBench.self, PostgresSoakBench.self, ImportBench.self,
             StoreBench.self, EnforceBench.self, DesiredStateBench.self, BulkheadBench.self, MemoryBench.self,
-            StorageBench.self, LoadBench.self, SharedBench.self, SyncBench.self, ExecutorBench.self,
+            StorageBench.self, LoadBench.self, SharedBench.self, SyncBench.self, ExecutorBench.self, FloorEcho.self,
         ],
         defaultSubcommand: RPCBench.self)
 }
