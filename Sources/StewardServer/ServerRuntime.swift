@@ -20,7 +20,7 @@ final class ServerRuntime: Sendable {
     let startedAt = DispatchTime.now()
     /// The serial queues every connection's I/O queue targets: see
     /// ``ioLane(for:)``.
-    private let ioLanes: [DispatchQueue]
+    private let ioLanes: [IOLane]
 
     private struct State {
         var connections: [UInt64: ServerConnection] = [:]
@@ -53,7 +53,9 @@ final class ServerRuntime: Sendable {
         self.router = router
         self.admission = admission
         self.logger = logger
-        self.ioLanes = (0..<Self.ioLaneCount).map { DispatchQueue(label: "steward.io-lane.\($0)") }
+        self.ioLanes = Self.laneReactors.enumerated().map { index, reactor in
+            IOLane(queue: DispatchQueue(label: "steward.io-lane.\(index)"), reactor: reactor)
+        }
         // "/steward.v1.Server/Info" → "steward.v1.Server"; computed once,
         // since Health.Check asks on every call.
         self.serviceNames = Set(router.methodPaths.compactMap { $0.split(separator: "/").first.map(String.init) })
@@ -66,6 +68,21 @@ final class ServerRuntime: Sendable {
     /// a queue of its own for each connection 110 ms to seconds.
     static let ioLaneCount = SQLiteRegistryStore.readConnections
 
+    /// A connection's lane: the queue its I/O queue targets, and the
+    /// reactor that runs its socket events on that queue.
+    struct IOLane {
+        let queue: DispatchQueue
+        let reactor: SocketReactor
+    }
+
+    /// One reactor for each lane, delivering inline: a frame is read,
+    /// answered (when its call is prompt) and written on the thread that
+    /// saw the socket readable, with no second thread woken per call. Per
+    /// lane, so that a lane whose queue is busy (a task's answer being
+    /// written) holds up only its own connections. For the process's
+    /// lifetime, like their threads, and shared by every server in it.
+    private static let laneReactors = (0..<ioLaneCount).map { _ in SocketReactor(delivery: .inline) }
+
     /// The lane connection `id`'s I/O queue runs on. A connection's work
     /// there never waits (reads, decoding, writes to a non-blocking socket,
     /// prompt registry reads), so a few threads are enough for every
@@ -75,7 +92,7 @@ final class ServerRuntime: Sendable {
     /// work took a thread of its own: with 500 connections, hundreds of
     /// threads on two cores, preempting each other with a read connection
     /// of the registry held.
-    func ioLane(for id: UInt64) -> DispatchQueue {
+    func ioLane(for id: UInt64) -> IOLane {
         ioLanes[Int(id % UInt64(ioLanes.count))]
     }
 

@@ -38,7 +38,8 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
         self.id = id
         self.peer = peer
         self.runtime = runtime
-        self.queue = DispatchQueue(label: "steward.connection.\(id)", target: runtime.ioLane(for: id))
+        let lane = runtime.ioLane(for: id)
+        self.queue = DispatchQueue(label: "steward.connection.\(id)", target: lane.queue)
         self.outbox = ConnectionOutbox(limitBytes: runtime.configuration.limits.maxBufferedBytesPerConnection)
         var logger = runtime.logger
         logger[metadataKey: "connection"] = "\(id)"
@@ -46,7 +47,7 @@ final class ServerConnection: FrameChannelDelegate, @unchecked Sendable {
         logger[metadataKey: "peer_pid"] = "\(peer.pid)"
         self.logger = logger
         self.channel = FrameChannel(
-            fd: fd, queue: queue, maxFrameBytes: runtime.configuration.limits.maxFrameBytes,
+            fd: fd, queue: queue, reactor: lane.reactor, maxFrameBytes: runtime.configuration.limits.maxFrameBytes,
             delegate: self)
     }
 

@@ -17,7 +17,7 @@ public protocol FrameChannelDelegate: AnyObject {
 }
 
 /// A non-blocking stream socket carrying frames, its readiness reported by
-/// the process's ``SocketReactor`` on one serial queue. The channel owns the
+/// a ``SocketReactor`` on one serial queue. The channel owns the
 /// descriptor and its one ``SocketWatch``: the watch is removed and the
 /// descriptor closed exactly once, by ``close(reason:)``, on the queue.
 /// (No dispatch sources: see ``SocketReactor`` for the libdispatch crash
@@ -33,6 +33,7 @@ public final class FrameChannel: @unchecked Sendable {
     }
 
     public let queue: DispatchQueue
+    private let reactor: SocketReactor
     private let fd: Int32
     private var decoder: FrameDecoder
     private var delegate: (any FrameChannelDelegate)?
@@ -54,10 +55,15 @@ public final class FrameChannel: @unchecked Sendable {
 
     private static let readChunkBytes = 64 * 1024
 
-    /// Takes ownership of `fd`, which must be a non-blocking stream socket.
-    public init(fd: Int32, queue: DispatchQueue, maxFrameBytes: Int, delegate: any FrameChannelDelegate) {
+    /// Takes ownership of `fd`, which must be a non-blocking stream socket;
+    /// `reactor` reports its readiness.
+    public init(
+        fd: Int32, queue: DispatchQueue, reactor: SocketReactor = .shared, maxFrameBytes: Int,
+        delegate: any FrameChannelDelegate
+    ) {
         self.fd = fd
         self.queue = queue
+        self.reactor = reactor
         self.decoder = FrameDecoder(maxFrameBytes: maxFrameBytes)
         self.delegate = delegate
         self.readBuffer = .allocate(byteCount: Self.readChunkBytes, alignment: 16)
@@ -73,7 +79,9 @@ public final class FrameChannel: @unchecked Sendable {
         queue.async {
             guard !self.isClosed else { return }
             do throws(SystemCallError) {
-                self.watch = try SocketWatch(fd: self.fd, queue: self.queue, interest: self.interest) { [weak self] events in
+                self.watch = try SocketWatch(
+                    fd: self.fd, queue: self.queue, interest: self.interest, reactor: self.reactor
+                ) { [weak self] events in
                     self?.handle(events)
                 }
             } catch {
