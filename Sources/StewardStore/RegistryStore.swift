@@ -128,6 +128,8 @@ public protocol RegistryStore: Sendable {
     func createUser(name: String, uid: UInt32, permissions: Set<Permission>) throws(StoreError)
         -> UserRecord
     func user(name: String) throws(StoreError) -> UserRecord
+    /// The user and every mapping they have, in one read (Users.Get).
+    func userWithMappings(name: String) throws(StoreError) -> (user: UserRecord, mappings: [IdentityMapping])
     /// The user a caller's uid maps to, or nil for an unknown caller.
     func user(uid: UInt32) throws(StoreError) -> UserRecord?
     /// Users in name order.
@@ -155,6 +157,11 @@ public protocol RegistryStore: Sendable {
     /// Mappings by user name, defaults before per-connection ones (by
     /// connection key), one page at a time.
     func listMappings(_ filter: MappingFilter, page: PageRequest) throws(StoreError) -> Page<IdentityMapping>
+
+    /// Every mapping the filter selects, in one read; for callers that need
+    /// them all and know the set is small (one user's mappings: at most one
+    /// per connection and a default).
+    func listMappings(_ filter: MappingFilter) throws(StoreError) -> [IdentityMapping]
 
     /// Sets every mapping in one transaction: all or none. When any fails,
     /// nothing changes and the error lists every failing mapping

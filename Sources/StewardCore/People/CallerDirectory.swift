@@ -1,9 +1,8 @@
 import Glibc
 import StewardStore
 
-/// Who a uid is. Asked once per call, off the I/O queues, so that a grant
-/// or a new user takes effect on the next call, on every daemon sharing the
-/// store.
+/// Who a uid is. Asked once per call, so that a grant or a new user takes
+/// effect on the next call, on every daemon sharing the store.
 public protocol CallerDirectory: Sendable {
     /// The caller `uid` is; `Caller.unknown` when the daemon does not know it.
     func identify(uid: UInt32) throws(DomainError) -> Caller

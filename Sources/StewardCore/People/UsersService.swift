@@ -42,9 +42,10 @@ public struct UsersService: Sendable {
     /// caller's own user or with USER_ADMIN (nil: withheld), as ListMappings.
     public func user(name: String, caller: Caller) throws(DomainError) -> (user: UserRecord, mappings: [IdentityMapping]?) {
         let showMappings = caller.holds(.userAdmin) || caller.userName == name
-        return try storeCall { () throws(StoreError) in
-            (try store.user(name: name), showMappings ? try store.listMappings(MappingFilter(userName: name)) : nil)
-        }
+        // One read, mappings included, whether or not they are shown: a
+        // snapshot of both, and the same cached read for every caller.
+        let found = try storeCall { () throws(StoreError) in try store.userWithMappings(name: name) }
+        return (found.user, showMappings ? found.mappings : nil)
     }
 
     public func list(page: PageRequest) throws(DomainError) -> Page<UserRecord> {

@@ -9,7 +9,9 @@ import StewardWire
 /// a call with a synchronous handler is admitted and answered on its
 /// connection's I/O queue (``isPrompt(for:)``). It asks once per
 /// call and keeps nothing, so a new user, a grant or a revoke takes effect
-/// on the next call, on every daemon sharing the store.
+/// on the next call, on every daemon sharing the store. (The embedded
+/// store may answer from memory, but only what it read since its last
+/// write: `RegistryReadCaches` in StewardStore.)
 ///
 /// The decision needs only the method path and the caller: the request is
 /// not decoded, let alone mapped to domain values, until the call is

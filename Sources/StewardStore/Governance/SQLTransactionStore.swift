@@ -15,6 +15,9 @@ protocol SQLTransactionStore: RegistryStore {
     func now() -> (date: Date, microseconds: Int64)
     /// Seals and opens connection passwords.
     var cipher: SecretCipher { get }
+    /// Reads remembered until the next write; nil where other processes
+    /// write the store too (``RegistryReadCaches``).
+    var readCaches: RegistryReadCaches? { get }
 }
 
 extension SQLTransactionStore {
@@ -32,6 +35,9 @@ extension SQLiteRegistryStore: SQLTransactionStore {
 }
 
 extension PostgresRegistryStore: SQLTransactionStore {
+    /// Other daemons write the shared registry: every read asks it.
+    var readCaches: RegistryReadCaches? { nil }
+
     func sqlWrite<Result: Sendable>(recordingCallEvent: Bool, _ body: (PostgresSession) throws -> Result) throws(StoreError) -> Result {
         try write(recordingCallEvent: recordingCallEvent, body)
     }

@@ -30,19 +30,3 @@ struct MappingPosition: Sendable, Hashable {
         }
     }
 }
-
-extension RegistryStore {
-    /// Every mapping the filter selects, following the pages; for callers
-    /// that need them all and know the set is small (one user's mappings:
-    /// at most one per connection and a default).
-    public func listMappings(_ filter: MappingFilter) throws(StoreError) -> [IdentityMapping] {
-        var mappings: [IdentityMapping] = []
-        var token: String?
-        repeat {
-            let page = try listMappings(filter, page: PageRequest(size: PageRequest.maximumSize, token: token))
-            mappings += page.items
-            token = page.nextPageToken
-        } while token != nil
-        return mappings
-    }
-}

@@ -87,6 +87,18 @@ enum MappingQueries {
         }
     }
 
+    /// Every mapping `filter` selects, page after page in one transaction.
+    static func all(_ filter: MappingFilter, in session: some RegistrySQLSession) throws -> [IdentityMapping] {
+        var mappings: [IdentityMapping] = []
+        var token: String?
+        repeat {
+            let page = try list(filter, page: PageRequest(size: PageRequest.maximumSize, token: token), in: session)
+            mappings += page.items
+            token = page.nextPageToken
+        } while token != nil
+        return mappings
+    }
+
     static func list(_ filter: MappingFilter, page: PageRequest, in session: some RegistrySQLSession) throws
         -> Page<IdentityMapping>
     {

@@ -43,10 +43,26 @@ extension PeopleStore {
         return loaded.record
     }
 
+    public func userWithMappings(name: String) throws(StoreError) -> (user: UserRecord, mappings: [IdentityMapping]) {
+        let loaded = try readCaches.value(\.usersWithMappings, for: name) { [grants] () throws(StoreError) in
+            try sqlRead { session in
+                guard let user = try UserQueries.load(.name(name), grants: grants, in: session) else {
+                    throw StoreError.userNotFound(name)
+                }
+                return UserQueries.LoadedWithMappings(
+                    user: user, mappings: try MappingQueries.all(MappingFilter(userName: name), in: session))
+            }
+        }
+        report(loaded.user.unverified, log: unverifiedGrants, now: clock())
+        return (loaded.user.record, loaded.mappings)
+    }
+
     /// The caller lookup: a permission whose row's MAC does not verify is
     /// not held, and is reported once (an audit event).
     public func user(uid: UInt32) throws(StoreError) -> UserRecord? {
-        let loaded = try sqlRead { [grants] session in try UserQueries.load(.uid(uid), grants: grants, in: session) }
+        let loaded = try readCaches.value(\.callersByUID, for: uid) { [grants] () throws(StoreError) in
+            try sqlRead { session in try UserQueries.load(.uid(uid), grants: grants, in: session) }
+        }
         guard let loaded else { return nil }
         report(loaded.unverified, log: unverifiedGrants, now: clock())
         return loaded.record
@@ -103,6 +119,10 @@ extension PeopleStore {
 
     public func listMappings(_ filter: MappingFilter, page: PageRequest) throws(StoreError) -> Page<IdentityMapping> {
         try sqlRead { session in try MappingQueries.list(filter, page: page, in: session) }
+    }
+
+    public func listMappings(_ filter: MappingFilter) throws(StoreError) -> [IdentityMapping] {
+        try sqlRead { session in try MappingQueries.all(filter, in: session) }
     }
 
     /// All or none, and one answer names every row that fails, as if the

@@ -14,6 +14,12 @@ enum UserQueries {
         var unverified: [UnverifiedGrant]
     }
 
+    /// A user as read, with every mapping they have (default first).
+    struct LoadedWithMappings: Sendable {
+        var user: Loaded
+        var mappings: [IdentityMapping]
+    }
+
     enum Key {
         case id(Int64)
         case name(String)

@@ -89,12 +89,15 @@ extension SQLTransactionStore {
     }
 
     public func connectionWithLatestReport(key: String) throws(StoreError) -> (connection: ConnectionRecord, report: ValidationReport?) {
-        try sqlRead { session in
-            let (stored, latest) = try ConnectionQueries.loadWithLatestReport(key: key, in: session)
-            guard var report = latest else { return (stored.record, nil) }
-            report.checks = try ValidationQueries.checks(ofReports: [report.id], in: session)[report.id] ?? []
-            return (stored.record, report)
+        let found = try readCaches.value(\.connectionsWithReport, for: key) { () throws(StoreError) in
+            try sqlRead { session in
+                let (stored, latest) = try ConnectionQueries.loadWithLatestReport(key: key, in: session)
+                guard var report = latest else { return ConnectionWithLatestReport(connection: stored.record) }
+                report.checks = try ValidationQueries.checks(ofReports: [report.id], in: session)[report.id] ?? []
+                return ConnectionWithLatestReport(connection: stored.record, report: report)
+            }
         }
+        return (found.connection, found.report)
     }
 
     public func latestValidationReports(connectionKeys: [String]) throws(StoreError) -> [String: ValidationReport] {

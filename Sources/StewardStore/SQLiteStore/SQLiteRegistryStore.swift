@@ -38,6 +38,11 @@ public final class SQLiteRegistryStore: RegistryStore {
     private let readers: SQLiteReadPool
     /// Gathers concurrent writes into shared transactions.
     private let writes = GroupCommitQueue<SQLiteDatabase>()
+    /// Moves on each time the write connection is let go: every write goes
+    /// through it, and the state directory's lock keeps other daemons out.
+    private let commits = CommitCounter()
+    /// The lookups every call makes, answered from memory until the next write.
+    let readCaches: RegistryReadCaches?
 
     /// How many read connections: enough that the blocking pool's threads
     /// seldom wait for one, and one for each of the server's I/O lanes,
@@ -92,10 +97,13 @@ public final class SQLiteRegistryStore: RegistryStore {
         }
         self.database = Mutex(connection)
         self.readers = SQLiteReadPool(readConnections)
+        self.readCaches = RegistryReadCaches(commits: commits)
     }
 
     /// Closes the database. Later calls fail as unavailable.
     public func close() {
+        // Nothing read before is answered after: every read now fails.
+        defer { commits.advance() }
         readers.close()
         database.withLock { connection in
             connection?.close()
@@ -236,7 +244,10 @@ public final class SQLiteRegistryStore: RegistryStore {
     package func withDatabase<Result: Sendable>(
         _ body: (SQLiteDatabase) throws -> Result
     ) throws(StoreError) -> Result {
-        try Self.withConnection(database, body)
+        // After the transaction has ended and before any writer in it is
+        // answered (``GroupCommitQueue`` wakes them after this returns).
+        defer { commits.advance() }
+        return try Self.withConnection(database, body)
     }
 
     private static func withConnection<Result: Sendable>(
