@@ -63,7 +63,7 @@ let package = Package(
         // Framing, status codes, string checks and the generated Swift messages.
         .target(
             name: "StewardWire",
-            dependencies: ["StewardModel", "StewardProtoC", "CProtobufC", "CEventPoll"]
+            dependencies: ["StewardModel", "StewardProtoC", "CProtobufC", "CEventPoll", "CProcessControl"]
         ),
         // libpq, wrapped thinly: connect, parameters, typed rows, SQLSTATE errors.
         .target(
@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "StewardStore",
             dependencies: [
-                "CSQLite", "StewardModel", "StewardWire", "StewardPostgres",
+                "CSQLite", "StewardModel", "StewardWire", "StewardPostgres", "CProcessControl",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -169,7 +169,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StewardWireTests",
-            dependencies: ["StewardWire", "StewardTestProtoC", "CProtobufC"]
+            dependencies: ["StewardWire", "StewardTestProtoC", "CProtobufC", "CProcessControl"]
         ),
         // Finds the real PostgreSQL servers scripts/postgres-servers.sh runs.
         .target(

@@ -22,4 +22,16 @@ static inline int steward_setrlimit_no_core(void) {
     return setrlimit(RLIMIT_CORE, &none);
 }
 
+/// prctl(PR_SET_NAME): names the calling thread for top, perf and
+/// /proc (15 bytes kept). Returns -1 and sets errno on failure.
+static inline int steward_set_thread_name(const char *name) {
+    return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
+}
+
+/// prctl(PR_GET_NAME): the calling thread's name into `name`, which must
+/// hold 16 bytes. Returns -1 and sets errno on failure.
+static inline int steward_get_thread_name(char *name) {
+    return prctl(PR_GET_NAME, (unsigned long)name, 0, 0, 0);
+}
+
 #endif

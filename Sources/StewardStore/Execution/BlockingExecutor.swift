@@ -1,3 +1,4 @@
+import CProcessControl
 import Glibc
 
 /// A fixed pool of threads made for blocking work: registry store calls
@@ -163,6 +164,9 @@ public final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
     }
 
     private func serve() -> Never {
+        // Named for top and perf; a thread would otherwise take its
+        // creator's name, which may be anything.
+        _ = steward_set_thread_name("steward-blocking")
         let executor = asUnownedTaskExecutor()
         WorkerThread.enter(WorkerThread(executor: self))
         pthread_mutex_lock(mutex)

@@ -1,4 +1,5 @@
 import CEventPoll
+import CProcessControl
 import Dispatch
 import Glibc
 import Synchronization
@@ -71,6 +72,8 @@ public final class SocketReactor: Sendable {
         var thread = pthread_t()
         let created = pthread_create(&thread, nil, { context in
             let box = Unmanaged<ReactorThreadBox>.fromOpaque(context!).takeRetainedValue()
+            // Named for top and perf (threads it starts would take the name).
+            _ = steward_set_thread_name("steward-reactor")
             box.reactor.run()
             return nil
         }, box.toOpaque())
