@@ -128,7 +128,8 @@ public protocol RegistryStore: Sendable {
     func createUser(name: String, uid: UInt32, permissions: Set<Permission>) throws(StoreError)
         -> UserRecord
     func user(name: String) throws(StoreError) -> UserRecord
-    /// The user and every mapping they have, in one read (Users.Get).
+    /// The user and every mapping they have (Users.Get): in one read
+    /// where reads are prompt, in two on a shared registry.
     func userWithMappings(name: String) throws(StoreError) -> (user: UserRecord, mappings: [IdentityMapping])
     /// The user a caller's uid maps to, or nil for an unknown caller.
     func user(uid: UInt32) throws(StoreError) -> UserRecord?

@@ -42,8 +42,8 @@ public struct UsersService: Sendable {
     /// caller's own user or with USER_ADMIN (nil: withheld), as ListMappings.
     public func user(name: String, caller: Caller) throws(DomainError) -> (user: UserRecord, mappings: [IdentityMapping]?) {
         let showMappings = caller.holds(.userAdmin) || caller.userName == name
-        // One read, mappings included, whether or not they are shown: a
-        // snapshot of both, and the same cached read for every caller.
+        // Mappings read whether or not they are shown: the same read, and
+        // on the embedded store the same remembered answer, for every caller.
         let found = try storeCall { () throws(StoreError) in try store.userWithMappings(name: name) }
         return (found.user, showMappings ? found.mappings : nil)
     }
