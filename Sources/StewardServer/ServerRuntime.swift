@@ -61,8 +61,8 @@ final class ServerRuntime: Sendable {
         self.serviceNames = Set(router.methodPaths.compactMap { $0.split(separator: "/").first.map(String.init) })
     }
 
-    /// As many lanes as the embedded registry has read connections, so a
-    /// read made inline never waits for one. Measured with 500 connections
+    /// As many lanes as the embedded registry has read connections, so the
+    /// lanes' inline reads alone cannot use them all up. Measured with 500 connections
     /// on two cores (`steward-bench load`, mixed run, p99): 8 lanes 12–19 ms;
     /// 4 lanes 22–48 ms; 16 lanes 68 ms (reads waited for a connection);
     /// a queue of its own for each connection 110 ms to seconds.

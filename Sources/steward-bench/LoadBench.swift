@@ -16,7 +16,7 @@ struct LoadBench: ParsableCommand {
             multi-threaded raw-socket client that writes pipelined frames made from templates \
             and reads only each answer's call id and status. The client measures its own CPU and \
             says when a thread of it was saturated (the figures may then be the client's). \
-            floor: a 64-byte request/response over a socketpair between two plain threads, no \
+            floor: a 64-byte request/response over a socketpair, echoed by another process, no \
             protobuf, measured in the same run (one in flight: in turns with the calls, ten \
             rounds). Mixed load is open-loop: calls start at --rate \
             whatever the answers do (those due in each millisecond together).

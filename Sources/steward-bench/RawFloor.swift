@@ -5,10 +5,10 @@ import Synchronization
 
 /// The floor: 5-byte prefix plus a 64-byte body each way over a socketpair,
 /// echoed by another process (`steward-bench floor-echo`), blocking I/O, no
-/// protobuf, no Dispatch. Two processes, as a client and stewardd are: a
-/// wake-up that crosses into another address space costs more here than one
-/// between two threads of a process (12–38 µs against 9–12 µs a round trip),
-/// and the issue's floor was measured that way.
+/// protobuf, no Dispatch. Two processes, as a client and stewardd are, and
+/// as the issue measured its floor: a wake-up that crosses into another
+/// address space costs more here than one between two threads of a process
+/// (34–49 µs a round trip, against 9–40 µs).
 enum RawFloor {
     static let bodyBytes = 64
     static var frameBytes: Int { 5 + bodyBytes }

@@ -20,8 +20,9 @@ package final class CommitCounter: Sendable {
 }
 
 /// Results of one kind of read, kept until the next write transaction ends,
-/// for a lookup every call makes (who the caller is): answered from memory
-/// it costs no read transaction, no statement and no MAC check.
+/// for the lookups most calls make (who the caller is, the Gets' records):
+/// answered from memory, one costs no read transaction, no statement and no
+/// MAC check.
 ///
 /// Sound only where ``CommitCounter`` sees every write: the embedded SQLite
 /// store, which the state directory's lock keeps to one daemon. A shared

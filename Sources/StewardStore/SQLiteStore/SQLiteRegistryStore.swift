@@ -41,12 +41,16 @@ public final class SQLiteRegistryStore: RegistryStore {
     /// Moves on each time the write connection is let go: every write goes
     /// through it, and the state directory's lock keeps other daemons out.
     private let commits = CommitCounter()
-    /// The lookups every call makes, answered from memory until the next write.
+    /// The caller lookup and the Gets' reads, answered from memory until
+    /// the next write (``RegistryReadCaches``).
     let readCaches: RegistryReadCaches?
 
     /// How many read connections: enough that the blocking pool's threads
-    /// seldom wait for one, and one for each of the server's I/O lanes,
-    /// which make reads inline; each costs a file descriptor and a page cache.
+    /// seldom wait for one, and as many as the server has I/O lanes, which
+    /// make reads inline (they share the pool with the blocking pool's
+    /// reads; 24 connections changed nothing in `steward-bench load`'s
+    /// reads-beside-writers run); each costs a file descriptor and a page
+    /// cache.
     public static let readConnections = 8
 
     /// How long a call waits for a lock held by another connection (only a
