@@ -73,8 +73,10 @@ struct SyncBenchDatabases {
     }
 
     /// Renames `c1` in every table of the first `count` schemas (database
-    /// by database); returns how many tables changed.
-    func renameFirstColumns(schemas count: Int, of names: [String], role: String, admin: ConnectionParameters) throws(PostgresError) -> Int {
+    /// by database), or back again (`back`); returns how many tables changed.
+    func renameFirstColumns(
+        schemas count: Int, of names: [String], back: Bool = false, role: String, admin: ConnectionParameters
+    ) throws(PostgresError) -> Int {
         var left = count
         var changed = 0
         for name in names where left > 0 {
@@ -82,7 +84,8 @@ struct SyncBenchDatabases {
             left -= chosen.count
             var parameters = admin
             parameters.database = name
-            changed += try rename(from: "c1", to: Self.renamed, schemas: chosen, database: parameters, role: role)
+            let (from, to) = back ? (Self.renamed, "c1") : ("c1", Self.renamed)
+            changed += try rename(from: from, to: to, schemas: chosen, database: parameters, role: role)
         }
         return changed
     }
