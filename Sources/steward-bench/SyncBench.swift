@@ -3,6 +3,7 @@ import Foundation
 import StewardCore
 import StewardModel
 import StewardPostgres
+import StewardServer
 import StewardStore
 import StewardWire
 
@@ -55,6 +56,8 @@ struct SyncBench: AsyncParsableCommand {
         #if DEBUG
         print("note: this is a debug build; figures are only meaningful with -c release\n")
         #endif
+        // The sync runs here as in stewardd, so with the daemon's allocator settings.
+        GlibcMalloc.configureForDaemon()
         let admin = try target.parameters()
         let executor = PostgresExecutor()
         let password = "bench-\(UInt64.random(in: 0...UInt64.max))"

@@ -16,6 +16,8 @@ struct Daemon {
     let settings: DaemonSettings
 
     func run() async throws {
+        // First, while few threads have allocated (GlibcMalloc).
+        GlibcMalloc.configureForDaemon()
         let logger = makeLogger()
         do {
             try CoreDumps.disable()

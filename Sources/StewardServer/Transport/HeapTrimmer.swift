@@ -44,7 +44,7 @@ final class HeapTrimmer: Sendable {
     private func scheduleTrim(after wait: DispatchTimeInterval? = nil, isLate: Bool = false) {
         DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + (wait ?? delay)) { [self] in
             state.withLock { $0.closedSinceTrim = 0 }
-            Self.trim()
+            GlibcMalloc.trim()
             let again = state.withLock { state -> Bool in
                 state.isScheduled = state.closedSinceTrim > 0 || !isLate
                 return state.closedSinceTrim > 0
@@ -58,15 +58,4 @@ final class HeapTrimmer: Sendable {
     }
 
     static let lateDelay = DispatchTimeInterval.seconds(15)
-
-    /// `malloc_trim(0)`: Swift's Glibc module does not declare it (malloc.h),
-    /// so it is looked up once.
-    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
-    }()
-
-    static func trim() {
-        _ = mallocTrim?(0)
-    }
 }
