@@ -17,8 +17,11 @@ struct Daemon {
 
     func run() async throws {
         // First, while few threads have allocated (GlibcMalloc).
-        GlibcMalloc.configureForDaemon()
+        let allocatorConfigured = GlibcMalloc.configureForDaemon()
         let logger = makeLogger()
+        if !allocatorConfigured {
+            logger.notice("the allocator keeps its defaults: glibc's mallopt was not found or refused the arena limit")
+        }
         do {
             try CoreDumps.disable()
         } catch {
