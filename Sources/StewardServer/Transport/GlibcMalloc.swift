@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 
 /// The daemon's settings of glibc's allocator, and the calls behind them
@@ -33,8 +34,18 @@ public enum GlibcMalloc {
 
     /// `malloc_trim(0)`: returns free memory at the top of the heap, and
     /// the free pages inside every arena, to the system.
-    static func trim() {
+    public static func trim() {
         _ = mallocTrim?(0)
+    }
+
+    /// ``trim()`` on a utility queue, for after a large piece of work (a
+    /// sync of 100,000 tables frees tens of MiB) without holding up its
+    /// answer. Measured with `steward-bench sync` (peak RSS of the first
+    /// syncs into fresh registries after a first, with one arena per core):
+    /// 124, 124 and 126, 136 MiB with a trim after each sync; 135, 139 and
+    /// 139, 142 MiB without.
+    public static func trimSoon() {
+        DispatchQueue.global(qos: .utility).async { trim() }
     }
 
     private static let mallopt: (@convention(c) (Int32, Int32) -> Int32)? = function("mallopt")

@@ -10,7 +10,11 @@ public enum SyncAPI {
             let clock = ContinuousClock()
             let started = clock.now
             var succeeded = false
-            defer { metrics.recordSync(outcome: succeeded ? "ok" : "error", duration: clock.now - started) }
+            defer {
+                metrics.recordSync(outcome: succeeded ? "ok" : "error", duration: clock.now - started)
+                // What the scan and the store freed goes back to the system.
+                GlibcMalloc.trimSoon()
+            }
             let outcome = try await service.sync(
                 key: request.key, call: context.auditedCall,
                 deadline: context.databaseDeadline(orAfter: SyncService.defaultMilliseconds)
