@@ -40,7 +40,7 @@ struct SyncBench: AsyncParsableCommand {
     @Option(help: "Percent of the schemas (so of the tables) whose columns the changed sync finds renamed.")
     var changePercent = 1.0
 
-    @Option(help: "Passes of each measurement; the fastest counts (this machine's speed drifts by more than the targets' margins between passes).")
+    @Option(help: "Passes of each measurement: the fastest of each counts, and a change's cost is the median over the passes (this machine's speed drifts by more than the targets' margins between passes).")
     var passes = 3
 
     static let role = "steward_bench_sync"
