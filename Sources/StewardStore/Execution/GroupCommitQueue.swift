@@ -1,6 +1,5 @@
 import Dispatch
 import StewardModel
-import Synchronization
 
 /// What group commit needs of a database connection: one transaction, and
 /// a savepoint per member inside it. SQLite's is ``SQLiteDatabase``; the
@@ -49,7 +48,7 @@ package protocol GroupCommitConnection {
 /// own deadline on work bounded by a later one (the shared registry's
 /// statements read it).
 package final class GroupCommitQueue<Connection: GroupCommitConnection>: @unchecked Sendable {
-    // `@unchecked Sendable`: `state` is a Mutex; a Member's fields are
+    // `@unchecked Sendable`: `state` is behind a lock; a Member's fields are
     // written by the leader before it signals the member's semaphore and
     // read by the member after its wait, which orders them.
 
@@ -75,7 +74,7 @@ package final class GroupCommitQueue<Connection: GroupCommitConnection>: @unchec
         var waiting: [Member] = []
         var hasLeader = false
     }
-    private let state = Mutex(State())
+    private let state = BargingLock(State())
     private let counters = Counters()
     /// At most this many bodies share a transaction, so one group's
     /// latency stays bounded however many writers queue.
@@ -247,7 +246,7 @@ package struct GroupCommitStatistics: Sendable, Equatable {
 
 /// The queue's counters, read together.
 private final class Counters: Sendable {
-    private let values = Mutex(GroupCommitStatistics())
+    private let values = BargingLock(GroupCommitStatistics())
 
     func add(commits: Int, writes: Int) {
         values.withLock { $0.commits += commits; $0.writes += writes }

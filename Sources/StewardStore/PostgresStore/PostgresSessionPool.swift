@@ -1,6 +1,5 @@
 import Dispatch
 import StewardModel
-import Synchronization
 
 /// Several registry sessions of one kind (the store's write sessions, or
 /// its read sessions), each a ``SessionSlot``: a call takes whichever is
@@ -16,7 +15,7 @@ import Synchronization
 final class SessionPool: Sendable {
     private let slots: [SessionSlot]
     /// Indices of the slots no call is using.
-    private let idle: Mutex<[Int]>
+    private let idle: BargingLock<[Int]>
     /// Counts the idle slots; a call waits on it for its turn.
     private let turns: DispatchSemaphore
     let waitMilliseconds: Int
@@ -32,7 +31,7 @@ final class SessionPool: Sendable {
         self.kind = kind
         self.slots = (0..<size).map { index in SessionSlot(session: index == 0 ? first : nil, connect: connect) }
         // The first slot is taken first: it is the one already connected.
-        self.idle = Mutex(Array((0..<size).reversed()))
+        self.idle = BargingLock(Array((0..<size).reversed()))
         self.turns = DispatchSemaphore(value: size)
         self.waitMilliseconds = waitMilliseconds
     }
