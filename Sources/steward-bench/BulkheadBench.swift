@@ -84,7 +84,7 @@ struct BulkheadBench: AsyncParsableCommand {
     private func median(of runs: Int, _ measure: () async throws -> Double) async throws -> Double {
         var values: [Double] = []
         for _ in 0..<runs { values.append(try await measure()) }
-        return values.sorted()[runs / 2]
+        return values.median ?? 0
     }
 
     private func format(_ value: Double) -> String { String(format: "%.0f", value) }

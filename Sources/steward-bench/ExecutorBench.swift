@@ -89,7 +89,7 @@ struct ExecutorBench: AsyncParsableCommand {
         }
     }
 
-    private func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    private func median(_ values: [Double]) -> Double { values.median ?? 0 }
 
     /// Microseconds per job over `jobs` jobs, `inFlight` at a time.
     private func microsecondsPerJob(_ job: @escaping @Sendable () async -> Void, inFlight: Int) async -> Double {

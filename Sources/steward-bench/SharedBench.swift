@@ -19,8 +19,11 @@ struct SharedBench: AsyncParsableCommand {
             environment (eval "$(bash scripts/postgres-servers.sh env)"), and one stewardd on SQLite. \
             reads: Connections.Get and Users.Get against each daemon in turn (each call also looks \
             the caller up), --clients connections × --in-flight calls. writes: Users.Create \
-            (new users) against every daemon at once. Targets: reads ≥ 10,000 calls/s from each \
-            daemon; writes ≥ 1,000 calls/s in aggregate.
+            (new users) against every daemon at once. Each figure is measured --passes times, the \
+            daemons (and the SQLite reference) in turn within each pass, and its median counts: \
+            this machine's speed drifts by more than the targets' margins between measurements a \
+            few seconds apart. Targets: reads ≥ 10,000 calls/s from each daemon (the median of the \
+            lowest); writes ≥ 1,000 calls/s in aggregate.
             """)
 
     @OptionGroup var target: PostgresTarget
@@ -37,8 +40,11 @@ struct SharedBench: AsyncParsableCommand {
     @Option(help: "Seconds each measurement lasts.")
     var seconds = 3.0
 
+    @Option(help: "Passes of every measurement; each figure is its median over the passes.")
+    var passes = 3
+
     func validate() throws {
-        guard daemons > 0, clients > 0, inFlight > 0, seconds > 0 else {
+        guard daemons > 0, clients > 0, inFlight > 0, seconds > 0, passes > 0 else {
             throw ValidationError("every count and duration must be positive")
         }
     }
@@ -80,22 +86,35 @@ struct SharedBench: AsyncParsableCommand {
         let calls = LoadCalls()
         var rows: [(String, Double, Double, Double?)] = []
         for call in [calls.connectionGet, calls.userGet] {
-            let reference = try rate(call, on: [embedded.socketPath])
-            var perDaemon: [Double] = []
-            for daemon in shared { perDaemon.append(try rate(call, on: [daemon.socketPath])) }
-            rows.append(("\(call.name) calls/s, lowest daemon", perDaemon.min() ?? 0, reference, Self.readTarget))
-            print("\(call.name) per daemon: " + perDaemon.map { String(format: "%.0f", $0) }.joined(separator: ", "))
+            var references: [Double] = []
+            var perDaemon = [[Double]](repeating: [], count: shared.count)
+            for _ in 0..<passes {
+                references.append(try rate(call, on: [embedded.socketPath]))
+                for (index, daemon) in shared.enumerated() { perDaemon[index].append(try rate(call, on: [daemon.socketPath])) }
+            }
+            let medians = perDaemon.map { $0.median ?? 0 }
+            rows.append(("\(call.name) calls/s, lowest daemon", medians.min() ?? 0, references.median ?? 0, Self.readTarget))
+            print("\(call.name) per daemon, median (passes): " + zip(medians, perDaemon).map { median, passes in
+                "\(Self.figure(median)) (\(passes.map(Self.figure).joined(separator: ", ")))"
+            }.joined(separator: "; "))
         }
         let createUser = calls.userCreate("shared")
-        let writesEmbedded = try rate(createUser, on: [embedded.socketPath])
-        let writesShared = try rate(createUser, on: shared.map(\.socketPath))
-        rows.append(("Users.Create calls/s, all \(daemons) daemons", writesShared, writesEmbedded, Self.writeTarget))
+        var writesEmbedded: [Double] = []
+        var writesShared: [Double] = []
+        for _ in 0..<passes {
+            writesEmbedded.append(try rate(createUser, on: [embedded.socketPath]))
+            writesShared.append(try rate(createUser, on: shared.map(\.socketPath)))
+        }
+        print("Users.Create, all \(daemons) daemons (passes): " + writesShared.map(Self.figure).joined(separator: ", "))
+        rows.append((
+            "Users.Create calls/s, all \(daemons) daemons", writesShared.median ?? 0, writesEmbedded.median ?? 0, Self.writeTarget))
 
         print(Self.render(rows))
         print("""
 
-            clients: \(clients) connections × \(inFlight) in flight per daemon; \(seconds) s each. \
-            The reference column is the same call on embedded SQLite in this run.
+            clients: \(clients) connections × \(inFlight) in flight per daemon; \(seconds) s each; \
+            every figure the median of \(passes) passes. The reference column is the same call on \
+            embedded SQLite in this run, measured in the same passes.
             """)
     }
 
@@ -153,6 +172,8 @@ struct SharedBench: AsyncParsableCommand {
         user.uid = 199_999
         _ = try await client.call(StewardV1.Users.create, user)
     }
+
+    static func figure(_ value: Double) -> String { String(format: "%.0f", value) }
 
     static func render(_ rows: [(String, Double, Double, Double?)]) -> String {
         func column(_ text: String, _ width: Int) -> String {

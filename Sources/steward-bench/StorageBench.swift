@@ -126,7 +126,7 @@ struct StorageBench: AsyncParsableCommand {
                     times[index].append(Double(elapsed.seconds) * 1_000 + Double(elapsed.attoseconds) / 1e15)
                 }
             }
-            let medians = times.map { $0.sorted()[$0.count / 2] }
+            let medians = times.map { $0.median ?? 0 }
             figures[operation] = (medians[0], medians[1])
         }
         try timed("Users.Create") { store, _, _, sample in

@@ -151,8 +151,8 @@ struct SyncBench: AsyncParsableCommand {
         // What the change costs: each changed sync against the no-change
         // sync just before it (the median of those differences), so that
         // the machine's drift between passes cancels out.
-        let differences = zip(changes, noChanges).map { $0.measured.seconds - $1.seconds }.sorted()
-        let extra = differences[differences.count / 2] / max(first.seconds, 0.001) * 100
+        let differences = zip(changes, noChanges).map { $0.measured.seconds - $1.seconds }
+        let extra = (differences.median ?? 0) / max(first.seconds, 0.001) * 100
         let percent = Double(renamed) / Double(total) * 100
         func row(_ name: String, _ seconds: Double, _ rss: Double, _ target: String, _ pass: Bool) -> String {
             name.padding(toLength: 22, withPad: " ", startingAt: 0)
