@@ -21,6 +21,7 @@ package final class SQLiteDatabase {
     /// lives cannot have the daemon write through it to another file.
     package init(path: String, create: Bool = true) throws(SQLiteError) {
         self.path = path
+        _ = Self.processSettings
         var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOFOLLOW
         if create { flags |= SQLITE_OPEN_CREATE }
         var database: OpaquePointer?
@@ -35,6 +36,12 @@ package final class SQLiteDatabase {
         sqlite3_extended_result_codes(database, 1)
         self.handle = database
     }
+
+    /// What SQLite is told once per process, before its first open
+    /// initializes it: no memory statistics, whose upkeep puts one global
+    /// mutex around every allocation of every connection (see the shim).
+    /// The result code, kept for the test that checks it took effect.
+    package static let processSettings: Int32 = steward_sqlite_disable_memory_statistics()
 
     deinit {
         close()

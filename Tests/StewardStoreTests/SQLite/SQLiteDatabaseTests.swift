@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import StewardStore
 import Testing
@@ -25,6 +26,20 @@ struct SQLiteDatabaseTests {
         #expect(row.3 == "blob")
         #expect(row.5 == 1)
         #expect(try db.query("SELECT name FROM sqlite_schema") { $0.text(0) } == ["t"])
+    }
+
+    @Test("SQLite keeps no memory statistics, whose upkeep would lock one global mutex around every allocation")
+    func noMemoryStatistics() throws {
+        let (db, directory) = try database()
+        defer { db.close(); withExtendedLifetime(directory) {} }
+        try db.execute(script: "CREATE TABLE t (a TEXT)")
+        for index in 0..<100 { try db.run("INSERT INTO t VALUES (?)", String(repeating: "x", count: index * 100)) }
+        _ = try db.query("SELECT a FROM t ORDER BY a DESC") { $0.text(0) }
+        // The setting took (it must come before SQLite's first open), and
+        // so no allocation was counted: with statistics kept, the open
+        // connection alone holds hundreds of kilobytes.
+        #expect(SQLiteDatabase.processSettings == SQLITE_OK)
+        #expect(sqlite3_memory_used() == 0)
     }
 
     @Test("Errors carry the function, SQLite's extended code and message")
