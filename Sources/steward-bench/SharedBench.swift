@@ -22,8 +22,8 @@ struct SharedBench: AsyncParsableCommand {
             (new users) against every daemon at once. Each figure is measured --passes times, the \
             daemons (and the SQLite reference) in turn within each pass, and its median counts: \
             this machine's speed drifts by more than the targets' margins between measurements a \
-            few seconds apart. Targets: reads ≥ 10,000 calls/s from each daemon (the median of the \
-            lowest); writes ≥ 1,000 calls/s in aggregate.
+            few seconds apart. Targets: reads ≥ 10,000 calls/s from each daemon (the lowest daemon's \
+            median); writes ≥ 1,000 calls/s in aggregate.
             """)
 
     @OptionGroup var target: PostgresTarget
