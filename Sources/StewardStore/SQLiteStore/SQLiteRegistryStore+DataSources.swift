@@ -25,17 +25,21 @@ extension SQLiteRegistryStore {
                 into: "data_sources (id, connection_id, database_name, schema_name, table_name, name, state, kind, governable, created_at, updated_at)",
                 placeholders: "(?, ?, ?, ?, ?, ?, 'ENABLED', ?, ?, ?, ?)", columns: 10, count: added.count, in: database
             ) { statement, row, first in
-                let (id, table) = (added[row].id, tables[added[row].index])
+                // Fields read in place rather than the whole table (its
+                // columns too) copied for each row: retains and releases
+                // were the most of the store's own time in a first sync.
+                let (id, index) = added[row]
                 let name = DataSourceRecord.name(
-                    connectionKey: connectionKey, database: table.database, schema: table.schema, table: table.table)
+                    connectionKey: connectionKey, database: tables[index].database, schema: tables[index].schema,
+                    table: tables[index].table)
                 try statement.bind(.integer(id), at: first)
                 try statement.bind(.integer(connectionID), at: first + 1)
-                try statement.bind(.text(table.database), at: first + 2)
-                try statement.bind(.text(table.schema), at: first + 3)
-                try statement.bind(.text(table.table), at: first + 4)
+                try statement.bind(.text(tables[index].database), at: first + 2)
+                try statement.bind(.text(tables[index].schema), at: first + 3)
+                try statement.bind(.text(tables[index].table), at: first + 4)
                 try statement.bind(.text(name), at: first + 5)
-                try statement.bind(.text(table.kind.rawValue), at: first + 6)
-                try statement.bind(.integer(table.governable ? 1 : 0), at: first + 7)
+                try statement.bind(.text(tables[index].kind.rawValue), at: first + 6)
+                try statement.bind(.integer(tables[index].governable ? 1 : 0), at: first + 7)
                 try statement.bind(.integer(now.microseconds), at: first + 8)
                 try statement.bind(.integer(now.microseconds), at: first + 9)
             }
@@ -48,18 +52,21 @@ extension SQLiteRegistryStore {
                 try database.run("DELETE FROM data_source_columns WHERE data_source_id = ?", update.id)
             }
             // Rows are bound in order, so the columns are walked as they go
-            // rather than listed first.
+            // rather than listed first: `owner` is the table whose columns
+            // are being bound, `position` the next of them.
             let withColumns = added + replaced.map { (id: $0.id, index: $0.index) }
-            var next = withColumns.lazy.flatMap { row in columns[row.index].lazy.map { (id: row.id, column: $0) } }.makeIterator()
+            var (owner, position) = (0, 0)
             try Self.insertRows(
                 into: "data_source_columns (data_source_id, position, name, type)", placeholders: "(?, ?, ?, ?)", columns: 4,
                 count: withColumns.reduce(0) { $0 + columns[$1.index].count }, in: database
             ) { statement, _, first in
-                guard let (id, column) = next.next() else { preconditionFailure("fewer columns than counted") }
+                while position == columns[withColumns[owner].index].count { (owner, position) = (owner + 1, 0) }
+                let (id, index) = withColumns[owner]
+                defer { position += 1 }
                 try statement.bind(.integer(id), at: first)
-                try statement.bind(.integer(Int64(column.position)), at: first + 1)
-                try statement.bind(.text(column.name), at: first + 2)
-                try statement.bind(.text(column.type), at: first + 3)
+                try statement.bind(.integer(Int64(columns[index][position].position)), at: first + 1)
+                try statement.bind(.text(columns[index][position].name), at: first + 2)
+                try statement.bind(.text(columns[index][position].type), at: first + 3)
             }
             for gone in plan.disabled {
                 try database.run(
