@@ -130,8 +130,9 @@ package enum RegistrySchemaRules {
         .init(
             "data_source_governable", on: "data_sources", .legalValues, "a governable flag other than true or false",
             sqlite: ["data_source_governable"], postgres: []),
-        .init("data_source_column_unique", on: "data_source_columns", .uniqueness, "two columns with one name"),
-        .init("data_source_column_position", on: "data_source_columns", .legalValues, "a column position below 1"),
+        // The list's own shape (ascending positions from 1, no name twice)
+        // is checked where it is read (ColumnListText.decode).
+        .init("data_source_columns_list", on: "data_sources", .legalValues, "a column list not in brackets"),
         .init(
             "data_source_schema_digest", on: "data_source_schemas", .legalValues,
             "a schema digest that is not 64 lowercase hex digits"),

@@ -30,6 +30,7 @@ extension Migration {
         .v8ProvisionMissingRoles,
         .v9UsernameClaims,
         .v10SchemaDigests,
+        .v11ColumnLists,
     ]
 
     package static var latestVersion: Int { all.last?.version ?? 0 }

@@ -32,6 +32,7 @@ extension PostgresMigration {
         .v8ProvisionMissingRoles,
         .v9UsernameClaims,
         .v10SchemaDigests,
+        .v11ColumnLists,
     ]
 
     /// The `meta` row saying that `schema_migrations` holds shared version

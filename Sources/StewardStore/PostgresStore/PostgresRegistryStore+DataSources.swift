@@ -11,9 +11,9 @@ extension PostgresRegistryStore {
     ///
     /// Set-based: the found tables travel as one JSON parameter, and one
     /// query compares them with the stored ones (a full join on the table's
-    /// key, column lists compared as JSON), returning only what changed.
-    /// Then at most five statements write the changes (new tables with their
-    /// columns; tables found again; their replaced columns; tables gone), so
+    /// key, column lists compared as stored text), returning only what
+    /// changed. Then at most three statements write the changes (new tables
+    /// with their column lists; tables found again; tables gone), so
     /// a sync costs a handful of round trips whatever its size, and a sync
     /// that finds nothing new writes nothing.
     @discardableResult
@@ -40,16 +40,13 @@ extension PostgresRegistryStore {
                     SELECT f.i, s.id, s.name, s.state, s.kind AS stored_kind, f.k, s.governable AS stored_governable,
                         -- DataSourceSyncPlan.governable(stored:found:)
                         CASE WHEN s.state = 'ENABLED' THEN s.governable OR f.g ELSE f.g END AS governable,
-                        CASE WHEN f.i IS NOT NULL AND s.id IS NOT NULL THEN
-                            -- The stored columns written exactly as foundTablesJSON writes them.
-                            (SELECT '[' || coalesce(string_agg(
-                                        '{"n":' || to_json(k.name)::text || ',"y":' || to_json(k.type)::text
-                                            || ',"p":' || k.position || '}', ',' ORDER BY k.position), '') || ']'
-                             FROM data_source_columns AS k WHERE k.data_source_id = s.id) IS DISTINCT FROM f.c
+                        -- Both written by ColumnListText: equal texts, equal lists.
+                        CASE WHEN f.i IS NOT NULL AND s.id IS NOT NULL THEN s.columns IS DISTINCT FROM f.c
                         END AS columns_changed
                     FROM json_to_recordset($3::json) AS f(i bigint, d text, s text, t text, k text, g boolean, c text)
                     FULL JOIN (
-                        SELECT d.id, d.name, d.state, d.kind, d.governable, d.database_name, d.schema_name, d.table_name
+                        SELECT d.id, d.name, d.state, d.kind, d.governable, d.database_name, d.schema_name, d.table_name,
+                            d.columns
                         FROM data_sources AS d
                         WHERE d.connection_id = $1::bigint AND \(Self.inScope("d", databases: "$2", schemas: "$4"))
                     ) AS s ON s.database_name = f.d AND s.schema_name = f.s AND s.table_name = f.t
@@ -81,10 +78,9 @@ extension PostgresRegistryStore {
             plan.disabled.sort { $0.id < $1.id }
             plan.unchanged = tables.count - plan.added.count - plan.updated.count
             let added = plan.added
-            let replaced = plan.updated.filter(\.replacesColumns)
-            // What inserting the columns row by row would refuse, in the
-            // same order (tables as given, columns by position).
-            try DataSourceSyncPlan.checkColumns((added + replaced.map(\.index)).sorted().map { columns[$0] })
+            // The first table (in the order given) with a bad column list.
+            try DataSourceSyncPlan.checkColumns(
+                (added + plan.updated.filter(\.replacesColumns).map(\.index)).sorted().map { columns[$0] })
             func name(_ index: Int) -> String {
                 DataSourceRecord.name(
                     connectionKey: connectionKey, database: tables[index].database, schema: tables[index].schema,
@@ -97,59 +93,32 @@ extension PostgresRegistryStore {
                 // Inserted in the order given, so ids follow it as before.
                 try session.query(
                     """
-                    WITH f AS MATERIALIZED (
-                        SELECT * FROM json_to_recordset($2::json)
-                            AS f(i bigint, d text, s text, t text, k text, g boolean, n text, c json)
-                    ), inserted AS (
-                        INSERT INTO data_sources (connection_id, database_name, schema_name, table_name,
-                            name, state, kind, governable, created_at, updated_at)
-                        SELECT $1::bigint, f.d, f.s, f.t, f.n, 'ENABLED', f.k, f.g, $3::bigint, $3::bigint FROM f ORDER BY f.i
-                        RETURNING id, database_name, schema_name, table_name
-                    )
-                    INSERT INTO data_source_columns (data_source_id, position, name, type)
-                    SELECT inserted.id, k.p, k.n, k.y
-                    FROM inserted
-                    JOIN f ON f.d = inserted.database_name AND f.s = inserted.schema_name AND f.t = inserted.table_name
-                    CROSS JOIN LATERAL json_to_recordset(f.c) AS k(n text, y text, p bigint)
+                    INSERT INTO data_sources (connection_id, database_name, schema_name, table_name,
+                        name, state, kind, governable, created_at, updated_at, columns)
+                    SELECT $1::bigint, f.d, f.s, f.t, f.n, 'ENABLED', f.k, f.g, $3::bigint, $3::bigint, f.c
+                    FROM json_to_recordset($2::json) AS f(i bigint, d text, s text, t text, k text, g boolean, n text, c text)
+                    ORDER BY f.i
                     """, connectionID, json, now.microseconds)
             }
             if !plan.updated.isEmpty {
-                let updates = try PostgresJSONWriter.array(plan.updated, capacity: plan.updated.count * 48) {
+                let updates = try PostgresJSONWriter.array(plan.updated, capacity: plan.updated.count * 96) {
                     writer, entry throws(StoreError) in
                     writer.raw("{\"id\":")
                     writer.int(entry.id)
                     writer.raw(",\"k\":")
                     try writer.string(tables[entry.index].kind.rawValue)
-                    writer.raw(entry.governable ? ",\"g\":true}" : ",\"g\":false}")
-                }
-                try session.query(
-                    """
-                    UPDATE data_sources AS d SET state = 'ENABLED', kind = u.k, governable = u.g, updated_at = $1::bigint
-                    FROM json_to_recordset($2::json) AS u(id bigint, k text, g boolean)
-                    WHERE d.id = u.id
-                    """, now.microseconds, updates)
-            }
-            if !replaced.isEmpty {
-                try session.query(
-                    """
-                    DELETE FROM data_source_columns
-                    WHERE data_source_id IN (SELECT value::bigint FROM json_array_elements_text($1::json))
-                    """, try Self.idsJSON(replaced.map(\.id)))
-                let json = try PostgresJSONWriter.array(replaced, capacity: replaced.count * 64) {
-                    writer, entry throws(StoreError) in
-                    writer.raw("{\"id\":")
-                    writer.int(entry.id)
+                    writer.raw(entry.governable ? ",\"g\":true" : ",\"g\":false")
                     writer.raw(",\"c\":")
-                    try Self.writeColumns(columns[entry.index], to: &writer)
+                    try ColumnListText.write(columns[entry.index], to: &writer)
                     writer.raw("}")
                 }
                 try session.query(
                     """
-                    INSERT INTO data_source_columns (data_source_id, position, name, type)
-                    SELECT f.id, k.p, k.n, k.y
-                    FROM json_to_recordset($1::json) AS f(id bigint, c json)
-                    CROSS JOIN LATERAL json_to_recordset(f.c) AS k(n text, y text, p bigint)
-                    """, json)
+                    UPDATE data_sources AS d
+                    SET state = 'ENABLED', kind = u.k, governable = u.g, columns = u.c, updated_at = $1::bigint
+                    FROM json_to_recordset($2::json) AS u(id bigint, k text, g boolean, c text)
+                    WHERE d.id = u.id
+                    """, now.microseconds, updates)
             }
             if !plan.disabled.isEmpty {
                 try session.query(
@@ -195,23 +164,9 @@ extension PostgresRegistryStore {
                 try writer.string(names[index])
             }
             writer.raw(",\"c\":")
-            try writeColumns(columns[index], to: &writer)
+            try ColumnListText.write(columns[index], to: &writer)
             writer.raw("}")
         }
-    }
-
-    static func writeColumns(_ columns: [ColumnRecord], to writer: inout PostgresJSONWriter) throws(StoreError) {
-        writer.raw("[")
-        for (offset, column) in columns.enumerated() {
-            writer.raw(offset == 0 ? "{\"n\":" : ",{\"n\":")
-            try writer.string(column.name)
-            writer.raw(",\"y\":")
-            try writer.string(column.type)
-            writer.raw(",\"p\":")
-            writer.int(column.position)
-            writer.raw("}")
-        }
-        writer.raw("]")
     }
 
     /// A condition on `alias`'s database and schema: inside a sync's scope

@@ -83,7 +83,7 @@ extension StoreError {
     /// store call tells apart.
     static let postgresConstraintNames: [String] = Array(checkMessages.keys) + [
         "connection_key_unique", "governed_database_unique", "governed_databases_pkey",
-        "data_source_unique", "data_source_column_unique", "data_source_columns_pkey",
+        "data_source_unique",
         "user_name_unique", "user_uid_unique", "identity_mappings_scope",
     ]
 }

@@ -9,11 +9,11 @@ enum DataSourceQueries {
     typealias Stored = (id: Int64, record: DataSourceRecord)
 
     /// The head every data-source read selects with (``DataSourceQuery``
-    /// adds the list's filter); ``decode(_:)`` reads its columns in order.
-    /// Columns come after, in one query for all the rows (``withColumns(_:in:)``).
+    /// adds the list's filter); ``decode(_:)`` reads its columns in order,
+    /// the data source's own columns last (``ColumnListText``).
     static let select = """
         SELECT d.id, d.name, c.key, d.database_name, d.schema_name, d.table_name, d.state,
-            d.created_at, d.updated_at, d.kind, d.governable
+            d.created_at, d.updated_at, d.kind, d.governable, d.columns
         FROM data_sources AS d JOIN connections AS c ON c.id = d.connection_id
         """
 
@@ -50,7 +50,7 @@ enum DataSourceQueries {
             "\(select) WHERE d.name = \(sql.bind(name)) ORDER BY d.id LIMIT 2"
         }, as: { row in try decode(row) })
         guard rows.count <= 1 else { throw StoreError.ambiguousDataSourceName(name) }
-        guard let stored = try withColumns(rows, in: session).first else {
+        guard let stored = rows.first else {
             throw StoreError(.notFound, "no data source named \"\(name)\"")
         }
         return stored.record
@@ -63,7 +63,7 @@ enum DataSourceQueries {
     {
         let query = try DataSourceQuery(filter, page: page, dialect: session.dialect)
         let rows = try session.query(query.statement) { row in try decode(row) }
-        return query.page(of: try withColumns(rows, in: session))
+        return query.page(of: rows)
     }
 
     // MARK: Rows
@@ -72,32 +72,13 @@ enum DataSourceQueries {
         let record = DataSourceRecord(
             name: try row.text(1), connectionKey: try row.text(2), database: try row.text(3), schema: try row.text(4),
             table: try row.text(5), state: try row.value(DataSourceState.self, 6),
-            kind: try row.optionalValue(RelationKind.self, 9), governable: try row.bool(10), columns: [],
+            kind: try row.optionalValue(RelationKind.self, 9), governable: try row.bool(10),
+            columns: try ColumnListText.decode(try row.text(11)),
             createdAt: try row.date(7), updatedAt: try row.date(8))
         return (try row.int64(0), record)
     }
 
     static func digest(_ row: some RegistrySQLRow) throws(StoreError) -> SchemaDigestRecord {
         SchemaDigestRecord(database: try row.text(0), schema: try row.text(1), digest: try row.text(2), tables: try row.int(3))
-    }
-
-    /// `rows` with their columns in position order, read in one query.
-    static func withColumns(_ rows: [Stored], in session: some RegistrySQLSession) throws -> [Stored] {
-        guard !rows.isEmpty else { return [] }
-        let columns = try session.query({ sql in
-            """
-            SELECT data_source_id, name, type, position FROM data_source_columns
-            WHERE data_source_id IN (\(sql.elements(of: rows.map(\.id)))) ORDER BY data_source_id, position
-            """
-        }, as: { row in
-            (id: try row.int64(0), column: ColumnRecord(name: try row.text(1), type: try row.text(2), position: try row.int(3)))
-        })
-        var byID: [Int64: [ColumnRecord]] = [:]
-        for item in columns { byID[item.id, default: []].append(item.column) }
-        return rows.map { row in
-            var row = row
-            row.record.columns = byID[row.id] ?? []
-            return row
-        }
     }
 }

@@ -7,23 +7,25 @@ extension SQLiteRegistryStore {
         connectionKey: String, scope: DataSourceSyncScope, tables: [DiscoveredTable], digests: [SchemaDigestRecord]
     ) throws(StoreError) -> DataSourceSyncSummary {
         try scope.checkSyncInput(tables, digests: digests)
-        let columns = tables.map(\.columnsByPosition)
+        let byPosition = tables.map(\.columnsByPosition)
+        // Each list's text is made when it is needed, not all kept at once:
+        // a first sync of 100,000 tables held them all for its whole store.
+        let columns = { (index: Int) throws(StoreError) -> String in try ColumnListText.encode(byPosition[index]) }
         let now = now()
         return try write { database in
             let connectionID = try Self.connectionID(key: connectionKey, in: database)
             let stored = try Self.loadDataSources(connectionID: connectionID, scope: scope, in: database)
-            let plan = DataSourceSyncPlan(tables: tables, columns: columns, stored: stored)
-            let replaced = plan.updated.filter(\.replacesColumns)
-            // What inserting the columns row by row would refuse, for the
-            // first table (in the order given) that has a bad column list.
-            try DataSourceSyncPlan.checkColumns((plan.added + replaced.map(\.index)).sorted().lazy.map { columns[$0] })
+            let plan = try DataSourceSyncPlan(tables: tables, columns: columns, stored: stored)
+            // The first table (in the order given) with a bad column list.
+            try DataSourceSyncPlan.checkColumns(
+                (plan.added + plan.updated.filter(\.replacesColumns).map(\.index)).sorted().lazy.map { byPosition[$0] })
             // Ids follow the order given: assigned here, one writer holding
             // the write transaction, so that rows go in many to a statement.
             let firstID = try database.queryFirst("SELECT coalesce(max(id), 0) + 1 FROM data_sources") { $0.int64(0) } ?? 1
             let added = plan.added.enumerated().map { (id: firstID + Int64($0.offset), index: $0.element) }
             try Self.insertRows(
-                into: "data_sources (id, connection_id, database_name, schema_name, table_name, name, state, kind, governable, created_at, updated_at)",
-                placeholders: "(?, ?, ?, ?, ?, ?, 'ENABLED', ?, ?, ?, ?)", columns: 10, count: added.count, in: database
+                into: "data_sources (id, connection_id, database_name, schema_name, table_name, name, state, kind, governable, created_at, updated_at, columns)",
+                placeholders: "(?, ?, ?, ?, ?, ?, 'ENABLED', ?, ?, ?, ?, ?)", columns: 11, count: added.count, in: database
             ) { statement, row, first in
                 // Fields read in place rather than the whole table (its
                 // columns too) copied for each row: retains and releases
@@ -42,31 +44,13 @@ extension SQLiteRegistryStore {
                 try statement.bind(.integer(tables[index].governable ? 1 : 0), at: first + 7)
                 try statement.bind(.integer(now.microseconds), at: first + 8)
                 try statement.bind(.integer(now.microseconds), at: first + 9)
+                try statement.bind(.text(try columns(index)), at: first + 10)
             }
             for update in plan.updated {
                 try database.run(
-                    "UPDATE data_sources SET state = 'ENABLED', kind = ?, governable = ?, updated_at = ? WHERE id = ?",
-                    tables[update.index].kind.rawValue, update.governable ? 1 : 0, now.microseconds, update.id)
-            }
-            for update in replaced {
-                try database.run("DELETE FROM data_source_columns WHERE data_source_id = ?", update.id)
-            }
-            // Rows are bound in order, so the columns are walked as they go
-            // rather than listed first: `owner` is the table whose columns
-            // are being bound, `position` the next of them.
-            let withColumns = added + replaced.map { (id: $0.id, index: $0.index) }
-            var (owner, position) = (0, 0)
-            try Self.insertRows(
-                into: "data_source_columns (data_source_id, position, name, type)", placeholders: "(?, ?, ?, ?)", columns: 4,
-                count: withColumns.reduce(0) { $0 + columns[$1.index].count }, in: database
-            ) { statement, _, first in
-                while position == columns[withColumns[owner].index].count { (owner, position) = (owner + 1, 0) }
-                let (id, index) = withColumns[owner]
-                defer { position += 1 }
-                try statement.bind(.integer(id), at: first)
-                try statement.bind(.integer(Int64(columns[index][position].position)), at: first + 1)
-                try statement.bind(.text(columns[index][position].name), at: first + 2)
-                try statement.bind(.text(columns[index][position].type), at: first + 3)
+                    "UPDATE data_sources SET state = 'ENABLED', kind = ?, governable = ?, columns = ?, updated_at = ? WHERE id = ?",
+                    tables[update.index].kind.rawValue, update.governable ? 1 : 0, try columns(update.index), now.microseconds,
+                    update.id)
             }
             for gone in plan.disabled {
                 try database.run(
@@ -83,12 +67,12 @@ extension SQLiteRegistryStore {
 
 extension SQLiteRegistryStore {
 
-    /// The connection's data sources inside `scope` with their columns,
-    /// two queries per database or schema of the scope.
+    /// The connection's data sources inside `scope` with their column
+    /// lists, one query per database or schema of the scope.
     static func loadDataSources(connectionID: Int64, scope: DataSourceSyncScope, in database: SQLiteDatabase) throws
         -> [TableKey: DataSourceSyncPlan.Stored]
     {
-        var byID: [Int64: (TableKey, DataSourceSyncPlan.Stored)] = [:]
+        var stored: [TableKey: DataSourceSyncPlan.Stored] = [:]
         let units = scope.databases.sorted().map { (database: $0, schema: String?.none) }
             + scope.schemaPairs.map { (database: $0.database, schema: Optional($0.schema)) }
         for unit in units {
@@ -98,7 +82,7 @@ extension SQLiteRegistryStore {
             let values: [any SQLiteBindable] = [connectionID, unit.database] + (unit.schema.map { [$0] } ?? [])
             let rows = try database.query(
                 """
-                SELECT d.id, d.database_name, d.schema_name, d.table_name, d.name, d.state, d.kind, d.governable
+                SELECT d.id, d.database_name, d.schema_name, d.table_name, d.name, d.state, d.kind, d.governable, d.columns
                 FROM data_sources AS d WHERE \(filter)
                 """, values: values
             ) { row in
@@ -108,20 +92,12 @@ extension SQLiteRegistryStore {
                         id: row.int64(0), name: row.text(4),
                         enabled: try row.value(DataSourceState.self, 5) == .enabled,
                         kind: row.isNull(6) ? nil : try row.value(RelationKind.self, 6), governable: row.int64(7) != 0,
-                        columns: [])
+                        columns: row.text(8))
                 )
             }
-            for row in rows { byID[row.1.id] = row }
-            let columns = try database.query(
-                """
-                SELECT k.data_source_id, k.name, k.type, k.position
-                FROM data_source_columns AS k JOIN data_sources AS d ON d.id = k.data_source_id
-                WHERE \(filter) ORDER BY k.data_source_id, k.position
-                """, values: values
-            ) { ($0.int64(0), ColumnRecord(name: $0.text(1), type: $0.text(2), position: $0.int(3))) }
-            for (id, column) in columns { byID[id]?.1.columns.append(column) }
+            for row in rows { stored[row.0] = row.1 }
         }
-        return Dictionary(uniqueKeysWithValues: byID.values.map { ($0.0, $0.1) })
+        return stored
     }
 
     /// The scope's stored schema digests replaced by `digests`, writing

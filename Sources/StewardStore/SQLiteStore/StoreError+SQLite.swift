@@ -49,7 +49,7 @@ extension StoreError {
         "connection_neon_verifies_tls": "a NEON connection requires sslmode verify-full",
         "governed_database_name_present": "a governed database needs a name",
         "check_failing_object_count": "a check's failing object count cannot be negative",
-        "data_source_column_position": "column positions start at 1",
+        "data_source_columns_list": "a data source's column list is a JSON array",
         "user_name_present": "a user needs a name",
         "identity_mapping_value": "a PostgreSQL username or IAM principal cannot be empty",
         "audit_method_present": "an audit event needs a method",

@@ -21,8 +21,8 @@ struct DataSourceSyncPlan: Sendable, Hashable {
         var enabled: Bool
         var kind: RelationKind?
         var governable: Bool
-        /// Ordered by position.
-        var columns: [ColumnRecord]
+        /// Its column list as stored (``ColumnListText``).
+        var columns: String
     }
 
     /// A stored data source found again that changes.
@@ -57,10 +57,14 @@ struct DataSourceSyncPlan: Sendable, Hashable {
         self.unchanged = unchanged
     }
 
-    /// `columns[i]` is `tables[i]`'s columns ordered by position; `stored`
-    /// holds the data sources of the scanned databases only (a database the
-    /// scan did not reach disables nothing).
-    init(tables: [DiscoveredTable], columns: [[ColumnRecord]], stored: [TableKey: Stored]) {
+    /// `columns(i)` is `tables[i]`'s column list as it would be stored
+    /// (``ColumnListText``, columns by position), asked for only for tables
+    /// stored before: a first sync compares none. `stored` holds the data
+    /// sources of the scanned databases only (a database the scan did not
+    /// reach disables nothing).
+    init(
+        tables: [DiscoveredTable], columns: (_ index: Int) throws(StoreError) -> String, stored: [TableKey: Stored]
+    ) throws(StoreError) {
         // The stored keys found again (not every key found: a first sync
         // stores nothing, and hashes each table once, here, not twice).
         var seen = Set<TableKey>()
@@ -70,7 +74,7 @@ struct DataSourceSyncPlan: Sendable, Hashable {
                 continue
             }
             seen.insert(key)
-            let replacesColumns = existing.columns != columns[index]
+            let replacesColumns = try existing.columns != columns(index)
             let governable = Self.governable(stored: existing, found: table)
             if existing.enabled && !replacesColumns && existing.kind == table.kind && existing.governable == governable {
                 unchanged += 1
@@ -102,12 +106,11 @@ struct DataSourceSyncPlan: Sendable, Hashable {
 }
 
 extension DataSourceSyncPlan {
-    /// Refuses, as the row-by-row insert did, the first column (tables in
-    /// the order given, columns by position) that repeats an earlier
-    /// column's name or position in its table. Names compare as PostgreSQL
-    /// compares them here ("C" collation: byte for byte). A position below
-    /// 1 stops the check: the insert then fails on the schema's CHECK, as
-    /// it did before.
+    /// Refuses the first column (tables in the order given, columns by
+    /// position) whose position is below 1, or that repeats an earlier
+    /// column's name or position in its table: no stored column list holds
+    /// one (``ColumnListText``). Names compare as PostgreSQL compares them
+    /// here ("C" collation: byte for byte).
     static func checkColumns(_ tables: some Sequence<[ColumnRecord]>) throws(StoreError) {
         for columns in tables {
             // Most tables have a few columns: compared pairwise they need
@@ -116,7 +119,10 @@ extension DataSourceSyncPlan {
             var positions = Set<Int>()
             var names = Set<[UInt8]>()
             for (index, column) in columns.enumerated() {
-                guard column.position >= 1 else { return }
+                guard column.position >= 1 else {
+                    throw StoreError(
+                        .invalidArgument, "column \"\(column.name)\" has position \(column.position); positions start at 1")
+                }
                 let repeats = small
                     ? columns[..<index].contains { $0.position == column.position || $0.name.utf8.elementsEqual(column.name.utf8) }
                     : !positions.insert(column.position).inserted || !names.insert(Array(column.name.utf8)).inserted

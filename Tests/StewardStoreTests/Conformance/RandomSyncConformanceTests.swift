@@ -42,8 +42,8 @@ struct RandomSyncConformanceTests {
                 }
                 tables.shuffle(using: &random)
 
-                let plan = DataSourceSyncPlan(
-                    tables: tables, columns: tables.map(\.columns),
+                let plan = try DataSourceSyncPlan(
+                    tables: tables, columns: { (index) throws(StoreError) in try ColumnListText.encode(tables[index].columnsByPosition) },
                     stored: model.filter { scanned.contains($0.key.database) })
                 let summary = try store.syncDataSources(connectionKey: "w", scannedDatabases: scanned, tables: tables)
                 #expect(summary == plan.summary(connectionKey: "w", tables: tables))
@@ -52,12 +52,12 @@ struct RandomSyncConformanceTests {
                     let table = tables[index]
                     model[TableKey(table)] = .init(
                         id: nextID, name: "w.\(table.database).s.\(table.table)", enabled: true, kind: table.kind,
-                        governable: table.governable, columns: table.columns)
+                        governable: table.governable, columns: try ColumnListText.encode(table.columnsByPosition))
                     nextID += 1
                 }
                 for update in plan.updated {
                     model[TableKey(tables[update.index])]?.enabled = true
-                    model[TableKey(tables[update.index])]?.columns = tables[update.index].columns
+                    model[TableKey(tables[update.index])]?.columns = try ColumnListText.encode(tables[update.index].columnsByPosition)
                     model[TableKey(tables[update.index])]?.kind = tables[update.index].kind
                     model[TableKey(tables[update.index])]?.governable = update.governable
                 }
@@ -68,7 +68,7 @@ struct RandomSyncConformanceTests {
                 #expect(Dictionary(uniqueKeysWithValues: listed.items.map { ($0.name, $0.state == .enabled) })
                     == Dictionary(uniqueKeysWithValues: model.values.map { ($0.name, $0.enabled) }))
                 #expect(Dictionary(uniqueKeysWithValues: listed.items.map { ($0.name, $0.columns) })
-                    == Dictionary(uniqueKeysWithValues: model.values.map { ($0.name, $0.columns) }))
+                    == Dictionary(uniqueKeysWithValues: try model.values.map { ($0.name, try ColumnListText.decode($0.columns)) }))
                 #expect(Dictionary(uniqueKeysWithValues: listed.items.map { ($0.name, "\($0.kind.map(\.rawValue) ?? "-") \($0.governable)") })
                     == Dictionary(uniqueKeysWithValues: model.values.map { ($0.name, "\($0.kind.map(\.rawValue) ?? "-") \($0.governable)") }))
             }

@@ -17,16 +17,7 @@ struct PostgresUsernameClaimsUpgradeTests {
         var before: Set<String> = []
         do {
             defer { connection.close() }
-            try connection.run("SET search_path = steward_registry")
-            for migration in PostgresMigration.all where migration.version <= 8 {
-                for statement in migration.statements { try connection.run(statement) }
-                try connection.run(
-                    "INSERT INTO schema_migrations (version, summary) VALUES ($1::int, 'v')", [String(migration.version)])
-            }
-            let check = try SecretCipher(key: key).makeKeyCheck().map { String(format: "%02x", $0) }.joined()
-            try connection.run("INSERT INTO meta (name, value) VALUES ('key_check', decode($1, 'hex'))", [check])
-            // Recorded in the shared numbering (nothing to renumber).
-            try connection.run("INSERT INTO meta (name, value) VALUES ('schema_numbering', 'shared'::bytea)")
+            try connection.createRegistry(atVersion: 8, key: key)
             for name in ["warehouse", "neon", "retired"] {
                 try connection.run(
                     """

@@ -17,6 +17,7 @@ struct MigrationTests {
         (SchemaV7Fixture.version, SchemaV7Fixture.sql, SchemaV7Fixture.key),
         (SchemaV8Fixture.version, SchemaV8Fixture.sql, SchemaV8Fixture.key),
         (SchemaV9Fixture.version, SchemaV9Fixture.sql, SchemaV9Fixture.key),
+        (SchemaV10Fixture.version, SchemaV10Fixture.sql, SchemaV10Fixture.key),
     ]
 
     @Test("Migrations are numbered 1, 2, … without gaps, and every older version has a fixture")

@@ -13,12 +13,13 @@ struct DataSourceSyncPlanTests {
     ) -> (TableKey, DataSourceSyncPlan.Stored) {
         (TableKey(table), DataSourceSyncPlan.Stored(
             id: id, name: "w.\(table.database).\(table.schema).\(table.table)", enabled: enabled, kind: kind,
-            governable: governable, columns: columns ?? table.columns))
+            governable: governable, columns: try! ColumnListText.encode(columns ?? table.columns)))
     }
 
     func plan(_ tables: [DiscoveredTable], _ stored: [(TableKey, DataSourceSyncPlan.Stored)]) -> DataSourceSyncPlan {
-        DataSourceSyncPlan(
-            tables: tables, columns: tables.map(\.columns), stored: Dictionary(uniqueKeysWithValues: stored))
+        try! DataSourceSyncPlan(
+            tables: tables, columns: { (index) throws(StoreError) in try ColumnListText.encode(tables[index].columns) },
+            stored: Dictionary(uniqueKeysWithValues: stored))
     }
 
     @Test("new tables are added in the order given")
