@@ -23,35 +23,46 @@ struct PostgresJSONWriter {
     }
 
     mutating func string(_ value: String?) throws(StoreError) {
-        guard let value else {
+        guard var value else {
             raw("null")
             return
         }
-        let hex = Array("0123456789abcdef".utf8)
         bytes.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
+        guard value.withUTF8({ appendEscaped($0) }) else {
+            throw StoreError(.invalidArgument, "a value contains a NUL character, which the registry cannot store")
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends `utf8` escaped, the runs that need no escape (nearly every
+    /// byte of a name) copied whole; false at a NUL.
+    private mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        var start = 0
+        for index in utf8.indices {
+            let byte = utf8[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
+            start = index + 1
             switch byte {
             case 0:
-                throw StoreError(.invalidArgument, "a value contains a NUL character, which the registry cannot store")
+                return false
             case UInt8(ascii: "\""), UInt8(ascii: "\\"):
                 bytes.append(UInt8(ascii: "\\"))
                 bytes.append(byte)
             // As PostgreSQL writes them (escape_json), so that JSON built
             // here and JSON built by the server compare as text.
-            case 0x08: bytes.append(contentsOf: "\\b".utf8)
-            case 0x0c: bytes.append(contentsOf: "\\f".utf8)
-            case 0x0a: bytes.append(contentsOf: "\\n".utf8)
-            case 0x0d: bytes.append(contentsOf: "\\r".utf8)
-            case 0x09: bytes.append(contentsOf: "\\t".utf8)
-            case 0x01..<0x20:
-                bytes.append(contentsOf: "\\u00".utf8)
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0x0f)])
+            case 0x08: raw("\\b")
+            case 0x0c: raw("\\f")
+            case 0x0a: raw("\\n")
+            case 0x0d: raw("\\r")
+            case 0x09: raw("\\t")
             default:
-                bytes.append(byte)
+                raw("\\u00")
+                for nibble in [byte >> 4, byte & 0x0f] { bytes.append(nibble < 10 ? 0x30 + nibble : 0x57 + nibble) }
             }
         }
-        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
+        return true
     }
 
     /// A JSON array of `values`, each written by `element`.

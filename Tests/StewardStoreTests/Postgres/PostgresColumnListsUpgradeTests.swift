@@ -19,6 +19,8 @@ struct PostgresColumnListsUpgradeTests {
             ColumnRecord(name: "id", type: "bigint", position: 1),
             ColumnRecord(name: #"note "quoted" \ é"#, type: "character varying(20)", position: 2),
             ColumnRecord(name: "tab\there", type: "text", position: 4),
+            // Every escape JSON has: the server's to_json and ColumnListText must agree.
+            ColumnRecord(name: "ctl\u{01}\u{1f}\u{08}\u{0c}\r\n/\u{7f}", type: "text", position: 5),
         ]
         let connection = try PostgresConnection.open(try database.parameters)
         do {
