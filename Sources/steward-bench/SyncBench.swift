@@ -11,7 +11,8 @@ import StewardWire
 /// D databases × S schemas × T tables × C columns (by default the issue's
 /// 10 × 10 × 1,000 × 5: 100,000 tables), beside the bare catalog query
 /// measured in the same run (each of the two, and the first sync, the
-/// fastest of two passes). The databases are built by the bench, owned by
+/// fastest of `--passes`; a change's cost the median over `--change-pairs`
+/// pairs of syncs). The databases are built by the bench, owned by
 /// its role, and kept for the next run (building 100,000 tables takes
 /// minutes): a database whose comment names the same shape is reused.
 ///
@@ -40,14 +41,19 @@ struct SyncBench: AsyncParsableCommand {
     @Option(help: "Percent of the schemas (so of the tables) whose columns the changed sync finds renamed.")
     var changePercent = 1.0
 
-    @Option(help: "Passes of each measurement: the fastest of each counts, and a change's cost is the median over the passes (this machine's speed drifts by more than the targets' margins between passes).")
+    @Option(help: "Passes of each measurement: the fastest of each counts (this machine's speed drifts by more than the targets' margins between passes).")
     var passes = 3
+
+    @Option(help: "No-change and changed syncs, in pairs: a change's cost is the median over the pairs of the changed sync less the no-change sync just before it. A 1% change costs tens of milliseconds, within one pair's noise; more pairs than --passes steady the median.")
+    var changePairs = 7
 
     static let role = "steward_bench_sync"
     static let key = "bench"
 
     func validate() throws {
-        guard databases > 0, schemas > 0, tables > 0, columns > 0, passes > 1, changePercent > 0, changePercent <= 100 else {
+        guard databases > 0, schemas > 0, tables > 0, columns > 0, passes > 1, changePairs > 0, changePercent > 0,
+            changePercent <= 100
+        else {
             throw ValidationError("every count must be positive, --passes at least 2, and --change-percent at most 100")
         }
     }
@@ -114,7 +120,7 @@ struct SyncBench: AsyncParsableCommand {
             let service = SyncService(store: registry.store, scanner: LiveTableScanner(executor: executor))
             defer { registry.close() }
             firsts.append(try await registry.measure(service))
-            for pass in 0..<passes {
+            for pass in 0..<changePairs {
                 noChanges.append(try await registry.measure(service))
                 // Renamed, then back again: each pass changes the same tables.
                 let renamed = try await executor.run { () throws(PostgresError) -> Int in
