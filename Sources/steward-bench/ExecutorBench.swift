@@ -54,7 +54,7 @@ struct ExecutorBench: AsyncParsableCommand {
                     figures[index].append(await microsecondsPerJob(way, inFlight: inFlight))
                 }
             }
-            let (floorFigure, reusedFigure, newThreadFigure) = (median(figures[0]), median(figures[1]), median(figures[2]))
+            let (floorFigure, reusedFigure, newThreadFigure) = (figures[0].median ?? 0, figures[1].median ?? 0, figures[2].median ?? 0)
             rows.append(.init("empty job, \(inFlight) in flight: reused (us)", steward: reusedFigure, floor: floorFigure, lowerIsBetter: true))
             rows.append(.init("  thread made per job, before (us)", steward: newThreadFigure, floor: floorFigure, lowerIsBetter: true))
             reusedFigures.append(reusedFigure)
@@ -69,7 +69,7 @@ struct ExecutorBench: AsyncParsableCommand {
             }
             connectTimes.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000)
         }
-        let connect = median(connectTimes)
+        let connect = connectTimes.median ?? 0
         print(ResultTable(rows: rows).render())
         print("connect + SELECT 1 on PostgreSQL 17, median of \(connects) (us): " + String(format: "%.0f", connect))
         let share = reusedFigures[0] / connect
@@ -88,8 +88,6 @@ struct ExecutorBench: AsyncParsableCommand {
             thread.start()
         }
     }
-
-    private func median(_ values: [Double]) -> Double { values.median ?? 0 }
 
     /// Microseconds per job over `jobs` jobs, `inFlight` at a time.
     private func microsecondsPerJob(_ job: @escaping @Sendable () async -> Void, inFlight: Int) async -> Double {

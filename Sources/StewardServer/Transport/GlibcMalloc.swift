@@ -1,5 +1,6 @@
 import Dispatch
 import Glibc
+import StewardStore
 
 /// The daemon's settings of glibc's allocator, and the calls behind them
 /// and ``HeapTrimmer``: `malloc.h` is not in Swift's Glibc module, so each
@@ -21,7 +22,7 @@ public enum GlibcMalloc {
     /// calls/s against 218k and 281k; the mixed run's p99 7-10 ms against
     /// 6-8 ms). One arena for the process kept it flat (110-121 MiB) but
     /// slowed the first sync by a third.
-    static var arenaLimit: Int32 { Int32(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+    static var arenaLimit: Int32 { Int32(OnlineProcessors.count) }
 
     /// Sets the allocator up for a long-lived process: call once, at start,
     /// before threads have made arenas of their own. Returns false if glibc

@@ -66,7 +66,7 @@ public final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
     /// computing as there are cores: a job is often a few microseconds of
     /// work around a system call, and a second thread per core fills those.
     public static let shared = BlockingExecutor(
-        threads: 256, activeLimit: 2 * max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+        threads: 256, activeLimit: 2 * OnlineProcessors.count)
 
     /// - Parameters:
     ///   - threads: how many threads; as many calls can be waiting in

@@ -55,16 +55,14 @@ struct ColumnListsMigrationTests {
             #"[{"n":"id","y":"bigint","p":0}]"#,  // a position below 1
             #"[{"n":"id","p":1}]"#,  // no type
         ] {
-            try store.withDatabase { database in
+            _ = try store.withDatabase { database in
                 try database.run("UPDATE data_sources SET columns = ? WHERE name = 'warehouse.sales.public.orders'", damaged)
             }
-            #expect(throws: StoreError.self, "\(damaged)") { try store.dataSource(name: "warehouse.sales.public.orders") }
-            do {
-                _ = try store.dataSource(name: "warehouse.sales.public.orders")
-            } catch let error as StoreError {
-                #expect(error.code == .corrupt)
-                #expect(error.message == "the registry store holds a damaged column list")
+            let error = #expect(throws: StoreError.self, "\(damaged)") {
+                try store.dataSource(name: "warehouse.sales.public.orders")
             }
+            #expect(error?.code == .corrupt)
+            #expect(error?.message == "the registry store holds a damaged column list")
         }
     }
 }
