@@ -7,9 +7,9 @@ import Foundation
 /// One value per table rather than one row per column: a first sync of
 /// 100,000 tables of 5 columns wrote 500,000 rows, each in two b-trees
 /// (its key and its unique name), which was 40% of the store's time
-/// (docs/connections.md, Sync). The text is canonical (this writer's, which escapes as
-/// PostgreSQL's `to_json` does), so a sync finds a changed column list by
-/// comparing texts, without reading any back.
+/// (docs/connections.md, Sync). The text is canonical (this writer's,
+/// which escapes as PostgreSQL's `to_json` does), so a sync finds a changed
+/// column list by comparing texts, without reading any back.
 enum ColumnListText {
     /// The stored text of `columns`, which are ordered by position.
     static func encode(_ columns: [ColumnRecord]) throws(StoreError) -> String {
@@ -34,30 +34,32 @@ enum ColumnListText {
     }
 
     /// The columns a stored text holds. The registry is not trusted: a text
-    /// that is not such a list, or whose positions are not 1 or more and
-    /// ascending, or which names a column twice, is refused as damaged.
+    /// that is not such a list, whose positions are not ascending, or that
+    /// a sync would refuse to store (``DataSourceSyncPlan/checkColumns(_:)``:
+    /// a position below 1, a name twice, byte for byte) is refused as
+    /// damaged.
     static func decode(_ text: String) throws(StoreError) -> [ColumnRecord] {
         struct Stored: Decodable {
             var n: String
             var y: String
             var p: Int
         }
-        let stored: [Stored]
+        let damaged = "the registry store holds a damaged column list"
+        let columns: [ColumnRecord]
         do {
-            stored = try JSONDecoder().decode([Stored].self, from: Data(text.utf8))
+            columns = try JSONDecoder().decode([Stored].self, from: Data(text.utf8))
+                .map { ColumnRecord(name: $0.n, type: $0.y, position: $0.p) }
         } catch {
-            throw StoreError(.corrupt, "the registry store holds a damaged column list", detail: "\(error)")
+            throw StoreError(.corrupt, damaged, detail: "\(error)")
         }
-        var names = Set<String>()
-        var previous = 0
-        for column in stored {
-            guard column.p > previous, names.insert(column.n).inserted else {
-                throw StoreError(
-                    .corrupt, "the registry store holds a damaged column list",
-                    detail: "positions not ascending from 1, or a name repeated")
-            }
-            previous = column.p
+        guard zip(columns, columns.dropFirst()).allSatisfy({ $0.position < $1.position }) else {
+            throw StoreError(.corrupt, damaged, detail: "positions not ascending")
         }
-        return stored.map { ColumnRecord(name: $0.n, type: $0.y, position: $0.p) }
+        do {
+            try DataSourceSyncPlan.checkColumns(CollectionOfOne(columns))
+        } catch {
+            throw StoreError(.corrupt, damaged, detail: error.message)
+        }
+        return columns
     }
 }

@@ -102,6 +102,20 @@ struct DataSourceConformanceTests {
         }
     }
 
+    @Test("Two columns whose names differ only in Unicode normalization are two columns, stored and read back",
+          arguments: StoreBackend.all)
+    func canonicallyEquivalentColumnNames(backend: StoreBackend) throws {
+        try backend.withStore { store, _ in
+            try Samples.connection(store, "warehouse")
+            // PostgreSQL compares names byte for byte; Swift's String == does not.
+            let (composed, decomposed) = ("caf\u{E9}", "cafe\u{301}")
+            let table = Samples.table("sales", "public", "menu", columns: [(composed, "text"), (decomposed, "text")])
+            try store.syncDataSources(connectionKey: "warehouse", scannedDatabases: ["sales"], tables: [table])
+            let columns = try store.dataSource(name: "warehouse.sales.public.menu").columns
+            #expect(columns.map { Array($0.name.utf8) } == [Array(composed.utf8), Array(decomposed.utf8)])
+        }
+    }
+
     @Test("Data sources list by name, filtered by connection, exact name prefix and state, page by page",
           arguments: StoreBackend.all)
     func list(backend: StoreBackend) throws {
