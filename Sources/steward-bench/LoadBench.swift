@@ -132,32 +132,46 @@ struct LoadBench: ParsableCommand {
     }
 
     /// Reads at a fixed rate alone, then beside writers that each keep one
-    /// write in flight.
+    /// write in flight. The raw floor is pinged alone and beside the same
+    /// writers too: how much the machine itself slows a wake-up under that
+    /// load, against which the reads' slowdown can be read (on two vCPUs
+    /// the writers keep both about 70% busy).
     private func readIsolation(_ daemon: BenchDaemon, _ calls: LoadCalls, _ report: inout TargetReport) throws {
         let readRate = 4_000.0
+        let floorPings = 20_000
         let socket = daemon.socketPath
         let readers = { () throws -> LoadResult in
             try LoadClient.run(
                 socketPath: socket, connections: 16, threads: 1, pace: .openLoop(callsPerSecond: readRate),
                 seconds: isolationSeconds, calls: [calls.info, calls.userGet], pick: { _, sequence in Int(sequence % 2) })
         }
+        let floorAlone = RawFloor.pingLatency(calls: floorPings)
         let alone = try measured(daemon, readers)
         print(describe("16 readers alone, \(Int(readRate))/s", alone))
         let writing = Mutex<LoadResult?>(nil)
         let writerCall = calls.userCreate("iso")
+        // The writers outlast the readers by the floor's pings (under a
+        // second on this machine, 20,000 at 12–60 µs), so both run beside them.
         let writerThread = JoinableThread { [writers, isolationSeconds, socket] in
             let result = try? LoadClient.run(
                 socketPath: socket, connections: writers, threads: 1, pace: .closedLoop(inFlight: 1),
-                seconds: isolationSeconds, calls: [writerCall], pick: { _, _ in 0 })
+                seconds: isolationSeconds + 3, calls: [writerCall], pick: { _, _ in 0 })
             writing.withLock { $0 = result }
         }
         let beside = try measured(daemon, readers)
+        let floorBeside = RawFloor.pingLatency(calls: floorPings)
         writerThread.join()
         print(describe("16 readers beside \(writers) writers", beside))
         if let written = writing.withLock({ $0 }) { print(describe("  the \(writers) writers", written)) }
+        print("floor, 1 in flight: p99 \(us(floorAlone.p99)) alone, \(us(floorBeside.p99)) beside the writers "
+              + "(\(ratio(floorBeside.p99, floorAlone.p99)); the reads: \(ratio(beside.reads.p99, alone.reads.p99)))")
         let answered = alone.reads.count > 0 && beside.reads.count > 0 && alone.errors == 0 && beside.errors == 0
         report.add("reads' p99 with \(writers) writers ≤ 2× alone", answered && beside.reads.p99 <= 2 * alone.reads.p99,
                    "\(us(beside.reads.p99)) vs \(us(alone.reads.p99)) alone")
+    }
+
+    private func ratio(_ loaded: Double, _ quiet: Double) -> String {
+        String(format: "%.1f×", loaded / max(quiet, 1))
     }
 
     /// Runs `body`, printing the daemon's CPU use beside it.
@@ -173,7 +187,9 @@ struct LoadBench: ParsableCommand {
     private func describe(_ name: String, _ result: LoadResult) -> String {
         let all = result.all
         var line = "\(name): \(Int(result.callsPerSecond)) calls/s; p50 \(us(all.p50)) p99 \(us(all.p99)) p999 \(us(all.p999))"
-        if result.writes.count > 0 {
+        // Reads and writes apart only when both were made (the writers of
+        // the isolation run make no reads).
+        if result.writes.count > 0, result.reads.count > 0 {
             line += "; reads p99 \(us(result.reads.p99)), writes p50 \(us(result.writes.p50)) p99 \(us(result.writes.p99))"
         }
         let codes = result.statusCounts.sorted { $0.key < $1.key }.map { "\(StatusCode(rawValue: $0.key)) \($0.value)" }
