@@ -1,6 +1,7 @@
 extension Migration {
     /// Each schema's digest as the last sync that read it found it, so that
-    /// a sync skips the schemas whose digest has not changed (docs/sync.md).
+    /// a sync skips the schemas whose digest has not changed
+    /// (docs/architecture.md, "Where a request goes").
     /// A store upgraded from before has none: its next sync reads every
     /// database whole, as before.
     package static let v10SchemaDigests = Migration(
