@@ -78,9 +78,7 @@ extension PostgresRegistryStore {
             plan.disabled.sort { $0.id < $1.id }
             plan.unchanged = tables.count - plan.added.count - plan.updated.count
             let added = plan.added
-            // The first table (in the order given) with a bad column list.
-            try DataSourceSyncPlan.checkColumns(
-                (added + plan.updated.filter(\.replacesColumns).map(\.index)).sorted().map { columns[$0] })
+            try plan.checkWrittenColumns(columns)
             func name(_ index: Int) -> String {
                 DataSourceRecord.name(
                     connectionKey: connectionKey, database: tables[index].database, schema: tables[index].schema,

@@ -16,9 +16,7 @@ extension SQLiteRegistryStore {
             let connectionID = try Self.connectionID(key: connectionKey, in: database)
             let stored = try Self.loadDataSources(connectionID: connectionID, scope: scope, in: database)
             let plan = try DataSourceSyncPlan(tables: tables, columns: columns, stored: stored)
-            // The first table (in the order given) with a bad column list.
-            try DataSourceSyncPlan.checkColumns(
-                (plan.added + plan.updated.filter(\.replacesColumns).map(\.index)).sorted().lazy.map { byPosition[$0] })
+            try plan.checkWrittenColumns(byPosition)
             // Ids follow the order given: assigned here, one writer holding
             // the write transaction, so that rows go in many to a statement.
             let firstID = try database.queryFirst("SELECT coalesce(max(id), 0) + 1 FROM data_sources") { $0.int64(0) } ?? 1

@@ -106,6 +106,14 @@ struct DataSourceSyncPlan: Sendable, Hashable {
 }
 
 extension DataSourceSyncPlan {
+    /// Refuses, as ``checkColumns(_:)`` does, the first table (in the order
+    /// given) whose column list this plan writes: an added table, or one
+    /// whose list changed. `columnsByPosition[i]` is table `i`'s columns.
+    func checkWrittenColumns(_ columnsByPosition: [[ColumnRecord]]) throws(StoreError) {
+        try Self.checkColumns(
+            (added + updated.filter(\.replacesColumns).map(\.index)).sorted().lazy.map { columnsByPosition[$0] })
+    }
+
     /// Refuses the first column (tables in the order given, columns by
     /// position) whose position is below 1, or that repeats an earlier
     /// column's name or position in its table: no stored column list holds
