@@ -108,6 +108,15 @@ extension PostgresCatalog {
     /// queries (relations, then columns): run them inside one REPEATABLE
     /// READ transaction, as sync does, and both see one snapshot. Sorted
     /// by schema and name; columns by position.
+    ///
+    /// `pg_class` has no index by schema, so each query that filters it by
+    /// schema reads all of it. For chosen schemas (a sync reading the few
+    /// that changed) the columns are therefore asked for by the relations'
+    /// oids, through `pg_attribute`'s index, and `pg_class` is read once:
+    /// one changed schema of 1,000 tables in a database of 10,000 took
+    /// 28 ms to read with a second reading of `pg_class`, 17 ms without
+    /// (`steward-bench sync`, PostgreSQL 17). Reading every
+    /// schema, a join reads both catalogs once, faster than 10,000 lookups.
     public static func syncedRelations(
         of role: String, inSchemas schemas: [String]?, on connection: PostgresConnection, deadline: Deadline
     ) throws(PostgresError) -> [SyncedRelation] {
@@ -136,15 +145,27 @@ extension PostgresCatalog {
             ORDER BY n.nspname, c.relname
             """,
             [chosen, role], deadline: deadline)
-        let columns = try connection.query(
-            """
-            SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.attnum
-            FROM pg_catalog.pg_attribute a
-            JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
-            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            WHERE a.attnum > 0 AND NOT a.attisdropped AND \(filter)
-            """,
-            [chosen], deadline: deadline)
+        let attributes = "a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.attnum"
+        let columns: QueryResult
+        if schemas == nil {
+            columns = try connection.query(
+                """
+                SELECT \(attributes)
+                FROM pg_catalog.pg_attribute a
+                JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+                JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                WHERE a.attnum > 0 AND NOT a.attisdropped AND \(filter)
+                """,
+                [chosen], deadline: deadline)
+        } else {
+            columns = try connection.query(
+                """
+                SELECT \(attributes)
+                FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid = ANY ($1::pg_catalog.oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+                """,
+                [try oidArray(relations)], deadline: deadline)
+        }
         // Columns found by name once, not per row: a first sync reads
         // hundreds of thousands of rows here.
         let (attrelid, attname, type, attnum) = (
@@ -182,5 +203,23 @@ extension PostgresCatalog {
                     truncateWithGrantOption: try row.bool(trn)),
                 ownerOID: try row.string(ownerOID), acl: row.text(acl))
         }
+    }
+
+    /// The `oid` column of `relations` as an `oid[]` literal. The server's
+    /// text is checked to be digits before it is sent back: it is bound as
+    /// a parameter anyway, but a value that is not an oid means a reply
+    /// that cannot be trusted.
+    private static func oidArray(_ relations: QueryResult) throws(PostgresError) -> String {
+        let column = try relations.column("oid")
+        var literal = "{"
+        for (index, row) in relations.rows.enumerated() {
+            let oid = try row.string(column)
+            guard !oid.isEmpty, oid.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
+                throw PostgresError(kind: .decoding, message: "a relation's oid is not a number: \(SQLQuoting.literal(oid))")
+            }
+            if index > 0 { literal += "," }
+            literal += oid
+        }
+        return literal + "}"
     }
 }
