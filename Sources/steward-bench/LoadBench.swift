@@ -43,8 +43,11 @@ struct LoadBench: ParsableCommand {
     @Option(help: "Writers beside the readers in the read-isolation run.")
     var writers = 16
 
-    @Option(help: "Seconds of each half of the read-isolation run.")
-    var isolationSeconds = 5.0
+    @Option(help: "Seconds of each half of the read-isolation run (reads alone, reads beside the writers), over all its rounds.")
+    var isolationSeconds = 10.0
+
+    @Option(help: "Rounds of the read-isolation run, each reading alone and then beside the writers: the machine's drift falls on both halves alike.")
+    var isolationRounds = 5
 
     @Option(help: "Client threads.")
     var threads = 2
@@ -58,7 +61,7 @@ struct LoadBench: ParsableCommand {
 
     func validate() throws {
         guard pings > 0, throughputSeconds > 0, connections > 0, rate > 0, seconds > 0, writers > 0,
-            isolationSeconds > 0, threads > 0
+            isolationSeconds > 0, isolationRounds > 0, threads > 0
         else { throw ValidationError("every count, rate and duration must be positive") }
     }
 
@@ -132,42 +135,79 @@ struct LoadBench: ParsableCommand {
     }
 
     /// Reads at a fixed rate alone, then beside writers that each keep one
-    /// write in flight. The raw floor is pinged alone and beside the same
-    /// writers too: how much the machine itself slows a wake-up under that
-    /// load, against which the reads' slowdown can be read (on two vCPUs
-    /// the writers keep both about 70% busy).
+    /// write in flight, in rounds: this machine's own drift (in one sitting
+    /// the reads' p99 alone ranged 0.4–5.5 ms from one run to the next)
+    /// would otherwise fall on one half and not the other. The samples of
+    /// each half are pooled over the rounds. The raw floor is pinged alone
+    /// and beside the same writers in each round too: how much the machine
+    /// itself slows a wake-up under that load, against which the reads'
+    /// slowdown can be read (on two vCPUs 16 writers keep both about 70%
+    /// busy).
     private func readIsolation(_ daemon: BenchDaemon, _ calls: LoadCalls, _ report: inout TargetReport) throws {
         let readRate = 4_000.0
-        let floorPings = 20_000
+        let floorPings = 20_000 / isolationRounds
+        let half = isolationSeconds / Double(isolationRounds)
         let socket = daemon.socketPath
         let readers = { () throws -> LoadResult in
             try LoadClient.run(
                 socketPath: socket, connections: 16, threads: 1, pace: .openLoop(callsPerSecond: readRate),
-                seconds: isolationSeconds, calls: [calls.info, calls.userGet], pick: { _, sequence in Int(sequence % 2) })
+                seconds: half, calls: [calls.info, calls.userGet], pick: { _, sequence in Int(sequence % 2) })
         }
-        let floorAlone = RawFloor.pingLatency(calls: floorPings)
-        let alone = try measured(daemon, readers)
-        print(describe("16 readers alone, \(Int(readRate))/s", alone))
-        let writing = Mutex<LoadResult?>(nil)
         let writerCall = calls.userCreate("iso")
-        // The writers outlast the readers by the floor's pings (under a
-        // second on this machine, 20,000 at 12–60 µs), so both run beside them.
-        let writerThread = JoinableThread { [writers, isolationSeconds, socket] in
-            let result = try? LoadClient.run(
-                socketPath: socket, connections: writers, threads: 1, pace: .closedLoop(inFlight: 1),
-                seconds: isolationSeconds + 3, calls: [writerCall], pick: { _, _ in 0 })
-            writing.withLock { $0 = result }
+        var alone = IsolationHalf(), beside = IsolationHalf()
+        var written: [LoadResult] = []
+        for _ in 0..<isolationRounds {
+            try alone.read(daemon, readers)
+            alone.ping(floorPings)
+            let writing = Mutex<LoadResult?>(nil)
+            // The writers outlast the readers by the floor's pings (well
+            // under a second on this machine), so both run beside them.
+            let writerThread = JoinableThread { [writers, socket] in
+                let result = try? LoadClient.run(
+                    socketPath: socket, connections: writers, threads: 1, pace: .closedLoop(inFlight: 1),
+                    seconds: half + 1, calls: [writerCall], pick: { _, _ in 0 })
+                writing.withLock { $0 = result }
+            }
+            try beside.read(daemon, readers)
+            beside.ping(floorPings)
+            writerThread.join()
+            if let result = writing.withLock({ $0 }) { written.append(result) }
         }
-        let beside = try measured(daemon, readers)
-        let floorBeside = RawFloor.pingLatency(calls: floorPings)
-        writerThread.join()
-        print(describe("16 readers beside \(writers) writers", beside))
-        if let written = writing.withLock({ $0 }) { print(describe("  the \(writers) writers", written)) }
-        print("floor, 1 in flight: p99 \(us(floorAlone.p99)) alone, \(us(floorBeside.p99)) beside the writers "
-              + "(\(ratio(floorBeside.p99, floorAlone.p99)); the reads: \(ratio(beside.reads.p99, alone.reads.p99)))")
-        let answered = alone.reads.count > 0 && beside.reads.count > 0 && alone.errors == 0 && beside.errors == 0
-        report.add("reads' p99 with \(writers) writers ≤ 2× alone", answered && beside.reads.p99 <= 2 * alone.reads.p99,
-                   "\(us(beside.reads.p99)) vs \(us(alone.reads.p99)) alone")
+        let (readsAlone, readsBeside) = (alone.reads.pooled, beside.reads.pooled)
+        print("(\(isolationRounds) rounds, each reading alone then beside the writers; samples pooled)")
+        print(describe("16 readers alone, \(Int(readRate))/s", readsAlone) + alone.daemonCPU)
+        print(describe("16 readers beside \(writers) writers", readsBeside) + beside.daemonCPU)
+        if !written.isEmpty { print(describe("  the \(writers) writers", written.pooled)) }
+        print("floor, 1 in flight: p99 \(us(alone.floor.p99)) alone, \(us(beside.floor.p99)) beside the writers "
+              + "(\(ratio(beside.floor.p99, alone.floor.p99)); the reads: \(ratio(readsBeside.reads.p99, readsAlone.reads.p99)))")
+        let answered = readsAlone.reads.count > 0 && readsBeside.reads.count > 0 && readsAlone.errors == 0
+            && readsBeside.errors == 0 && written.count == isolationRounds
+        report.add("reads' p99 with \(writers) writers ≤ 2× alone", answered && readsBeside.reads.p99 <= 2 * readsAlone.reads.p99,
+                   "\(us(readsBeside.reads.p99)) vs \(us(readsAlone.reads.p99)) alone")
+    }
+
+    /// One half of the read-isolation run, over its rounds.
+    private struct IsolationHalf {
+        var reads: [LoadResult] = []
+        var floor = LatencySamples(capacity: 0)
+        private var daemonCPUSeconds = 0.0
+        private var readingSeconds = 0.0
+
+        mutating func read(_ daemon: BenchDaemon, _ readers: () throws -> LoadResult) throws {
+            let (before, started) = (daemon.cpuSeconds, Date())
+            reads.append(try readers())
+            daemonCPUSeconds += daemon.cpuSeconds - before
+            readingSeconds += Date().timeIntervalSince(started)
+        }
+
+        mutating func ping(_ count: Int) {
+            floor = floor.merged(with: RawFloor.pingLatency(calls: count))
+        }
+
+        /// The daemon's CPU while the readers ran, as `describe` ends a line.
+        var daemonCPU: String {
+            String(format: "; stewardd CPU %.0f%% of one core", 100 * daemonCPUSeconds / max(readingSeconds, 1e-9))
+        }
     }
 
     private func ratio(_ loaded: Double, _ quiet: Double) -> String {

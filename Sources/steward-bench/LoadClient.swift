@@ -152,6 +152,22 @@ struct LoadResult {
     }
 }
 
+extension [LoadResult] {
+    /// Runs made one after another as one: their samples and counts
+    /// together, their seconds summed, the client's CPU averaged over them.
+    var pooled: LoadResult {
+        var total = LoadResult()
+        var cpuSeconds = 0.0
+        for run in self {
+            total.merge(run)
+            total.seconds += run.seconds
+            cpuSeconds += run.processCPU * run.seconds
+        }
+        total.processCPU = total.seconds > 0 ? cpuSeconds / total.seconds : 0
+        return total
+    }
+}
+
 /// A multi-threaded raw-socket client: each thread drives its share of the
 /// connections with non-blocking sockets and epoll, writing pipelined
 /// frames made from templates, reading answers by scanning two fields. It
