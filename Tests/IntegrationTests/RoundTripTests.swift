@@ -15,6 +15,7 @@ struct RoundTripTests {
         #expect(info.version == StewardVersion.current)
         #expect(info.socketPath == server.socketPath)
         #expect(info.limits?.maxFrameBytes == UInt32(4 << 20))
+        #expect(info.pid == UInt32(getpid()), "the server runs in this process")
         client.close()
         await server.stop()
     }

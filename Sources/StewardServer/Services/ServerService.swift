@@ -7,6 +7,11 @@ enum ServerService {
     /// The steward.rpc.v1 framing version this build speaks.
     static let protocolVersion: UInt32 = 1
 
+    /// Read once: `getpid` is a system call in glibc (no cached value), and
+    /// Server.Info, the daemon's most common read, would otherwise make one
+    /// per call; the daemon never forks after it starts.
+    private static let processID = UInt32(getpid())
+
     static func register(in router: inout Router) {
         router.registerInline(StewardV1.Server.info, policy: .requires(.knownCaller)) { _, context in
             let runtime = try context.requireRuntime()
@@ -23,7 +28,7 @@ enum ServerService {
             info.storeBackend = configuration.storeBackend
             info.limits = limits
             info.socketPath = configuration.socketPath
-            info.pid = UInt32(getpid())
+            info.pid = processID
             info.protocolVersion = protocolVersion
             return info
         }
