@@ -190,14 +190,10 @@ struct LoadBench: ParsableCommand {
     private struct IsolationHalf {
         var reads: [LoadResult] = []
         var floor = LatencySamples(capacity: 0)
-        private var daemonCPUSeconds = 0.0
-        private var readingSeconds = 0.0
+        private var cpu = DaemonCPU()
 
         mutating func read(_ daemon: BenchDaemon, _ readers: () throws -> LoadResult) throws {
-            let (before, started) = (daemon.cpuSeconds, Date())
-            reads.append(try readers())
-            daemonCPUSeconds += daemon.cpuSeconds - before
-            readingSeconds += Date().timeIntervalSince(started)
+            reads.append(try cpu.measure(daemon, readers))
         }
 
         mutating func ping(_ count: Int) {
@@ -205,8 +201,24 @@ struct LoadBench: ParsableCommand {
         }
 
         /// The daemon's CPU while the readers ran, as `describe` ends a line.
-        var daemonCPU: String {
-            String(format: "; stewardd CPU %.0f%% of one core", 100 * daemonCPUSeconds / max(readingSeconds, 1e-9))
+        var daemonCPU: String { "; " + cpu.description }
+    }
+
+    /// The daemon's CPU time over the wall time of the runs measured.
+    private struct DaemonCPU: CustomStringConvertible {
+        private var cpuSeconds = 0.0
+        private var wallSeconds = 0.0
+
+        mutating func measure(_ daemon: BenchDaemon, _ body: () throws -> LoadResult) rethrows -> LoadResult {
+            let (before, started) = (daemon.cpuSeconds, Date())
+            let result = try body()
+            cpuSeconds += daemon.cpuSeconds - before
+            wallSeconds += Date().timeIntervalSince(started)
+            return result
+        }
+
+        var description: String {
+            String(format: "stewardd CPU %.0f%% of one core", 100 * cpuSeconds / max(wallSeconds, 1e-9))
         }
     }
 
@@ -216,11 +228,9 @@ struct LoadBench: ParsableCommand {
 
     /// Runs `body`, printing the daemon's CPU use beside it.
     private func measured(_ daemon: BenchDaemon, _ body: () throws -> LoadResult) throws -> LoadResult {
-        let before = daemon.cpuSeconds
-        let started = Date()
-        let result = try body()
-        let share = (daemon.cpuSeconds - before) / Date().timeIntervalSince(started)
-        print("  stewardd CPU \(String(format: "%.0f", share * 100))% of one core")
+        var cpu = DaemonCPU()
+        let result = try cpu.measure(daemon, body)
+        print("  \(cpu)")
         return result
     }
 
